@@ -1,0 +1,46 @@
+"""jsonl-guard: catch every defect in fine-tuning JSONL files before you pay for an upload."""
+
+from __future__ import annotations
+
+from ._checker import Checker, check_examples, check_lines, check_path
+from ._cost import CostEstimate, default_epochs
+from ._diagnostics import Diagnostic, Finding, Severity
+from ._encodings import EncodingUnavailableError
+from ._models import DEFAULT_MODEL, ModelSpec, UnknownModelError, model_table, resolve_model
+from ._options import CheckOptions
+from ._report import Distribution, FileReport, Report, TokenSummary, report_dict
+from ._rules import Rule, all_rules, find_rule
+from ._selection import UnknownRuleError
+from ._tokens import ExampleTokens, TokenCounter
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "CheckOptions",
+    "Checker",
+    "CostEstimate",
+    "Diagnostic",
+    "Distribution",
+    "EncodingUnavailableError",
+    "ExampleTokens",
+    "FileReport",
+    "Finding",
+    "ModelSpec",
+    "Report",
+    "Rule",
+    "Severity",
+    "TokenCounter",
+    "TokenSummary",
+    "UnknownModelError",
+    "UnknownRuleError",
+    "all_rules",
+    "check_examples",
+    "check_lines",
+    "check_path",
+    "default_epochs",
+    "find_rule",
+    "model_table",
+    "report_dict",
+    "resolve_model",
+]

@@ -1,0 +1,158 @@
+"""Check a file, a stream of lines or in-memory examples: parse -> rules -> aggregate.
+
+Nothing here prints or exits; callers get a ``FileReport`` / ``Report``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ._context import DatasetContext
+from ._cost import estimate_cost
+from ._diagnostics import Diagnostic, Finding
+from ._line import LineChecker
+from ._models import ModelSpec, resolve_model
+from ._options import CheckOptions
+from ._report import FileReport, Report, TokenSummary
+from ._selection import RuleSelection
+from ._stats import DatasetStats
+from ._tokens import TokenCounter
+
+MAX_FILE_BYTES = 512 * 1024 * 1024
+
+
+class Checker:
+    """A reusable check setup: model, rules and tokenizer resolved once for many files."""
+
+    def __init__(self, options: CheckOptions | None = None) -> None:
+        self.options = options or CheckOptions()
+        self.model: ModelSpec = resolve_model(self.options.model, self.options.models)
+        self.selection = RuleSelection.build(
+            self.options.select, self.options.ignore, self.options.severity
+        )
+        self._line_checker: LineChecker | None = None
+
+    @property
+    def line_checker(self) -> LineChecker:
+        # The tokenizer loads its vocab lazily: usage errors never pay for it.
+        if self._line_checker is None:
+            self._line_checker = LineChecker(
+                format_name=self.options.format,
+                model=self.model,
+                selection=self.selection,
+                counter=TokenCounter(self.model.encoding),
+            )
+        return self._line_checker
+
+    def check_path(self, path: str | os.PathLike[str]) -> FileReport:
+        shown = str(path)
+        try:
+            size = Path(path).stat().st_size
+            with open(path, "rb") as stream:  # noqa: PTH123 - binary stream, line by line
+                return self.check_lines(stream, path=shown, size=size)
+        except IsADirectoryError:
+            return self._io_error(shown, "is a directory, not a JSONL file")
+        except FileNotFoundError:
+            return self._io_error(shown, "no such file")
+        except PermissionError:
+            return self._io_error(shown, "permission denied")
+        except OSError as error:
+            return self._io_error(shown, f"cannot read: {error.strerror or error}")
+
+    def check_lines(
+        self, lines: Iterable[bytes], *, path: str = "<stream>", size: int | None = None
+    ) -> FileReport:
+        """Check raw lines (each with or without its trailing newline)."""
+        stats = DatasetStats()
+        findings: list[Finding] = []
+        checker = self.line_checker
+        for number, raw in enumerate(lines, 1):
+            outcome = checker.check(raw[:-1] if raw.endswith(b"\n") else raw, number)
+            stats.lines += 1
+            findings.extend(outcome.findings)
+            if outcome.crlf:
+                stats.add_crlf(number)
+            if outcome.is_example:
+                stats.examples += 1
+            if outcome.tokens is not None:
+                stats.add_tokens(outcome.tokens)
+            if outcome.digest is not None:
+                stats.add_digest(outcome.digest, number)
+        return self.finish(path, stats, findings, size=size)
+
+    def check_examples(self, examples: Iterable[Any], *, path: str = "<memory>") -> FileReport:
+        """Check parsed examples as if each were one line of a file."""
+        encoded = (json.dumps(e, ensure_ascii=False).encode("utf-8") for e in examples)
+        return self.check_lines(encoded, path=path)
+
+    def finish(
+        self,
+        path: str,
+        stats: DatasetStats,
+        findings: list[Finding],
+        *,
+        size: int | None = None,
+    ) -> FileReport:
+        """Run the dataset-level rules on merged stats and build the file's report."""
+        cost = estimate_cost(
+            list(stats.totals),
+            self.model,
+            model_source=self.options.model_source,
+            epochs=self.options.epochs,
+            max_cost=self.options.max_cost,
+        )
+        file_findings = list(self._file_findings(stats, size))
+        if stats.examples:
+            context = DatasetContext(self.model, self.options, cost, self.options.format)
+            for rule in self.selection.rules.values():
+                if rule.dataset_check is not None:
+                    file_findings.extend(rule.dataset_check(stats, context))
+        diagnostics = self._diagnose([*file_findings, *findings])
+        tokens = TokenSummary.from_stats(
+            stats, encoding=self.model.encoding, limit=self.model.token_limit
+        )
+        return FileReport(path, self.options.format, stats.examples, diagnostics, tokens, cost)
+
+    def _file_findings(self, stats: DatasetStats, size: int | None) -> Iterator[Finding]:
+        if stats.examples == 0:
+            yield Finding("JG100", "the file has no examples" if stats.lines else "the file is empty")
+        if stats.crlf_lines:
+            yield Finding(
+                "JG104",
+                f"{stats.crlf_lines:,} line(s) end with CRLF (first: line {stats.first_crlf_line})",
+            )
+        if size is not None and size > MAX_FILE_BYTES:
+            yield Finding(
+                "JG105", f"the file is {size / 1024**2:,.0f} MB; one upload takes at most 512 MB"
+            )
+
+    def _diagnose(self, findings: list[Finding]) -> tuple[Diagnostic, ...]:
+        diagnosed = (self.selection.diagnose(f) for f in findings)
+        kept = [d for d in diagnosed if d is not None]
+        return tuple(sorted(kept, key=Diagnostic.sort_key))
+
+    def _io_error(self, path: str, message: str) -> FileReport:
+        return FileReport(path, self.options.format, 0, io_error=message)
+
+    def check_paths(self, paths: Iterable[str | os.PathLike[str]]) -> Report:
+        return Report(tuple(self.check_path(p) for p in paths))
+
+
+def check_path(path: str | os.PathLike[str], options: CheckOptions | None = None) -> FileReport:
+    return Checker(options).check_path(path)
+
+
+def check_lines(
+    lines: Iterable[bytes], options: CheckOptions | None = None, *, path: str = "<stream>"
+) -> FileReport:
+    return Checker(options).check_lines(lines, path=path)
+
+
+def check_examples(
+    examples: Iterable[Any], options: CheckOptions | None = None, *, path: str = "<memory>"
+) -> FileReport:
+    return Checker(options).check_examples(examples, path=path)

@@ -1,0 +1,99 @@
+"""Check one line of a JSONL file: a pure function of its bytes and the check setup.
+
+Nothing here depends on other lines, so lines can be checked in any order, in
+any process; ``LineOutcome`` carries what the file-level aggregation needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._context import ExampleContext
+from ._diagnostics import Finding
+from ._models import ModelSpec
+from ._rules import Rule
+from ._schema import schema_findings
+from ._selection import RuleSelection
+from ._tokens import ExampleTokens, TokenCounter
+
+BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(slots=True)
+class LineOutcome:
+    findings: list[Finding] = field(default_factory=list)
+    is_example: bool = False
+    tokens: ExampleTokens | None = None
+    digest: bytes | None = None
+    crlf: bool = False
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+class LineChecker:
+    """Holds what every line needs: the format, the model, the tokenizer and the rules."""
+
+    def __init__(
+        self, *, format_name: str, model: ModelSpec, selection: RuleSelection, counter: TokenCounter
+    ) -> None:
+        self.format_name = format_name
+        self.model = model
+        self.selection = selection
+        self.counter = counter
+        self.example_rules: list[Rule] = [
+            rule for rule in selection.rules.values() if rule.example_check is not None
+        ]
+
+    def check(self, raw: bytes, number: int) -> LineOutcome:
+        outcome = LineOutcome()
+        if raw.endswith(b"\r"):
+            raw, outcome.crlf = raw[:-1], True
+        if number == 1 and raw.startswith(BOM):
+            raw = raw[len(BOM) :]
+            outcome.findings.append(Finding("JG101", "the file starts with a UTF-8 BOM", 1, 1))
+        if not raw.strip():
+            outcome.findings.append(Finding("JG103", "blank line", number, 1))
+            return outcome
+        outcome.is_example = True
+        example = self._parse(raw, number, outcome.findings)
+        if example is not None:
+            self._check_example(example, number, outcome)
+        return outcome
+
+    def _parse(self, raw: bytes, number: int, findings: list[Finding]) -> Any | None:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            column = len(raw[: error.start].decode("utf-8", "replace")) + 1
+            byte = raw[error.start : error.start + 1].hex().upper()
+            findings.append(
+                Finding("JG102", f"invalid UTF-8 (byte 0x{byte} at column {column})", number, column)
+            )
+            return None
+        try:
+            return json.loads(text, parse_constant=_reject_constant)
+        except json.JSONDecodeError as error:
+            findings.append(Finding("JG110", f"invalid JSON: {error.msg}", number, error.colno))
+        except (ValueError, RecursionError) as error:
+            findings.append(Finding("JG110", f"invalid JSON: {error}", number, 1))
+        return None
+
+    def _check_example(self, example: Any, number: int, outcome: LineOutcome) -> None:
+        for finding in schema_findings(example, self.format_name):
+            outcome.findings.append(Finding(finding.code, finding.message, number, 1))
+        if not isinstance(example, dict):
+            return
+        if isinstance(example.get("messages"), list):
+            outcome.tokens = self.counter.count(example)
+        canonical = json.dumps(example, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        outcome.digest = hashlib.blake2b(canonical.encode("utf-8"), digest_size=12).digest()
+        context = ExampleContext(self.model, outcome.tokens)
+        for rule in self.example_rules:
+            assert rule.example_check is not None
+            for message in rule.example_check(example, context):
+                outcome.findings.append(Finding(rule.code, message, number, 1))

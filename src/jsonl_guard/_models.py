@@ -1,0 +1,139 @@
+"""The model table: which encoding, limit, price and methods apply to a model name."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import cache
+from importlib import resources
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+DEFAULT_MODEL = "gpt-4o-mini-2024-07-18"
+_FIELDS = (
+    "provider",
+    "encoding",
+    "token_limit",
+    "price_per_million",
+    "min_examples",
+    "methods",
+    "images",
+    "max_images_per_example",
+    "aliases",
+    "source",
+)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    encoding: str
+    token_limit: int
+    provider: str = "openai"
+    price_per_million: float | None = None
+    min_examples: int = 10
+    methods: tuple[str, ...] = ("sft",)
+    images: bool = False
+    max_images_per_example: int = 10
+    aliases: tuple[str, ...] = field(default=())
+    source: str = ""
+    base: str = ""  # table entry this name resolved to (differs for ft: and aliases)
+
+    @property
+    def table_name(self) -> str:
+        return self.base or self.name
+
+
+class UnknownModelError(ValueError):
+    """A model name that is neither in the table nor in the user's config."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        self.name = name
+        self.known = known
+        super().__init__(
+            f"unknown model {name!r}. Known models: {', '.join(known)}. "
+            f"To add one, put a table in pyproject.toml, e.g.\n"
+            f'  [tool.jsonl-guard.models."{name}"]\n'
+            f'  encoding = "o200k_base"\n'
+            f"  token_limit = 65536\n"
+            f"  price_per_million = 3.0"
+        )
+
+
+class ModelTableError(ValueError):
+    """A model entry (built-in or from config) that is missing or mistypes a field."""
+
+
+def spec_from_mapping(name: str, data: Mapping[str, Any]) -> ModelSpec:
+    unknown = set(data) - set(_FIELDS)
+    if unknown:
+        raise ModelTableError(f"model {name!r}: unknown field(s) {', '.join(sorted(unknown))}")
+    try:
+        price = data.get("price_per_million")
+        return ModelSpec(
+            name=name,
+            encoding=str(data["encoding"]),
+            token_limit=int(data["token_limit"]),
+            provider=str(data.get("provider", "custom")),
+            price_per_million=None if price is None else float(price),
+            min_examples=int(data.get("min_examples", 10)),
+            methods=tuple(str(m) for m in data.get("methods", ("sft",))),
+            images=bool(data.get("images", False)),
+            max_images_per_example=int(data.get("max_images_per_example", 10)),
+            aliases=tuple(str(a) for a in data.get("aliases", ())),
+            source=str(data.get("source", "user config")),
+        )
+    except KeyError as missing:
+        raise ModelTableError(f"model {name!r}: missing field {missing}") from None
+    except (TypeError, ValueError) as bad:
+        raise ModelTableError(f"model {name!r}: {bad}") from None
+
+
+@cache
+def builtin_models() -> dict[str, ModelSpec]:
+    text = resources.files("jsonl_guard").joinpath("data/models.toml").read_text("utf-8")
+    table = tomllib.loads(text)["models"]
+    return {name: spec_from_mapping(name, data) for name, data in table.items()}
+
+
+def model_table(overrides: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, ModelSpec]:
+    """The built-in table with the user's additions and overrides applied (field by field)."""
+    table = dict(builtin_models())
+    for name, data in (overrides or {}).items():
+        if name in table:
+            base = {k: getattr(table[name], k) for k in _FIELDS}
+            table[name] = spec_from_mapping(name, {**base, **data})
+        else:
+            table[name] = spec_from_mapping(name, data)
+    return table
+
+
+def base_model_name(name: str) -> str:
+    """``ft:gpt-4.1-mini-2025-04-14:acme::abc123`` -> ``gpt-4.1-mini-2025-04-14``.
+
+    tiktoken's own prefix table maps ``ft:gpt-4.1-...`` to cl100k (it matches
+    ``ft:gpt-4``), so fine-tuned names are always reduced to their base first.
+    """
+    if name.startswith("ft:"):
+        return name.split(":")[1]
+    return name
+
+
+def resolve_model(
+    name: str, overrides: Mapping[str, Mapping[str, Any]] | None = None
+) -> ModelSpec:
+    table = model_table(overrides)
+    base = base_model_name(name)
+    if base in table:
+        spec = table[base]
+    else:
+        by_alias = {alias: spec for spec in table.values() for alias in spec.aliases}
+        if base not in by_alias:
+            raise UnknownModelError(name, sorted(table))
+        spec = by_alias[base]
+    return spec if name == spec.name else replace(spec, name=name, base=spec.name)

@@ -1,0 +1,31 @@
+"""Check options: what the caller (CLI, config, plugin, library user) asks for."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._diagnostics import Severity
+from ._models import DEFAULT_MODEL
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Everything that changes a check's verdict. Immutable; build a new one to change it.
+
+    ``select``/``ignore`` take rule codes, code prefixes (``JG2``) or rule names.
+    ``severity`` overrides a rule's default severity, e.g. ``{"JG401": WARNING}``.
+    ``model_source`` records where the model came from, for the report.
+    """
+
+    model: str = DEFAULT_MODEL
+    model_source: str = "default"
+    epochs: int | None = None
+    max_cost: float | None = None
+    min_examples: int | None = None
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    format: str = "openai-chat"

@@ -1,0 +1,121 @@
+"""Exact token counts per example, with tiktoken and the cookbook's chat formula.
+
+Plain messages follow OpenAI's cookbook exactly: 3 tokens per message, plus the
+encoded role, content and name, plus 1 per name, plus 3 per example. What the
+cookbook leaves out is counted by a documented approximation and reported
+separately (see docs/tokens.md):
+
+* tool and function definitions: the tokens of their compact JSON text;
+* tool calls: the tokens of the function name and of the arguments string, plus 3;
+* images: 85 tokens each, OpenAI's figure for a ``detail: low`` image (a floor:
+  high-detail images cost more, which needs the image's pixel size to know).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from ._encodings import load_encoding
+
+TOKENS_PER_MESSAGE = 3
+TOKENS_PER_NAME = 1
+TOKENS_PER_EXAMPLE = 3
+TOKENS_PER_TOOL_CALL = 3
+TOKENS_PER_IMAGE = 85
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleTokens:
+    total: int
+    messages: int
+    tool_definitions: int
+    tool_calls: int
+    images: int
+    assistant: int
+
+    @property
+    def approximate(self) -> bool:
+        return bool(self.tool_definitions or self.tool_calls or self.images)
+
+
+class TokenCounter:
+    """Counts tokens for one encoding; reuses the counts of repeated strings."""
+
+    def __init__(self, encoding_name: str) -> None:
+        self.encoding_name = encoding_name
+        self._encoding = load_encoding(encoding_name)
+        # Role strings and tool definitions repeat on almost every line.
+        self._cached = lru_cache(maxsize=512)(self._encode_len)
+
+    def _encode_len(self, text: str) -> int:
+        return len(self._encoding.encode_ordinary(text))
+
+    def text(self, text: str) -> int:
+        return self._encode_len(text)
+
+    def count(self, example: dict[str, Any]) -> ExampleTokens:
+        messages = example.get("messages")
+        formula = TOKENS_PER_EXAMPLE
+        calls = images = assistant = 0
+        for message in messages if isinstance(messages, list) else ():
+            if not isinstance(message, dict):
+                continue
+            content_tokens, image_count = self._content(message.get("content"))
+            formula += TOKENS_PER_MESSAGE + content_tokens
+            role = message.get("role")
+            if isinstance(role, str):
+                formula += self._cached(role)
+            name = message.get("name")
+            if isinstance(name, str):
+                formula += self.text(name) + TOKENS_PER_NAME
+            call_tokens = self._calls(message)
+            calls += call_tokens
+            images += image_count * TOKENS_PER_IMAGE
+            if role == "assistant":
+                assistant += content_tokens + call_tokens
+        definitions = self._definitions(example.get("tools")) + self._definitions(
+            example.get("functions")
+        )
+        total = formula + definitions + calls + images
+        return ExampleTokens(total, formula, definitions, calls, images, assistant)
+
+    def _content(self, content: Any) -> tuple[int, int]:
+        if isinstance(content, str):
+            return self.text(content), 0
+        tokens = images = 0
+        if isinstance(content, list):
+            for part in content:
+                if not isinstance(part, dict):
+                    continue
+                for key in ("text", "refusal"):
+                    if isinstance(part.get(key), str):
+                        tokens += self.text(part[key])
+                if part.get("type") == "image_url":
+                    images += 1
+        return tokens, images
+
+    def _calls(self, message: dict[str, Any]) -> int:
+        functions = []
+        tool_calls = message.get("tool_calls")
+        for call in tool_calls if isinstance(tool_calls, list) else ():
+            if isinstance(call, dict):
+                functions.append(call.get("function"))
+        functions.append(message.get("function_call"))
+        tokens = 0
+        for function in functions:
+            if not isinstance(function, dict):
+                continue
+            tokens += TOKENS_PER_TOOL_CALL
+            for key in ("name", "arguments"):
+                if isinstance(function.get(key), str):
+                    tokens += self.text(function[key])
+        return tokens
+
+    def _definitions(self, definitions: Any) -> int:
+        if not isinstance(definitions, list) or not definitions:
+            return 0
+        text = json.dumps(definitions, ensure_ascii=False, separators=(",", ":"))
+        return self._cached(text)

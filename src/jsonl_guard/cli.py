@@ -1,0 +1,193 @@
+"""The ``jsonl-guard`` command: ``main(argv) -> int``, never a traceback for bad input.
+
+Exit codes: 0 no errors (warnings alone pass unless --strict), 1 errors found,
+2 usage, configuration or I/O error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from . import __version__
+from ._checker import Checker
+from ._config import Config, ConfigError, apply_settings, load_config
+from ._diagnostics import Severity
+from ._encodings import EncodingUnavailableError
+from ._models import ModelTableError, UnknownModelError
+from ._options import CheckOptions
+from ._report import FileReport, Report
+from ._selection import UnknownRuleError
+from .reporters import REPORTERS
+from .reporters import text as text_reporter
+from .rules_cli import print_models, print_rules
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad arguments or inputs that the user must fix before anything can be checked."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jsonl-guard",
+        description="Check fine-tuning JSONL files before you upload them.",
+    )
+    parser.add_argument("--version", action="version", version=f"jsonl-guard {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser("check", help="check JSONL files, directories or globs")
+    check.add_argument("paths", nargs="+", metavar="PATH")
+    check.add_argument("--model", help="model to check against (default: config, then "
+                       "gpt-4o-mini-2024-07-18)")
+    check.add_argument("--epochs", type=_positive_int, help="epochs for the cost estimate "
+                       "(default: OpenAI's heuristic)")
+    check.add_argument("--max-cost", type=_non_negative_float, metavar="USD",
+                       help="error when the estimated training cost is above this")
+    check.add_argument("--min-examples", type=_positive_int, metavar="N",
+                       help="minimum number of examples (default: the provider's)")
+    check.add_argument("--select", metavar="CODES", help="only these rules (codes, prefixes, names)")
+    check.add_argument("--ignore", metavar="CODES", help="skip these rules")
+    check.add_argument("--severity", action="append", default=[], metavar="CODE=LEVEL",
+                       help="override a rule's severity, e.g. JG401=warning (repeatable)")
+    check.add_argument("--format", choices=sorted(REPORTERS), default="text")
+    check.add_argument("--strict", action="store_true", help="warnings fail the check too")
+    check.add_argument("--config", type=Path, help="read settings from this pyproject.toml")
+    check.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    check.add_argument("-q", "--quiet", action="store_true", help="findings only: no hints or "
+                       "summary")
+
+    rules = commands.add_parser("rules", help="list the rules, or explain one")
+    rules.add_argument("code", nargs="?", help="a rule code or name to explain")
+    rules.add_argument("--format", choices=["text", "json"], default="text")
+
+    models = commands.add_parser("models", help="list the known models and their limits")
+    models.add_argument("--config", type=Path, help="read extra models from this pyproject.toml")
+    models.add_argument("--format", choices=["text", "json"], default="text")
+    return parser
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} must be at least 1")
+    return number
+
+
+def _non_negative_float(value: str) -> float:
+    try:
+        number = float(value.lstrip("$"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an amount in US dollars") from None
+    if number < 0 or number != number:
+        raise argparse.ArgumentTypeError(f"{value!r} must be zero or more")
+    return number
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "rules":
+            return print_rules(args.code, args.format, sys.stdout)
+        if args.command == "models":
+            return print_models(load_config(args.config), args.format, sys.stdout)
+        return run_check(args, sys.stdout)
+    except (UsageError, ConfigError, UnknownModelError, ModelTableError, UnknownRuleError) as error:
+        print(f"jsonl-guard: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except EncodingUnavailableError as error:
+        print(f"jsonl-guard: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("jsonl-guard: interrupted", file=sys.stderr)
+        return 130
+
+
+def run_check(args: argparse.Namespace, out: TextIO) -> int:
+    config = load_config(args.config)
+    paths = expand_paths(args.paths)
+    cli_settings = _cli_settings(args)
+    checkers: dict[str, Checker] = {}
+    reports: list[FileReport] = []
+    for path in paths:
+        options = apply_settings(config.options_for(path, CheckOptions()), cli_settings, "cli")
+        # Files with the same settings share one checker (one tokenizer, one rule set).
+        key = repr(options)
+        if key not in checkers:
+            checkers[key] = Checker(options)
+        reports.append(checkers[key].check_path(path))
+    report = Report(tuple(reports))
+    out.write(_render(report, args, out))
+    return exit_code(report, strict=args.strict or config.strict)
+
+
+def _cli_settings(args: argparse.Namespace) -> dict[str, object]:
+    settings: dict[str, object] = {}
+    for key in ("model", "epochs", "max_cost", "min_examples", "select", "ignore"):
+        value = getattr(args, key)
+        if value is not None:
+            settings[key.replace("_", "-")] = value
+    if args.severity:
+        pairs = [item.split("=", 1) for item in args.severity]
+        if any(len(pair) != 2 for pair in pairs):
+            raise UsageError("--severity takes CODE=LEVEL, e.g. --severity JG401=warning")
+        settings["severity"] = dict(pairs)
+    return settings
+
+
+def _render(report: Report, args: argparse.Namespace, out: TextIO) -> str:
+    if args.format == "text":
+        color = _use_color(args.color, out)
+        quiet = args.quiet
+        return text_reporter.render(report, color, hints=not quiet, summary=not quiet)
+    return REPORTERS[args.format](report, False)
+
+
+def _use_color(mode: str, out: TextIO) -> bool:
+    if mode != "auto":
+        return mode == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return out.isatty() and os.environ.get("TERM") != "dumb"
+
+
+def expand_paths(arguments: Sequence[str]) -> list[str]:
+    """Files as given, directories searched for ``*.jsonl``, globs expanded; sorted, no repeats."""
+    paths: list[str] = []
+    for argument in arguments:
+        if Path(argument).is_dir():
+            found = sorted(str(p) for p in Path(argument).rglob("*.jsonl") if p.is_file())
+            if not found:
+                raise UsageError(f"no .jsonl files under directory {argument}")
+            paths.extend(found)
+        elif glob.has_magic(argument) and not Path(argument).exists():
+            found = sorted(p for p in glob.glob(argument, recursive=True) if Path(p).is_file())
+            if not found:
+                raise UsageError(f"no files match {argument}")
+            paths.extend(found)
+        else:
+            paths.append(argument)
+    return list(dict.fromkeys(paths))
+
+
+def exit_code(report: Report, *, strict: bool = False) -> int:
+    if report.io_errors:
+        return EXIT_USAGE
+    if report.errors or (strict and report.warnings):
+        return EXIT_ERRORS
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

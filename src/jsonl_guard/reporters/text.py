@@ -1,0 +1,118 @@
+"""``--format text``: one line per finding with its hint, then a summary per file."""
+
+from __future__ import annotations
+
+from .._cost import CostEstimate
+from .._diagnostics import Diagnostic, Severity
+from .._report import FileReport, Report, TokenSummary
+
+_COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
+
+
+class _Style:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.enabled else text
+
+
+def render(report: Report, color: bool = False, *, hints: bool = True, summary: bool = True) -> str:
+    style = _Style(color)
+    out: list[str] = []
+    for file in report.files:
+        out.extend(_file_lines(file, style, hints=hints))
+    if summary:
+        for file in report.files:
+            out.extend(_summary_lines(file, style))
+    out.append(_verdict(report, style))
+    return "\n".join(out) + "\n"
+
+
+def location(path: str, diagnostic: Diagnostic) -> str:
+    if diagnostic.line is None:
+        return f"{path}:"
+    return f"{path}:{diagnostic.line}:{diagnostic.column or 1}:"
+
+
+def _file_lines(file: FileReport, style: _Style, *, hints: bool) -> list[str]:
+    if file.io_error is not None:
+        return [f"{style(file.path + ':', '1')} {style('error', '31;1')}: {file.io_error}"]
+    lines = []
+    for d in file.diagnostics:
+        code = style(d.code, _COLORS[d.severity] + ";1")
+        lines.append(f"{style(location(file.path, d), '1')} {code} {d.message}")
+        if hints:
+            lines.append(f"    {style('hint:', '2')} {d.hint}")
+    return lines
+
+
+def _summary_lines(file: FileReport, style: _Style) -> list[str]:
+    if file.io_error is not None:
+        return []
+    counts = f"{file.examples:,} examples, {file.errors} errors, {file.warnings} warnings"
+    lines = ["", f"{style(file.path, '1')}: {counts}"]
+    if file.tokens is not None and file.tokens.counted_examples:
+        lines.extend(_token_lines(file.tokens))
+    if file.cost is not None and file.tokens is not None and file.tokens.counted_examples:
+        lines.extend(_cost_lines(file.cost))
+    return lines
+
+
+def _token_lines(tokens: TokenSummary) -> list[str]:
+    exact = "exact" if tokens.exact else "exact for messages, estimated for tools/images"
+    per, asst = tokens.per_example, tokens.assistant_per_example
+    lines = [
+        f"  tokens ({tokens.encoding}, {exact}): {tokens.total:,} in {tokens.counted_examples:,} "
+        "examples",
+        f"    per example  min {per.min:,} / mean {per.mean:,.1f} / p50 {per.p50:,.0f} / "
+        f"p90 {per.p90:,.0f} / max {per.max:,} (limit {tokens.limit:,})",
+        f"    assistant    min {asst.min:,} / mean {asst.mean:,.1f} / p50 {asst.p50:,.0f} / "
+        f"p90 {asst.p90:,.0f} / max {asst.max:,} (total {tokens.assistant_total:,})",
+    ]
+    if tokens.tool_definitions or tokens.tool_calls or tokens.images:
+        lines.append(
+            f"    breakdown    messages {tokens.messages:,} / tool definitions "
+            f"{tokens.tool_definitions:,} / tool calls {tokens.tool_calls:,} / images {tokens.images:,}"
+        )
+    if tokens.over_limit_examples:
+        lines.append(f"    {tokens.over_limit_examples:,} example(s) over the limit")
+    return lines
+
+
+def _cost_lines(cost: CostEstimate) -> list[str]:
+    model = cost.model
+    if cost.model_source == "default":
+        model += " (default model; pass --model to choose)"
+    elif cost.base_model != cost.model:
+        model += f" (priced as {cost.base_model})"
+    if cost.estimated_usd is None:
+        price = "price unknown (set price_per_million in config)"
+    else:
+        price = f"≈ ${cost.estimated_usd:,.2f} at ${cost.price_per_million_usd:,.2f}/1M"
+    budget = ""
+    if cost.max_cost_usd is not None:
+        within = "over" if cost.over_budget else "within"
+        budget = f", {within} budget ${cost.max_cost_usd:,.2f}"
+        if cost.estimated_usd is None:
+            budget = f", budget ${cost.max_cost_usd:,.2f} not checkable"
+    return [
+        f"  model: {model}",
+        f"  cost: {cost.epochs} epochs ({cost.epochs_source}) x {cost.billed_tokens_per_epoch:,} "
+        f"tokens = {cost.billed_tokens:,} billed tokens, {price}{budget}",
+    ]
+
+
+def _verdict(report: Report, style: _Style) -> str:
+    files = len(report.files)
+    noun = "file" if files == 1 else "files"
+    if report.io_errors:
+        return style(f"\n{report.io_errors} of {files} {noun} could not be read.", "31;1")
+    if report.errors:
+        return style(
+            f"\nFound {report.errors} error(s) and {report.warnings} warning(s) in {files} {noun}.",
+            "31;1",
+        )
+    examples = sum(f.examples for f in report.files)
+    tail = f" ({report.warnings} warning(s))" if report.warnings else ""
+    return style(f"\nNo errors: {files} {noun}, {examples:,} examples{tail}.", "32;1")

@@ -1,0 +1,64 @@
+"""``jsonl-guard rules`` and ``jsonl-guard models``: the rule and model tables for humans."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import TextIO
+
+from ._config import Config
+from ._models import model_table
+from ._rules import Rule, all_rules, find_rule
+
+
+def _rule_dict(rule: Rule) -> dict[str, str]:
+    return {
+        "code": rule.code,
+        "name": rule.name,
+        "severity": rule.severity.value,
+        "scope": rule.scope.value,
+        "summary": rule.summary,
+        "hint": rule.hint,
+        "bad": rule.bad,
+        "good": rule.good,
+    }
+
+
+def print_rules(code: str | None, output: str, out: TextIO) -> int:
+    if code is None:
+        rules = all_rules()
+        if output == "json":
+            out.write(json.dumps([_rule_dict(r) for r in rules], indent=2) + "\n")
+            return 0
+        width = max(len(r.name) for r in rules)
+        for rule in rules:
+            out.write(f"{rule.code}  {rule.name:<{width}}  {rule.severity.value:<7}  {rule.summary}\n")
+        return 0
+    rule = find_rule(code)
+    if rule is None:
+        out.write(f"jsonl-guard: no rule {code!r}; run `jsonl-guard rules` for the list\n")
+        return 2
+    if output == "json":
+        out.write(json.dumps(_rule_dict(rule), indent=2) + "\n")
+        return 0
+    out.write(
+        f"{rule.code} {rule.name} ({rule.severity.value}, {rule.scope.value} rule)\n\n"
+        f"{rule.summary}\n\nFix: {rule.hint}\n\n"
+        f"Bad:\n  {rule.bad or '(empty file)'}\n\nFixed:\n  {rule.good}\n"
+    )
+    return 0
+
+
+def print_models(config: Config, output: str, out: TextIO) -> int:
+    table = model_table(config.models)
+    if output == "json":
+        out.write(json.dumps({n: asdict(s) for n, s in table.items()}, indent=2) + "\n")
+        return 0
+    out.write(f"{'model':<28} {'encoding':<12} {'limit':>7} {'$/1M':>7}  methods   aliases\n")
+    for name, spec in table.items():
+        price = "-" if spec.price_per_million is None else f"{spec.price_per_million:.2f}"
+        out.write(
+            f"{name:<28} {spec.encoding:<12} {spec.token_limit:>7,} {price:>7}  "
+            f"{','.join(spec.methods):<9} {', '.join(spec.aliases)}\n"
+        )
+    return 0
