@@ -119,7 +119,9 @@ class Checker:
 
     def _file_findings(self, stats: DatasetStats, size: int | None) -> Iterator[Finding]:
         if stats.examples == 0:
-            yield Finding("JG100", "the file has no examples" if stats.lines else "the file is empty")
+            yield Finding(
+                "JG100", "the file has no examples" if stats.lines else "the file is empty"
+            )
         if stats.crlf_lines:
             yield Finding(
                 "JG104",

@@ -56,7 +56,7 @@ class Config:
     strict: bool = False
 
     def options_for(self, path: str, base: CheckOptions) -> CheckOptions:
-        """Options for one file: config settings, then matching overrides, then ``base``'s CLI values."""
+        """Options for one file: config settings, then the overrides whose paths match."""
         options = apply_settings(CheckOptions(models=self.models), self.settings, "config")
         relative = self._relative(path)
         for patterns, settings in self.overrides:
@@ -107,7 +107,9 @@ def _normalise(table: Any, source: Path) -> dict[str, Any]:
 def parse_table(table: dict[str, Any], source: Path) -> Config:
     unknown = set(table) - _TOP_KEYS
     if unknown:
-        raise ConfigError(f"{source}: unknown key(s) in [tool.{SECTION}]: {', '.join(sorted(unknown))}")
+        raise ConfigError(
+            f"{source}: unknown key(s) in [tool.{SECTION}]: {', '.join(sorted(unknown))}"
+        )
     settings = {k: v for k, v in table.items() if k in _OPTION_KEYS}
     apply_settings(CheckOptions(), settings, str(source))  # validate early
     overrides = []
@@ -118,7 +120,9 @@ def parse_table(table: dict[str, Any], source: Path) -> Config:
             raise ConfigError(f"{source}: overrides[{index}] needs a non-empty `paths` list")
         bad = set(entry) - _OPTION_KEYS
         if bad:
-            raise ConfigError(f"{source}: overrides[{index}]: unknown key(s) {', '.join(sorted(bad))}")
+            raise ConfigError(
+                f"{source}: overrides[{index}]: unknown key(s) {', '.join(sorted(bad))}"
+            )
         apply_settings(CheckOptions(), entry, str(source))
         overrides.append((tuple(str(p) for p in patterns), entry))
     models = table.get("models", {})
@@ -132,7 +136,7 @@ def parse_table(table: dict[str, Any], source: Path) -> Config:
 
 def _severity_map(value: Any, where: str) -> dict[str, Severity]:
     if not isinstance(value, dict):
-        raise ConfigError(f"{where}: severity must be a table like {{ JG401 = \"warning\" }}")
+        raise ConfigError(f'{where}: severity must be a table like {{ JG401 = "warning" }}')
     try:
         return {str(code): Severity(str(level).lower()) for code, level in value.items()}
     except ValueError:

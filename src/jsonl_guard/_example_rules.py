@@ -60,7 +60,9 @@ def _image_parts(message: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
     if not isinstance(content, list):
         return []
     return [
-        (k, p) for k, p in enumerate(content) if isinstance(p, dict) and p.get("type") == "image_url"
+        (k, p)
+        for k, p in enumerate(content)
+        if isinstance(p, dict) and p.get("type") == "image_url"
     ]
 
 
@@ -198,8 +200,7 @@ def unanswered_tool_call(example: dict[str, Any], ctx: ExampleContext) -> Iterat
             continue
         for call_id, where in pending.items():
             yield (
-                f"{where} (id {call_id!r}) is not answered before "
-                f"{_where('messages', i)} ({role})"
+                f"{where} (id {call_id!r}) is not answered before {_where('messages', i)} ({role})"
             )
         pending = {}
         if role == "assistant":
@@ -239,6 +240,15 @@ def duplicate_tool_call_id(example: dict[str, Any], ctx: ExampleContext) -> Iter
                 seen[call_id] = _where("messages", i, "tool_calls", j)
 
 
+def _function_calls(message: dict[str, Any]) -> list[tuple[tuple[str | int, ...], Any]]:
+    """The function objects a message calls (tool calls and legacy function_call), with paths."""
+    calls: list[tuple[tuple[str | int, ...], Any]] = [
+        (("tool_calls", j, "function"), call.get("function")) for j, call in _tool_calls(message)
+    ]
+    calls.append((("function_call",), message.get("function_call")))
+    return calls
+
+
 def _defined_names(definitions: Any, *, wrapped: bool) -> set[str] | None:
     if not isinstance(definitions, list):
         return None
@@ -273,8 +283,7 @@ def unknown_function(example: dict[str, Any], ctx: ExampleContext) -> Iterator[s
     tools = _defined_names(example.get("tools"), wrapped=True)
     functions = _defined_names(example.get("functions"), wrapped=False)
     for i, message in _messages(example):
-        calls = [(("tool_calls", j, "function"), c.get("function")) for j, c in _tool_calls(message)]
-        calls.append((("function_call",), message.get("function_call")))
+        calls = _function_calls(message)
         for path, function in calls:
             known = functions if path == ("function_call",) else tools
             if known is None or not isinstance(function, dict):
@@ -305,8 +314,7 @@ def unknown_function(example: dict[str, Any], ctx: ExampleContext) -> Iterator[s
 )
 def invalid_tool_arguments(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     for i, message in _messages(example):
-        calls = [(("tool_calls", j, "function"), c.get("function")) for j, c in _tool_calls(message)]
-        calls.append((("function_call",), message.get("function_call")))
+        calls = _function_calls(message)
         for path, function in calls:
             if not isinstance(function, dict) or not isinstance(function.get("arguments"), str):
                 continue
@@ -321,7 +329,8 @@ def invalid_tool_arguments(example: dict[str, Any], ctx: ExampleContext) -> Iter
     "JG230",
     "legacy-function-calling",
     WARNING,
-    "The example uses the deprecated function-calling form (functions, function_call, role function).",
+    "The example uses the deprecated function-calling form "
+    "(functions, function_call, role function).",
     "Convert to tools / tool_calls / role tool; the legacy form is deprecated by OpenAI.",
     bad=(
         '{"functions": [{"name": "track"}], "messages": [' + U + ', {"role": "assistant", '
@@ -350,7 +359,8 @@ def legacy_function_calling(example: dict[str, Any], ctx: ExampleContext) -> Ite
     "image-outside-user-message",
     ERROR,
     "An image content part appears in a message that is not from the user.",
-    "Move the image into a user message; images are not allowed in system, assistant or tool messages.",
+    "Move the image into a user message; images are not allowed in system, assistant "
+    "or tool messages.",
     bad=(
         '{"messages": [' + U + ', {"role": "assistant", "content": [{"type": "image_url", '
         '"image_url": {"url": "https://example.com/a.png"}}]}]}'
@@ -415,14 +425,17 @@ def invalid_image_url(example: dict[str, Any], ctx: ExampleContext) -> Iterator[
         for k, part in _image_parts(message):
             image = part.get("image_url")
             url = image.get("url") if isinstance(image, dict) else None
-            if not isinstance(url, str) or url.startswith("https://") and len(url) > 8:
+            if not isinstance(url, str) or (url.startswith("https://") and len(url) > 8):
                 continue
             where = _where("messages", i, "content", k, "image_url", "url")
             if url.startswith("http://"):
                 yield f"{where} uses http://; only https URLs (or data URLs) are accepted"
             elif url.startswith("data:"):
                 if not _DATA_URL.match(url):
-                    yield f"{where} is not a base64 data URL of a jpeg, png or webp image ({url[:30]}…)"
+                    yield (
+                        f"{where} is not a base64 data URL of a jpeg, png or webp image "
+                        f"({url[:30]}…)"
+                    )
             else:
                 yield f"{where} is {url[:40]!r}, not an https URL or a data URL"
 
@@ -432,7 +445,8 @@ def invalid_image_url(example: dict[str, Any], ctx: ExampleContext) -> Iterator[
     "image-too-large",
     ERROR,
     "An inline (data URL) image is larger than 10 MB.",
-    "Downscale or recompress the image below 10 MB (detail 'low' images are resized to 512x512 anyway).",
+    "Downscale or recompress the image below 10 MB "
+    "(detail 'low' images are resized to 512x512 anyway).",
     bad='{"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": '
     '{"url": "data:image/png;base64,<14 million base64 characters>"}}]}, ' + A + "]}",
     good=(
@@ -449,7 +463,8 @@ def image_too_large(example: dict[str, Any], ctx: ExampleContext) -> Iterator[st
                 size = (len(url) - url.find(",") - 1) * 3 // 4
                 if size > MAX_IMAGE_BYTES:
                     where = _where("messages", i, "content", k)
-                    yield f"{where} is an inline image of about {size / 1e6:.1f} MB; the limit is 10 MB"
+                    megabytes = size / 1e6
+                    yield f"{where} is an inline image of about {megabytes:.1f} MB (limit 10 MB)"
 
 
 @example_rule(
@@ -457,7 +472,8 @@ def image_too_large(example: dict[str, Any], ctx: ExampleContext) -> Iterator[st
     "images-not-supported",
     ERROR,
     "The example holds images but the chosen model does not accept image inputs for fine-tuning.",
-    "Choose a model that supports vision fine-tuning (e.g. gpt-4o-2024-08-06) or remove the images.",
+    "Choose a model that supports vision fine-tuning (e.g. gpt-4o-2024-08-06) "
+    "or remove the images.",
     bad=(
         '{"messages": [{"role": "user", "content": [{"type": "image_url", '
         '"image_url": {"url": "https://example.com/a.png"}}]}, ' + A + "]}"
@@ -487,9 +503,10 @@ def _texts(example: dict[str, Any]) -> Iterator[tuple[str, str]]:
         for j, call in _tool_calls(message):
             function = call.get("function")
             if isinstance(function, dict) and isinstance(function.get("arguments"), str):
-                yield _where("messages", i, "tool_calls", j, "function", "arguments"), function[
-                    "arguments"
-                ]
+                yield (
+                    _where("messages", i, "tool_calls", j, "function", "arguments"),
+                    function["arguments"],
+                )
     for key in ("tools", "functions"):
         if isinstance(example.get(key), list):
             yield key, json.dumps(example[key], ensure_ascii=False)
@@ -535,7 +552,8 @@ def empty_content(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]
     "example-too-long",
     ERROR,
     "The example has more tokens than the model trains on; the end (the answer) is cut off.",
-    "Shorten the example or split the conversation; set severity JG401 = 'warning' to accept truncation.",
+    "Shorten the example or split the conversation; set severity JG401 = 'warning' "
+    "to accept truncation.",
     bad='{"messages": [' + U + ', {"role": "assistant", "content": "<70,000 tokens of text>"}]}',
     good=f'{{"messages": [{U}, {A}]}}',
 )

@@ -106,7 +106,8 @@ declare(
     "A content part is malformed or of a type fine-tuning does not accept.",
     'Use {"type": "text", "text": ...} or {"type": "image_url", "image_url": {"url": ...}}.',
     bad=f'{{"messages": [{{"role": "user", "content": [{{"type": "input_audio"}}]}}, {A}]}}',
-    good=f'{{"messages": [{{"role": "user", "content": [{{"type": "text", "text": "Hi"}}]}}, {A}]}}',
+    good=f'{{"messages": [{{"role": "user", "content": [{{"type": "text", "text": "Hi"}}]}}, '
+    f'{A}]}}',
 )  # fmt: skip
 declare(
     "JG119", "schema-violation", ERROR, SCHEMA,

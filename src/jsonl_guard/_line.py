@@ -72,7 +72,9 @@ class LineChecker:
             column = len(raw[: error.start].decode("utf-8", "replace")) + 1
             byte = raw[error.start : error.start + 1].hex().upper()
             findings.append(
-                Finding("JG102", f"invalid UTF-8 (byte 0x{byte} at column {column})", number, column)
+                Finding(
+                    "JG102", f"invalid UTF-8 (byte 0x{byte} at column {column})", number, column
+                )
             )
             return None
         try:

@@ -124,9 +124,7 @@ def base_model_name(name: str) -> str:
     return name
 
 
-def resolve_model(
-    name: str, overrides: Mapping[str, Mapping[str, Any]] | None = None
-) -> ModelSpec:
+def resolve_model(name: str, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> ModelSpec:
     table = model_table(overrides)
     base = base_model_name(name)
     if base in table:

@@ -118,9 +118,9 @@ def _narrow(error: ValidationError) -> list[ValidationError]:
 
 def _message(error: ValidationError) -> str:
     path = format_path(error.absolute_path)
-    value = error.instance
+    value: Any = error.instance
     keyword = error.validator
-    expected = error.validator_value
+    expected: Any = error.validator_value
     if keyword == "type":
         wanted = expected if isinstance(expected, list) else [expected]
         words = " or ".join(_TYPE_WORDS.get(str(w), str(w)) for w in wanted)
@@ -134,7 +134,9 @@ def _message(error: ValidationError) -> str:
     if keyword == "const":
         return f"{path} is {_show(value)}; expected {_show(expected)}"
     if keyword == "additionalProperties":
-        allowed = set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
+        allowed = (
+            set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
+        )
         extra = [key for key in value if key not in allowed]
         return f"unknown {_quote_list(extra)} in {path}"
     if keyword == "minItems":

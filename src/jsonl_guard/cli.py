@@ -16,8 +16,7 @@ from typing import TextIO
 
 from . import __version__
 from ._checker import Checker
-from ._config import Config, ConfigError, apply_settings, load_config
-from ._diagnostics import Severity
+from ._config import ConfigError, apply_settings, load_config
 from ._encodings import EncodingUnavailableError
 from ._models import ModelTableError, UnknownModelError
 from ._options import CheckOptions
@@ -44,24 +43,44 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="check JSONL files, directories or globs")
     check.add_argument("paths", nargs="+", metavar="PATH")
-    check.add_argument("--model", help="model to check against (default: config, then "
-                       "gpt-4o-mini-2024-07-18)")
-    check.add_argument("--epochs", type=_positive_int, help="epochs for the cost estimate "
-                       "(default: OpenAI's heuristic)")
-    check.add_argument("--max-cost", type=_non_negative_float, metavar="USD",
-                       help="error when the estimated training cost is above this")
-    check.add_argument("--min-examples", type=_positive_int, metavar="N",
-                       help="minimum number of examples (default: the provider's)")
-    check.add_argument("--select", metavar="CODES", help="only these rules (codes, prefixes, names)")
+    check.add_argument(
+        "--model", help="model to check against (default: config, then gpt-4o-mini-2024-07-18)"
+    )
+    check.add_argument(
+        "--epochs",
+        type=_positive_int,
+        help="epochs for the cost estimate (default: OpenAI's heuristic)",
+    )
+    check.add_argument(
+        "--max-cost",
+        type=_non_negative_float,
+        metavar="USD",
+        help="error when the estimated training cost is above this",
+    )
+    check.add_argument(
+        "--min-examples",
+        type=_positive_int,
+        metavar="N",
+        help="minimum number of examples (default: the provider's)",
+    )
+    check.add_argument(
+        "--select", metavar="CODES", help="only these rules (codes, prefixes, names)"
+    )
     check.add_argument("--ignore", metavar="CODES", help="skip these rules")
-    check.add_argument("--severity", action="append", default=[], metavar="CODE=LEVEL",
-                       help="override a rule's severity, e.g. JG401=warning (repeatable)")
+    check.add_argument(
+        "--severity",
+        action="append",
+        default=[],
+        metavar="CODE=LEVEL",
+        help="override a rule's severity, e.g. JG401=warning (repeatable)",
+    )
     check.add_argument("--format", choices=sorted(REPORTERS), default="text")
     check.add_argument("--strict", action="store_true", help="warnings fail the check too")
     check.add_argument("--config", type=Path, help="read settings from this pyproject.toml")
     check.add_argument("--color", choices=["auto", "always", "never"], default="auto")
-    check.add_argument("-q", "--quiet", action="store_true", help="findings only: no hints or "
-                       "summary")
+    check.add_argument(
+        "-q", "--quiet", action="store_true", help="findings only: no hints or summary"
+    )
 
     rules = commands.add_parser("rules", help="list the rules, or explain one")
     rules.add_argument("code", nargs="?", help="a rule code or name to explain")
@@ -172,7 +191,8 @@ def expand_paths(arguments: Sequence[str]) -> list[str]:
                 raise UsageError(f"no .jsonl files under directory {argument}")
             paths.extend(found)
         elif glob.has_magic(argument) and not Path(argument).exists():
-            found = sorted(p for p in glob.glob(argument, recursive=True) if Path(p).is_file())
+            matches = glob.glob(argument, recursive=True)  # noqa: PTH207 - absolute globs too
+            found = sorted(p for p in matches if Path(p).is_file())
             if not found:
                 raise UsageError(f"no files match {argument}")
             paths.extend(found)

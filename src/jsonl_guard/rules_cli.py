@@ -32,19 +32,20 @@ def print_rules(code: str | None, output: str, out: TextIO) -> int:
             return 0
         width = max(len(r.name) for r in rules)
         for rule in rules:
-            out.write(f"{rule.code}  {rule.name:<{width}}  {rule.severity.value:<7}  {rule.summary}\n")
+            severity = rule.severity.value
+            out.write(f"{rule.code}  {rule.name:<{width}}  {severity:<7}  {rule.summary}\n")
         return 0
-    rule = find_rule(code)
-    if rule is None:
+    found = find_rule(code)
+    if found is None:
         out.write(f"jsonl-guard: no rule {code!r}; run `jsonl-guard rules` for the list\n")
         return 2
     if output == "json":
-        out.write(json.dumps(_rule_dict(rule), indent=2) + "\n")
+        out.write(json.dumps(_rule_dict(found), indent=2) + "\n")
         return 0
     out.write(
-        f"{rule.code} {rule.name} ({rule.severity.value}, {rule.scope.value} rule)\n\n"
-        f"{rule.summary}\n\nFix: {rule.hint}\n\n"
-        f"Bad:\n  {rule.bad or '(empty file)'}\n\nFixed:\n  {rule.good}\n"
+        f"{found.code} {found.name} ({found.severity.value}, {found.scope.value} rule)\n\n"
+        f"{found.summary}\n\nFix: {found.hint}\n\n"
+        f"Bad:\n  {found.bad or '(empty file)'}\n\nFixed:\n  {found.good}\n"
     )
     return 0
 

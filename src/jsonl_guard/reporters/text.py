@@ -73,7 +73,8 @@ def _token_lines(tokens: TokenSummary) -> list[str]:
     if tokens.tool_definitions or tokens.tool_calls or tokens.images:
         lines.append(
             f"    breakdown    messages {tokens.messages:,} / tool definitions "
-            f"{tokens.tool_definitions:,} / tool calls {tokens.tool_calls:,} / images {tokens.images:,}"
+            f"{tokens.tool_definitions:,} / tool calls {tokens.tool_calls:,} / "
+            f"images {tokens.images:,}"
         )
     if tokens.over_limit_examples:
         lines.append(f"    {tokens.over_limit_examples:,} example(s) over the limit")
