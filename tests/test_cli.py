@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from jsonl_guard.cli import main
-
 from helpers import EXAMPLES, example, write_jsonl
+from jsonl_guard.cli import main
 
 BAD_LINES = {3: "JG201", 5: "JG202", 7: "JG205", 9: "JG110", 11: "JG222", 13: "JG221",
              15: "JG116", 17: "JG250", 19: "JG112", 21: "JG203", 23: "JG224"}  # fmt: skip
@@ -100,7 +99,9 @@ def test_select_ignore_and_unknown_selector(capsys):
     _, out, _ = run(capsys, "check", bad, "--select", "JG2", "--format", "json")
     codes = {d["code"] for d in json.loads(out)["files"][0]["diagnostics"]}
     assert codes and all(c.startswith("JG2") for c in codes)
-    _, out, _ = run(capsys, "check", bad, "--ignore", "JG201,special-token-text", "--format", "json")
+    _, out, _ = run(
+        capsys, "check", bad, "--ignore", "JG201,special-token-text", "--format", "json"
+    )
     codes = {d["code"] for d in json.loads(out)["files"][0]["diagnostics"]}
     assert "JG201" not in codes and "JG250" not in codes and "JG205" in codes
     code, _, err = run(capsys, "check", bad, "--select", "JG999")

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import example, write_jsonl
 
+from helpers import example, write_jsonl
 from jsonl_guard._config import ConfigError, load_config
 from jsonl_guard.cli import main
 
@@ -28,7 +28,11 @@ def test_model_from_config_and_cli_wins(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     _, data = check_json(capsys, "d.jsonl")
     cost = data["files"][0]["cost"]
-    assert (cost["model"], cost["model_source"], cost["epochs"]) == ("gpt-3.5-turbo-0125", "config", 2)
+    assert (cost["model"], cost["model_source"], cost["epochs"]) == (
+        "gpt-3.5-turbo-0125",
+        "config",
+        2,
+    )
     assert data["files"][0]["tokens"]["encoding"] == "cl100k_base"
     _, data = check_json(capsys, "d.jsonl", "--model", "gpt-4o-2024-08-06", "--epochs", "5")
     cost = data["files"][0]["cost"]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from helpers import example
 
+from helpers import example
 from jsonl_guard import (
     CheckOptions,
     UnknownModelError,

@@ -3,6 +3,11 @@
 The schema documents live in ``schemas/``. Each subschema may name the rule it
 stands for with ``x-rule`` (any keyword) or ``x-rules`` (per keyword), so a
 failing keyword maps to a stable rule code without any Python per rule.
+
+Two validators read the same document: the compiled ``jsonschema_rs`` answers
+"valid or not" on the hot path (most lines are valid), and the reference
+``jsonschema`` implementation explains the rare invalid line, error by error.
+A differential test keeps their verdicts identical.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
@@ -55,8 +61,23 @@ def _validator(format_name: str) -> Validator:
     return Draft202012Validator(schema)
 
 
+@cache
+def _fast_validator(format_name: str) -> Any:
+    return jsonschema_rs.validator_for(load_schema(format_name))
+
+
+def is_valid(example: Any, format_name: str) -> bool:
+    """The compiled validator's verdict (the reference one if it cannot decide)."""
+    try:
+        return bool(_fast_validator(format_name).is_valid(example))
+    except (ValueError, TypeError, OverflowError):
+        return bool(_validator(format_name).is_valid(example))
+
+
 def schema_findings(example: Any, format_name: str) -> list[Finding]:
     """Every schema violation in one parsed line, as findings without a line number."""
+    if is_valid(example, format_name):
+        return []
     errors = sorted(_validator(format_name).iter_errors(example), key=_error_order)
     findings: list[Finding] = []
     for error in errors:
