@@ -204,3 +204,11 @@ def test_binary_garbage_never_produces_a_traceback(tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout
     assert "garbage.jsonl:1:" in result.stdout
+
+
+def test_info_findings_only_with_verbose(capsys):
+    good = str(EXAMPLES / "support-good.jsonl")
+    _, out, _ = run(capsys, "check", good)
+    assert "JG402" not in out
+    _, out, _ = run(capsys, "check", good, "-v")
+    assert "support-good.jsonl: JG402 12 example(s) have tool or image tokens" in out

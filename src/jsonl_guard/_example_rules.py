@@ -32,7 +32,8 @@ SPECIAL_TOKENS = (
 )
 _SPECIAL = re.compile("|".join(re.escape(token) for token in SPECIAL_TOKENS))
 _DATA_URL = re.compile(r"data:image/(jpeg|jpg|png|webp);base64,([A-Za-z0-9+/=\s]+)\Z", re.DOTALL)
-MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_IMAGE_MB = 10
+MAX_IMAGE_BYTES = MAX_IMAGE_MB * 1024 * 1024
 U = '{"role": "user", "content": "Where is my order?"}'
 A = '{"role": "assistant", "content": "It ships today."}'
 
@@ -92,7 +93,7 @@ def no_assistant_message(example: dict[str, Any], ctx: ExampleContext) -> Iterat
 )
 def all_weights_zero(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     assistants = [m for _, m in _messages(example) if m.get("role") == "assistant"]
-    if assistants and all("weight" in m and m["weight"] == 0 for m in assistants):
+    if assistants and all(_is_zero(m.get("weight")) for m in assistants):
         yield f"all {len(assistants)} assistant message(s) have weight 0; nothing is trained"
 
 
@@ -247,6 +248,10 @@ def _function_calls(message: dict[str, Any]) -> list[tuple[tuple[str | int, ...]
     ]
     calls.append((("function_call",), message.get("function_call")))
     return calls
+
+
+def _is_zero(weight: Any) -> bool:
+    return isinstance(weight, (int, float)) and not isinstance(weight, bool) and weight == 0
 
 
 def _defined_names(definitions: Any, *, wrapped: bool) -> set[str] | None:
@@ -463,8 +468,11 @@ def image_too_large(example: dict[str, Any], ctx: ExampleContext) -> Iterator[st
                 size = (len(url) - url.find(",") - 1) * 3 // 4
                 if size > MAX_IMAGE_BYTES:
                     where = _where("messages", i, "content", k)
-                    megabytes = size / 1e6
-                    yield f"{where} is an inline image of about {megabytes:.1f} MB (limit 10 MB)"
+                    megabytes = size / 1024 / 1024
+                    yield (
+                        f"{where} is an inline image of about {megabytes:.1f} MB "
+                        f"(limit {MAX_IMAGE_MB} MB)"
+                    )
 
 
 @example_rule(
@@ -488,16 +496,24 @@ def images_not_supported(example: dict[str, Any], ctx: ExampleContext) -> Iterat
         yield f"the example has {count} image(s) but {ctx.model.name} does not accept images"
 
 
+def _content_texts(message: dict[str, Any], i: int) -> Iterator[tuple[str, str]]:
+    """The text of a message's content: the string, or each text/refusal part."""
+    content = message.get("content")
+    if isinstance(content, str):
+        yield _where("messages", i, "content"), content
+    elif isinstance(content, list):
+        for k, part in enumerate(content):
+            for key in ("text", "refusal"):
+                if isinstance(part, dict) and isinstance(part.get(key), str):
+                    yield _where("messages", i, "content", k, key), part[key]
+
+
 def _texts(example: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """Every string a model would see, with its path."""
     for i, message in _messages(example):
-        content = message.get("content")
-        if isinstance(content, str):
-            yield _where("messages", i, "content"), content
-        elif isinstance(content, list):
-            for k, part in enumerate(content):
-                if isinstance(part, dict) and isinstance(part.get("text"), str):
-                    yield _where("messages", i, "content", k, "text"), part["text"]
+        yield from _content_texts(message, i)
+        if isinstance(message.get("refusal"), str):
+            yield _where("messages", i, "refusal"), message["refusal"]
         if isinstance(message.get("name"), str):
             yield _where("messages", i, "name"), message["name"]
         for j, call in _tool_calls(message):
@@ -540,11 +556,11 @@ def special_token_text(example: dict[str, Any], ctx: ExampleContext) -> Iterator
 )
 def empty_content(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     for i, message in _messages(example):
-        content = message.get("content")
-        if isinstance(content, str) and not content.strip():
-            if message.get("role") == "assistant" and message.get("tool_calls"):
-                continue
-            yield f"{_where('messages', i, 'content')} is empty"
+        if message.get("role") == "assistant" and message.get("tool_calls"):
+            continue
+        for where, text in _content_texts(message, i):
+            if not text.strip():
+                yield f"{where} is empty"
 
 
 @example_rule(

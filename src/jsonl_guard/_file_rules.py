@@ -59,6 +59,14 @@ declare(
 )  # fmt: skip
 
 declare(
+    "JG121", "duplicate-key", ERROR, FILE,
+    "A JSON object repeats a key; parsers keep only one of the values, silently.",
+    "Merge the two values or rename one key; usually a concatenation bug.",
+    bad='{"messages": [], "messages": [{"role": "user", "content": "Hi"}, '
+    '{"role": "assistant", "content": "Hello!"}]}',
+    good=GOOD,
+)  # fmt: skip
+declare(
     "JG111", "not-an-object", ERROR, SCHEMA,
     "A line holds a JSON value that is not an object.",
     'Wrap the example in an object: {"messages": [...]}.',

@@ -35,6 +35,23 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+class _DuplicateKeys:
+    """An ``object_pairs_hook`` that remembers keys seen twice in one object."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+
+    def __call__(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) != len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    self.keys.append(key)
+                seen.add(key)
+        return result
+
+
 class LineChecker:
     """Holds what every line needs: the format, the model, the tokenizer and the rules."""
 
@@ -77,13 +94,19 @@ class LineChecker:
                 )
             )
             return None
+        duplicates = _DuplicateKeys()
         try:
-            return json.loads(text, parse_constant=_reject_constant)
+            value = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=duplicates)
         except json.JSONDecodeError as error:
             findings.append(Finding("JG110", f"invalid JSON: {error.msg}", number, error.colno))
+            return None
         except (ValueError, RecursionError) as error:
             findings.append(Finding("JG110", f"invalid JSON: {error}", number, 1))
-        return None
+            return None
+        for key in dict.fromkeys(duplicates.keys):
+            message = f"key {key!r} appears twice in one object; only the last value is kept"
+            findings.append(Finding("JG121", message, number, 1))
+        return value
 
     def _check_example(self, example: Any, number: int, outcome: LineOutcome) -> None:
         for finding in schema_findings(example, self.format_name):

@@ -79,10 +79,11 @@ def schema_findings(example: Any, format_name: str) -> list[Finding]:
     if is_valid(example, format_name):
         return []
     errors = sorted(_validator(format_name).iter_errors(example), key=_error_order)
-    findings: list[Finding] = []
+    findings: dict[Finding, None] = {}
     for error in errors:
-        findings.extend(_phrase(error))
-    return findings
+        # One error per missing key reads the same once phrased: keep one.
+        findings.update(dict.fromkeys(_phrase(error)))
+    return list(findings)
 
 
 def _error_order(error: ValidationError) -> tuple[str, ...]:

@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "-q", "--quiet", action="store_true", help="findings only: no hints or summary"
     )
+    check.add_argument("-v", "--verbose", action="store_true", help="also show info-level findings")
 
     rules = commands.add_parser("rules", help="list the rules, or explain one")
     rules.add_argument("code", nargs="?", help="a rule code or name to explain")
@@ -167,7 +168,9 @@ def _render(report: Report, args: argparse.Namespace, out: TextIO) -> str:
     if args.format == "text":
         color = _use_color(args.color, out)
         quiet = args.quiet
-        return text_reporter.render(report, color, hints=not quiet, summary=not quiet)
+        return text_reporter.render(
+            report, color, hints=not quiet, summary=not quiet, info=args.verbose
+        )
     return REPORTERS[args.format](report, False)
 
 

@@ -17,11 +17,18 @@ class _Style:
         return f"\x1b[{code}m{text}\x1b[0m" if self.enabled else text
 
 
-def render(report: Report, color: bool = False, *, hints: bool = True, summary: bool = True) -> str:
+def render(
+    report: Report,
+    color: bool = False,
+    *,
+    hints: bool = True,
+    summary: bool = True,
+    info: bool = False,
+) -> str:
     style = _Style(color)
     out: list[str] = []
     for file in report.files:
-        out.extend(_file_lines(file, style, hints=hints))
+        out.extend(_file_lines(file, style, hints=hints, info=info))
     if summary:
         for file in report.files:
             out.extend(_summary_lines(file, style))
@@ -35,11 +42,13 @@ def location(path: str, diagnostic: Diagnostic) -> str:
     return f"{path}:{diagnostic.line}:{diagnostic.column or 1}:"
 
 
-def _file_lines(file: FileReport, style: _Style, *, hints: bool) -> list[str]:
+def _file_lines(file: FileReport, style: _Style, *, hints: bool, info: bool) -> list[str]:
     if file.io_error is not None:
         return [f"{style(file.path + ':', '1')} {style('error', '31;1')}: {file.io_error}"]
     lines = []
     for d in file.diagnostics:
+        if d.severity is Severity.INFO and not info:
+            continue
         code = style(d.code, _COLORS[d.severity] + ";1")
         lines.append(f"{style(location(file.path, d), '1')} {code} {d.message}")
         if hints:
