@@ -115,3 +115,12 @@ def test_rft_only_model_rejects_chat_sft_data():
 def _totals(rows, model):
     report_rows = [check_examples([r], CheckOptions(model=model)).tokens for r in rows]
     return [t.total for t in report_rows if t is not None]
+
+
+def test_models_doc_lists_every_model_with_its_limit():
+    from helpers import ROOT
+
+    doc = (ROOT / "docs" / "models.md").read_text("utf-8")
+    for name, spec in model_table().items():
+        assert f"| `{name}` |" in doc
+        assert f"| {spec.token_limit:,} |" in doc

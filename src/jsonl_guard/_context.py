@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._cost import CostEstimate
@@ -14,8 +14,18 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ExampleContext:
+    """``messages`` holds the example's messages that are objects, with their index."""
+
     model: ModelSpec
     tokens: ExampleTokens | None
+    messages: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+
+
+def object_messages(example: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    messages = example.get("messages")
+    if not isinstance(messages, list):
+        return []
+    return [(i, m) for i, m in enumerate(messages) if isinstance(m, dict)]
 
 
 @dataclass(frozen=True)

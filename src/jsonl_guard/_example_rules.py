@@ -38,13 +38,6 @@ U = '{"role": "user", "content": "Where is my order?"}'
 A = '{"role": "assistant", "content": "It ships today."}'
 
 
-def _messages(example: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
-    messages = example.get("messages")
-    if not isinstance(messages, list):
-        return []
-    return [(i, m) for i, m in enumerate(messages) if isinstance(m, dict)]
-
-
 def _where(*path: str | int) -> str:
     return format_path(list(path))
 
@@ -77,7 +70,7 @@ def _image_parts(message: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
     good=f'{{"messages": [{U}, {A}]}}',
 )
 def no_assistant_message(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
-    messages = _messages(example)
+    messages = ctx.messages
     if messages and not any(m.get("role") == "assistant" for _, m in messages):
         yield "the example has no assistant message to learn from"
 
@@ -92,7 +85,7 @@ def no_assistant_message(example: dict[str, Any], ctx: ExampleContext) -> Iterat
     good=f'{{"messages": [{U}, {A[:-1]}, "weight": 1}}]}}',
 )
 def all_weights_zero(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
-    assistants = [m for _, m in _messages(example) if m.get("role") == "assistant"]
+    assistants = [m for _, m in ctx.messages if m.get("role") == "assistant"]
     if assistants and all(_is_zero(m.get("weight")) for m in assistants):
         yield f"all {len(assistants)} assistant message(s) have weight 0; nothing is trained"
 
@@ -108,7 +101,7 @@ def all_weights_zero(example: dict[str, Any], ctx: ExampleContext) -> Iterator[s
 )
 def late_system_message(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     started = False
-    for i, message in _messages(example):
+    for i, message in ctx.messages:
         if message.get("role") == "system":
             if started:
                 yield f"{_where('messages', i)} is a system message after the conversation started"
@@ -126,7 +119,7 @@ def late_system_message(example: dict[str, Any], ctx: ExampleContext) -> Iterato
     good=f'{{"messages": [{U}, {A}]}}',
 )
 def trailing_non_assistant(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
-    messages = _messages(example)
+    messages = ctx.messages
     roles = [m.get("role") for _, m in messages]
     if "assistant" in roles and roles[-1] != "assistant":
         index = messages[-1][0]
@@ -156,7 +149,7 @@ def trailing_non_assistant(example: dict[str, Any], ctx: ExampleContext) -> Iter
 def unmatched_tool_response(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     open_ids: list[str] = []
     answered: set[str] = set()
-    for i, message in _messages(example):
+    for i, message in ctx.messages:
         role = message.get("role")
         if role == "assistant":
             open_ids = [c["id"] for _, c in _tool_calls(message) if isinstance(c.get("id"), str)]
@@ -194,7 +187,7 @@ def unanswered_tool_call(example: dict[str, Any], ctx: ExampleContext) -> Iterat
     # An example may end on a tool call (the model learns to call it); what is
     # forbidden is moving on to another turn before every call has its answer.
     pending: dict[str, str] = {}
-    for i, message in _messages(example):
+    for i, message in ctx.messages:
         role = message.get("role")
         if role == "tool":
             pending.pop(str(message.get("tool_call_id")), None)
@@ -229,7 +222,7 @@ def unanswered_tool_call(example: dict[str, Any], ctx: ExampleContext) -> Iterat
 )
 def duplicate_tool_call_id(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     seen: dict[str, str] = {}
-    for i, message in _messages(example):
+    for i, message in ctx.messages:
         for j, call in _tool_calls(message):
             call_id = call.get("id")
             if not isinstance(call_id, str):
@@ -287,7 +280,7 @@ def _defined_names(definitions: Any, *, wrapped: bool) -> set[str] | None:
 def unknown_function(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     tools = _defined_names(example.get("tools"), wrapped=True)
     functions = _defined_names(example.get("functions"), wrapped=False)
-    for i, message in _messages(example):
+    for i, message in ctx.messages:
         calls = _function_calls(message)
         for path, function in calls:
             known = functions if path == ("function_call",) else tools
@@ -318,7 +311,7 @@ def unknown_function(example: dict[str, Any], ctx: ExampleContext) -> Iterator[s
     ),
 )
 def invalid_tool_arguments(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
-    for i, message in _messages(example):
+    for i, message in ctx.messages:
         calls = _function_calls(message)
         for path, function in calls:
             if not isinstance(function, dict) or not isinstance(function.get("arguments"), str):
@@ -350,7 +343,7 @@ def invalid_tool_arguments(example: dict[str, Any], ctx: ExampleContext) -> Iter
 )
 def legacy_function_calling(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     used = ["functions"] if "functions" in example else []
-    for i, message in _messages(example):
+    for i, message in ctx.messages:
         if "function_call" in message:
             used.append(_where("messages", i, "function_call"))
         if message.get("role") == "function":
@@ -376,7 +369,7 @@ def legacy_function_calling(example: dict[str, Any], ctx: ExampleContext) -> Ite
     ),
 )
 def image_outside_user_message(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
-    for i, message in _messages(example):
+    for i, message in ctx.messages:
         if message.get("role") != "user":
             for k, _ in _image_parts(message):
                 yield (
@@ -402,7 +395,7 @@ def image_outside_user_message(example: dict[str, Any], ctx: ExampleContext) -> 
     ),
 )
 def too_many_images(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
-    count = sum(len(_image_parts(m)) for _, m in _messages(example))
+    count = sum(len(_image_parts(m)) for _, m in ctx.messages)
     if count > ctx.model.max_images_per_example:
         yield (
             f"the example has {count} images; at most {ctx.model.max_images_per_example} "
@@ -426,7 +419,7 @@ def too_many_images(example: dict[str, Any], ctx: ExampleContext) -> Iterator[st
     ),
 )
 def invalid_image_url(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
-    for i, message in _messages(example):
+    for i, message in ctx.messages:
         for k, part in _image_parts(message):
             image = part.get("image_url")
             url = image.get("url") if isinstance(image, dict) else None
@@ -460,7 +453,7 @@ def invalid_image_url(example: dict[str, Any], ctx: ExampleContext) -> Iterator[
     ),
 )
 def image_too_large(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
-    for i, message in _messages(example):
+    for i, message in ctx.messages:
         for k, part in _image_parts(message):
             image = part.get("image_url")
             url = image.get("url") if isinstance(image, dict) else None
@@ -491,41 +484,43 @@ def image_too_large(example: dict[str, Any], ctx: ExampleContext) -> Iterator[st
 def images_not_supported(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     if ctx.model.images:
         return
-    count = sum(len(_image_parts(m)) for _, m in _messages(example))
+    count = sum(len(_image_parts(m)) for _, m in ctx.messages)
     if count:
         yield f"the example has {count} image(s) but {ctx.model.name} does not accept images"
 
 
-def _content_texts(message: dict[str, Any], i: int) -> Iterator[tuple[str, str]]:
+Path = tuple[str | int, ...]
+
+
+def _content_texts(message: dict[str, Any], i: int) -> Iterator[tuple[Path, str]]:
     """The text of a message's content: the string, or each text/refusal part."""
     content = message.get("content")
     if isinstance(content, str):
-        yield _where("messages", i, "content"), content
+        yield ("messages", i, "content"), content
     elif isinstance(content, list):
         for k, part in enumerate(content):
             for key in ("text", "refusal"):
                 if isinstance(part, dict) and isinstance(part.get(key), str):
-                    yield _where("messages", i, "content", k, key), part[key]
+                    yield ("messages", i, "content", k, key), part[key]
 
 
-def _texts(example: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """Every string a model would see, with its path."""
-    for i, message in _messages(example):
+def _texts(example: dict[str, Any], ctx: ExampleContext) -> Iterator[tuple[Path, str]]:
+    """Every string a model would see, with its path (formatted only when reported)."""
+    for i, message in ctx.messages:
         yield from _content_texts(message, i)
-        if isinstance(message.get("refusal"), str):
-            yield _where("messages", i, "refusal"), message["refusal"]
-        if isinstance(message.get("name"), str):
-            yield _where("messages", i, "name"), message["name"]
+        for key in ("refusal", "name"):
+            if isinstance(message.get(key), str):
+                yield ("messages", i, key), message[key]
         for j, call in _tool_calls(message):
             function = call.get("function")
             if isinstance(function, dict) and isinstance(function.get("arguments"), str):
                 yield (
-                    _where("messages", i, "tool_calls", j, "function", "arguments"),
+                    ("messages", i, "tool_calls", j, "function", "arguments"),
                     function["arguments"],
                 )
     for key in ("tools", "functions"):
         if isinstance(example.get(key), list):
-            yield key, json.dumps(example[key], ensure_ascii=False)
+            yield (key,), json.dumps(example[key], ensure_ascii=False)
 
 
 @example_rule(
@@ -538,11 +533,11 @@ def _texts(example: dict[str, Any]) -> Iterator[tuple[str, str]]:
     good=f'{{"messages": [{U}, {A}]}}',
 )
 def special_token_text(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
-    for where, text in _texts(example):
+    for path, text in _texts(example, ctx):
         if "<|" in text:
             found = sorted(set(_SPECIAL.findall(text)))
             if found:
-                yield f"{where} contains the special token {', '.join(found)}"
+                yield f"{_where(*path)} contains the special token {', '.join(found)}"
 
 
 @example_rule(
@@ -555,12 +550,12 @@ def special_token_text(example: dict[str, Any], ctx: ExampleContext) -> Iterator
     good=f'{{"messages": [{U}, {A}]}}',
 )
 def empty_content(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
-    for i, message in _messages(example):
+    for i, message in ctx.messages:
         if message.get("role") == "assistant" and message.get("tool_calls"):
             continue
-        for where, text in _content_texts(message, i):
+        for path, text in _content_texts(message, i):
             if not text.strip():
-                yield f"{where} is empty"
+                yield f"{_where(*path)} is empty"
 
 
 @example_rule(

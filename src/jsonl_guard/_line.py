@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._context import ExampleContext
+from ._context import ExampleContext, object_messages
 from ._diagnostics import Finding
 from ._models import ModelSpec
 from ._rules import Rule
@@ -117,7 +117,7 @@ class LineChecker:
             outcome.tokens = self.counter.count(example)
         canonical = json.dumps(example, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         outcome.digest = hashlib.blake2b(canonical.encode("utf-8"), digest_size=12).digest()
-        context = ExampleContext(self.model, outcome.tokens)
+        context = ExampleContext(self.model, outcome.tokens, object_messages(example))
         for rule in self.example_rules:
             assert rule.example_check is not None
             for message in rule.example_check(example, context):

@@ -1,0 +1,177 @@
+"""Benchmark `jsonl-guard check` against the OpenAI cookbook's data-prep flow.
+
+Run from the repository root:
+
+    python benchmarks/bench_check.py                 # 10k examples (~23 MB)
+    python benchmarks/bench_check.py --examples 100000
+
+It generates a deterministic synthetic chat SFT file under benchmarks/data/,
+then runs, each in a fresh forked child (so peak RSS is per variant):
+
+* ``cookbook``: load the whole file, the notebook's format checks, per-message
+  token counting, the epoch heuristic (written from the notebook's description;
+  with the same o200k encoding so counts are comparable);
+* ``tokenizer``: only encode every message text (the ceiling for any exact
+  counter on one core);
+* ``jsonl-guard``: ``Checker().check_path`` with all rules on.
+
+Ratios are to the cookbook run of the same invocation: compare ratios, not
+absolute times across machines or days.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORDS = (
+    "the bike chain gear wheel brake cable saddle pedal order ship return size frame "
+    "la bicicleta cadena rueda freno pedido envío talla cuadro sillín manillar "
+    "please thanks today tomorrow warehouse stock refund warranty tubeless sealant"
+).split()
+
+
+def generate(path: Path, examples: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+
+    def text(low: int, high: int) -> str:
+        return " ".join(rng.choice(WORDS) for _ in range(rng.randint(low, high))).capitalize()
+
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(examples):
+            messages = [{"role": "system", "content": "You are Spokewise's support assistant."}]
+            for _ in range(rng.randint(1, 3)):
+                messages.append({"role": "user", "content": f"#{i} " + text(5, 60)})
+                messages.append({"role": "assistant", "content": text(10, 300)})
+            out.write(json.dumps({"messages": messages}, ensure_ascii=False) + "\n")
+
+
+def cookbook_flow(path: Path) -> int:
+    import tiktoken  # noqa: F401 - loaded the same way jsonl-guard loads it
+
+    from jsonl_guard._encodings import load_encoding
+
+    encoding = load_encoding("o200k_base")
+    with path.open(encoding="utf-8") as stream:
+        dataset = [json.loads(line) for line in stream]
+    errors: dict[str, int] = {}
+    for ex in dataset:
+        if not isinstance(ex, dict):
+            errors["data_type"] = errors.get("data_type", 0) + 1
+            continue
+        messages = ex.get("messages")
+        if not messages:
+            errors["missing_messages_list"] = errors.get("missing_messages_list", 0) + 1
+            continue
+        for message in messages:
+            if "role" not in message or "content" not in message:
+                errors["message_missing_key"] = errors.get("message_missing_key", 0) + 1
+            if message.get("role") not in ("system", "user", "assistant", "function"):
+                errors["unrecognized_role"] = errors.get("unrecognized_role", 0) + 1
+    totals, assistant = [], []
+    for ex in dataset:
+        count = 3
+        for message in ex["messages"]:
+            count += 3
+            for key, value in message.items():
+                count += len(encoding.encode(value))
+                if key == "name":
+                    count += 1
+        totals.append(count)
+        assistant.append(
+            sum(
+                len(encoding.encode(m["content"]))
+                for m in ex["messages"]
+                if m["role"] == "assistant"
+            )
+        )
+    n = len(dataset)
+    epochs = 3
+    if n * 3 < 100:
+        epochs = min(25, 100 // n)
+    elif n * 3 > 25000:
+        epochs = max(1, 25000 // n)
+    return epochs * sum(min(65536, t) for t in totals)
+
+
+def tokenizer_only(path: Path) -> int:
+    from jsonl_guard._encodings import load_encoding
+
+    encoding = load_encoding("o200k_base")
+    total = 0
+    with path.open("rb") as stream:
+        for line in stream:
+            for message in json.loads(line)["messages"]:
+                total += len(encoding.encode_ordinary(message["content"]))
+    return total
+
+
+def jsonl_guard_check(path: Path) -> int:
+    from jsonl_guard import Checker
+
+    report = Checker().check_path(path)
+    assert report.cost is not None
+    return report.cost.billed_tokens
+
+
+def measure(variant: Callable[[Path], int], path: Path) -> tuple[float, int, int]:
+    """Run ``variant`` in a forked child; return wall seconds, result, peak RSS (KiB)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        os.close(read)
+        start = time.perf_counter()
+        result = variant(path)
+        elapsed = time.perf_counter() - start
+        os.write(write, json.dumps([elapsed, result]).encode())
+        os._exit(0)
+    os.close(write)
+    payload = b""
+    while chunk := os.read(read, 65536):
+        payload += chunk
+    _, status, usage = os.wait4(pid, 0)
+    if status != 0:
+        raise SystemExit(f"{variant.__name__} failed")
+    elapsed, result = json.loads(payload)
+    return elapsed, result, usage.ru_maxrss
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", type=int, default=10_000)
+    args = parser.parse_args(argv)
+    data = ROOT / "benchmarks" / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    path = data / f"chat-{args.examples}.jsonl"
+    if not path.exists():
+        generate(path, args.examples)
+    size_mb = path.stat().st_size / 1e6
+    print(f"{path.name}: {args.examples:,} examples, {size_mb:,.1f} MB; "
+          f"python {sys.version.split()[0]}, {os.cpu_count()} cpus")  # fmt: skip
+    rows = []
+    for name, variant in [
+        ("cookbook", cookbook_flow),
+        ("tokenizer-only", tokenizer_only),
+        ("jsonl-guard", jsonl_guard_check),
+    ]:
+        rows.append((name, *measure(variant, path)))
+    baseline = rows[0][1]
+    ceiling = rows[1][1]
+    header = ("variant", "wall s", "MB/s", "peak RSS MB", "x cookbook", "of ceiling")
+    print(f"{header[0]:<16}" + "".join(f"{h:>13}" for h in header[1:]))
+    for name, wall, _, rss in rows:
+        print(f"{name:<16}{wall:>13.2f}{size_mb / wall:>13.1f}{rss / 1024:>13.0f}"
+              f"{wall / baseline:>13.2f}{ceiling / wall:>13.0%}")  # fmt: skip
+    print(f"billed tokens: cookbook {rows[0][2]:,}, jsonl-guard {rows[2][2]:,}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
