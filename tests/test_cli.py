@@ -212,3 +212,15 @@ def test_info_findings_only_with_verbose(capsys):
     assert "JG402" not in out
     _, out, _ = run(capsys, "check", good, "-v")
     assert "support-good.jsonl: JG402 12 example(s) have tool or image tokens" in out
+
+
+def test_reads_standard_input_with_dash():
+    data = (EXAMPLES / "support-bad.jsonl").read_bytes()
+    result = subprocess.run(
+        [sys.executable, "-m", "jsonl_guard.cli", "check", "-", "-q"],
+        input=data,
+        capture_output=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert b"<stdin>:3:1: JG201" in result.stdout

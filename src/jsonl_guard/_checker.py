@@ -67,10 +67,21 @@ class Checker:
         self, lines: Iterable[bytes], *, path: str = "<stream>", size: int | None = None
     ) -> FileReport:
         """Check raw lines (each with or without its trailing newline)."""
+        stats, findings = self.collect(lines)
+        return self.finish(path, stats, findings, size=size)
+
+    def collect(
+        self, lines: Iterable[bytes], *, first_line: int = 1
+    ) -> tuple[DatasetStats, list[Finding]]:
+        """Check consecutive lines of a file, numbered from ``first_line``.
+
+        The parts of one file can be collected separately (in any process) and
+        their stats merged in file order before ``finish``.
+        """
         stats = DatasetStats()
         findings: list[Finding] = []
         checker = self.line_checker
-        for number, raw in enumerate(lines, 1):
+        for number, raw in enumerate(lines, first_line):
             outcome = checker.check(raw[:-1] if raw.endswith(b"\n") else raw, number)
             stats.lines += 1
             findings.extend(outcome.findings)
@@ -82,7 +93,7 @@ class Checker:
                 stats.add_tokens(outcome.tokens)
             if outcome.digest is not None:
                 stats.add_digest(outcome.digest, number)
-        return self.finish(path, stats, findings, size=size)
+        return stats, findings
 
     def check_examples(self, examples: Iterable[Any], *, path: str = "<memory>") -> FileReport:
         """Check parsed examples as if each were one line of a file."""

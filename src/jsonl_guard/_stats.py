@@ -28,7 +28,9 @@ class DatasetStats:
     crlf_lines: int = 0
     first_crlf_line: int | None = None
     first_seen: dict[bytes, int] = field(default_factory=dict)
-    duplicates: list[tuple[int, int]] = field(default_factory=list)
+    # (line, digest) of every example whose digest was seen on an earlier line;
+    # the earlier line is looked up at the end, so merged parts agree with a whole.
+    repeated: list[tuple[int, bytes]] = field(default_factory=list)
 
     def add_tokens(self, tokens: ExampleTokens) -> None:
         self.totals.append(tokens.total)
@@ -42,7 +44,7 @@ class DatasetStats:
     def add_digest(self, digest: bytes, line: int) -> None:
         first = self.first_seen.setdefault(digest, line)
         if first != line:
-            self.duplicates.append((line, first))
+            self.repeated.append((line, digest))
 
     def add_crlf(self, line: int) -> None:
         self.crlf_lines += 1
@@ -64,15 +66,20 @@ class DatasetStats:
             crlf_lines=self.crlf_lines + later.crlf_lines,
             first_crlf_line=self.first_crlf_line or later.first_crlf_line,
             first_seen=dict(self.first_seen),
-            duplicates=list(self.duplicates),
+            repeated=list(self.repeated),
         )
         for digest, line in later.first_seen.items():
             first = merged.first_seen.setdefault(digest, line)
             if first != line:
-                merged.duplicates.append((line, first))
-        merged.duplicates.extend(later.duplicates)
-        merged.duplicates.sort()
+                merged.repeated.append((line, digest))
+        merged.repeated.extend(later.repeated)
+        merged.repeated.sort()
         return merged
+
+    @property
+    def duplicates(self) -> list[tuple[int, int]]:
+        """(line, first line with the same example), in line order."""
+        return sorted((line, self.first_seen[digest]) for line, digest in self.repeated)
 
     @property
     def total_tokens(self) -> int:

@@ -42,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = commands.add_parser("check", help="check JSONL files, directories or globs")
-    check.add_argument("paths", nargs="+", metavar="PATH")
+    check.add_argument(
+        "paths", nargs="+", metavar="PATH", help="JSONL files, directories, globs, or - for stdin"
+    )
     check.add_argument(
         "--model", help="model to check against (default: config, then gpt-4o-mini-2024-07-18)"
     )
@@ -144,7 +146,10 @@ def run_check(args: argparse.Namespace, out: TextIO) -> int:
         key = repr(options)
         if key not in checkers:
             checkers[key] = Checker(options)
-        reports.append(checkers[key].check_path(path))
+        if path == "-":
+            reports.append(checkers[key].check_lines(sys.stdin.buffer, path="<stdin>"))
+        else:
+            reports.append(checkers[key].check_path(path))
     report = Report(tuple(reports))
     out.write(_render(report, args, out))
     return exit_code(report, strict=args.strict or config.strict)
@@ -188,7 +193,9 @@ def expand_paths(arguments: Sequence[str]) -> list[str]:
     """Files as given, directories searched for ``*.jsonl``, globs expanded; sorted, no repeats."""
     paths: list[str] = []
     for argument in arguments:
-        if Path(argument).is_dir():
+        if argument == "-":
+            paths.append(argument)
+        elif Path(argument).is_dir():
             found = sorted(str(p) for p in Path(argument).rglob("*.jsonl") if p.is_file())
             if not found:
                 raise UsageError(f"no .jsonl files under directory {argument}")
