@@ -36,6 +36,11 @@ def render(
     return "\n".join(out) + "\n"
 
 
+def render_file(file: FileReport, *, hints: bool = True, info: bool = False) -> str:
+    """One file's findings as the CLI prints them (no colour, no summary)."""
+    return "\n".join(_file_lines(file, _Style(False), hints=hints, info=info))
+
+
 def location(path: str, diagnostic: Diagnostic) -> str:
     if diagnostic.line is None:
         return f"{path}:"

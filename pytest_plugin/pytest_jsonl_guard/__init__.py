@@ -1,0 +1,1 @@
+"""pytest plugin for jsonl-guard: check JSONL datasets as test items (opt-in)."""

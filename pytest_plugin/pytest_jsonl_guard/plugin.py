@@ -1,0 +1,1 @@
+"""Placeholder; the plugin lands with the pytest integration."""
