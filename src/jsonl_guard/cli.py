@@ -23,6 +23,7 @@ from ._options import CheckOptions
 from ._report import FileReport, Report
 from ._selection import UnknownRuleError
 from .reporters import REPORTERS
+from .reporters import summary as summary_reporter
 from .reporters import text as text_reporter
 from .rules_cli import print_models, print_rules
 
@@ -34,6 +35,11 @@ class UsageError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    return build_parsers()[0]
+
+
+def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The top-level parser and its ``check`` sub-parser."""
     parser = argparse.ArgumentParser(
         prog="jsonl-guard",
         description="Check fine-tuning JSONL files before you upload them.",
@@ -76,7 +82,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CODE=LEVEL",
         help="override a rule's severity, e.g. JG401=warning (repeatable)",
     )
-    check.add_argument("--format", choices=sorted(REPORTERS), default="text")
+    check.add_argument(
+        "--format",
+        choices=sorted(REPORTERS),
+        default="text",
+        help="report format (text, json, github annotations, sarif, junit)",
+    )
+    check.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write the report (in --format) to FILE; the terminal still gets text",
+    )
     check.add_argument("--strict", action="store_true", help="warnings fail the check too")
     check.add_argument("--config", type=Path, help="read settings from this pyproject.toml")
     check.add_argument("--color", choices=["auto", "always", "never"], default="auto")
@@ -92,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     models = commands.add_parser("models", help="list the known models and their limits")
     models.add_argument("--config", type=Path, help="read extra models from this pyproject.toml")
     models.add_argument("--format", choices=["text", "json"], default="text")
-    return parser
+    return parser, check
 
 
 def _positive_int(value: str) -> int:
@@ -115,8 +132,19 @@ def _non_negative_float(value: str) -> float:
     return number
 
 
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse the command line; ``check`` allows options between paths (``a.jsonl -q b.jsonl``)."""
+    parser, check = build_parsers()
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and arguments[0] == "check":
+        namespace = check.parse_intermixed_args(arguments[1:])
+        namespace.command = "check"
+        return namespace
+    return parser.parse_args(arguments)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     try:
         if args.command == "rules":
             return print_rules(args.code, args.format, sys.stdout)
@@ -151,8 +179,32 @@ def run_check(args: argparse.Namespace, out: TextIO) -> int:
         else:
             reports.append(checkers[key].check_path(path))
     report = Report(tuple(reports))
-    out.write(_render(report, args, out))
+    if args.output is not None:
+        _write_file(args.output, REPORTERS[args.format](report, False))
+        out.write(_render(report, "text", args, out))
+    else:
+        out.write(_render(report, args.format, args, out))
+    _append_step_summary(report)
     return exit_code(report, strict=args.strict or config.strict)
+
+
+def _write_file(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def _append_step_summary(report: Report) -> None:
+    """On GitHub Actions, add the Markdown summary to the job's summary page."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    try:
+        with Path(target).open("a", encoding="utf-8") as summary:
+            summary.write(summary_reporter.render(report))
+    except OSError as error:
+        print(f"jsonl-guard: warning: cannot write the step summary: {error}", file=sys.stderr)
 
 
 def _cli_settings(args: argparse.Namespace) -> dict[str, object]:
@@ -169,14 +221,14 @@ def _cli_settings(args: argparse.Namespace) -> dict[str, object]:
     return settings
 
 
-def _render(report: Report, args: argparse.Namespace, out: TextIO) -> str:
-    if args.format == "text":
+def _render(report: Report, output_format: str, args: argparse.Namespace, out: TextIO) -> str:
+    if output_format == "text":
         color = _use_color(args.color, out)
         quiet = args.quiet
         return text_reporter.render(
             report, color, hints=not quiet, summary=not quiet, info=args.verbose
         )
-    return REPORTERS[args.format](report, False)
+    return REPORTERS[output_format](report, False)
 
 
 def _use_color(mode: str, out: TextIO) -> bool:

@@ -1,0 +1,45 @@
+"""``--format github``: one workflow command per finding, shown as PR annotations.
+
+Escaping follows GitHub's workflow-command rules: in the message ``%``, CR and
+LF are percent-encoded; property values (file, title) also encode ``:`` and ``,``.
+"""
+
+from __future__ import annotations
+
+from .._diagnostics import Diagnostic, Severity
+from .._report import Report
+
+_COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(path: str, diagnostic: Diagnostic) -> str:
+    properties = [f"file={escape_property(path)}"]
+    if diagnostic.line is not None:
+        properties.append(f"line={diagnostic.line}")
+        properties.append(f"col={diagnostic.column or 1}")
+    properties.append(f"title={escape_property(f'{diagnostic.code} {diagnostic.name}')}")
+    message = f"{diagnostic.message}\nhint: {diagnostic.hint}"
+    return f"::{_COMMAND[diagnostic.severity]} {','.join(properties)}::{escape_data(message)}"
+
+
+def render(report: Report, color: bool = False) -> str:
+    lines = []
+    for file in report.files:
+        if file.io_error is not None:
+            lines.append(
+                f"::error file={escape_property(file.path)},title=jsonl-guard::"
+                f"{escape_data(f'cannot check {file.path}: {file.io_error}')}"
+            )
+        # Info findings are not worth a PR annotation; the step summary counts them.
+        lines.extend(
+            annotation(file.path, d) for d in file.diagnostics if d.severity is not Severity.INFO
+        )
+    return "".join(line + "\n" for line in lines)

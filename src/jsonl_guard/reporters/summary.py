@@ -1,0 +1,63 @@
+"""The Markdown step summary for GitHub Actions (appended to $GITHUB_STEP_SUMMARY)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from .._report import FileReport, Report
+
+MAX_RULE_ROWS = 15
+
+
+def _cost(file: FileReport) -> tuple[str, str, str, str]:
+    cost = file.cost
+    if cost is None or file.tokens is None or not file.tokens.counted_examples:
+        return "-", "-", "-", "-"
+    usd = "unknown" if cost.estimated_usd is None else f"${cost.estimated_usd:,.2f}"
+    if cost.max_cost_usd is None:
+        budget = "no budget"
+    elif cost.estimated_usd is None:
+        budget = f"⚠️ ${cost.max_cost_usd:,.2f} (price unknown)"
+    else:
+        mark = "❌ over" if cost.over_budget else "✅ within"
+        budget = f"{mark} ${cost.max_cost_usd:,.2f}"
+    return str(cost.epochs), f"{cost.billed_tokens:,}", usd, budget
+
+
+def _row(file: FileReport) -> str:
+    if file.io_error is not None:
+        return f"| `{file.path}` | ❌ {file.io_error} | | | | | | | |"
+    status = "❌" if file.errors else ("⚠️" if file.warnings else "✅")
+    tokens = "-"
+    if file.tokens is not None and file.tokens.counted_examples:
+        t = file.tokens
+        tokens = f"{t.total:,} (p50 {t.per_example.p50:,.0f}, max {t.max_example:,})"
+    epochs, billed, usd, budget = _cost(file)
+    return (
+        f"| {status} `{file.path}` | {file.examples:,} | {file.errors} | {file.warnings} | "
+        f"{tokens} | {epochs} | {billed} | {usd} | {budget} |"
+    )
+
+
+def render(report: Report, color: bool = False) -> str:
+    verdict = "❌ errors found" if report.errors or report.io_errors else "✅ no errors"
+    lines = [
+        f"## jsonl-guard: {verdict}",
+        "",
+        f"{len(report.files)} file(s), {sum(f.examples for f in report.files):,} examples, "
+        f"{report.errors} error(s), {report.warnings} warning(s).",
+        "",
+        "| file | examples | errors | warnings | tokens | epochs | billed tokens | "
+        "est. cost | budget |",
+        "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- |",
+        *(_row(file) for file in report.files),
+    ]
+    models = sorted({f.cost.model for f in report.files if f.cost is not None})
+    if models:
+        lines += ["", f"Model: {', '.join(f'`{m}`' for m in models)}."]
+    counts = Counter((d.code, d.name) for f in report.files for d in f.diagnostics)
+    if counts:
+        lines += ["", "| rule | findings |", "| --- | ---: |"]
+        for (code, name), count in counts.most_common(MAX_RULE_ROWS):
+            lines.append(f"| `{code}` {name} | {count} |")
+    return "\n".join(lines) + "\n\n"

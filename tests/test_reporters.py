@@ -1,0 +1,153 @@
+"""Report formats for CI: GitHub annotations, SARIF, JUnit, the step summary, --output.
+
+Golden files live in tests/golden/; regenerate them with UPDATE_GOLDEN=1 after a
+deliberate change, and review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from helpers import FIXTURES, ROOT
+from jsonl_guard import Diagnostic, Severity, all_rules
+from jsonl_guard.cli import main
+from jsonl_guard.reporters.github import annotation, escape_data, escape_property
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+ARGS = ["examples/support-bad.jsonl", "examples/tiny.jsonl", "--max-cost", "0.05"]
+
+
+@pytest.fixture(autouse=True)
+def _in_repo_root(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+
+
+def run(capsys, *argv: str) -> tuple[int, str]:
+    code = main(["check", *argv])
+    return code, capsys.readouterr().out
+
+
+def normalise(text: str, suffix: str) -> str:
+    if suffix == ".sarif.json":
+        data = json.loads(text)
+        data["runs"][0]["tool"]["driver"]["version"] = "<version>"
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return text
+
+
+def assert_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    suffix = "".join(Path(name).suffixes)
+    text = normalise(text, suffix)
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), f"{name} differs; UPDATE_GOLDEN=1 to accept"
+
+
+@pytest.mark.parametrize(
+    ("output_format", "golden"),
+    [("github", "support-bad.github.txt"), ("sarif", "support-bad.sarif.json"),
+     ("junit", "support-bad.junit.xml")],
+)  # fmt: skip
+def test_golden_output(capsys, output_format, golden):
+    code, out = run(capsys, *ARGS, "--format", output_format)
+    assert code == 1
+    assert_golden(golden, out)
+
+
+def test_golden_step_summary(capsys, tmp_path, monkeypatch):
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    run(capsys, *ARGS)
+    assert_golden("support-bad.summary.md", summary.read_text("utf-8"))
+    run(capsys, *ARGS)
+    assert summary.read_text("utf-8").count("## jsonl-guard") == 2  # appended, not replaced
+
+
+def test_sarif_is_valid_sarif_2_1_0(capsys):
+    schema = json.loads((FIXTURES / "sarif" / "sarif-schema-2.1.0.json").read_text("utf-8"))
+    _, out = run(capsys, *ARGS, "examples/missing.jsonl", "--format", "sarif")
+    log = json.loads(out)
+    errors = sorted(Draft202012Validator(schema).iter_errors(log), key=str)
+    assert errors == [], errors[0].message if errors else ""
+    run_ = log["runs"][0]
+    rules = run_["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == [r.code for r in all_rules()]
+    assert all(r["name"] and r["help"]["text"] for r in rules)
+    line_results = [r for r in run_["results"] if "region" in r["locations"][0]["physicalLocation"]]
+    assert {r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in line_results} == {
+        3,
+        5,
+        7,
+        9,
+        11,
+        13,
+        15,
+        17,
+        19,
+        21,
+        23,
+    }
+    for result in run_["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+    notifications = run_["invocations"][0]["toolExecutionNotifications"]
+    assert "missing.jsonl" in notifications[0]["message"]["text"]
+    assert run_["invocations"][0]["executionSuccessful"] is False
+
+
+def test_github_escaping():
+    assert escape_data("100% done\r\nnext") == "100%25 done%0D%0Anext"
+    assert escape_property("a:b,c%") == "a%3Ab%2Cc%25"
+    diagnostic = Diagnostic("JG201", "unknown-role", Severity.ERROR, 2, 1, "bad: 50%", "fix, now")
+    assert annotation("data/my,file:1.jsonl", diagnostic) == (
+        "::error file=data/my%2Cfile%3A1.jsonl,line=2,col=1,title=JG201 unknown-role::"
+        "bad: 50%25%0Ahint: fix, now"
+    )
+    file_level = Diagnostic("JG301", "too-few-examples", Severity.WARNING, None, None, "m", "h")
+    assert annotation("a.jsonl", file_level).startswith("::warning file=a.jsonl,title=")
+
+
+def test_junit_has_one_case_per_file(capsys):
+    _, out = run(
+        capsys, *ARGS, "examples/support-good.jsonl", "examples/missing.jsonl", "--format", "junit"
+    )
+    suites = ET.fromstring(out)
+    cases = suites.findall("./testsuite/testcase")
+    assert [c.get("name") for c in cases] == [
+        "examples/support-bad.jsonl", "examples/tiny.jsonl", "examples/support-good.jsonl",
+        "examples/missing.jsonl",
+    ]  # fmt: skip
+    # support-good.jsonl is clean but its ~$0.13 estimate is over the $0.05 budget.
+    assert [c.find("failure") is not None for c in cases] == [True, True, True, False]
+    assert "JG501 estimated cost" in cases[2].find("failure").text
+    assert cases[3].find("error") is not None
+    assert suites.get("failures") == "3" and suites.get("errors") == "1"
+
+
+def test_junit_survives_control_characters(capsys, tmp_path):
+    path = tmp_path / "ctl.jsonl"
+    path.write_bytes(b'{"messages": [{"role": "us\\u0001er", "content": "x\x01"}]}\n')
+    _, out = run(capsys, str(path), "--format", "junit")
+    ET.fromstring(out)  # parses: no raw control characters in the XML
+
+
+def test_output_file_gets_the_format_and_terminal_gets_text(capsys, tmp_path):
+    target = tmp_path / "report.sarif"
+    code, out = run(capsys, *ARGS, "--format", "sarif", "--output", str(target))
+    assert code == 1
+    assert "examples/support-bad.jsonl:3:1: JG201" in out
+    assert json.loads(target.read_text("utf-8"))["version"] == "2.1.0"
+
+
+def test_unwritable_output_is_a_usage_error(capsys, tmp_path):
+    code = main(["check", *ARGS, "--output", str(tmp_path / "no" / "such" / "dir" / "r.json")])
+    assert code == 2
+    assert "cannot write" in capsys.readouterr().err
