@@ -224,3 +224,11 @@ def test_reads_standard_input_with_dash():
     )
     assert result.returncode == 1
     assert b"<stdin>:3:1: JG201" in result.stdout
+
+
+def test_several_files_get_per_file_rules_and_a_combined_total(capsys):
+    code, out, _ = run(capsys, "check", str(EXAMPLES))
+    assert code == 1
+    assert "tiny.jsonl: JG301 the file has 3 example(s)" in out
+    assert "support-good.jsonl: 60 examples, 0 errors, 0 warnings" in out
+    assert "total: 3 files, 87 examples" in out

@@ -32,6 +32,8 @@ def render(
     if summary:
         for file in report.files:
             out.extend(_summary_lines(file, style))
+        if len(report.files) > 1:
+            out.extend(_total_lines(report))
     out.append(_verdict(report, style))
     return "\n".join(out) + "\n"
 
@@ -115,6 +117,20 @@ def _cost_lines(cost: CostEstimate) -> list[str]:
         f"  model: {model}",
         f"  cost: {cost.epochs} epochs ({cost.epochs_source}) x {cost.billed_tokens_per_epoch:,} "
         f"tokens = {cost.billed_tokens:,} billed tokens, {price}{budget}",
+    ]
+
+
+def _total_lines(report: Report) -> list[str]:
+    files = [f for f in report.files if f.tokens is not None and f.cost is not None]
+    tokens = sum(f.tokens.total for f in files if f.tokens is not None)
+    billed = sum(f.cost.billed_tokens for f in files if f.cost is not None)
+    costs = [f.cost.estimated_usd for f in files if f.cost is not None]
+    usd = "unknown" if any(c is None for c in costs) else f"≈ ${sum(c or 0 for c in costs):,.2f}"
+    examples = sum(f.examples for f in report.files)
+    return [
+        "",
+        f"total: {len(report.files)} files, {examples:,} examples, {tokens:,} tokens, "
+        f"{billed:,} billed tokens, {usd}",
     ]
 
 
