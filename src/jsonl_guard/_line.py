@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,17 @@ class LineOutcome:
     tokens: ExampleTokens | None = None
     digest: bytes | None = None
     crlf: bool = False
+
+
+_LONE_SURROGATE = re.compile(
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+
+
+def _lone_surrogate_column(raw: bytes) -> int:
+    match = _LONE_SURROGATE.search(raw)
+    return len(raw[: match.start()].decode("utf-8", "replace")) + 1 if match else 1
 
 
 def _reject_constant(name: str) -> Any:
@@ -78,8 +90,22 @@ class LineChecker:
             return outcome
         outcome.is_example = True
         example = self._parse(raw, number, outcome.findings)
-        if example is not None:
+        if example is None:
+            return outcome
+        try:
+            canonical = json.dumps(
+                example, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+            ).encode("utf-8")
+            if isinstance(example, dict):
+                outcome.digest = hashlib.blake2b(canonical, digest_size=12).digest()
             self._check_example(example, number, outcome)
+        except UnicodeEncodeError:
+            column = _lone_surrogate_column(raw)
+            message = "a \\u escape encodes an unpaired surrogate, which is not valid Unicode"
+            outcome.findings.append(Finding("JG102", message, number, column))
+        except RecursionError:
+            message = "the example is nested too deeply to check (hundreds of levels)"
+            outcome.findings.append(Finding("JG119", message, number, 1))
         return outcome
 
     def _parse(self, raw: bytes, number: int, findings: list[Finding]) -> Any | None:
@@ -115,8 +141,6 @@ class LineChecker:
             return
         if isinstance(example.get("messages"), list):
             outcome.tokens = self.counter.count(example)
-        canonical = json.dumps(example, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        outcome.digest = hashlib.blake2b(canonical.encode("utf-8"), digest_size=12).digest()
         context = ExampleContext(self.model, outcome.tokens, object_messages(example))
         for rule in self.example_rules:
             assert rule.example_check is not None

@@ -5,7 +5,7 @@ encoded role, content and name, plus 1 per name, plus 3 per example. What the
 cookbook leaves out is counted by a documented approximation and reported
 separately (see docs/tokens.md):
 
-* tool and function definitions: the tokens of their compact JSON text;
+* tool and function definitions: the tokens of their compact JSON text (keys sorted);
 * tool calls: the tokens of the function name and of the arguments string, plus 3;
 * images: 85 tokens each, OpenAI's figure for a ``detail: low`` image (a floor:
   high-detail images cost more, which needs the image's pixel size to know).
@@ -117,5 +117,6 @@ class TokenCounter:
     def _definitions(self, definitions: Any) -> int:
         if not isinstance(definitions, list) or not definitions:
             return 0
-        text = json.dumps(definitions, ensure_ascii=False, separators=(",", ":"))
+        # Sorted keys: the estimate must not depend on how the writer ordered them.
+        text = json.dumps(definitions, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
         return self._cached(text)
