@@ -6,6 +6,8 @@ import pytest
 
 from helpers import example, write_jsonl
 
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture
 def good_file(tmp_path: Path) -> Path:

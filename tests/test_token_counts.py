@@ -227,7 +227,9 @@ def documented_estimate(example: dict[str, Any], encoding: str) -> dict[str, int
             calls += n_tokens(function["arguments"], encoding)
     tools = example.get("tools")
     definitions = (
-        n_tokens(json.dumps(tools, ensure_ascii=False, separators=(",", ":"), sort_keys=True), encoding)
+        n_tokens(
+            json.dumps(tools, ensure_ascii=False, separators=(",", ":"), sort_keys=True), encoding
+        )
         if tools
         else 0
     )
