@@ -96,7 +96,13 @@ def dataset_rule(
 
 def all_rules() -> list[Rule]:
     """Every registered rule, sorted by code (imports the rule modules first)."""
-    from . import _dataset_rules, _example_rules, _file_rules  # noqa: F401
+    from . import (  # noqa: F401 - importing registers the rules
+        _content_rules,
+        _conversation_rules,
+        _dataset_rules,
+        _file_rules,
+        _tool_rules,
+    )
 
     return sorted(RULES.values(), key=lambda r: r.code)
 

@@ -1,0 +1,104 @@
+"""Conversation rules: something to learn from, in a sensible order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ._context import ExampleContext
+from ._diagnostics import Severity
+from ._rule_helpers import A, U, content_texts, path_of
+from ._rules import example_rule
+
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
+
+
+def _is_zero(weight: Any) -> bool:
+    return isinstance(weight, (int, float)) and not isinstance(weight, bool) and weight == 0
+
+
+@example_rule(
+    "JG202",
+    "no-assistant-message",
+    ERROR,
+    "The example has no assistant message, so there is nothing to learn from.",
+    "Add the assistant reply the model should learn, or drop the example.",
+    bad=f'{{"messages": [{U}]}}',
+    good=f'{{"messages": [{U}, {A}]}}',
+)
+def no_assistant_message(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
+    messages = ctx.messages
+    if messages and not any(m.get("role") == "assistant" for _, m in messages):
+        yield "the example has no assistant message to learn from"
+
+
+@example_rule(
+    "JG207",
+    "all-weights-zero",
+    ERROR,
+    "Every assistant message has weight 0, so nothing in the example is trained.",
+    "Set weight 1 (or drop the key) on the assistant reply the model should learn.",
+    bad=f'{{"messages": [{U}, {A[:-1]}, "weight": 0}}]}}',
+    good=f'{{"messages": [{U}, {A[:-1]}, "weight": 1}}]}}',
+)
+def all_weights_zero(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
+    assistants = [m for _, m in ctx.messages if m.get("role") == "assistant"]
+    if assistants and all(_is_zero(m.get("weight")) for m in assistants):
+        yield f"all {len(assistants)} assistant message(s) have weight 0; nothing is trained"
+
+
+@example_rule(
+    "JG203",
+    "late-system-message",
+    WARNING,
+    "A system message appears after the conversation has started.",
+    "Move system instructions to the start of the conversation (messages[0]).",
+    bad=f'{{"messages": [{U}, {{"role": "system", "content": "Be brief."}}, {A}]}}',
+    good=f'{{"messages": [{{"role": "system", "content": "Be brief."}}, {U}, {A}]}}',
+)
+def late_system_message(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
+    started = False
+    for i, message in ctx.messages:
+        if message.get("role") == "system":
+            if started:
+                yield f"{path_of('messages', i)} is a system message after the conversation started"
+        else:
+            started = True
+
+
+@example_rule(
+    "JG204",
+    "trailing-non-assistant",
+    WARNING,
+    "The example ends with a message that is not from the assistant; nothing is learned from it.",
+    "End the example with the assistant reply, or drop the trailing messages.",
+    bad=f'{{"messages": [{U}, {A}, {U}]}}',
+    good=f'{{"messages": [{U}, {A}]}}',
+)
+def trailing_non_assistant(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
+    messages = ctx.messages
+    roles = [m.get("role") for _, m in messages]
+    if "assistant" in roles and roles[-1] != "assistant":
+        index = messages[-1][0]
+        yield (
+            f"{path_of('messages', index)} ({roles[-1]}) comes after the last assistant "
+            "message; nothing is learned from it"
+        )
+
+
+@example_rule(
+    "JG120",
+    "empty-content",
+    WARNING,
+    "A message's content is empty or only whitespace.",
+    "Fill in the text, or drop the message.",
+    bad=f'{{"messages": [{{"role": "user", "content": "  "}}, {A}]}}',
+    good=f'{{"messages": [{U}, {A}]}}',
+)
+def empty_content(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
+    for i, message in ctx.messages:
+        if message.get("role") == "assistant" and message.get("tool_calls"):
+            continue
+        for path, text in content_texts(message, i):
+            if not text.strip():
+                yield f"{path_of(*path)} is empty"

@@ -1,0 +1,47 @@
+"""What the example rules share: paths for messages, and the parts of a message."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ._schema import format_path
+
+# The shortest messages that make documentation examples readable.
+U = '{"role": "user", "content": "Where is my order?"}'
+A = '{"role": "assistant", "content": "It ships today."}'
+Path = tuple[str | int, ...]
+
+
+def path_of(*path: str | int) -> str:
+    return format_path(list(path))
+
+
+def tool_calls(message: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    calls = message.get("tool_calls")
+    if not isinstance(calls, list):
+        return []
+    return [(j, c) for j, c in enumerate(calls) if isinstance(c, dict)]
+
+
+def image_parts(message: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    content = message.get("content")
+    if not isinstance(content, list):
+        return []
+    return [
+        (k, part)
+        for k, part in enumerate(content)
+        if isinstance(part, dict) and part.get("type") == "image_url"
+    ]
+
+
+def content_texts(message: dict[str, Any], i: int) -> Iterator[tuple[Path, str]]:
+    """The text of a message's content: the string, or each text/refusal part."""
+    content = message.get("content")
+    if isinstance(content, str):
+        yield ("messages", i, "content"), content
+    elif isinstance(content, list):
+        for k, part in enumerate(content):
+            for key in ("text", "refusal"):
+                if isinstance(part, dict) and isinstance(part.get(key), str):
+                    yield ("messages", i, "content", k, key), part[key]
