@@ -151,3 +151,13 @@ def test_unwritable_output_is_a_usage_error(capsys, tmp_path):
     code = main(["check", *ARGS, "--output", str(tmp_path / "no" / "such" / "dir" / "r.json")])
     assert code == 2
     assert "cannot write" in capsys.readouterr().err
+
+
+def test_output_format_lets_the_terminal_keep_annotations(capsys, tmp_path):
+    target = tmp_path / "report.sarif"
+    code, out = run(
+        capsys, *ARGS, "--format", "github", "--output", str(target), "--output-format", "sarif"
+    )
+    assert code == 1
+    assert out.startswith("::")
+    assert json.loads(target.read_text("utf-8"))["runs"][0]["results"]

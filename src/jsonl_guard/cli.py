@@ -92,7 +92,13 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         "--output",
         type=Path,
         metavar="FILE",
-        help="write the report (in --format) to FILE; the terminal still gets text",
+        help="write the report to FILE; the terminal still gets text (or --format "
+        "when --output-format is given)",
+    )
+    check.add_argument(
+        "--output-format",
+        choices=sorted(REPORTERS),
+        help="format of the --output file (default: --format)",
     )
     check.add_argument("--strict", action="store_true", help="warnings fail the check too")
     check.add_argument("--config", type=Path, help="read settings from this pyproject.toml")
@@ -180,8 +186,10 @@ def run_check(args: argparse.Namespace, out: TextIO) -> int:
             reports.append(checkers[key].check_path(path))
     report = Report(tuple(reports))
     if args.output is not None:
-        _write_file(args.output, REPORTERS[args.format](report, False))
-        out.write(_render(report, "text", args, out))
+        file_format = args.output_format or args.format
+        terminal_format = args.format if args.output_format else "text"
+        _write_file(args.output, REPORTERS[file_format](report, False))
+        out.write(_render(report, terminal_format, args, out))
     else:
         out.write(_render(report, args.format, args, out))
     _append_step_summary(report)
