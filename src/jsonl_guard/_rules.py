@@ -60,10 +60,12 @@ def declare(
     *,
     bad: str = "",
     good: str = "",
+    example_check: ExampleCheck | None = None,
+    dataset_check: DatasetCheck | None = None,
 ) -> Rule:
     if code in RULES:
         raise ValueError(f"rule {code} declared twice")
-    rule = Rule(code, name, severity, scope, summary, hint, bad, good)
+    rule = Rule(code, name, severity, scope, summary, hint, bad, good, example_check, dataset_check)
     RULES[code] = rule
     return rule
 
@@ -74,8 +76,8 @@ def example_rule(
     """Register a function of one parsed example that yields a message per problem."""
 
     def register(check: ExampleCheck) -> ExampleCheck:
-        rule = declare(code, name, severity, Scope.EXAMPLE, summary, hint, bad=bad, good=good)
-        RULES[code] = Rule(**{**rule.__dict__, "example_check": check})
+        scope = Scope.EXAMPLE
+        declare(code, name, severity, scope, summary, hint, bad=bad, good=good, example_check=check)
         return check
 
     return register
@@ -87,8 +89,8 @@ def dataset_rule(
     """Register a function of a file's merged statistics that yields findings."""
 
     def register(check: DatasetCheck) -> DatasetCheck:
-        rule = declare(code, name, severity, Scope.DATASET, summary, hint, bad=bad, good=good)
-        RULES[code] = Rule(**{**rule.__dict__, "dataset_check": check})
+        scope = Scope.DATASET
+        declare(code, name, severity, scope, summary, hint, bad=bad, good=good, dataset_check=check)
         return check
 
     return register
