@@ -115,6 +115,15 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     models = commands.add_parser("models", help="list the known models and their limits")
     models.add_argument("--config", type=Path, help="read extra models from this pyproject.toml")
     models.add_argument("--format", choices=["text", "json"], default="text")
+
+    from .smoke import add_arguments as add_smoke_arguments
+
+    add_smoke_arguments(
+        commands.add_parser("smoke", help="send test prompts to a model and check its replies")
+    )
+    from .finetune_cli import add_finetune_parser
+
+    add_finetune_parser(commands)
     return parser, check
 
 
@@ -152,6 +161,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
+        if args.command == "smoke":
+            from .smoke import run_command as run_smoke_command
+
+            return run_smoke_command(args, sys.stdout, sys.stderr)
+        if args.command == "finetune":
+            from .finetune_cli import run_finetune_command
+
+            return run_finetune_command(args, sys.stdout)
         if args.command == "rules":
             return print_rules(args.code, args.format, sys.stdout)
         if args.command == "models":

@@ -1,0 +1,473 @@
+"""``jsonl-guard finetune``: check, estimate, confirm, upload, start, follow, smoke-test.
+
+This module is an edge (network and terminal), kept apart from the pure core.
+Every step is written to the run record before it completes, so an interrupted
+run resumes with ``--resume RECORD`` and never submits a second job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, TextIO
+
+from ._checker import Checker
+from ._options import CheckOptions
+from ._report import FileReport
+from ._run_record import RunRecord, default_record_path
+from ._stats import DatasetStats
+from .reporters.text import render_file
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+RUN_METADATA_KEY = "jsonl_guard_run"
+
+
+class FinetuneStop(Exception):
+    """Ends a run with an exit code and a message for the user."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class FinetuneRequest:
+    training: Path
+    options: CheckOptions
+    validation: Path | None = None
+    suffix: str | None = None
+    seed: int | None = None
+    smoke: Path | None = None
+    poll_interval: float = 10.0
+    timeout: float | None = None
+    dry_run: bool = False
+    yes: bool = False
+    record: Path | None = None
+
+
+@dataclass
+class Console:
+    """Where a run talks to the user; ``live`` draws a status line on a terminal."""
+
+    out: TextIO
+    live: bool = False
+    confirm: Callable[[str], bool] | None = None
+    _status_shown: bool = field(default=False, repr=False)
+
+    def say(self, text: str) -> None:
+        if self._status_shown:
+            self.out.write("\n")
+            self._status_shown = False
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def status(self, text: str) -> None:
+        if self.live:
+            self.out.write("\r\x1b[2K" + text)
+            self.out.flush()
+            self._status_shown = True
+        else:
+            self.say(text)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_files(request: FinetuneRequest, console: Console) -> tuple[FileReport, FileReport | None]:
+    """Run the same rules as ``check``; stop with exit 1 on any error or overlap."""
+    checker = Checker(request.options)
+    train_report, train_stats = _check(checker, request.training)
+    reports = [train_report]
+    valid_report = None
+    overlap: list[tuple[int, int]] = []
+    if request.validation is not None:
+        # A validation file may be small: the training minimum does not apply.
+        valid_checker = Checker(replace(request.options, min_examples=1, max_cost=None))
+        valid_report, valid_stats = _check(valid_checker, request.validation)
+        reports.append(valid_report)
+        overlap = _overlap(train_stats, valid_stats)
+    failed = [r for r in reports if not r.ok]
+    for report in failed:
+        if report.io_error is not None:
+            console.say(f"{report.path}: error: {report.io_error}")
+        else:
+            console.say(render_file(report))
+    if overlap:
+        pairs = ", ".join(f"{t}/{v}" for t, v in overlap[:10])
+        console.say(
+            f"error: {len(overlap)} example(s) appear in both the training and the validation "
+            f"file (training/validation lines: {pairs}); OpenAI rejects shared data"
+        )
+    if failed or overlap:
+        raise FinetuneStop(EXIT_FAILED, "nothing was uploaded: fix the findings above first")
+    return train_report, valid_report
+
+
+def _check(checker: Checker, path: Path) -> tuple[FileReport, DatasetStats]:
+    try:
+        with path.open("rb") as stream:
+            stats, findings = checker.collect(stream)
+    except OSError as error:
+        raise FinetuneStop(EXIT_USAGE, f"cannot read {path}: {error.strerror or error}") from None
+    return checker.finish(str(path), stats, findings, size=path.stat().st_size), stats
+
+
+def _overlap(train: DatasetStats, valid: DatasetStats) -> list[tuple[int, int]]:
+    shared = train.first_seen.keys() & valid.first_seen.keys()
+    return sorted((train.first_seen[d], valid.first_seen[d]) for d in shared)
+
+
+def estimate_lines(report: FileReport) -> list[str]:
+    cost, tokens = report.cost, report.tokens
+    assert cost is not None and tokens is not None
+    usd = "unknown (no price in the model table)"
+    if cost.estimated_usd is not None:
+        usd = f"${cost.estimated_usd:,.2f}"
+    return [
+        f"training file: {report.path} ({report.examples:,} examples, {tokens.total:,} tokens)",
+        f"model: {cost.model}",
+        f"epochs: {cost.epochs} ({cost.epochs_source})",
+        f"billed tokens: {cost.billed_tokens:,}",
+        f"estimated cost: {usd}",
+    ]
+
+
+def confirm_or_stop(request: FinetuneRequest, console: Console) -> None:
+    if request.yes:
+        return
+    if console.confirm is None:
+        raise FinetuneStop(
+            EXIT_USAGE,
+            "not a terminal, so nothing can be confirmed: pass --yes to upload and start "
+            "the job (nothing was uploaded)",
+        )
+    if not console.confirm("Upload the file(s) and start the fine-tuning job? [y/N] "):
+        raise FinetuneStop(EXIT_FAILED, "cancelled: nothing was uploaded")
+
+
+def new_record(request: FinetuneRequest, report: FileReport) -> RunRecord:
+    cost = report.cost
+    assert cost is not None
+    return RunRecord(
+        run_id=uuid.uuid4().hex[:12],
+        model=request.options.model,
+        training_path=str(request.training),
+        training_sha256=sha256_of(request.training),
+        validation_path=None if request.validation is None else str(request.validation),
+        validation_sha256=None if request.validation is None else sha256_of(request.validation),
+        epochs=request.options.epochs,
+        suffix=request.suffix,
+        seed=request.seed,
+        estimate={
+            "examples": report.examples,
+            "billed_tokens": cost.billed_tokens,
+            "epochs": cost.epochs,
+            "estimated_usd": cost.estimated_usd,
+        },
+    )
+
+
+def record_path(request: FinetuneRequest) -> Path:
+    return request.record or default_record_path(request.training)
+
+
+def check_smoke_file(path: Path | None) -> None:
+    """A broken smoke file must fail before any money is spent."""
+    if path is None:
+        return
+    from .smoke import SmokeFileError, load_smoke_file
+
+    try:
+        load_smoke_file(path)
+    except SmokeFileError as error:
+        lines = "\n".join(error.lines())
+        message = f"{lines}\nthe smoke file is broken: nothing was uploaded"
+        raise FinetuneStop(EXIT_USAGE, message) from None
+
+
+def prepare(request: FinetuneRequest, console: Console) -> RunRecord | None:
+    """Check, estimate and confirm. ``None`` means a dry run: stop here."""
+    train_report, _ = check_files(request, console)
+    check_smoke_file(request.smoke)
+    for line in estimate_lines(train_report):
+        console.say(line)
+    if request.dry_run:
+        console.say("dry run: nothing uploaded")
+        return None
+    confirm_or_stop(request, console)
+    return new_record(request, train_report)
+
+
+def job_parameters(record: RunRecord) -> dict[str, Any]:
+    parameters: dict[str, Any] = {
+        "model": record.model,
+        "training_file": record.training_file_id,
+        "metadata": {RUN_METADATA_KEY: record.run_id},
+        "method": {"type": "supervised", "supervised": {"hyperparameters": {}}},
+    }
+    if record.epochs is not None:
+        parameters["method"]["supervised"]["hyperparameters"]["n_epochs"] = record.epochs
+    for key in ("validation_file_id", "suffix", "seed"):
+        value = getattr(record, key)
+        if value is not None:
+            parameters[key.removesuffix("_id")] = value
+    return parameters
+
+
+Sleep = Callable[[float], None]
+Clock = Callable[[], float]
+
+
+@dataclass
+class Follower:
+    """Polls a job until it ends, showing status changes and new events."""
+
+    client: Any
+    record: RunRecord
+    path: Path
+    console: Console
+    poll_interval: float
+    timeout: float | None
+    sleep: Sleep = time.sleep
+    clock: Clock = time.monotonic
+
+    def run(self) -> Any:
+        assert self.record.job_id is not None
+        started = self.clock()
+        while True:
+            job = self.client.fine_tuning.jobs.retrieve(self.record.job_id)
+            self._show_events()
+            self._update(job)
+            if self.record.finished:
+                return job
+            elapsed = self.clock() - started
+            if self.timeout is not None and elapsed >= self.timeout:
+                raise FinetuneStop(
+                    EXIT_FAILED,
+                    f"timed out after {elapsed:,.0f} s; job {self.record.job_id} is still "
+                    f"{job.status}. Resume with: jsonl-guard finetune --resume {self.path}",
+                )
+            self.console.status(f"job {self.record.job_id}: {job.status} ({elapsed:,.0f} s)")
+            self.sleep(self.poll_interval)
+
+    def _update(self, job: Any) -> None:
+        changed = job.status != self.record.status
+        self.record.status = job.status
+        self.record.fine_tuned_model = job.fine_tuned_model
+        self.record.trained_tokens = job.trained_tokens
+        if job.error is not None and getattr(job.error, "message", None):
+            self.record.error = {
+                "code": job.error.code,
+                "message": job.error.message,
+                "param": job.error.param,
+            }
+        if changed:
+            self.record.save(self.path)
+            self.console.say(f"status: {job.status}")
+
+    def _show_events(self) -> None:
+        assert self.record.job_id is not None
+        page = self.client.fine_tuning.jobs.list_events(self.record.job_id, limit=100)
+        seen = set(self.record.seen_event_ids)
+        fresh = [event for event in page.data if event.id not in seen]
+        for event in sorted(fresh, key=lambda e: (e.created_at, e.id)):
+            self.console.say(f"  [{event.level}] {event.message}")
+            self.record.seen_event_ids.append(event.id)
+        if fresh:
+            self.record.save(self.path)
+
+
+def _api(step: str, record_file: Path | None, call: Callable[[], Any]) -> Any:
+    """Run one API call; after the SDK's own retries, stop with a message naming the step."""
+    import openai
+
+    from ._openai_client import describe_api_error
+
+    try:
+        return call()
+    except openai.OpenAIError as error:
+        message = describe_api_error(error, step)
+        if record_file is not None:
+            message += f"\nThe run record is kept: jsonl-guard finetune --resume {record_file}"
+        raise FinetuneStop(EXIT_USAGE, message) from None
+
+
+def _upload(client: Any, path: Path, expected_sha256: str, record_file: Path) -> str:
+    if sha256_of(path) != expected_sha256:
+        raise FinetuneStop(
+            EXIT_FAILED, f"{path} changed since it was checked; run the check again (no upload)"
+        )
+    with path.open("rb") as stream:  # the exact bytes that were checked
+        uploaded = _api(
+            f"uploading {path}",
+            record_file,
+            lambda: client.files.create(file=(path.name, stream), purpose="fine-tune"),
+        )
+    return str(uploaded.id)
+
+
+def _find_job(client: Any, record: RunRecord, record_file: Path) -> Any | None:
+    """A job this run created before an interruption cut off its answer, if any."""
+    page = _api(
+        "looking for the job started before the interruption",
+        record_file,
+        lambda: client.fine_tuning.jobs.list(limit=100),
+    )
+    for job in page.data:
+        metadata = getattr(job, "metadata", None) or {}
+        if metadata.get(RUN_METADATA_KEY) == record.run_id:
+            return job
+    return None
+
+
+def submit(client: Any, record: RunRecord, path: Path, console: Console) -> None:
+    """Upload and create the job, recording each step; calling it again resumes it."""
+    if record.training_file_id is None:
+        record.training_file_id = _upload(
+            client, Path(record.training_path), record.training_sha256, path
+        )
+        record.status = "uploaded"
+        record.save(path)
+        console.say(f"uploaded {record.training_path}: {record.training_file_id}")
+    if record.validation_path is not None and record.validation_file_id is None:
+        assert record.validation_sha256 is not None
+        record.validation_file_id = _upload(
+            client, Path(record.validation_path), record.validation_sha256, path
+        )
+        record.save(path)
+        console.say(f"uploaded {record.validation_path}: {record.validation_file_id}")
+    if record.job_id is not None:
+        return
+    job = _find_job(client, record, path) if record.job_create_started else None
+    if job is None:
+        record.job_create_started = True
+        record.save(path)
+        parameters = job_parameters(record)
+        job = _api(
+            "creating the fine-tuning job",
+            path,
+            lambda: client.fine_tuning.jobs.create(**parameters),
+        )
+    record.job_id = str(job.id)
+    record.status = str(job.status)
+    record.save(path)
+    console.say(f"job {record.job_id} created ({record.status})")
+
+
+@dataclass
+class FollowSettings:
+    poll_interval: float = 10.0
+    timeout: float | None = None
+    smoke: Path | None = None
+    sleep: Sleep = time.sleep
+    clock: Clock = time.monotonic
+
+
+def submit_and_follow(
+    client: Any, record: RunRecord, path: Path, console: Console, settings: FollowSettings
+) -> int:
+    try:
+        submit(client, record, path, console)
+        follower = Follower(
+            client,
+            record,
+            path,
+            console,
+            settings.poll_interval,
+            settings.timeout,
+            settings.sleep,
+            settings.clock,
+        )
+        _api(f"following job {record.job_id}", path, follower.run)
+    except KeyboardInterrupt:
+        record.save(path)
+        if record.job_id is None:
+            raise FinetuneStop(
+                EXIT_INTERRUPTED,
+                f"interrupted before the job started. Resume: jsonl-guard finetune --resume {path}",
+            ) from None
+        raise FinetuneStop(
+            EXIT_INTERRUPTED,
+            f"interrupted; job {record.job_id} keeps running on the server.\n"
+            f"  follow it again: jsonl-guard finetune --resume {path}\n"
+            f"  cancel it:       jsonl-guard finetune --cancel {path}",
+        ) from None
+    return finish(client, record, console, settings.smoke)
+
+
+def finish(client: Any, record: RunRecord, console: Console, smoke: Path | None) -> int:
+    if record.status == "succeeded":
+        console.say(f"fine-tuned model: {record.fine_tuned_model}")
+        if smoke is None or record.fine_tuned_model is None:
+            return EXIT_OK
+        from .smoke import run_smoke_cli
+
+        console.say(f"smoke test: {smoke}")
+        return run_smoke_cli(
+            smoke, record.fine_tuned_model, client=client, out=console.out, err=console.out
+        )
+    if record.status == "failed":
+        error = record.error or {}
+        detail = error.get("message") or "no error message was given"
+        extra = ", ".join(f"{k}={error[k]}" for k in ("code", "param") if error.get(k))
+        console.say(f"job {record.job_id} failed: {detail}" + (f" ({extra})" if extra else ""))
+        return EXIT_FAILED
+    console.say(f"job {record.job_id} ended: {record.status}")
+    return EXIT_FAILED
+
+
+ClientFactory = Callable[[], Any]
+
+
+def run_finetune(
+    request: FinetuneRequest,
+    console: Console,
+    make_client: ClientFactory,
+    settings: FollowSettings,
+) -> int:
+    record = prepare(request, console)
+    if record is None:
+        return EXIT_OK
+    path = record_path(request)
+    record.save(path)
+    console.say(f"run record: {path}")
+    client = make_client()
+    return submit_and_follow(client, record, path, console, settings)
+
+
+def resume_finetune(
+    path: Path, console: Console, make_client: ClientFactory, settings: FollowSettings
+) -> int:
+    record = RunRecord.load(path)
+    client = make_client()
+    if record.finished:
+        console.say(f"job {record.job_id} already ended: {record.status}")
+        return finish(client, record, console, settings.smoke)
+    console.say(f"resuming run {record.run_id} from {path}")
+    return submit_and_follow(client, record, path, console, settings)
+
+
+def cancel_finetune(path: Path, console: Console, make_client: ClientFactory) -> int:
+    record = RunRecord.load(path)
+    if record.job_id is None:
+        console.say("no job was started for this run; nothing to cancel")
+        return EXIT_FAILED
+    if record.finished:
+        console.say(f"job {record.job_id} already ended: {record.status}")
+        return EXIT_OK if record.status == "cancelled" else EXIT_FAILED
+    client = make_client()
+    job_id = record.job_id
+    job = _api(f"cancelling job {job_id}", path, lambda: client.fine_tuning.jobs.cancel(job_id))
+    record.status = str(job.status)
+    record.save(path)
+    console.say(f"job {job_id}: {record.status}")
+    return EXIT_OK

@@ -1,0 +1,118 @@
+"""The ``finetune`` sub-command: arguments in, a ``finetune`` run out, an exit code back."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from ._config import apply_settings, load_config
+from ._options import CheckOptions
+from .finetune import (
+    EXIT_USAGE,
+    Console,
+    FinetuneRequest,
+    FinetuneStop,
+    FollowSettings,
+    cancel_finetune,
+    resume_finetune,
+    run_finetune,
+)
+
+
+def add_finetune_parser(commands: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "finetune",
+        help="check, upload and start an OpenAI fine-tuning job, follow it, smoke-test the model",
+    )
+    parser.add_argument("training", nargs="?", type=Path, metavar="TRAIN.jsonl")
+    parser.add_argument("--model", help="base model (default: config, then the default model)")
+    parser.add_argument("--validation-file", type=Path, metavar="VALID.jsonl")
+    parser.add_argument("--epochs", type=int, help="n_epochs (default: OpenAI's auto)")
+    parser.add_argument("--suffix", help="suffix for the fine-tuned model name (1-64 characters)")
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--max-cost", type=float, metavar="USD", help="refuse above this estimate")
+    parser.add_argument("--smoke", type=Path, metavar="SMOKE.jsonl", help="smoke-test the model")
+    parser.add_argument("--poll-interval", type=float, default=10.0, metavar="SECONDS")
+    parser.add_argument("--timeout", type=float, metavar="SECONDS", help="stop following after")
+    parser.add_argument("--dry-run", action="store_true", help="stop after the estimate")
+    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    parser.add_argument("--record", type=Path, metavar="FILE", help="run record path (default: "
+                        "TRAIN.jsonl.finetune.json next to the training file)")  # fmt: skip
+    parser.add_argument("--config", type=Path, help="read settings from this pyproject.toml")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--resume", type=Path, metavar="RECORD", help="continue a recorded run")
+    group.add_argument("--cancel", type=Path, metavar="RECORD", help="cancel a recorded run's job")
+    return parser
+
+
+def _validate(args: argparse.Namespace) -> str | None:
+    if args.resume is None and args.cancel is None and args.training is None:
+        return "finetune needs TRAIN.jsonl (or --resume RECORD / --cancel RECORD)"
+    if (args.resume or args.cancel) and args.training is not None:
+        return "--resume and --cancel take the run record only, not TRAIN.jsonl"
+    if args.epochs is not None and not 1 <= args.epochs <= 50:
+        return "--epochs must be between 1 and 50"
+    if args.suffix is not None and not 1 <= len(args.suffix) <= 64:
+        return "--suffix must be 1 to 64 characters"
+    if args.poll_interval <= 0 or (args.timeout is not None and args.timeout <= 0):
+        return "--poll-interval and --timeout must be positive"
+    return None
+
+
+def _options(args: argparse.Namespace) -> CheckOptions:
+    config = load_config(args.config)
+    settings = {
+        key.replace("_", "-"): getattr(args, key)
+        for key in ("model", "epochs", "max_cost")
+        if getattr(args, key) is not None
+    }
+    return apply_settings(config.options_for(str(args.training), CheckOptions()), settings, "cli")
+
+
+def run_finetune_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    stream = out or sys.stdout
+    problem = _validate(args)
+    if problem is not None:
+        print(f"jsonl-guard: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    from ._openai_client import make_client
+
+    interactive = sys.stdin.isatty() and stream.isatty()
+    console = Console(stream, live=interactive, confirm=_ask if interactive else None)
+    settings = FollowSettings(poll_interval=args.poll_interval, timeout=args.timeout,
+                              smoke=args.smoke)  # fmt: skip
+    from ._openai_client import CredentialsError, OpenAIMissingError
+    from ._run_record import RecordError
+
+    try:
+        if args.cancel is not None:
+            return cancel_finetune(args.cancel, console, make_client)
+        if args.resume is not None:
+            return resume_finetune(args.resume, console, make_client, settings)
+        request = FinetuneRequest(
+            training=args.training,
+            options=_options(args),
+            validation=args.validation_file,
+            suffix=args.suffix,
+            seed=args.seed,
+            smoke=args.smoke,
+            dry_run=args.dry_run,
+            yes=args.yes,
+            record=args.record,
+        )
+        return run_finetune(request, console, make_client, settings)
+    except FinetuneStop as stop:
+        console.say(("error: " if stop.code == EXIT_USAGE else "") + str(stop))
+        return stop.code
+    except (CredentialsError, OpenAIMissingError, RecordError) as error:
+        console.say(f"error: {error}")
+        return EXIT_USAGE
+
+
+def _ask(question: str) -> bool:
+    try:
+        return input(question).strip().lower() in ("y", "yes")
+    except EOFError:
+        return False

@@ -1,0 +1,270 @@
+"""`jsonl-guard finetune` end to end: the real openai SDK against the local fake server.
+
+Never a remote host: the fake_openai_env fixture points OPENAI_BASE_URL at 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from fake_openai import fake_openai_env_fixture, fake_openai_fixture  # noqa: F401
+from helpers import EXAMPLES, example, write_jsonl
+from jsonl_guard._run_record import RunRecord
+from jsonl_guard.cli import main
+from jsonl_guard.finetune import (
+    Console,
+    FinetuneStop,
+    FollowSettings,
+    submit_and_follow,
+)
+
+FAST = ["--poll-interval", "0.01"]
+
+
+@pytest.fixture
+def train(tmp_path: Path) -> Path:
+    return Path(shutil.copy(EXAMPLES / "support-good.jsonl", tmp_path / "train.jsonl"))
+
+
+@pytest.fixture
+def smoke(tmp_path: Path) -> Path:
+    path = tmp_path / "smoke.jsonl"
+    case = {"messages": [{"role": "user", "content": "ping"}], "expect": {"contains": "pong"}}
+    path.write_text(json.dumps({"name": "ping", **case}) + "\n", encoding="utf-8")
+    return path
+
+
+def run(capsys, *argv: str) -> tuple[int, str]:
+    code = main(["finetune", *argv])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def test_happy_path_uploads_exact_bytes_starts_the_job_and_smoke_tests(
+    capsys, fake_openai_env, train, smoke, tmp_path
+):
+    fake_openai_env.chat_reply = "pong!"
+    valid = write_jsonl(tmp_path / "valid.jsonl", [example(i) for i in range(5)])
+    code, out = run(
+        capsys, str(train), "--model", "gpt-4o-mini-2024-07-18", "--validation-file", str(valid),
+        "--epochs", "2", "--suffix", "spokewise", "--seed", "7", "--smoke", str(smoke), "--yes",
+        *FAST,
+    )  # fmt: skip
+    assert code == 0, out
+    uploaded = {f.filename: f for f in fake_openai_env.files.values()}
+    assert uploaded["train.jsonl"].content == train.read_bytes()
+    assert uploaded["train.jsonl"].purpose == "fine-tune"
+    assert uploaded["valid.jsonl"].content == valid.read_bytes()
+    request = fake_openai_env.last_job.request
+    assert request["model"] == "gpt-4o-mini-2024-07-18"
+    assert request["method"] == {
+        "type": "supervised", "supervised": {"hyperparameters": {"n_epochs": 2}}
+    }  # fmt: skip
+    assert (request["suffix"], request["seed"]) == ("spokewise", 7)
+    assert request["validation_file"] == uploaded["valid.jsonl"].id
+    assert "estimated cost: $" in out and "billed tokens:" in out
+    assert "status: succeeded" in out
+    assert "fine-tuned model: ft:gpt-4o-mini-2024-07-18:org:spokewise:" in out
+    record = RunRecord.load(train.with_name("train.jsonl.finetune.json"))
+    assert record.status == "succeeded" and record.fine_tuned_model
+    assert fake_openai_env.chat_requests[0]["model"] == record.fine_tuned_model
+
+
+def test_failing_smoke_expectation_exits_1(capsys, fake_openai_env, train, smoke):
+    fake_openai_env.chat_reply = "I do not know."
+    code, out = run(capsys, str(train), "--smoke", str(smoke), "--yes", *FAST)
+    assert code == 1
+    assert "I do not know." in out
+
+
+def test_bad_data_uploads_nothing(capsys, fake_openai_env, tmp_path):
+    bad = Path(shutil.copy(EXAMPLES / "support-bad.jsonl", tmp_path / "bad.jsonl"))
+    code, out = run(capsys, str(bad), "--yes", *FAST)
+    assert code == 1
+    assert "bad.jsonl:3:1: JG201" in out
+    assert "nothing was uploaded" in out
+    assert fake_openai_env.count() == 0
+
+
+def test_over_budget_uploads_nothing(capsys, fake_openai_env, train):
+    code, out = run(capsys, str(train), "--max-cost", "0.01", "--yes", *FAST)
+    assert code == 1
+    assert "JG501" in out
+    assert fake_openai_env.count() == 0
+
+
+def test_same_example_in_training_and_validation_uploads_nothing(
+    capsys, fake_openai_env, train, tmp_path
+):
+    shared = train.read_text("utf-8").splitlines()[4]
+    valid = tmp_path / "valid.jsonl"
+    valid.write_text(json.dumps(example(1)) + "\n" + shared + "\n", encoding="utf-8")
+    code, out = run(capsys, str(train), "--validation-file", str(valid), "--yes", *FAST)
+    assert code == 1
+    assert "1 example(s) appear in both" in out and "5/2" in out
+    assert fake_openai_env.count() == 0
+
+
+def test_without_a_terminal_only_yes_proceeds(capsys, fake_openai_env, train):
+    code, out = run(capsys, str(train), *FAST)
+    assert code == 2
+    assert "pass --yes" in out and "nothing was uploaded" in out
+    assert fake_openai_env.count() == 0
+
+
+def test_dry_run_stops_after_the_estimate(capsys, fake_openai_env, train):
+    code, out = run(capsys, str(train), "--dry-run")
+    assert code == 0
+    assert "dry run: nothing uploaded" in out
+    assert fake_openai_env.count() == 0
+    assert not train.with_name("train.jsonl.finetune.json").exists()
+
+
+def test_broken_smoke_file_fails_before_upload(capsys, fake_openai_env, train, tmp_path):
+    smoke = tmp_path / "smoke.jsonl"
+    smoke.write_text('{"messages": [{"role": "user", "content": "hi"}], "expect": {}}\n{oops\n')
+    code, out = run(capsys, str(train), "--smoke", str(smoke), "--yes", *FAST)
+    assert code == 2
+    assert f"{smoke}:2:" in out
+    assert fake_openai_env.count() == 0
+
+
+def test_rate_limit_then_success_on_upload(capsys, fake_openai_env, train):
+    fake_openai_env.fail("POST /v1/files", status=429)
+    code, out = run(capsys, str(train), "--yes", *FAST)
+    assert code == 0, out
+    assert fake_openai_env.count("POST /v1/files") == 2
+    assert len(fake_openai_env.files) == 1
+
+
+def test_server_errors_beyond_retries_name_the_step(capsys, fake_openai_env, train):
+    fake_openai_env.fail("POST /v1/fine_tuning/jobs", status=500, times=10)
+    code, out = run(capsys, str(train), "--yes", *FAST)
+    assert code == 2
+    assert "creating the fine-tuning job" in out
+    assert "--resume" in out
+    assert "Traceback" not in out
+
+
+def test_failed_job_shows_its_error(capsys, fake_openai_env, train):
+    fake_openai_env.script_job(
+        error={
+            "code": "invalid_training_file",
+            "message": "Line 3 is bad",
+            "param": "training_file",
+        }
+    )
+    code, out = run(capsys, str(train), "--yes", *FAST)
+    assert code == 1
+    assert "failed: Line 3 is bad (code=invalid_training_file, param=training_file)" in out
+
+
+def test_authentication_error_names_the_variable_never_the_key(
+    capsys, fake_openai_env, train, monkeypatch
+):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong-secret-123456")
+    code, out = run(capsys, str(train), "--yes", *FAST)
+    assert code == 2
+    assert "OPENAI_API_KEY" in out
+    assert "sk-wrong-secret-123456" not in out
+
+
+def test_missing_key_is_a_usage_error(capsys, fake_openai_env, train, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY")
+    code, out = run(capsys, str(train), "--yes", *FAST)
+    assert code == 2
+    assert "OPENAI_API_KEY" in out
+    assert fake_openai_env.count() == 0
+
+
+def test_timeout_keeps_the_record_and_resume_finishes_the_same_job(capsys, fake_openai_env, train):
+    fake_openai_env.script_job(
+        ("validating_files", "queued", "running", "running", "running", "running", "succeeded")
+    )
+    code, out = run(capsys, str(train), "--yes", "--poll-interval", "0.05", "--timeout", "0.01")
+    assert code == 1
+    record_file = train.with_name("train.jsonl.finetune.json")
+    assert f"jsonl-guard finetune --resume {record_file}" in out
+    record = RunRecord.load(record_file)
+    assert record.job_id and not record.finished
+    code, out = run(capsys, "--resume", str(record_file), *FAST)
+    assert code == 0, out
+    assert fake_openai_env.count("POST /v1/fine_tuning/jobs") == 1
+    assert fake_openai_env.count("POST /v1/files") == 1
+    assert RunRecord.load(record_file).status == "succeeded"
+
+
+def test_ctrl_c_while_following_leaves_the_job_and_resume_follows_it(
+    capsys, fake_openai_env, train
+):
+    fake_openai_env.script_job(("validating_files", "queued", "running"), auto_advance=False)
+    record_file = train.with_name("run.json")
+    code, out = run(capsys, str(train), "--yes", "--record", str(record_file), "--timeout", "0.001")
+    assert code == 1
+    record = RunRecord.load(record_file)
+
+    def interrupt(_: float) -> None:
+        raise KeyboardInterrupt
+
+    console = Console(out=_Sink())
+    settings = FollowSettings(poll_interval=0.01, sleep=interrupt)
+    from jsonl_guard._openai_client import make_client
+
+    with pytest.raises(FinetuneStop) as stop:
+        submit_and_follow(make_client(), record, record_file, console, settings)
+    assert stop.value.code == 130
+    assert "keeps running" in str(stop.value) and f"--cancel {record_file}" in str(stop.value)
+    fake_openai_env.set_status(record.job_id, "succeeded")
+    code, out = run(capsys, "--resume", str(record_file), *FAST)
+    assert code == 0, out
+    assert fake_openai_env.count("POST /v1/fine_tuning/jobs") == 1
+
+
+def test_interrupted_job_creation_is_adopted_not_submitted_twice(capsys, fake_openai_env, train):
+    record_file = train.with_name("run.json")
+    run(capsys, str(train), "--yes", "--record", str(record_file), *FAST)
+    # As if the process died after sending "create job" but before recording its id.
+    data = json.loads(record_file.read_text("utf-8"))
+    data.update(job_id=None, status="uploaded", job_create_started=True)
+    record_file.write_text(json.dumps(data), encoding="utf-8")
+    code, out = run(capsys, "--resume", str(record_file), *FAST)
+    assert code == 0, out
+    assert fake_openai_env.count("POST /v1/fine_tuning/jobs") == 1
+    assert RunRecord.load(record_file).job_id == fake_openai_env.last_job.id
+
+
+def test_cancel_a_recorded_job(capsys, fake_openai_env, train):
+    fake_openai_env.script_job(("validating_files", "queued", "running"), auto_advance=False)
+    record_file = train.with_name("run.json")
+    code, _ = run(capsys, str(train), "--yes", "--record", str(record_file), "--timeout", "0.001")
+    assert code == 1
+    code, out = run(capsys, "--cancel", str(record_file))
+    assert code == 0, out
+    assert fake_openai_env.count("POST /v1/fine_tuning/jobs/{id}/cancel") == 1
+    assert RunRecord.load(record_file).status == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "finetune needs TRAIN.jsonl"),
+        (["x.jsonl", "--epochs", "99"], "--epochs must be between 1 and 50"),
+        (["--resume", "nope.json"], "cannot read run record"),
+    ],
+)
+def test_usage_errors(capsys, fake_openai_env, argv, message):
+    code, out = run(capsys, *argv)
+    assert code == 2
+    assert message in out
+
+
+class _Sink:
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        return None
