@@ -268,3 +268,10 @@ class _Sink:
 
     def flush(self) -> None:
         return None
+
+
+def test_shipped_smoke_example_is_valid():
+    from jsonl_guard.smoke import load_smoke_file
+
+    cases = load_smoke_file(EXAMPLES / "smoke.jsonl")
+    assert [case.name for case in cases] == ["order status as JSON", "no internal notes"]

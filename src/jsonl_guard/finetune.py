@@ -66,12 +66,11 @@ class Console:
         self.out.flush()
 
     def status(self, text: str) -> None:
+        """A live line on a terminal; in CI logs only changes are printed (by ``say``)."""
         if self.live:
             self.out.write("\r\x1b[2K" + text)
             self.out.flush()
             self._status_shown = True
-        else:
-            self.say(text)
 
 
 def sha256_of(path: Path) -> str:
