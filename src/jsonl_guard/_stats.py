@@ -1,6 +1,6 @@
 """Per-file statistics that are kept instead of examples, and that merge.
 
-Only a few integers per example are kept (its token counts and a 12-byte digest
+Only a few integers per example are kept (its token counts and a 64-bit digest
 for duplicate detection), so memory stays small for big files. Two
 ``DatasetStats`` of consecutive parts of a file merge into the stats of the
 whole, which is what lets later work split a file across processes.
@@ -9,7 +9,7 @@ whole, which is what lets later work split a file across processes.
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ._tokens import ExampleTokens
 
@@ -27,10 +27,10 @@ class DatasetStats:
     approximate_examples: int = 0
     crlf_lines: int = 0
     first_crlf_line: int | None = None
-    first_seen: dict[bytes, int] = field(default_factory=dict)
-    # (line, digest) of every example whose digest was seen on an earlier line;
-    # the earlier line is looked up at the end, so merged parts agree with a whole.
-    repeated: list[tuple[int, bytes]] = field(default_factory=list)
+    # One 64-bit digest and its line per example (16 bytes each, whatever the file
+    # size); duplicates are found by sorting at the end, so parts merge by appending.
+    digests: array[int] = field(default_factory=lambda: array("Q"))
+    digest_lines: array[int] = field(default_factory=lambda: array("q"))
 
     def add_tokens(self, tokens: ExampleTokens) -> None:
         self.totals.append(tokens.total)
@@ -42,9 +42,8 @@ class DatasetStats:
         self.approximate_examples += tokens.approximate
 
     def add_digest(self, digest: bytes, line: int) -> None:
-        first = self.first_seen.setdefault(digest, line)
-        if first != line:
-            self.repeated.append((line, digest))
+        self.digests.append(int.from_bytes(digest[:8], "little"))
+        self.digest_lines.append(line)
 
     def add_crlf(self, line: int) -> None:
         self.crlf_lines += 1
@@ -53,7 +52,7 @@ class DatasetStats:
 
     def merge(self, later: DatasetStats) -> DatasetStats:
         """The stats of this part followed by ``later`` (the next part of the same file)."""
-        merged = DatasetStats(
+        return DatasetStats(
             lines=self.lines + later.lines,
             examples=self.examples + later.examples,
             totals=self.totals + later.totals,
@@ -65,21 +64,36 @@ class DatasetStats:
             approximate_examples=self.approximate_examples + later.approximate_examples,
             crlf_lines=self.crlf_lines + later.crlf_lines,
             first_crlf_line=self.first_crlf_line or later.first_crlf_line,
-            first_seen=dict(self.first_seen),
-            repeated=list(self.repeated),
+            digests=self.digests + later.digests,
+            digest_lines=self.digest_lines + later.digest_lines,
         )
-        for digest, line in later.first_seen.items():
-            first = merged.first_seen.setdefault(digest, line)
-            if first != line:
-                merged.repeated.append((line, digest))
-        merged.repeated.extend(later.repeated)
-        merged.repeated.sort()
-        return merged
+
+    def shifted(self, offset: int) -> DatasetStats:
+        """These stats as if the part started ``offset`` lines further into the file."""
+        return replace(
+            self,
+            first_crlf_line=None if self.first_crlf_line is None else self.first_crlf_line + offset,
+            digest_lines=array("q", (line + offset for line in self.digest_lines)),
+        )
+
+    def first_lines(self) -> dict[int, int]:
+        """Digest -> the first line holding that example."""
+        first: dict[int, int] = {}
+        for digest, line in sorted(zip(self.digests, self.digest_lines, strict=True)):
+            first.setdefault(digest, line)
+        return first
 
     @property
     def duplicates(self) -> list[tuple[int, int]]:
         """(line, first line with the same example), in line order."""
-        return sorted((line, self.first_seen[digest]) for line, digest in self.repeated)
+        repeats = []
+        previous_digest, first_line = None, 0
+        for digest, line in sorted(zip(self.digests, self.digest_lines, strict=True)):
+            if digest == previous_digest:
+                repeats.append((line, first_line))
+            else:
+                previous_digest, first_line = digest, line
+        return sorted(repeats)
 
     @property
     def total_tokens(self) -> int:

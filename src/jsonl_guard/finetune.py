@@ -121,8 +121,9 @@ def _check(checker: Checker, path: Path) -> tuple[FileReport, DatasetStats]:
 
 
 def _overlap(train: DatasetStats, valid: DatasetStats) -> list[tuple[int, int]]:
-    shared = train.first_seen.keys() & valid.first_seen.keys()
-    return sorted((train.first_seen[d], valid.first_seen[d]) for d in shared)
+    train_lines, valid_lines = train.first_lines(), valid.first_lines()
+    shared = train_lines.keys() & valid_lines.keys()
+    return sorted((train_lines[d], valid_lines[d]) for d in shared)
 
 
 def estimate_lines(report: FileReport) -> list[str]:
