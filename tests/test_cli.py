@@ -226,8 +226,10 @@ def test_reads_standard_input_with_dash():
     assert b"<stdin>:3:1: JG201" in result.stdout
 
 
-def test_several_files_get_per_file_rules_and_a_combined_total(capsys):
-    code, out, _ = run(capsys, "check", str(EXAMPLES))
+def test_several_files_get_per_file_rules_and_a_combined_total(capsys, tmp_path):
+    for name in ("support-bad.jsonl", "support-good.jsonl", "tiny.jsonl"):
+        (tmp_path / name).write_bytes((EXAMPLES / name).read_bytes())
+    code, out, _ = run(capsys, "check", str(tmp_path))
     assert code == 1
     assert "tiny.jsonl: JG301 the file has 3 example(s)" in out
     assert "support-good.jsonl: 60 examples, 0 errors, 0 warnings" in out
