@@ -11,6 +11,7 @@ from ._options import CheckOptions
 from ._report import Distribution, FileReport, Report, TokenSummary, report_dict
 from ._rules import Rule, all_rules, find_rule
 from ._selection import UnknownRuleError
+from ._shards import Shard, check_shard, check_shard_path, merge_shards, shard_report
 from ._tokens import ExampleTokens, TokenCounter
 
 __version__ = "0.1.0"
@@ -30,6 +31,7 @@ __all__ = [
     "Report",
     "Rule",
     "Severity",
+    "Shard",
     "TokenCounter",
     "TokenSummary",
     "UnknownModelError",
@@ -38,9 +40,13 @@ __all__ = [
     "check_examples",
     "check_lines",
     "check_path",
+    "check_shard",
+    "check_shard_path",
     "default_epochs",
     "find_rule",
+    "merge_shards",
     "model_table",
     "report_dict",
     "resolve_model",
+    "shard_report",
 ]

@@ -1,0 +1,54 @@
+"""Check a corpus in shards (files or parts of files) anywhere, then merge the results.
+
+A ``Shard`` holds what checking some lines leaves behind: the mergeable stats and
+the line findings, numbered from the shard's first line. Shards merge in corpus
+order (later shards are renumbered after earlier ones), and the merged shard gives
+the same report as checking the concatenated lines in one go: counts, token
+sums, percentiles (from the exact per-example counts) and the dataset-level
+rules, which run once on the merged totals. Shards pickle, so any engine (a
+process pool, Dask, Ray, a batch system) can compute them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import reduce
+from pathlib import Path
+
+from ._checker import Checker
+from ._diagnostics import Finding
+from ._report import FileReport
+from ._stats import DatasetStats
+
+
+@dataclass
+class Shard:
+    stats: DatasetStats = field(default_factory=DatasetStats)
+    findings: list[Finding] = field(default_factory=list)
+
+    def merge(self, later: Shard) -> Shard:
+        """This shard followed by ``later``; ``later``'s lines come after this one's."""
+        offset = self.stats.lines
+        moved = [f if f.line is None else replace(f, line=f.line + offset) for f in later.findings]
+        return Shard(self.stats.merge(later.stats.shifted(offset)), [*self.findings, *moved])
+
+
+def check_shard(checker: Checker, lines: Iterable[bytes]) -> Shard:
+    stats, findings = checker.collect(lines)
+    return Shard(stats, findings)
+
+
+def check_shard_path(checker: Checker, path: str | os.PathLike[str]) -> Shard:
+    with Path(path).open("rb") as stream:
+        return check_shard(checker, stream)
+
+
+def merge_shards(shards: Sequence[Shard]) -> Shard:
+    return reduce(Shard.merge, shards, Shard())
+
+
+def shard_report(checker: Checker, shard: Shard, *, path: str = "<merged>") -> FileReport:
+    """The report for merged shards: dataset-level rules run on the merged totals."""
+    return checker.finish(path, shard.stats, list(shard.findings))

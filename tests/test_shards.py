@@ -1,0 +1,78 @@
+"""Shards checked separately and merged give the report of the whole corpus."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import runpy
+import sys
+
+import pytest
+from helpers import EXAMPLES, ROOT, example
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jsonl_guard import (
+    Checker,
+    CheckOptions,
+    check_shard,
+    check_shard_path,
+    merge_shards,
+    shard_report,
+)
+
+BAD = (EXAMPLES / "support-bad.jsonl").read_bytes().splitlines(keepends=True)
+POOL = [
+    *BAD,
+    json.dumps(example(1)).encode() + b"\n",  # repeated across shards: duplicates
+    json.dumps(example(2)).encode() + b"\r\n",
+    b"\n",
+    b'{"messages": [}\n',
+]
+CHECKER = Checker(CheckOptions(max_cost=0.01))
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.sampled_from(POOL), min_size=1, max_size=40),
+    st.lists(st.integers(0, 40), max_size=4),
+)
+def test_merged_shards_equal_the_whole(lines, cuts):
+    whole = CHECKER.check_lines(lines, path="corpus")
+    bounds = [0, *sorted(min(c, len(lines)) for c in cuts), len(lines)]
+    shards = [check_shard(CHECKER, lines[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
+    merged = shard_report(CHECKER, merge_shards(shards), path="corpus")
+    assert merged == whole
+
+
+def test_shards_pickle_and_merge_after_a_round_trip(tmp_path):
+    first = tmp_path / "a.jsonl"
+    second = tmp_path / "b.jsonl"
+    first.write_bytes(b"".join(BAD[:10]))
+    second.write_bytes(b"".join(BAD[10:] + BAD[:2]))
+    shards = [pickle.loads(pickle.dumps(check_shard_path(CHECKER, p))) for p in (first, second)]
+    merged = shard_report(CHECKER, merge_shards(shards), path="corpus")
+    assert merged == CHECKER.check_lines(BAD + BAD[:2], path="corpus")
+    repeats = [(d.line, d.message) for d in merged.diagnostics if d.code == "JG303"]
+    assert repeats == [(len(BAD) + 1, "the example repeats line 1"),
+                       (len(BAD) + 2, "the example repeats line 2")]  # fmt: skip
+
+
+def test_dask_example_checks_shards_and_merges(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("dask")
+    for i in range(3):
+        lines = [json.dumps(example(10 * i + j)) for j in range(10)]
+        (tmp_path / f"shard-{i}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(
+        sys, "argv", ["dask_check.py", str(tmp_path / "shard-*.jsonl"), "--format", "json"]
+    )
+    with pytest.raises(SystemExit) as exit_info:
+        runpy.run_path(str(ROOT / "examples" / "dask_check.py"), run_name="__main__")
+    assert exit_info.value.code == 0
+    report = json.loads(capsys.readouterr().out)
+    (file,) = report["files"]
+    assert file["examples"] == 30
+    assert (
+        file["diagnostics"] == [d for d in file["diagnostics"] if d["code"] == "JG302"]
+        and len(file["diagnostics"]) == 1
+    )
