@@ -48,10 +48,24 @@ class Checker:
             )
         return self._line_checker
 
-    def check_path(self, path: str | os.PathLike[str]) -> FileReport:
+    def check_path(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        jobs: int = 1,
+        min_parallel_bytes: int | None = None,
+    ) -> FileReport:
+        """Check a file; with ``jobs`` > 1 a big file is split across forked workers.
+
+        The report is the same whatever ``jobs`` is.
+        """
         shown = str(path)
         try:
             size = Path(path).stat().st_size
+            if jobs > 1:
+                parallel = self._check_in_parallel(Path(path), size, jobs, min_parallel_bytes)
+                if parallel is not None:
+                    return parallel
             with open(path, "rb") as stream:  # noqa: PTH123 - binary stream, line by line
                 return self.check_lines(stream, path=shown, size=size)
         except IsADirectoryError:
@@ -63,6 +77,20 @@ class Checker:
         except OSError as error:
             return self._io_error(shown, f"cannot read: {error.strerror or error}")
 
+    def _check_in_parallel(
+        self, path: Path, size: int, jobs: int, min_bytes: int | None
+    ) -> FileReport | None:
+        from ._parallel import MIN_PARALLEL_BYTES, byte_ranges, check_ranges, fork_available
+
+        threshold = MIN_PARALLEL_BYTES if min_bytes is None else min_bytes
+        if size < threshold or not fork_available():
+            return None
+        ranges = byte_ranges(path, jobs)
+        if len(ranges) < 2:
+            return None
+        shard = check_ranges(self, path, ranges, jobs)
+        return self.finish(str(path), shard.stats, shard.findings, size=size)
+
     def check_lines(
         self, lines: Iterable[bytes], *, path: str = "<stream>", size: int | None = None
     ) -> FileReport:
@@ -71,18 +99,21 @@ class Checker:
         return self.finish(path, stats, findings, size=size)
 
     def collect(
-        self, lines: Iterable[bytes], *, first_line: int = 1
+        self, lines: Iterable[bytes], *, first_line: int = 1, file_start: bool | None = None
     ) -> tuple[DatasetStats, list[Finding]]:
         """Check consecutive lines of a file, numbered from ``first_line``.
 
         The parts of one file can be collected separately (in any process) and
-        their stats merged in file order before ``finish``.
+        their stats merged in file order before ``finish``. ``file_start`` says
+        whether the first line opens the file (default: when ``first_line`` is 1).
         """
         stats = DatasetStats()
         findings: list[Finding] = []
         checker = self.line_checker
+        opens_file = first_line == 1 if file_start is None else file_start
         for number, raw in enumerate(lines, first_line):
-            outcome = checker.check(raw[:-1] if raw.endswith(b"\n") else raw, number)
+            line = raw[:-1] if raw.endswith(b"\n") else raw
+            outcome = checker.check(line, number, file_start=opens_file and number == first_line)
             stats.lines += 1
             findings.extend(outcome.findings)
             if outcome.crlf:

@@ -78,11 +78,12 @@ class LineChecker:
             rule for rule in selection.rules.values() if rule.example_check is not None
         ]
 
-    def check(self, raw: bytes, number: int) -> LineOutcome:
+    def check(self, raw: bytes, number: int, *, file_start: bool | None = None) -> LineOutcome:
+        """``file_start``: the line opens the file (default: it is line 1)."""
         outcome = LineOutcome()
         if raw.endswith(b"\r"):
             raw, outcome.crlf = raw[:-1], True
-        if number == 1 and raw.startswith(BOM):
+        if (number == 1 if file_start is None else file_start) and raw.startswith(BOM):
             raw = raw[len(BOM) :]
             outcome.findings.append(Finding("JG101", "the file starts with a UTF-8 BOM", 1, 1))
         if not raw.strip():

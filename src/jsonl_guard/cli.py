@@ -20,6 +20,7 @@ from ._config import ConfigError, apply_settings, load_config
 from ._encodings import EncodingUnavailableError
 from ._models import ModelTableError, UnknownModelError
 from ._options import CheckOptions
+from ._parallel import parallel_jobs
 from ._report import FileReport, Report
 from ._selection import UnknownRuleError
 from .reporters import REPORTERS
@@ -101,6 +102,14 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         help="format of the --output file (default: --format)",
     )
     check.add_argument("--strict", action="store_true", help="warnings fail the check too")
+    check.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=0,
+        metavar="N",
+        help="worker processes for big files (default 0: every core; 1: no workers)",
+    )
     check.add_argument("--config", type=Path, help="read settings from this pyproject.toml")
     check.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     check.add_argument(
@@ -200,7 +209,8 @@ def run_check(args: argparse.Namespace, out: TextIO) -> int:
         if path == "-":
             reports.append(checkers[key].check_lines(sys.stdin.buffer, path="<stdin>"))
         else:
-            reports.append(checkers[key].check_path(path))
+            jobs = parallel_jobs(args.jobs)
+            reports.append(checkers[key].check_path(path, jobs=jobs))
     report = Report(tuple(reports))
     if args.output is not None:
         file_format = args.output_format or args.format

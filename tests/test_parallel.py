@@ -1,0 +1,96 @@
+"""Checking in forked workers over byte ranges gives exactly the single-process report."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helpers import EXAMPLES, example
+from jsonl_guard import Checker, CheckOptions
+from jsonl_guard._parallel import byte_ranges, fork_available, range_lines
+from jsonl_guard.cli import main
+
+pytestmark = pytest.mark.skipif(not fork_available(), reason="needs the fork start method")
+BAD = (EXAMPLES / "support-bad.jsonl").read_bytes().splitlines(keepends=True)
+CHECKER = Checker(CheckOptions(max_cost=0.05))
+
+
+def both(path, jobs):
+    single = CHECKER.check_path(path)
+    parallel = CHECKER.check_path(path, jobs=jobs, min_parallel_bytes=0)
+    return single, parallel
+
+
+@pytest.mark.parametrize("jobs", [2, 3, 4, 7])
+def test_identical_report_on_a_file_with_every_kind_of_finding(tmp_path, jobs):
+    duplicate = json.dumps(example(3)).encode() + b"\n"
+    lines = [b"\xef\xbb\xbf" + BAD[0], *BAD, b"\n", duplicate, *BAD, b"   \r\n", duplicate, *BAD]
+    path = tmp_path / "corpus.jsonl"
+    path.write_bytes(b"".join(lines))
+    single, parallel = both(path, jobs)
+    assert parallel == single
+    codes = {d.code for d in single.diagnostics}
+    assert {"JG101", "JG103", "JG104", "JG110", "JG303", "JG501"} <= codes
+
+
+def test_file_without_final_newline(tmp_path):
+    path = tmp_path / "tail.jsonl"
+    path.write_bytes(b"".join(BAD).rstrip(b"\n"))
+    single, parallel = both(path, 3)
+    assert parallel == single
+
+
+def test_ranges_start_on_line_boundaries_and_cover_the_file(tmp_path):
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(b"".join(BAD * 3))
+    ranges = byte_ranges(path, 5)
+    assert ranges[0][0] == 0 and ranges[-1][1] == path.stat().st_size
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))
+    data = path.read_bytes()
+    assert all(data[start - 1 : start] == b"\n" for start, _ in ranges[1:])
+    assert b"".join(line for a, b in ranges for line in range_lines(path, a, b)) == data
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*BAD, b"\n", json.dumps(example(1)).encode() + b"\r\n"]),
+        min_size=1,
+        max_size=30,
+    ),
+    st.integers(2, 6),
+)
+def test_any_file_any_job_count(tmp_path_factory, lines, jobs):
+    path = tmp_path_factory.mktemp("p") / "f.jsonl"
+    path.write_bytes(b"".join(lines))
+    single, parallel = both(path, jobs)
+    assert parallel == single
+
+
+def test_small_files_stay_in_process(tmp_path, monkeypatch):
+    import jsonl_guard._parallel as parallel
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a small file must not fork")
+
+    monkeypatch.setattr(parallel, "check_ranges", refuse)
+    path = tmp_path / "small.jsonl"
+    path.write_bytes(b"".join(BAD))
+    assert CHECKER.check_path(path, jobs=4) == CHECKER.check_path(path)
+
+
+def test_cli_jobs_output_is_identical(capsys, tmp_path, monkeypatch):
+    import jsonl_guard._parallel as parallel
+
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
+    path = tmp_path / "corpus.jsonl"
+    path.write_bytes(b"".join(BAD * 4))
+    outputs = []
+    for jobs in ("1", "3"):
+        code = main(["check", str(path), "--jobs", jobs, "--format", "json"])
+        outputs.append((code, capsys.readouterr().out))
+    assert outputs[0] == outputs[1]
