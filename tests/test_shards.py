@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import pickle
 import runpy
 import sys
 
 import pytest
-from helpers import EXAMPLES, ROOT, example
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers import EXAMPLES, ROOT, example
 from jsonl_guard import (
     Checker,
     CheckOptions,
@@ -40,7 +41,7 @@ CHECKER = Checker(CheckOptions(max_cost=0.01))
 def test_merged_shards_equal_the_whole(lines, cuts):
     whole = CHECKER.check_lines(lines, path="corpus")
     bounds = [0, *sorted(min(c, len(lines)) for c in cuts), len(lines)]
-    shards = [check_shard(CHECKER, lines[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
+    shards = [check_shard(CHECKER, lines[a:b]) for a, b in itertools.pairwise(bounds)]
     merged = shard_report(CHECKER, merge_shards(shards), path="corpus")
     assert merged == whole
 
