@@ -16,9 +16,10 @@ import tempfile
 import threading
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import tiktoken
-import tiktoken.registry
+if TYPE_CHECKING:  # tiktoken is imported when an encoding is first needed (start-up)
+    import tiktoken
 
 SUPPORTED_ENCODINGS: tuple[str, ...] = ("cl100k_base", "o200k_base")
 
@@ -55,6 +56,8 @@ def load_encoding(name: str) -> tiktoken.Encoding:
         raise ValueError(
             f"unsupported encoding {name!r}; supported: {', '.join(SUPPORTED_ENCODINGS)}"
         )
+    import tiktoken
+
     sha256 = _PINNED_SHA256[name]
     key = hashlib.sha1(_BLOB_URL.format(name).encode()).hexdigest()
     with _LOCK:
@@ -155,6 +158,9 @@ def _construct(name: str, cache_dir: Path) -> tiktoken.Encoding:
     # Let tiktoken build the encoding itself so pat_str and special tokens are its own.
     # Holding tiktoken's registry lock keeps other get_encoding calls from seeing our
     # temporary TIKTOKEN_CACHE_DIR.
+    import tiktoken
+    import tiktoken.registry
+
     registry_lock = getattr(tiktoken.registry, "_lock", None) or threading.RLock()
     with registry_lock:
         saved = os.environ.get("TIKTOKEN_CACHE_DIR")

@@ -17,14 +17,16 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-from jsonschema.protocols import Validator
 
 from ._diagnostics import Finding
+
+if TYPE_CHECKING:
+    # The reference validator is imported only to explain an invalid line (start-up).
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator
 
 FALLBACK_CODE = "JG119"
 _JSON_TYPES = {
@@ -56,6 +58,8 @@ def load_schema(format_name: str) -> dict[str, Any]:
 
 @cache
 def _validator(format_name: str) -> Validator:
+    from jsonschema import Draft202012Validator
+
     schema = load_schema(format_name)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)

@@ -85,10 +85,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeGuard, cast
 
-import jsonschema
-import jsonschema.exceptions
-import jsonschema.validators
-
 from ._encodings import SUPPORTED_ENCODINGS, EncodingUnavailableError
 from ._models import UnknownModelError, base_model_name, resolve_model
 from ._openai_client import (
@@ -366,6 +362,9 @@ def _check_schema(schema: Any, problems: list[str]) -> None:
             f"expect.json_schema must be a JSON Schema object, not {_json_type(schema)}"
         )
         return
+    import jsonschema.exceptions  # lazily: only smoke files with json_schema need it
+    import jsonschema.validators
+
     try:
         validator = jsonschema.validators.validator_for(schema)
         validator.check_schema(schema)
@@ -534,6 +533,9 @@ def _check_json(schema: Mapping[str, Any], text: str) -> CheckResult:
             " (it is wrapped in a Markdown code fence)" if text.lstrip().startswith("```") else ""
         )
         return CheckResult("json_schema", schema, False, f"the reply is not JSON: {reason}{fenced}")
+    import jsonschema.exceptions
+    import jsonschema.validators
+
     validator_class = jsonschema.validators.validator_for(schema)
     validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
     errors = list(validator.iter_errors(value))
