@@ -14,6 +14,7 @@ from typing import Any
 from ._context import DatasetContext
 from ._cost import estimate_cost
 from ._diagnostics import Diagnostic, Finding
+from ._fast_tokens import TokenizerMismatch, resolve_tokenizer
 from ._line import LineChecker
 from ._models import ModelSpec, resolve_model
 from ._options import CheckOptions
@@ -35,6 +36,8 @@ class Checker:
             self.options.select, self.options.ignore, self.options.severity
         )
         self._line_checker: LineChecker | None = None
+        self.tokenizer = resolve_tokenizer(self.options.tokenizer)
+        self._fell_back = False
 
     @property
     def line_checker(self) -> LineChecker:
@@ -44,9 +47,19 @@ class Checker:
                 format_name=self.options.format,
                 model=self.model,
                 selection=self.selection,
-                counter=TokenCounter(self.model.encoding),
+                counter=TokenCounter(self.model.encoding, self.tokenizer),
             )
         return self._line_checker
+
+    @property
+    def tokenizer_description(self) -> str:
+        described = self.line_checker.counter.tokenizer
+        if self._fell_back:
+            described += " (quicktok disagreed with it on a text, so it was not used)"
+        return described
+
+    def _fall_back_to_tiktoken(self) -> None:
+        self.tokenizer, self._fell_back, self._line_checker = "tiktoken", True, None
 
     def check_path(
         self,
@@ -59,6 +72,15 @@ class Checker:
 
         The report is the same whatever ``jobs`` is.
         """
+        try:
+            return self._check_path(path, jobs, min_parallel_bytes)
+        except TokenizerMismatch:
+            self._fall_back_to_tiktoken()
+            return self._check_path(path, jobs, min_parallel_bytes)
+
+    def _check_path(
+        self, path: str | os.PathLike[str], jobs: int, min_parallel_bytes: int | None
+    ) -> FileReport:
         shown = str(path)
         try:
             size = Path(path).stat().st_size
@@ -95,6 +117,13 @@ class Checker:
         self, lines: Iterable[bytes], *, path: str = "<stream>", size: int | None = None
     ) -> FileReport:
         """Check raw lines (each with or without its trailing newline)."""
+        if isinstance(lines, (list, tuple)):
+            try:
+                stats, findings = self.collect(lines)
+            except TokenizerMismatch:
+                self._fall_back_to_tiktoken()
+                stats, findings = self.collect(lines)
+            return self.finish(path, stats, findings, size=size)
         stats, findings = self.collect(lines)
         return self.finish(path, stats, findings, size=size)
 
@@ -155,7 +184,10 @@ class Checker:
                     file_findings.extend(rule.dataset_check(stats, context))
         diagnostics = self._diagnose([*file_findings, *findings])
         tokens = TokenSummary.from_stats(
-            stats, encoding=self.model.encoding, limit=self.model.token_limit
+            stats,
+            encoding=self.model.encoding,
+            limit=self.model.token_limit,
+            tokenizer=self.tokenizer_description if stats.totals else "",
         )
         return FileReport(path, self.options.format, stats.examples, diagnostics, tokens, cost)
 

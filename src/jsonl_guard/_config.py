@@ -39,7 +39,16 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 SECTION = "jsonl-guard"
-_OPTION_KEYS = {"model", "epochs", "max-cost", "min-examples", "select", "ignore", "severity"}
+_OPTION_KEYS = {
+    "model",
+    "epochs",
+    "max-cost",
+    "min-examples",
+    "select",
+    "ignore",
+    "severity",
+    "tokenizer",
+}
 _TOP_KEYS = _OPTION_KEYS | {"strict", "models", "overrides"}
 
 
@@ -169,6 +178,10 @@ def apply_settings(options: CheckOptions, settings: Mapping[str, Any], where: st
             changes["max_cost"] = float(value)
         elif key in ("select", "ignore"):
             changes[key] = _codes(value, key, where)
+        elif key == "tokenizer":
+            if value not in ("auto", "tiktoken", "quicktok"):
+                raise ConfigError(f"{where}: tokenizer must be auto, tiktoken or quicktok")
+            changes["tokenizer"] = value
         elif key == "severity":
             changes["severity"] = {**options.severity, **_severity_map(value, where)}
     return replace(options, **changes)

@@ -29,3 +29,4 @@ class CheckOptions:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     format: str = "openai-chat"
+    tokenizer: str = "auto"

@@ -48,13 +48,16 @@ class TokenSummary:
     images: int
     limit: int
     over_limit_examples: int
+    tokenizer: str = ""
 
     @property
     def max_example(self) -> int:
         return self.per_example.max
 
     @classmethod
-    def from_stats(cls, stats: DatasetStats, *, encoding: str, limit: int) -> TokenSummary:
+    def from_stats(
+        cls, stats: DatasetStats, *, encoding: str, limit: int, tokenizer: str = ""
+    ) -> TokenSummary:
         return cls(
             encoding=encoding,
             exact=stats.approximate_examples == 0,
@@ -69,6 +72,7 @@ class TokenSummary:
             images=stats.image_tokens,
             limit=limit,
             over_limit_examples=sum(1 for total in stats.totals if total > limit),
+            tokenizer=tokenizer,
         )
 
 

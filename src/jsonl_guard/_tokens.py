@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ._encodings import load_encoding
+from ._fast_tokens import make_counter
 
 TOKENS_PER_MESSAGE = 3
 TOKENS_PER_NAME = 1
@@ -44,14 +44,14 @@ class ExampleTokens:
 class TokenCounter:
     """Counts tokens for one encoding; reuses the counts of repeated strings."""
 
-    def __init__(self, encoding_name: str) -> None:
+    def __init__(self, encoding_name: str, tokenizer: str = "tiktoken") -> None:
         self.encoding_name = encoding_name
-        self._encoding = load_encoding(encoding_name)
+        self._count, self.tokenizer = make_counter(encoding_name, tokenizer)
         # Role strings and tool definitions repeat on almost every line.
         self._cached = lru_cache(maxsize=512)(self._encode_len)
 
     def _encode_len(self, text: str) -> int:
-        return len(self._encoding.encode_ordinary(text))
+        return self._count(text)
 
     def text(self, text: str) -> int:
         return self._encode_len(text)

@@ -18,6 +18,7 @@ from . import __version__
 from ._checker import Checker
 from ._config import ConfigError, apply_settings, load_config
 from ._encodings import EncodingUnavailableError
+from ._fast_tokens import TokenizerUnavailableError
 from ._models import ModelTableError, UnknownModelError
 from ._options import CheckOptions
 from ._parallel import parallel_jobs
@@ -103,6 +104,11 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     )
     check.add_argument("--strict", action="store_true", help="warnings fail the check too")
     check.add_argument(
+        "--tokenizer",
+        choices=["auto", "tiktoken", "quicktok"],
+        help="token counter (default auto: quicktok when installed, else tiktoken)",
+    )
+    check.add_argument(
         "--jobs",
         "-j",
         type=int,
@@ -186,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ConfigError, UnknownModelError, ModelTableError, UnknownRuleError) as error:
         print(f"jsonl-guard: error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except EncodingUnavailableError as error:
+    except (EncodingUnavailableError, TokenizerUnavailableError) as error:
         print(f"jsonl-guard: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -244,7 +250,7 @@ def _append_step_summary(report: Report) -> None:
 
 def _cli_settings(args: argparse.Namespace) -> dict[str, object]:
     settings: dict[str, object] = {}
-    for key in ("model", "epochs", "max_cost", "min_examples", "select", "ignore"):
+    for key in ("model", "epochs", "max_cost", "min_examples", "select", "ignore", "tokenizer"):
         value = getattr(args, key)
         if value is not None:
             settings[key.replace("_", "-")] = value

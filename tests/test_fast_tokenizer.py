@@ -1,0 +1,77 @@
+"""The optional quicktok backend counts exactly like tiktoken, or is not used."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import jsonl_guard._fast_tokens as fast_tokens
+from helpers import EXAMPLES
+from jsonl_guard import CheckOptions, check_path
+from jsonl_guard._encodings import load_encoding
+from jsonl_guard._fast_tokens import TokenizerUnavailableError, resolve_tokenizer
+from jsonl_guard.cli import main
+
+quicktok = pytest.importorskip("quicktok", reason='the "fast" extra is not installed')
+# Emoji with ZWJ, combining marks, CJK, controls, and pieces of special tokens.
+PIECES = ["👩", "\u200d", "👧", "e", "\u0301", "你", "好", " ", "\n", "\t", "\x00", "\x1b",
+          "<|", "endoftext", "|>", "'s", "123", "x"]  # fmt: skip
+TRICKY = st.one_of(
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=300),
+    st.lists(st.sampled_from(PIECES), max_size=120).map("".join),
+    st.builds(lambda n, s: " " * n + s, st.integers(0, 300), st.text(max_size=20)).filter(
+        lambda s: all(not "\ud800" <= c <= "\udfff" for c in s)
+    ),
+)
+
+
+@pytest.mark.parametrize("encoding", ["o200k_base", "cl100k_base"])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=TRICKY)
+def test_quicktok_counts_equal_tiktoken(encoding, text):
+    expected = len(load_encoding(encoding).encode_ordinary(text))
+    assert quicktok.get_encoding(encoding).count(text) == expected
+
+
+@pytest.mark.parametrize("name", ["support-good.jsonl", "support-bad.jsonl", "tiny.jsonl"])
+def test_reports_identical_but_for_the_tokenizer_name(name):
+    slow = check_path(EXAMPLES / name, CheckOptions(tokenizer="tiktoken"))
+    quick = check_path(EXAMPLES / name, CheckOptions(tokenizer="quicktok"))
+    assert quick.tokens is not None and slow.tokens is not None
+    assert quick.tokens.tokenizer.startswith("quicktok ")
+    assert slow.tokens.tokenizer.startswith("tiktoken ")
+    assert quick.diagnostics == slow.diagnostics
+    assert quick.cost == slow.cost
+    from dataclasses import replace
+
+    assert replace(quick.tokens, tokenizer="") == replace(slow.tokens, tokenizer="")
+
+
+class _Lying:
+    def __init__(self, real):
+        self.real = real
+
+    def count(self, text):
+        return self.real.count(text) + (len(text) > 40)
+
+
+def test_a_disagreement_falls_back_to_tiktoken(monkeypatch):
+    real_get = quicktok.get_encoding
+    monkeypatch.setattr(quicktok, "get_encoding", lambda name: _Lying(real_get(name)))
+    monkeypatch.setattr(fast_tokens, "SPOT_CHECK_EVERY", 1)
+    report = check_path(EXAMPLES / "support-good.jsonl", CheckOptions(tokenizer="quicktok"))
+    reference = check_path(EXAMPLES / "support-good.jsonl", CheckOptions(tokenizer="tiktoken"))
+    assert report.tokens is not None and reference.tokens is not None
+    assert report.tokens.total == reference.tokens.total
+    assert "quicktok disagreed" in report.tokens.tokenizer
+
+
+def test_missing_quicktok_is_a_usage_error(monkeypatch, capsys):
+    monkeypatch.setattr(fast_tokens, "quicktok_available", lambda: False)
+    assert resolve_tokenizer("auto") == "tiktoken"
+    with pytest.raises(TokenizerUnavailableError, match=r"jsonl-guard\[fast\]"):
+        resolve_tokenizer("quicktok")
+    code = main(["check", str(EXAMPLES / "tiny.jsonl"), "--tokenizer", "quicktok"])
+    assert code == 2
+    assert "jsonl-guard[fast]" in capsys.readouterr().err
