@@ -14,7 +14,7 @@ from typing import Any
 from ._context import DatasetContext
 from ._cost import estimate_cost
 from ._diagnostics import Diagnostic, Finding
-from ._fast_tokens import TokenizerMismatch, resolve_tokenizer
+from ._fast_tokens import FAST_TOKENIZER_MIN_BYTES, TokenizerMismatch, resolve_tokenizer
 from ._line import LineChecker
 from ._models import ModelSpec, resolve_model
 from ._options import CheckOptions
@@ -58,6 +58,12 @@ class Checker:
             described += " (quicktok disagreed with it on a text, so it was not used)"
         return described
 
+    def _choose_tokenizer_for(self, size: int) -> None:
+        # "auto" keeps tiktoken for small files: quicktok's vocab load would not pay off.
+        auto = self.options.tokenizer == "auto" and self._line_checker is None
+        if auto and size < FAST_TOKENIZER_MIN_BYTES:
+            self.tokenizer = "tiktoken"
+
     def _fall_back_to_tiktoken(self) -> None:
         self.tokenizer, self._fell_back, self._line_checker = "tiktoken", True, None
 
@@ -84,6 +90,7 @@ class Checker:
         shown = str(path)
         try:
             size = Path(path).stat().st_size
+            self._choose_tokenizer_for(size)
             if jobs > 1:
                 parallel = self._check_in_parallel(Path(path), size, jobs, min_parallel_bytes)
                 if parallel is not None:
@@ -117,6 +124,7 @@ class Checker:
         self, lines: Iterable[bytes], *, path: str = "<stream>", size: int | None = None
     ) -> FileReport:
         """Check raw lines (each with or without its trailing newline)."""
+        self._choose_tokenizer_for(size or 0)
         if isinstance(lines, (list, tuple)):
             try:
                 stats, findings = self.collect(lines)

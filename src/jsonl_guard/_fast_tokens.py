@@ -16,6 +16,9 @@ from ._encodings import load_encoding
 
 TOKENIZERS = ("auto", "tiktoken", "quicktok")
 SPOT_CHECK_EVERY = 997  # prime: does not beat in step with a file's structure
+# Loading quicktok's vocab costs about as much as tiktoken's; it pays off only
+# on files big enough for the faster counting to win the load time back.
+FAST_TOKENIZER_MIN_BYTES = 32 * 1024 * 1024
 
 
 class TokenizerUnavailableError(ValueError):
@@ -73,14 +76,13 @@ def quicktok_counter(encoding_name: str) -> tuple[Callable[[str], int], str]:
 
     fast = quicktok.get_encoding(encoding_name).count
     state = {"seen": 0}
-    reference: list[Callable[[str], int]] = []
+    # The reference is loaded once, here, so forked workers share it.
+    reference = [tiktoken_counter(encoding_name)[0]]
 
     def count(text: str) -> int:
         tokens: int = fast(text)
         state["seen"] += 1
         if (state["seen"] - 1) % SPOT_CHECK_EVERY == 0:  # the first text, then every Nth
-            if not reference:
-                reference.append(tiktoken_counter(encoding_name)[0])
             expected = reference[0](text)
             if expected != tokens:
                 raise TokenizerMismatch(text, tokens, expected)
