@@ -13,7 +13,9 @@ then runs, each in a fresh forked child (so peak RSS is per variant):
   with the same o200k encoding so counts are comparable);
 * ``tokenizer``: only encode every message text (the ceiling for any exact
   counter on one core);
-* ``jsonl-guard``: ``Checker().check_path`` with all rules on.
+* ``jg TOKENIZER -jN``: ``Checker().check_path`` with all rules on, with tiktoken in
+  one process and in forked workers over byte ranges (N = every core), and with
+  the optional quicktok tokenizer (``pip install "jsonl-guard[fast]"``).
 
 Ratios are to the cookbook run of the same invocation: compare ratios, not
 absolute times across machines or days.
@@ -113,12 +115,16 @@ def tokenizer_only(path: Path) -> int:
     return total
 
 
-def jsonl_guard_check(path: Path) -> int:
-    from jsonl_guard import Checker
+def jsonl_guard(tokenizer: str, jobs: int) -> Callable[[Path], int]:
+    def run(path: Path) -> int:
+        from jsonl_guard import Checker, CheckOptions
 
-    report = Checker().check_path(path)
-    assert report.cost is not None
-    return report.cost.billed_tokens
+        report = Checker(CheckOptions(tokenizer=tokenizer)).check_path(path, jobs=jobs)
+        assert report.cost is not None
+        return report.cost.billed_tokens
+
+    run.__name__ = f"jsonl-guard {tokenizer} -j{jobs}"
+    return run
 
 
 def measure(variant: Callable[[Path], int], path: Path) -> tuple[float, int, int]:
@@ -155,11 +161,14 @@ def main(argv: list[str] | None = None) -> int:
     size_mb = path.stat().st_size / 1e6
     print(f"{path.name}: {args.examples:,} examples, {size_mb:,.1f} MB; "
           f"python {sys.version.split()[0]}, {os.cpu_count()} cpus")  # fmt: skip
+    cores = os.cpu_count() or 1
     rows = []
     for name, variant in [
         ("cookbook", cookbook_flow),
         ("tokenizer-only", tokenizer_only),
-        ("jsonl-guard", jsonl_guard_check),
+        ("jg tiktoken -j1", jsonl_guard("tiktoken", 1)),
+        (f"jg tiktoken -j{cores}", jsonl_guard("tiktoken", cores)),
+        (f"jg quicktok -j{cores}", jsonl_guard("quicktok", cores)),
     ]:
         rows.append((name, *measure(variant, path)))
     baseline = rows[0][1]
@@ -169,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, wall, _, rss in rows:
         print(f"{name:<16}{wall:>13.2f}{size_mb / wall:>13.1f}{rss / 1024:>13.0f}"
               f"{wall / baseline:>13.2f}{ceiling / wall:>13.0%}")  # fmt: skip
-    print(f"billed tokens: cookbook {rows[0][2]:,}, jsonl-guard {rows[2][2]:,}")
+    billed = ", ".join(f"{row[2]:,}" for row in rows[2:])
+    print(f"billed tokens: cookbook {rows[0][2]:,}, jsonl-guard {billed}")
     return 0
 
 
