@@ -9,7 +9,7 @@ from typing import Any
 
 from ._context import ExampleContext
 from ._diagnostics import Severity
-from ._rule_helpers import A, Path, U, content_texts, image_parts, path_of, tool_calls
+from ._rule_helpers import A, Path, U, content_texts, image_parts, image_urls, path_of, tool_calls
 from ._rules import example_rule
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -99,10 +99,8 @@ def too_many_images(example: dict[str, Any], ctx: ExampleContext) -> Iterator[st
 )
 def invalid_image_url(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     for i, message in ctx.messages:
-        for k, part in image_parts(message):
-            image = part.get("image_url")
-            url = image.get("url") if isinstance(image, dict) else None
-            if not isinstance(url, str) or (url.startswith("https://") and len(url) > 8):
+        for k, url in image_urls(message):
+            if url.startswith("https://") and len(url) > 8:
                 continue
             where = path_of("messages", i, "content", k, "image_url", "url")
             if url.startswith("http://"):
@@ -133,10 +131,8 @@ def invalid_image_url(example: dict[str, Any], ctx: ExampleContext) -> Iterator[
 )
 def image_too_large(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     for i, message in ctx.messages:
-        for k, part in image_parts(message):
-            image = part.get("image_url")
-            url = image.get("url") if isinstance(image, dict) else None
-            if isinstance(url, str) and url.startswith("data:"):
+        for k, url in image_urls(message):
+            if url.startswith("data:"):
                 size = (len(url) - url.find(",") - 1) * 3 // 4
                 if size > MAX_IMAGE_BYTES:
                     where = path_of("messages", i, "content", k)

@@ -35,6 +35,17 @@ def image_parts(message: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
     ]
 
 
+def image_urls(message: dict[str, Any]) -> list[tuple[int, str]]:
+    """(part index, URL) of each image part whose URL is a string."""
+    urls = []
+    for k, part in image_parts(message):
+        image = part.get("image_url")
+        url = image.get("url") if isinstance(image, dict) else None
+        if isinstance(url, str):
+            urls.append((k, url))
+    return urls
+
+
 def content_texts(message: dict[str, Any], i: int) -> Iterator[tuple[Path, str]]:
     """The text of a message's content: the string, or each text/refusal part."""
     content = message.get("content")
