@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,8 @@ from ._stats import DatasetStats
 from ._tokens import TokenCounter
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
+PROGRESS_EVERY_LINES = 500
+Progress = Callable[[int], None]
 
 
 class Checker:
@@ -38,6 +40,7 @@ class Checker:
         self._line_checker: LineChecker | None = None
         self.tokenizer = resolve_tokenizer(self.options.tokenizer)
         self._fell_back = False
+        self._progress: Progress | None = None
 
     @property
     def line_checker(self) -> LineChecker:
@@ -73,16 +76,21 @@ class Checker:
         *,
         jobs: int = 1,
         min_parallel_bytes: int | None = None,
+        progress: Progress | None = None,
     ) -> FileReport:
         """Check a file; with ``jobs`` > 1 a big file is split across forked workers.
 
-        The report is the same whatever ``jobs`` is.
+        The report is the same whatever ``jobs`` is. ``progress`` is called with the
+        number of bytes checked so far (for a progress bar at the edge).
         """
+        self._progress = progress
         try:
             return self._check_path(path, jobs, min_parallel_bytes)
         except TokenizerMismatch:
             self._fall_back_to_tiktoken()
             return self._check_path(path, jobs, min_parallel_bytes)
+        finally:
+            self._progress = None
 
     def _check_path(
         self, path: str | os.PathLike[str], jobs: int, min_parallel_bytes: int | None
@@ -114,10 +122,11 @@ class Checker:
         threshold = MIN_PARALLEL_BYTES if min_bytes is None else min_bytes
         if size < threshold or not fork_available():
             return None
-        ranges = byte_ranges(path, jobs)
+        # A few ranges per worker keep the cores evenly busy and the progress moving.
+        ranges = byte_ranges(path, jobs * 4)
         if len(ranges) < 2:
             return None
-        shard = check_ranges(self, path, ranges, jobs)
+        shard = check_ranges(self, path, ranges, jobs, self._progress)
         return self.finish(str(path), shard.stats, shard.findings, size=size)
 
     def check_lines(
@@ -148,7 +157,12 @@ class Checker:
         findings: list[Finding] = []
         checker = self.line_checker
         opens_file = first_line == 1 if file_start is None else file_start
+        progress, consumed = self._progress, 0
         for number, raw in enumerate(lines, first_line):
+            if progress is not None:
+                consumed += len(raw)
+                if number % PROGRESS_EVERY_LINES == 0:
+                    progress(consumed)
             line = raw[:-1] if raw.endswith(b"\n") else raw
             outcome = checker.check(line, number, file_start=opens_file and number == first_line)
             stats.lines += 1

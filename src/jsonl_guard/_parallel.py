@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ._checker import Checker
@@ -59,21 +59,33 @@ def range_lines(path: Path, start: int, end: int) -> Iterator[bytes]:
 def _check_range(task: tuple[str, int, int]) -> Shard:
     path, start, end = task
     assert _WORKER_CHECKER is not None
+    _WORKER_CHECKER._progress = None  # only the parent draws progress
     stats, findings = _WORKER_CHECKER.collect(
         range_lines(Path(path), start, end), file_start=start == 0
     )
     return Shard(stats, findings)
 
 
-def check_ranges(checker: Checker, path: Path, ranges: list[tuple[int, int]], jobs: int) -> Shard:
+def check_ranges(
+    checker: Checker,
+    path: Path,
+    ranges: list[tuple[int, int]],
+    jobs: int,
+    progress: Callable[[int], None] | None = None,
+) -> Shard:
     """Check the ranges in ``jobs`` forked workers and merge them in order."""
     global _WORKER_CHECKER
     checker.line_checker  # noqa: B018 - load the tokenizer once, before forking
     _WORKER_CHECKER = checker
+    shards: list[Shard] = []
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(processes=min(jobs, len(ranges))) as pool:
-            shards = pool.map(_check_range, [(str(path), a, b) for a, b in ranges], chunksize=1)
+            tasks = [(str(path), a, b) for a, b in ranges]
+            for (_, end), shard in zip(ranges, pool.imap(_check_range, tasks), strict=True):
+                shards.append(shard)
+                if progress is not None:
+                    progress(end)
     finally:
         _WORKER_CHECKER = None
     return merge_shards(shards)

@@ -104,6 +104,11 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     )
     check.add_argument("--strict", action="store_true", help="warnings fail the check too")
     check.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar (it is only drawn on a terminal, for big files)",
+    )
+    check.add_argument(
         "--tokenizer",
         choices=["auto", "tiktoken", "quicktok"],
         help="token counter (default auto: quicktok when installed, else tiktoken)",
@@ -215,8 +220,7 @@ def run_check(args: argparse.Namespace, out: TextIO) -> int:
         if path == "-":
             reports.append(checkers[key].check_lines(sys.stdin.buffer, path="<stdin>"))
         else:
-            jobs = parallel_jobs(args.jobs)
-            reports.append(checkers[key].check_path(path, jobs=jobs))
+            reports.append(_check_file(checkers[key], path, args))
     report = Report(tuple(reports))
     if args.output is not None:
         file_format = args.output_format or args.format
@@ -227,6 +231,18 @@ def run_check(args: argparse.Namespace, out: TextIO) -> int:
         out.write(_render(report, args.format, args, out))
     _append_step_summary(report)
     return exit_code(report, strict=args.strict or config.strict)
+
+
+def _check_file(checker: Checker, path: str, args: argparse.Namespace) -> FileReport:
+    from ._progress import file_progress
+
+    try:
+        size = Path(path).stat().st_size
+    except OSError:
+        size = 0
+    shows_text = args.format == "text" or args.output is not None
+    with file_progress(path, size, enabled=shows_text and not args.no_progress) as progress:
+        return checker.check_path(path, jobs=parallel_jobs(args.jobs), progress=progress)
 
 
 def _write_file(path: Path, text: str) -> None:
