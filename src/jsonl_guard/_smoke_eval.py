@@ -19,7 +19,6 @@ from ._smoke_file import SmokeCase
 EXIT_PASSED, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 
 
-
 @dataclass(frozen=True, slots=True)
 class Reply:
     """What the model answered: the text the expectations are checked against."""

@@ -73,7 +73,6 @@ class SmokeFileError(Exception):
         ]
 
 
-
 def load_smoke_file(path: str | Path) -> list[SmokeCase]:
     """Read and validate a smoke file; raises ``SmokeFileError`` listing every problem."""
     try:

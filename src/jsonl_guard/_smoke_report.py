@@ -15,7 +15,6 @@ from ._smoke_eval import Reply, SmokeResult
 FORMATS = ("text", "json", "junit")
 
 
-
 def render(result: SmokeResult, output_format: str = "text") -> str:
     if output_format == "json":
         return json.dumps(result_dict(result), indent=2, ensure_ascii=False) + "\n"
@@ -65,9 +64,7 @@ def result_dict(result: SmokeResult) -> dict[str, Any]:
 
 def render_text(result: SmokeResult, *, reply_chars: int = 400, reply_lines: int = 8) -> str:
     """The pass/fail table; failed cases show why and (the start of) the reply."""
-    out = [
-        f"Smoke test of {result.model} with {result.path} ({plural(len(result.cases), 'case')})"
-    ]
+    out = [f"Smoke test of {result.model} with {result.path} ({plural(len(result.cases), 'case')})"]
     width = min(max((len(c.case.name) for c in result.cases), default=4), 40)
     for case in result.cases:
         status = "PASS" if case.passed else "FAIL"
