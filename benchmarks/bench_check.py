@@ -11,8 +11,8 @@ then runs, each in a fresh forked child (so peak RSS is per variant):
 * ``cookbook``: load the whole file, the notebook's format checks, per-message
   token counting, the epoch heuristic (written from the notebook's description;
   with the same o200k encoding so counts are comparable);
-* ``tokenizer``: only encode every message text (the ceiling for any exact
-  counter on one core);
+* ``tokenizer-only``: only parse and encode every message text with tiktoken, on
+  every core (the ceiling for any exact tiktoken-based counter on this machine);
 * ``jg TOKENIZER -jN``: ``Checker().check_path`` with all rules on, with tiktoken in
   one process and in forked workers over byte ranges (N = every core), and with
   the optional quicktok tokenizer (``pip install "jsonl-guard[fast]"``).
@@ -103,16 +103,30 @@ def cookbook_flow(path: Path) -> int:
     return epochs * sum(min(65536, t) for t in totals)
 
 
-def tokenizer_only(path: Path) -> int:
+def _encode_range(task: tuple[str, int, int]) -> int:
     from jsonl_guard._encodings import load_encoding
+    from jsonl_guard._parallel import range_lines
 
     encoding = load_encoding("o200k_base")
     total = 0
-    with path.open("rb") as stream:
-        for line in stream:
-            for message in json.loads(line)["messages"]:
-                total += len(encoding.encode_ordinary(message["content"]))
+    for line in range_lines(Path(task[0]), task[1], task[2]):
+        for message in json.loads(line)["messages"]:
+            total += len(encoding.encode_ordinary(message["content"]))
     return total
+
+
+def tokenizer_only(path: Path) -> int:
+    """The ceiling: parse and encode every message text on every core, nothing else."""
+    import multiprocessing
+
+    from jsonl_guard._encodings import load_encoding
+    from jsonl_guard._parallel import byte_ranges
+
+    load_encoding("o200k_base")  # once, before forking, as jsonl-guard does
+    cores = os.cpu_count() or 1
+    tasks = [(str(path), a, b) for a, b in byte_ranges(path, cores * 4)]
+    with multiprocessing.get_context("fork").Pool(cores) as pool:
+        return sum(pool.map(_encode_range, tasks))
 
 
 def jsonl_guard(tokenizer: str, jobs: int) -> Callable[[Path], int]:
