@@ -234,3 +234,13 @@ def test_several_files_get_per_file_rules_and_a_combined_total(capsys, tmp_path)
     assert "tiny.jsonl: JG301 the file has 3 example(s)" in out
     assert "support-good.jsonl: 60 examples, 0 errors, 0 warnings" in out
     assert "total: 3 files, 87 examples" in out
+
+
+def test_readme_tour_shows_the_real_output(capsys, monkeypatch):
+    from helpers import ROOT
+
+    monkeypatch.chdir(EXAMPLES)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    main(["check", "support-bad.jsonl", "--jobs", "1"])
+    out = capsys.readouterr().out
+    assert out in (ROOT / "README.md").read_text("utf-8")
