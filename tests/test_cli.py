@@ -190,8 +190,8 @@ def test_rules_lists_every_rule_and_explains_one(capsys):
 def test_models_lists_the_table(capsys):
     code, out, _ = run(capsys, "models")
     assert code == 0
-    assert re.search(r"gpt-4\.1-nano-2025-04-14\s+o200k_base\s+32,768", out)
-    assert re.search(r"gpt-3\.5-turbo-0613\s+cl100k_base\s+4,096\s+8\.00", out)
+    assert re.search(r"gpt-4\.1-nano-2025-04-14\s+openai\s+o200k_base\s+32,768", out)
+    assert re.search(r"gpt-3\.5-turbo-0613\s+openai\s+cl100k_base\s+4,096\s+8\.00", out)
 
 
 def test_binary_garbage_never_produces_a_traceback(tmp_path):

@@ -194,7 +194,9 @@ def test_the_config_model_applies_and_the_run_option_overrides_it(pytester, data
     pytester.makepyprojecttoml('[tool.jsonl-guard]\nmodel = "o4-mini"\n')
     result = pytester.runpytest("--jsonl-guard", "support-good.jsonl")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["support-good.jsonl: JG310 o4-mini does not support SFT*"])
+    result.stdout.fnmatch_lines(
+        ["support-good.jsonl: JG310 o4-mini does not take the openai-chat format*"]
+    )
     result = pytester.runpytest(
         "--jsonl-guard", "--jsonl-guard-model", "gpt-4o-mini", "support-good.jsonl"
     )

@@ -7,10 +7,14 @@ fixed. The bad file must yield ``<CODE>`` at exactly the lines listed in
 file-level finding), and the good file must never yield it.
 
 An optional ``options.json`` next to them holds ``CheckOptions`` fields
-(``model``, ``max_cost``, ``min_examples``, ``epochs``) shared by both files,
-with per-file overrides under ``"bad"`` / ``"good"``.
+(``model``, ``max_cost``, ``min_examples``, ``epochs``, ``profile``, ``models``,
+``max_seq_len``) shared by both files, with per-file overrides under ``"bad"`` /
+``"good"``. Two more keys: ``"training"`` names a file in the folder that is
+checked first as the training file, so that bad/good are checked as its
+validation file; ``"expect"`` gives the lines for rules not listed in ``EXPECTED``
+(provider rules keep their expectation next to their fixtures).
 
-Adding a rule without adding its fixtures and its ``EXPECTED`` entry fails
+Adding a rule without adding its fixtures and its expectation fails
 ``test_every_rule_has_fixtures_and_an_entry``.
 """
 
@@ -38,7 +42,8 @@ from jsonl_guard import (
 
 RULES_DIR = Path(__file__).resolve().parent / "fixtures" / "rules"
 MAX_FILE_BYTES = 512 * 1024 * 1024
-OPTION_KEYS = {"model", "max_cost", "min_examples", "epochs"}
+OPTION_KEYS = {"model", "max_cost", "min_examples", "epochs", "profile", "models", "max_seq_len"}
+EXTRA_KEYS = {"bad", "good", "training", "expect"}
 
 # Rule code -> sorted 1-based lines where it fires in bad.jsonl (None: file level).
 EXPECTED: dict[str, list[int] | None] = {
@@ -101,6 +106,11 @@ EXPECTED: dict[str, list[int] | None] = {
     "JG402": None,  # info: lines 1 and 8 use tools (good: the same questions without tools)
     "JG501": None,  # options.json: max_cost 0.05, 3 epochs; bad pastes a warranty text twice
     "JG502": None,  # options.json: max_cost 5; bad with gpt-4.1-mini (no price), good gpt-4o-mini
+    # --- profiles, validation files, estimates ---
+    "JG130": [4, 9],  # prompt/completion lines (legacy format) in a chat file
+    "JG304": None,  # validation file of 12 examples for a model that takes at most 10
+    "JG305": [3, 8],  # validation examples copied from training lines 2 and 11 (keys reordered)
+    "JG403": [4, 9],  # options.json: a model without a tokenizer, limit 200 (estimated)
 }
 
 # Rules whose bad file is not stored but built by the test, with the reason.
@@ -122,13 +132,27 @@ DOC_PLACEHOLDERS: dict[str, str] = {
 RAW_BYTE_NOTE = re.compile(r"\s+\(raw byte 0x([0-9A-Fa-f]{2})\)\Z")
 DATA_URL = re.compile(rb'"data:image/png;base64,[A-Za-z0-9+/=]*"')
 
-CODES = sorted(EXPECTED)
+CODES = sorted({*EXPECTED, *(p.name for p in RULES_DIR.iterdir() if p.is_dir())})
+
+
+def _raw_options(code: str) -> dict[str, Any]:
+    path = RULES_DIR / code / "options.json"
+    return json.loads(path.read_text("utf-8")) if path.exists() else {}
+
+
+def _expected(code: str) -> list[int] | None:
+    if code in EXPECTED:
+        return EXPECTED[code]
+    raw = _raw_options(code)
+    assert "expect" in raw, f"{code}: list it in EXPECTED or give options.json an 'expect'"
+    expect: list[int] | None = raw["expect"]
+    return expect
 
 
 def _option_fields(code: str, which: str) -> dict[str, Any]:
     path = RULES_DIR / code / "options.json"
-    raw: dict[str, Any] = json.loads(path.read_text("utf-8")) if path.exists() else {}
-    fields = {k: v for k, v in raw.items() if k not in ("bad", "good")}
+    raw = _raw_options(code)
+    fields = {k: v for k, v in raw.items() if k not in EXTRA_KEYS}
     fields.update(raw.get(which, {}))
     unknown = set(fields) - OPTION_KEYS
     assert not unknown, f"{path}: unknown option(s) {sorted(unknown)}"
@@ -147,7 +171,7 @@ def _synthetic_bad(code: str) -> FileReport:
     if code == "JG243":
         # Just over 10 MiB once decoded (the rule's limit).
         big = b'"data:image/png;base64,' + b"A" * (10 * 1024 * 1024 * 4 // 3 + 4) + b'"'
-        bad_lines = set(EXPECTED[code] or [])
+        bad_lines = set(_expected(code) or [])
         lines = [
             DATA_URL.sub(lambda _: big, line) if number in bad_lines else line
             for number, line in enumerate(good, 1)
@@ -168,8 +192,15 @@ def _report(code: str, which: str) -> FileReport:
     # Many fixtures are the same file (e.g. the plain dataset as good.jsonl): check each
     # distinct (content, options) pair once, as the schema check dominates the run time.
     key = (hashlib.blake2b(path.read_bytes()).digest(), json.dumps(fields, sort_keys=True))
+    training = _raw_options(code).get("training")
+    if training is not None:
+        key = (key[0] + training.encode(), key[1])
     if key not in _CHECKED:
-        _CHECKED[key] = check_path(path, CheckOptions(**fields))
+        if training is None:
+            _CHECKED[key] = check_path(path, CheckOptions(**fields))
+        else:
+            pair = Checker(CheckOptions(**fields)).check_pair(RULES_DIR / code / training, path)
+            _CHECKED[key] = pair.files[1]
     return _CHECKED[key]
 
 
@@ -181,7 +212,9 @@ def _lines_of(report: FileReport, code: str) -> list[int | None]:
 
 def test_every_rule_has_fixtures_and_an_entry() -> None:
     codes = [rule.code for rule in all_rules()]
-    assert sorted(EXPECTED) == codes, "EXPECTED must list exactly the registered rules"
+    assert codes == CODES, "every registered rule needs a fixture folder (and no other)"
+    for code in codes:
+        _expected(code)  # listed in EXPECTED or in its options.json
     folders = sorted(p.name for p in RULES_DIR.iterdir() if p.is_dir())
     assert folders == codes, "tests/fixtures/rules/ must hold one folder per rule"
     for code in codes:
@@ -209,7 +242,7 @@ def test_fixture_files_are_small_datasets() -> None:
 
 @pytest.mark.parametrize("code", CODES)
 def test_bad_fixture_fires_at_expected_lines(code: str) -> None:
-    expected = EXPECTED[code]
+    expected = _expected(code)
     found = _lines_of(_report(code, "bad"), code)
     if expected is None:
         assert found == [None], f"{code}: expected one file-level finding"
@@ -313,10 +346,18 @@ def test_documented_good_example_is_clean(rule: Rule) -> None:
     assert rule.code not in codes
 
 
+# Example rules whose documented examples are descriptions, and why.
+DESCRIBED_EXAMPLE_RULES = {
+    "JG403": "fires only on estimated counts, i.e. with a model that has no offline tokenizer",
+}
+
+
 def test_only_file_and_dataset_rules_document_by_description() -> None:
     from jsonl_guard._rules import Scope
 
     described = [r.code for r in RULES if r not in LITERAL_BAD or r not in LITERAL_GOOD]
     assert all(
-        rule.scope in (Scope.FILE, Scope.DATASET) for rule in RULES if rule.code in described
+        rule.scope in (Scope.FILE, Scope.DATASET) or rule.code in DESCRIBED_EXAMPLE_RULES
+        for rule in RULES
+        if rule.code in described
     ), described

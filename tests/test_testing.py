@@ -72,7 +72,7 @@ def test_keyword_options_change_the_verdict(project):
     assert_valid("support-good.jsonl", select=["JG1"], min_examples=60)
     with pytest.raises(AssertionError, match="JG301"):
         assert_valid("support-good.jsonl", min_examples=61)
-    with pytest.raises(AssertionError, match="JG310 o4-mini does not support SFT"):
+    with pytest.raises(AssertionError, match="JG310 o4-mini does not take the openai-chat format"):
         assert_valid("support-good.jsonl", model="o4-mini")
     with pytest.raises(AssertionError, match="JG501"):
         assert_valid("support-good.jsonl", max_cost=0.01, epochs=3)

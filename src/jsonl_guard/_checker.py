@@ -7,25 +7,42 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
-from ._context import DatasetContext
+from ._context import TRAINING, VALIDATION, DatasetContext
 from ._cost import estimate_cost
 from ._diagnostics import Diagnostic, Finding
 from ._fast_tokens import FAST_TOKENIZER_MIN_BYTES, TokenizerMismatch, resolve_tokenizer
 from ._line import LineChecker
-from ._models import ModelSpec, resolve_model
+from ._models import DEFAULT_MODEL, ModelSpec, resolve_model
 from ._options import CheckOptions
+from ._profiles import Detection, choose_profile, resolve_profile
 from ._report import FileReport, Report, TokenSummary
 from ._selection import RuleSelection
 from ._stats import DatasetStats
-from ._tokens import TokenCounter
+from ._token_methods import TokenTools
 
-MAX_FILE_BYTES = 512 * 1024 * 1024
 PROGRESS_EVERY_LINES = 500
+# The profile is detected from the first object among a file's first lines.
+DETECT_LINES = 64
 Progress = Callable[[int], None]
+Training = tuple[tuple[str, DatasetStats], ...]
+
+
+def first_object(lines: Sequence[bytes], first_line: int = 1) -> tuple[Any, int | None]:
+    """The first line that parses as a JSON object, and its number."""
+    for number, raw in enumerate(lines, first_line):
+        try:
+            value = json.loads(raw)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            continue
+        if isinstance(value, dict):
+            return value, number
+    return None, None
 
 
 class Checker:
@@ -33,42 +50,82 @@ class Checker:
 
     def __init__(self, options: CheckOptions | None = None) -> None:
         self.options = options or CheckOptions()
-        self.model: ModelSpec = resolve_model(self.options.model, self.options.models)
+        self.chosen_model: ModelSpec = resolve_model(self.options.model, self.options.models)
+        self.model = self.chosen_model
+        if self.options.profile:
+            resolve_profile(self.options.profile)  # an unknown name is a usage error now
         self.selection = RuleSelection.build(
             self.options.select, self.options.ignore, self.options.severity
         )
-        self._line_checker: LineChecker | None = None
+        self._line_checkers: dict[tuple[str, str], LineChecker] = {}
+        self.detection: Detection | None = None
         self.tokenizer = resolve_tokenizer(self.options.tokenizer)
         self._fell_back = False
         self._progress: Progress | None = None
+        self.last_stats: DatasetStats | None = None
+        self._role: str = TRAINING
+        self._training: Training = ()
+
+    def begin(self, first_example: Any = None, first_line: int | None = None) -> Detection:
+        """Choose the profile (and, when none was chosen, the model) for the next file."""
+        # A library caller may set ``model`` and leave ``model_source`` at its default.
+        explicit = self.options.model_source != "default" or self.options.model != DEFAULT_MODEL
+        detection = choose_profile(
+            first_example,
+            first_line,
+            model=self.chosen_model if explicit else None,
+            chosen=self.options.profile,
+            chosen_source=self.options.profile_source,
+        )
+        model = self.chosen_model
+        if not explicit:
+            model = resolve_model(detection.profile.default_model, self.options.models)
+        if self.options.max_seq_len is not None:
+            model = replace(model, token_limit=self.options.max_seq_len)
+        self.detection, self.model = detection, model
+        return detection
+
+    def _begin_from(self, lines: Iterable[bytes], first_line: int = 1) -> Iterable[bytes]:
+        """Detect from the head of ``lines``; the returned lines still hold the head."""
+        if isinstance(lines, (list, tuple)):
+            found = first_object(lines[:DETECT_LINES], first_line)
+            if self.detection is None or found[0] is not None:
+                self.begin(*found)
+            return lines
+        iterator = iter(lines)
+        head = list(islice(iterator, DETECT_LINES))
+        found = first_object(head, first_line)
+        if self.detection is None or found[0] is not None:
+            self.begin(*found)
+        return chain(head, iterator)
 
     @property
     def line_checker(self) -> LineChecker:
         # The tokenizer loads its vocab lazily: usage errors never pay for it.
-        if self._line_checker is None:
-            self._line_checker = LineChecker(
-                format_name=self.options.format,
-                model=self.model,
-                selection=self.selection,
-                counter=TokenCounter(self.model.encoding, self.tokenizer),
+        detection = self.detection or self.begin()
+        key = (detection.profile.name, self.model.name)
+        if key not in self._line_checkers:
+            tools = TokenTools(self.model, self.tokenizer, max_seq_len=self.options.max_seq_len)
+            self._line_checkers[key] = LineChecker(
+                profile=detection.profile, model=self.model, selection=self.selection, tools=tools
             )
-        return self._line_checker
+        return self._line_checkers[key]
 
     @property
     def tokenizer_description(self) -> str:
-        described = self.line_checker.counter.tokenizer
+        described = self.line_checker.tools.used
         if self._fell_back:
             described += " (quicktok disagreed with it on a text, so it was not used)"
         return described
 
     def _choose_tokenizer_for(self, size: int) -> None:
         # "auto" keeps tiktoken for small files: quicktok's vocab load would not pay off.
-        auto = self.options.tokenizer == "auto" and self._line_checker is None
+        auto = self.options.tokenizer == "auto" and not self._line_checkers
         if auto and size < FAST_TOKENIZER_MIN_BYTES:
             self.tokenizer = "tiktoken"
 
     def _fall_back_to_tiktoken(self) -> None:
-        self.tokenizer, self._fell_back, self._line_checker = "tiktoken", True, None
+        self.tokenizer, self._fell_back, self._line_checkers = "tiktoken", True, {}
 
     def check_path(
         self,
@@ -77,13 +134,18 @@ class Checker:
         jobs: int = 1,
         min_parallel_bytes: int | None = None,
         progress: Progress | None = None,
+        role: str = TRAINING,
+        training: Training = (),
     ) -> FileReport:
         """Check a file; with ``jobs`` > 1 a big file is split across forked workers.
 
         The report is the same whatever ``jobs`` is. ``progress`` is called with the
-        number of bytes checked so far (for a progress bar at the edge).
+        number of bytes checked so far (for a progress bar at the edge). A validation
+        file (``role``) gets the provider's validation limits, and examples it shares
+        with the ``training`` files' stats are reported.
         """
         self._progress = progress
+        self._role, self._training = role, training
         try:
             return self._check_path(path, jobs, min_parallel_bytes)
         except TokenizerMismatch:
@@ -91,6 +153,16 @@ class Checker:
             return self._check_path(path, jobs, min_parallel_bytes)
         finally:
             self._progress = None
+            self._role, self._training = TRAINING, ()
+
+    def check_pair(
+        self, training: str | os.PathLike[str], validation: str | os.PathLike[str], **kwargs: Any
+    ) -> Report:
+        """A training file and its validation file: validation limits and shared examples."""
+        train_report = self.check_path(training, **kwargs)
+        seen = ((str(training), self.last_stats),) if self.last_stats is not None else ()
+        valid_report = self.check_path(validation, role=VALIDATION, training=seen, **kwargs)
+        return Report((train_report, valid_report))
 
     def _check_path(
         self, path: str | os.PathLike[str], jobs: int, min_parallel_bytes: int | None
@@ -99,12 +171,13 @@ class Checker:
         try:
             size = Path(path).stat().st_size
             self._choose_tokenizer_for(size)
-            if jobs > 1:
-                parallel = self._check_in_parallel(Path(path), size, jobs, min_parallel_bytes)
-                if parallel is not None:
-                    return parallel
             with open(path, "rb") as stream:  # noqa: PTH123 - binary stream, line by line
-                return self.check_lines(stream, path=shown, size=size)
+                lines = self._begin_from(stream)
+                if jobs > 1:
+                    parallel = self._check_in_parallel(Path(path), size, jobs, min_parallel_bytes)
+                    if parallel is not None:
+                        return parallel
+                return self._check_lines(lines, shown, size)
         except IsADirectoryError:
             return self._io_error(shown, "is a directory, not a JSONL file")
         except FileNotFoundError:
@@ -134,6 +207,9 @@ class Checker:
     ) -> FileReport:
         """Check raw lines (each with or without its trailing newline)."""
         self._choose_tokenizer_for(size or 0)
+        return self._check_lines(self._begin_from(lines), path, size)
+
+    def _check_lines(self, lines: Iterable[bytes], path: str, size: int | None) -> FileReport:
         if isinstance(lines, (list, tuple)):
             try:
                 stats, findings = self.collect(lines)
@@ -153,6 +229,9 @@ class Checker:
         their stats merged in file order before ``finish``. ``file_start`` says
         whether the first line opens the file (default: when ``first_line`` is 1).
         """
+        # An empty part (or one of blank lines) decides nothing: a later part may.
+        if self.detection is None or self.detection.source == "default":
+            lines = self._begin_from(lines, first_line)
         stats = DatasetStats()
         findings: list[Finding] = []
         checker = self.line_checker
@@ -190,7 +269,12 @@ class Checker:
         *,
         size: int | None = None,
     ) -> FileReport:
-        """Run the dataset-level rules on merged stats and build the file's report."""
+        """Run the dataset-level rules on merged stats and build the file's report.
+
+        This ends the file: the next one is detected afresh.
+        """
+        detection = self.detection or self.begin()
+        checker = self.line_checker
         cost = estimate_cost(
             list(stats.totals),
             self.model,
@@ -198,22 +282,36 @@ class Checker:
             epochs=self.options.epochs,
             max_cost=self.options.max_cost,
         )
-        file_findings = list(self._file_findings(stats, size))
+        context = DatasetContext(
+            self.model, self.options, cost, detection, self._role, self._training, size
+        )
+        file_findings = list(self._file_findings(stats))
         if stats.examples:
-            context = DatasetContext(self.model, self.options, cost, self.options.format)
             for rule in self.selection.rules.values():
-                if rule.dataset_check is not None:
+                if rule.dataset_check is not None and rule.applies_to(detection.profile.rule_sets):
                     file_findings.extend(rule.dataset_check(stats, context))
-        diagnostics = self._diagnose([*file_findings, *findings])
+        diagnostics = self._diagnose([*file_findings, *_first_foreign_line(findings)])
         tokens = TokenSummary.from_stats(
             stats,
             encoding=self.model.encoding,
             limit=self.model.token_limit,
             tokenizer=self.tokenizer_description if stats.totals else "",
+            exact=checker.token_method.exact,
+            method=checker.token_method.description,
         )
-        return FileReport(path, self.options.format, stats.examples, diagnostics, tokens, cost)
+        self.detection, self.last_stats = None, stats
+        return FileReport(
+            path,
+            detection.profile.name,
+            stats.examples,
+            diagnostics,
+            tokens,
+            cost,
+            role=self._role,
+            profile_source=detection.source,
+        )
 
-    def _file_findings(self, stats: DatasetStats, size: int | None) -> Iterator[Finding]:
+    def _file_findings(self, stats: DatasetStats) -> Iterator[Finding]:
         if stats.examples == 0:
             yield Finding(
                 "JG100", "the file has no examples" if stats.lines else "the file is empty"
@@ -223,10 +321,6 @@ class Checker:
                 "JG104",
                 f"{stats.crlf_lines:,} line(s) end with CRLF (first: line {stats.first_crlf_line})",
             )
-        if size is not None and size > MAX_FILE_BYTES:
-            yield Finding(
-                "JG105", f"the file is {size / 1024**2:,.0f} MB; one upload takes at most 512 MB"
-            )
 
     def _diagnose(self, findings: list[Finding]) -> tuple[Diagnostic, ...]:
         diagnosed = (self.selection.diagnose(f) for f in findings)
@@ -234,10 +328,23 @@ class Checker:
         return tuple(sorted(kept, key=Diagnostic.sort_key))
 
     def _io_error(self, path: str, message: str) -> FileReport:
-        return FileReport(path, self.options.format, 0, io_error=message)
+        self.detection = None
+        shown = self.options.profile or ""
+        return FileReport(path, shown, 0, io_error=message, role=self._role)
 
     def check_paths(self, paths: Iterable[str | os.PathLike[str]]) -> Report:
         return Report(tuple(self.check_path(p) for p in paths))
+
+
+def _first_foreign_line(findings: list[Finding]) -> list[Finding]:
+    """A file that mixes formats is reported once, at the first line that differs."""
+    foreign = [f for f in findings if f.code == "JG130"]
+    if len(foreign) < 2:
+        return findings
+    first = foreign[0]
+    summary = f"{first.message}; {len(foreign) - 1:,} more line(s) differ from the file's format"
+    kept = [f for f in findings if f.code != "JG130" or f is first]
+    return [replace(f, message=summary) if f is first else f for f in kept]
 
 
 def check_path(path: str | os.PathLike[str], options: CheckOptions | None = None) -> FileReport:

@@ -11,6 +11,10 @@ Keys (kebab-case; snake_case is accepted too)::
     ignore = ["JG303"]
     strict = false             # warnings fail too
     severity = { JG401 = "warning" }
+    profile = "openai-dpo"     # a file format (default: detected per file)
+    validation-file = "data/valid.jsonl"   # checked with the training files
+    tokenizer = "models/tokenizer.json"    # or auto / tiktoken / quicktok
+    max-seq-len = 4096         # the token limit that goes with such a tokenizer
 
     [tool.jsonl-guard.models."my-model"]   # add or override a model
     encoding = "o200k_base"
@@ -31,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from ._diagnostics import Severity
+from ._fast_tokens import is_tokenizer_file
 from ._options import CheckOptions
 
 if sys.version_info >= (3, 11):
@@ -48,8 +53,10 @@ _OPTION_KEYS = {
     "ignore",
     "severity",
     "tokenizer",
+    "profile",
+    "max-seq-len",
 }
-_TOP_KEYS = _OPTION_KEYS | {"strict", "models", "overrides"}
+_TOP_KEYS = _OPTION_KEYS | {"strict", "models", "overrides", "validation-file"}
 
 
 class ConfigError(ValueError):
@@ -63,6 +70,7 @@ class Config:
     overrides: tuple[tuple[tuple[str, ...], Mapping[str, Any]], ...] = ()
     models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     strict: bool = False
+    validation_file: str | None = None
 
     def options_for(self, path: str, base: CheckOptions) -> CheckOptions:
         """Options for one file: config settings, then the overrides whose paths match."""
@@ -140,7 +148,12 @@ def parse_table(table: dict[str, Any], source: Path) -> Config:
     strict = table.get("strict", False)
     if not isinstance(strict, bool):
         raise ConfigError(f"{source}: strict must be true or false")
-    return Config(source, settings, tuple(overrides), models, strict)
+    validation = table.get("validation-file")
+    if validation is not None and not isinstance(validation, str):
+        raise ConfigError(f"{source}: validation-file must be a path")
+    if validation is not None:  # relative to the config file, like every path in it
+        validation = str(source.parent / validation)
+    return Config(source, settings, tuple(overrides), models, strict, validation)
 
 
 def _severity_map(value: Any, where: str) -> dict[str, Severity]:
@@ -179,9 +192,20 @@ def apply_settings(options: CheckOptions, settings: Mapping[str, Any], where: st
         elif key in ("select", "ignore"):
             changes[key] = _codes(value, key, where)
         elif key == "tokenizer":
-            if value not in ("auto", "tiktoken", "quicktok"):
-                raise ConfigError(f"{where}: tokenizer must be auto, tiktoken or quicktok")
+            if value not in ("auto", "tiktoken", "quicktok") and not is_tokenizer_file(value):
+                raise ConfigError(
+                    f"{where}: tokenizer must be auto, tiktoken, quicktok or the path of a "
+                    "Hugging Face tokenizer.json"
+                )
             changes["tokenizer"] = value
+        elif key == "profile":
+            if not isinstance(value, str):
+                raise ConfigError(f"{where}: profile must be a profile name")
+            changes.update(profile=value, profile_source="option" if where == "cli" else where)
+        elif key == "max-seq-len":
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(f"{where}: max-seq-len must be a positive integer")
+            changes["max_seq_len"] = value
         elif key == "severity":
             changes["severity"] = {**options.severity, **_severity_map(value, where)}
     return replace(options, **changes)

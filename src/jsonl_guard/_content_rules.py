@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -11,6 +12,7 @@ from ._context import ExampleContext
 from ._diagnostics import Severity
 from ._rule_helpers import A, Path, U, content_texts, image_parts, image_urls, path_of, tool_calls
 from ._rules import example_rule
+from ._token_methods import ESTIMATE_SAFETY_MARGIN
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 # Literal special-token text fails an OpenAI job late ("message contains an invalid
@@ -191,6 +193,7 @@ def _texts(example: dict[str, Any], ctx: ExampleContext) -> Iterator[tuple[Path,
     "Remove or escape the special-token text (e.g. write '< |endoftext| >').",
     bad='{"messages": [' + U + ', {"role": "assistant", "content": "Done.<|endoftext|>"}]}',
     good=f'{{"messages": [{U}, {A}]}}',
+    rule_sets=("openai-text",),
 )
 def special_token_text(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     for path, text in _texts(example, ctx):
@@ -209,12 +212,37 @@ def special_token_text(example: dict[str, Any], ctx: ExampleContext) -> Iterator
     "to accept truncation.",
     bad='{"messages": [' + U + ', {"role": "assistant", "content": "<70,000 tokens of text>"}]}',
     good=f'{{"messages": [{U}, {A}]}}',
+    rule_sets=("*",),
 )
 def example_too_long(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     limit = ctx.model.token_limit
     if ctx.tokens is not None and ctx.tokens.total > limit:
         over = ctx.tokens.total - limit
+        counted = "tokens" if ctx.exact else "tokens (estimated)"
         yield (
-            f"the example has {ctx.tokens.total:,} tokens, {over:,} over the {limit:,}-token "
+            f"the example has {ctx.tokens.total:,} {counted}, {over:,} over the {limit:,}-token "
             f"limit of {ctx.model.name}; training cuts the end, where the answer is"
+        )
+
+
+@example_rule(
+    "JG403",
+    "example-may-be-too-long",
+    WARNING,
+    "The example's estimated tokens are within the safety margin of the model's limit.",
+    "Estimates can be off by 10%; shorten the example or check it with the provider's "
+    "own token counter.",
+    bad="(a Gemini example estimated at 125,000 of 131,072 tokens)",
+    good="(a Gemini example estimated at 20,000 tokens)",
+    rule_sets=("*",),
+)
+def example_may_be_too_long(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
+    limit = ctx.model.token_limit
+    if ctx.exact or ctx.tokens is None:
+        return
+    floor = math.floor(limit * (1 - ESTIMATE_SAFETY_MARGIN))
+    if floor < ctx.tokens.total <= limit:
+        yield (
+            f"the example has an estimated {ctx.tokens.total:,} tokens, within "
+            f"{ESTIMATE_SAFETY_MARGIN:.0%} of the {limit:,}-token limit of {ctx.model.name}"
         )

@@ -9,16 +9,25 @@ if TYPE_CHECKING:
     from ._cost import CostEstimate
     from ._models import ModelSpec
     from ._options import CheckOptions
+    from ._profiles import Detection
+    from ._stats import DatasetStats
     from ._tokens import ExampleTokens
+
+TRAINING = "training"
+VALIDATION = "validation"
 
 
 @dataclass(frozen=True)
 class ExampleContext:
-    """``messages`` holds the example's messages that are objects, with their index."""
+    """``messages`` holds the example's messages that are objects, with their index.
+
+    ``exact`` is false when the profile's tokens are estimated (no offline tokenizer).
+    """
 
     model: ModelSpec
     tokens: ExampleTokens | None
     messages: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    exact: bool = True
 
 
 def object_messages(example: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
@@ -30,7 +39,17 @@ def object_messages(example: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]
 
 @dataclass(frozen=True)
 class DatasetContext:
+    """``role`` is ``training`` or ``validation``; a validation file's ``training``
+    holds (path, stats) of the training files it goes with."""
+
     model: ModelSpec
     options: CheckOptions
     cost: CostEstimate
-    format: str
+    detection: Detection
+    role: str = TRAINING
+    training: tuple[tuple[str, DatasetStats], ...] = ()
+    size: int | None = None
+
+    @property
+    def format(self) -> str:
+        return self.detection.profile.name

@@ -4,26 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ._context import DatasetContext
+from ._context import TRAINING, VALIDATION, DatasetContext
 from ._diagnostics import Finding, Severity
+from ._profiles import profiles_of
 from ._rules import dataset_rule
 from ._stats import DatasetStats
 
-RECOMMENDED_EXAMPLES = 50
 MAX_LISTED_DUPLICATES = 1000
 
 
 def _minimum(ctx: DatasetContext) -> int:
+    if ctx.role == VALIDATION:
+        return 1  # providers set no minimum for validation files
     chosen = ctx.options.min_examples
     return chosen if chosen is not None else ctx.model.min_examples
+
+
+def _provider(ctx: DatasetContext) -> str:
+    return ctx.model.provider.replace("-", " ").title().replace("Openai", "OpenAI")
 
 
 @dataset_rule(
     "JG301",
     "too-few-examples",
     Severity.ERROR,
-    "The file has fewer examples than the provider's minimum (10 for OpenAI).",
-    "Add examples until you reach the minimum; OpenAI rejects smaller training files.",
+    "The training file has fewer examples than the model's minimum (10 for OpenAI).",
+    "Add examples until you reach the minimum; the provider rejects smaller training files.",
     bad="(a file with 9 examples)",
     good="(a file with 10 or more examples)",
 )
@@ -41,17 +47,19 @@ def too_few_examples(stats: DatasetStats, ctx: DatasetContext) -> Iterator[Findi
     "JG302",
     "few-examples",
     Severity.WARNING,
-    "The file has fewer than 50 examples, OpenAI's recommended starting point.",
-    "Aim for 50-100 well-made examples; quality tends to improve with each doubling.",
+    "The training file has fewer examples than the provider recommends (50 for OpenAI).",
+    "Aim for at least the recommended number of well-made examples; quality tends to "
+    "improve with each doubling.",
     bad="(a file with 20 examples)",
     good="(a file with 50 or more examples)",
 )
 def few_examples(stats: DatasetStats, ctx: DatasetContext) -> Iterator[Finding]:
-    if _minimum(ctx) <= stats.examples < RECOMMENDED_EXAMPLES:
+    recommended = ctx.model.recommended_examples
+    if ctx.role == TRAINING and _minimum(ctx) <= stats.examples < recommended:
         yield Finding(
             "JG302",
-            f"the file has {stats.examples} examples; OpenAI recommends starting with "
-            f"{RECOMMENDED_EXAMPLES}",
+            f"the file has {stats.examples} examples; {_provider(ctx)} recommends starting "
+            f"with {recommended}",
         )
 
 
@@ -76,20 +84,85 @@ def duplicate_example(stats: DatasetStats, ctx: DatasetContext) -> Iterator[Find
     "JG310",
     "method-not-supported",
     Severity.ERROR,
-    "The chosen model cannot be fine-tuned with this file's format (e.g. an RFT-only model).",
-    "Pick a model that supports this method (see `jsonl-guard rules JG310` and the model table).",
+    "The chosen model does not take this file's format (e.g. SFT data for an RFT-only "
+    "model, or Gemini data for an OpenAI model).",
+    "Pick a model that takes this format (`jsonl-guard profiles` lists them), or convert the file.",
     bad="(chat SFT data with --model o4-mini-2025-04-16)",
     good="(chat SFT data with --model gpt-4o-mini-2024-07-18)",
 )
 def method_not_supported(stats: DatasetStats, ctx: DatasetContext) -> Iterator[Finding]:
-    method = {"openai-chat": "sft"}.get(ctx.format)
-    if method and method not in ctx.model.methods:
-        supported = ", ".join(ctx.model.methods) or "none"
+    profile = ctx.detection.profile
+    taken = profiles_of(ctx.model)
+    if profile not in taken:
+        names = ", ".join(p.name for p in taken) or "none"
         yield Finding(
             "JG310",
-            f"{ctx.model.name} does not support {method.upper()} fine-tuning "
-            f"(it supports: {supported})",
+            f"{ctx.model.name} does not take the {profile.name} format "
+            f"({profile.method.upper()}; it takes: {names})",
         )
+
+
+@dataset_rule(
+    "JG105",
+    "file-too-large",
+    Severity.ERROR,
+    "The file is larger than the provider accepts for one upload (512 MB for OpenAI).",
+    "Split the file (OpenAI: or upload it in parts through the Uploads API, up to 8 GB).",
+    bad="(a 600 MB file for OpenAI)",
+    good="(a 400 MB file for OpenAI)",
+)
+def file_too_large(stats: DatasetStats, ctx: DatasetContext) -> Iterator[Finding]:
+    limit_mb = ctx.model.max_file_mb
+    if ctx.role == VALIDATION and ctx.model.max_validation_file_mb is not None:
+        limit_mb = ctx.model.max_validation_file_mb
+    if ctx.size is not None and ctx.size > limit_mb * 1024 * 1024:
+        yield Finding(
+            "JG105",
+            f"the {ctx.role} file is {ctx.size / 1024**2:,.0f} MB; {_provider(ctx)} takes at "
+            f"most {limit_mb:,g} MB",
+        )
+
+
+@dataset_rule(
+    "JG304",
+    "too-many-examples",
+    Severity.ERROR,
+    "The file has more examples than the provider accepts (training or validation limit).",
+    "Drop or split examples; validation files usually have a much lower limit.",
+    bad="(10,001 training examples for Claude 3 Haiku on Bedrock)",
+    good="(10,000 training examples)",
+)
+def too_many_examples(stats: DatasetStats, ctx: DatasetContext) -> Iterator[Finding]:
+    validation = ctx.role == VALIDATION
+    limit = ctx.model.max_validation_examples if validation else ctx.model.max_examples
+    if limit is not None and stats.examples > limit:
+        yield Finding(
+            "JG304",
+            f"the {ctx.role} file has {stats.examples:,} examples; {ctx.model.name} takes at "
+            f"most {limit:,} ({stats.examples - limit:,} too many)",
+        )
+
+
+@dataset_rule(
+    "JG305",
+    "shared-with-training",
+    Severity.ERROR,
+    "A validation example also appears in the training file.",
+    "Remove it from one of the files: shared examples make the validation loss meaningless "
+    "(OpenAI rejects them).",
+    bad="(the same example in train.jsonl and valid.jsonl)",
+    good="(disjoint training and validation files)",
+)
+def shared_with_training(stats: DatasetStats, ctx: DatasetContext) -> Iterator[Finding]:
+    if ctx.role != VALIDATION or not ctx.training:
+        return
+    mine = stats.first_lines()
+    shared: list[tuple[int, str, int]] = []
+    for path, training in ctx.training:
+        theirs = training.first_lines()
+        shared += [(line, path, theirs[d]) for d, line in mine.items() if d in theirs]
+    for line, path, their_line in sorted(shared)[:MAX_LISTED_DUPLICATES]:
+        yield Finding("JG305", f"the example is also line {their_line} of {path}", line=line)
 
 
 @dataset_rule(

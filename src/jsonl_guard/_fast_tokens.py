@@ -48,7 +48,14 @@ def quicktok_available() -> bool:
     return True
 
 
+def is_tokenizer_file(choice: object) -> bool:
+    """A Hugging Face ``tokenizer.json`` path (used by the open-model profiles)."""
+    return isinstance(choice, str) and choice.endswith(".json")
+
+
 def resolve_tokenizer(choice: str) -> str:
+    if is_tokenizer_file(choice):
+        return choice
     if choice not in TOKENIZERS:
         raise TokenizerUnavailableError(
             f"unknown tokenizer {choice!r}; choose one of {', '.join(TOKENIZERS)}"

@@ -46,10 +46,11 @@ declare(
     bad=GOOD + "\r\n", good=GOOD + "\n",
 )  # fmt: skip
 declare(
-    "JG105", "file-too-large", ERROR, FILE,
-    "The file is larger than 512 MB, the Files API limit for one upload.",
-    "Split the file, or upload it in parts through the Uploads API (up to 8 GB).",
-    bad="(a 600 MB file)", good="(a 400 MB file)",
+    "JG130", "mixed-formats", ERROR, FILE,
+    "A line is in another profile's format than the file (detected from its first example).",
+    "Keep one format per file: convert the line, or move it to a file of its own format.",
+    bad='(line 1: {"messages": [...]}, line 2: {"prompt": "...", "completion": "..."})',
+    good='(every line: {"messages": [...]})',
 )  # fmt: skip
 declare(
     "JG110", "invalid-json", ERROR, FILE,

@@ -15,10 +15,12 @@ from typing import Any
 from ._context import ExampleContext, object_messages
 from ._diagnostics import Finding
 from ._models import ModelSpec
+from ._profiles import Profile, detect, profile_table
 from ._rules import Rule
 from ._schema import schema_findings
 from ._selection import RuleSelection
-from ._tokens import ExampleTokens, TokenCounter
+from ._token_methods import TokenTools, find_token_method
+from ._tokens import ExampleTokens
 
 BOM = b"\xef\xbb\xbf"
 
@@ -65,18 +67,34 @@ class _DuplicateKeys:
 
 
 class LineChecker:
-    """Holds what every line needs: the format, the model, the tokenizer and the rules."""
+    """Holds what every line needs: the profile, the model, the tokenizer and the rules."""
 
     def __init__(
-        self, *, format_name: str, model: ModelSpec, selection: RuleSelection, counter: TokenCounter
+        self, *, profile: Profile, model: ModelSpec, selection: RuleSelection, tools: TokenTools
     ) -> None:
-        self.format_name = format_name
+        self.profile = profile
+        self.format_name = profile.schema
         self.model = model
         self.selection = selection
-        self.counter = counter
+        self.tools = tools
+        self.token_method = find_token_method(profile.tokens, model)
         self.example_rules: list[Rule] = [
-            rule for rule in selection.rules.values() if rule.example_check is not None
+            rule
+            for rule in selection.rules.values()
+            if rule.example_check is not None and rule.applies_to(profile.rule_sets)
         ]
+        self._others = [p for p in profile_table().values() if p is not profile]
+
+    def warm_up(self) -> None:
+        """Load the tokenizer now (before forking workers, so they share it)."""
+        if self.model.encoding and self.token_method.exact:
+            self.tools.chat  # noqa: B018 - loads the vocab
+
+    def other_format(self, example: Any) -> Profile | None:
+        """The profile a line's keys belong to, when it is not this file's."""
+        if not isinstance(example, dict) or self.profile.matches(example):
+            return None
+        return detect(example, self._others)
 
     def check(self, raw: bytes, number: int, *, file_start: bool | None = None) -> LineOutcome:
         """``file_start``: the line opens the file (default: it is line 1)."""
@@ -136,13 +154,19 @@ class LineChecker:
         return value
 
     def _check_example(self, example: Any, number: int, outcome: LineOutcome) -> None:
+        other = self.other_format(example)
+        if other is not None:
+            # One finding instead of a flood of schema errors for a foreign line.
+            message = f"the line is in the {other.name} format, not {self.profile.name}"
+            outcome.findings.append(Finding("JG130", message, number, 1))
+            return
         for finding in schema_findings(example, self.format_name):
             outcome.findings.append(Finding(finding.code, finding.message, number, 1))
         if not isinstance(example, dict):
             return
-        if isinstance(example.get("messages"), list):
-            outcome.tokens = self.counter.count(example)
-        context = ExampleContext(self.model, outcome.tokens, object_messages(example))
+        outcome.tokens = self.token_method.count(example, self.tools)
+        exact = self.token_method.exact
+        context = ExampleContext(self.model, outcome.tokens, object_messages(example), exact)
         for rule in self.example_rules:
             assert rule.example_check is not None
             for message in rule.example_check(example, context):

@@ -26,6 +26,13 @@ _FIELDS = (
     "max_images_per_example",
     "aliases",
     "source",
+    "profiles",
+    "recommended_examples",
+    "max_examples",
+    "max_validation_examples",
+    "max_file_mb",
+    "max_validation_file_mb",
+    "chars_per_token",
 )
 
 
@@ -42,6 +49,13 @@ class ModelSpec:
     max_images_per_example: int = 10
     aliases: tuple[str, ...] = field(default=())
     source: str = ""
+    profiles: tuple[str, ...] = ()
+    recommended_examples: int = 50
+    max_examples: int | None = None
+    max_validation_examples: int | None = None
+    max_file_mb: float = 512
+    max_validation_file_mb: float | None = None
+    chars_per_token: float | None = None
     base: str = ""  # table entry this name resolved to (differs for ft: and aliases)
 
     @property
@@ -77,7 +91,7 @@ def spec_from_mapping(name: str, data: Mapping[str, Any]) -> ModelSpec:
         price = data.get("price_per_million")
         return ModelSpec(
             name=name,
-            encoding=str(data["encoding"]),
+            encoding=str(data.get("encoding", "")),
             token_limit=int(data["token_limit"]),
             provider=str(data.get("provider", "custom")),
             price_per_million=None if price is None else float(price),
@@ -87,6 +101,13 @@ def spec_from_mapping(name: str, data: Mapping[str, Any]) -> ModelSpec:
             max_images_per_example=int(data.get("max_images_per_example", 10)),
             aliases=tuple(str(a) for a in data.get("aliases", ())),
             source=str(data.get("source", "user config")),
+            profiles=tuple(str(p) for p in data.get("profiles", ())),
+            recommended_examples=int(data.get("recommended_examples", 50)),
+            max_examples=_optional_int(data.get("max_examples")),
+            max_validation_examples=_optional_int(data.get("max_validation_examples")),
+            max_file_mb=float(data.get("max_file_mb", 512)),
+            max_validation_file_mb=_optional_float(data.get("max_validation_file_mb")),
+            chars_per_token=_optional_float(data.get("chars_per_token")),
         )
     except KeyError as missing:
         raise ModelTableError(f"model {name!r}: missing field {missing}") from None
@@ -94,11 +115,34 @@ def spec_from_mapping(name: str, data: Mapping[str, Any]) -> ModelSpec:
         raise ModelTableError(f"model {name!r}: {bad}") from None
 
 
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+@cache
+def provider_tables() -> dict[str, dict[str, Any]]:
+    """Each provider file of ``data/providers/`` parsed: provider -> its TOML tables."""
+    folder = resources.files("jsonl_guard").joinpath("data/providers")
+    tables = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            tables[entry.name[: -len(".toml")]] = tomllib.loads(entry.read_text("utf-8"))
+    return tables
+
+
 @cache
 def builtin_models() -> dict[str, ModelSpec]:
-    text = resources.files("jsonl_guard").joinpath("data/models.toml").read_text("utf-8")
-    table = tomllib.loads(text)["models"]
-    return {name: spec_from_mapping(name, data) for name, data in table.items()}
+    models: dict[str, ModelSpec] = {}
+    for provider, table in provider_tables().items():
+        for name, data in table.get("models", {}).items():
+            if name in models:
+                raise ModelTableError(f"model {name!r} is defined twice (again in {provider})")
+            models[name] = spec_from_mapping(name, data)
+    return models
 
 
 def model_table(overrides: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, ModelSpec]:

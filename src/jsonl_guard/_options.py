@@ -17,6 +17,9 @@ class CheckOptions:
     ``select``/``ignore`` take rule codes, code prefixes (``JG2``) or rule names.
     ``severity`` overrides a rule's default severity, e.g. ``{"JG401": WARNING}``.
     ``model_source`` records where the model came from, for the report.
+    ``profile`` forces a file format (``None``: detect it per file); ``tokenizer`` is
+    ``auto``, ``tiktoken``, ``quicktok`` or the path of a Hugging Face tokenizer.json,
+    and ``max_seq_len`` is the token limit that goes with such a tokenizer.
     """
 
     model: str = DEFAULT_MODEL
@@ -28,5 +31,7 @@ class CheckOptions:
     ignore: tuple[str, ...] = ()
     severity: Mapping[str, Severity] = field(default_factory=dict)
     models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    format: str = "openai-chat"
+    profile: str | None = None
+    profile_source: str = "option"
     tokenizer: str = "auto"
+    max_seq_len: int | None = None

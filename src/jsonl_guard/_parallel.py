@@ -75,7 +75,7 @@ def check_ranges(
 ) -> Shard:
     """Check the ranges in ``jobs`` forked workers and merge them in order."""
     global _WORKER_CHECKER
-    checker.line_checker  # noqa: B018 - load the tokenizer once, before forking
+    checker.line_checker.warm_up()  # load the tokenizer once, before forking
     _WORKER_CHECKER = checker
     shards: list[Shard] = []
     try:

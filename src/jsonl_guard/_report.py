@@ -49,6 +49,7 @@ class TokenSummary:
     limit: int
     over_limit_examples: int
     tokenizer: str = ""
+    method: str = ""
 
     @property
     def max_example(self) -> int:
@@ -56,11 +57,19 @@ class TokenSummary:
 
     @classmethod
     def from_stats(
-        cls, stats: DatasetStats, *, encoding: str, limit: int, tokenizer: str = ""
+        cls,
+        stats: DatasetStats,
+        *,
+        encoding: str,
+        limit: int,
+        tokenizer: str = "",
+        exact: bool = True,
+        method: str = "",
     ) -> TokenSummary:
+        """``exact``: the profile's method counts with a tokenizer (not an estimate)."""
         return cls(
             encoding=encoding,
-            exact=stats.approximate_examples == 0,
+            exact=exact and stats.approximate_examples == 0,
             total=stats.total_tokens,
             counted_examples=len(stats.totals),
             per_example=Distribution.of(stats.totals),
@@ -73,6 +82,7 @@ class TokenSummary:
             limit=limit,
             over_limit_examples=sum(1 for total in stats.totals if total > limit),
             tokenizer=tokenizer,
+            method=method,
         )
 
 
@@ -85,6 +95,8 @@ class FileReport:
     tokens: TokenSummary | None = None
     cost: CostEstimate | None = None
     io_error: str | None = None
+    role: str = "training"
+    profile_source: str = ""
 
     def count(self, severity: Severity) -> int:
         return sum(1 for d in self.diagnostics if d.severity is severity)
@@ -145,6 +157,8 @@ def file_dict(report: FileReport) -> dict[str, Any]:
     return {
         "path": report.path,
         "format": report.format,
+        "profile_source": report.profile_source,
+        "role": report.role,
         "examples": report.examples,
         "errors": report.errors,
         "warnings": report.warnings,

@@ -30,6 +30,7 @@ ERROR, WARNING = Severity.ERROR, Severity.WARNING
         '"type": "function", "function": {"name": "track", "arguments": "{}"}}]}, '
         '{"role": "tool", "tool_call_id": "call_1", "content": "shipped"}, ' + A + "]}"
     ),
+    rule_sets=("openai-tools",),
 )
 def unmatched_tool_response(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     open_ids: list[str] = []
@@ -67,6 +68,7 @@ def unmatched_tool_response(example: dict[str, Any], ctx: ExampleContext) -> Ite
         '{"messages": [' + U + ', {"role": "assistant", "tool_calls": [{"id": "call_1", '
         '"type": "function", "function": {"name": "track", "arguments": "{}"}}]}]}'
     ),
+    rule_sets=("openai-tools",),
 )
 def unanswered_tool_call(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     # An example may end on a tool call (the model learns to call it); what is
@@ -104,6 +106,7 @@ def unanswered_tool_call(example: dict[str, Any], ctx: ExampleContext) -> Iterat
         '{"id": "c1", "type": "function", "function": {"name": "a", "arguments": "{}"}}, '
         '{"id": "c2", "type": "function", "function": {"name": "b", "arguments": "{}"}}]}]}'
     ),
+    rule_sets=("openai-tools",),
 )
 def duplicate_tool_call_id(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     seen: dict[str, str] = {}
@@ -157,6 +160,7 @@ def _defined_names(definitions: Any, *, wrapped: bool) -> set[str] | None:
         + ', {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", '
         '"function": {"name": "track", "arguments": "{}"}}]}]}'
     ),
+    rule_sets=("openai-tools",),
 )
 def unknown_function(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     tools = _defined_names(example.get("tools"), wrapped=True)
@@ -190,6 +194,7 @@ def unknown_function(example: dict[str, Any], ctx: ExampleContext) -> Iterator[s
         '{"messages": [' + U + ', {"role": "assistant", "tool_calls": [{"id": "c1", '
         '"type": "function", "function": {"name": "track", "arguments": "{\\"id\\": 42}"}}]}]}'
     ),
+    rule_sets=("openai-tools",),
 )
 def invalid_tool_arguments(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     for i, message in ctx.messages:
@@ -221,6 +226,7 @@ def invalid_tool_arguments(example: dict[str, Any], ctx: ExampleContext) -> Iter
         + ', {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", '
         '"function": {"name": "track", "arguments": "{}"}}]}]}'
     ),
+    rule_sets=("openai-tools",),
 )
 def legacy_function_calling(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     used = ["functions"] if "functions" in example else []

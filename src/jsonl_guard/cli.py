@@ -16,18 +16,21 @@ from typing import TextIO
 
 from . import __version__
 from ._checker import Checker
-from ._config import ConfigError, apply_settings, load_config
+from ._config import Config, ConfigError, apply_settings, load_config
+from ._context import VALIDATION
 from ._encodings import EncodingUnavailableError
-from ._fast_tokens import TokenizerUnavailableError
+from ._fast_tokens import TokenizerUnavailableError, is_tokenizer_file
 from ._models import ModelTableError, UnknownModelError
 from ._options import CheckOptions
 from ._parallel import parallel_jobs
+from ._profiles import UnknownProfileError
 from ._report import FileReport, Report
 from ._selection import UnknownRuleError
+from ._stats import DatasetStats
 from .reporters import REPORTERS
 from .reporters import summary as summary_reporter
 from .reporters import text as text_reporter
-from .rules_cli import print_models, print_rules
+from .rules_cli import print_models, print_profiles, print_rules
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -55,6 +58,18 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     )
     check.add_argument(
         "--model", help="model to check against (default: config, then gpt-4o-mini-2024-07-18)"
+    )
+    check.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="file format to check against (default: detected per file; see `jsonl-guard "
+        "profiles`)",
+    )
+    check.add_argument(
+        "--validation-file",
+        metavar="FILE",
+        help="the validation file that goes with the training file(s): validation limits, "
+        "and examples shared with training",
     )
     check.add_argument(
         "--epochs",
@@ -110,8 +125,16 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     )
     check.add_argument(
         "--tokenizer",
-        choices=["auto", "tiktoken", "quicktok"],
-        help="token counter (default auto: quicktok when installed, else tiktoken)",
+        type=_tokenizer_choice,
+        metavar="auto|tiktoken|quicktok|PATH",
+        help="token counter (default auto: quicktok when installed, else tiktoken), or a "
+        "Hugging Face tokenizer.json for open models",
+    )
+    check.add_argument(
+        "--max-seq-len",
+        type=_positive_int,
+        metavar="N",
+        help="token limit per example (for open models: your training sequence length)",
     )
     check.add_argument(
         "--jobs",
@@ -131,6 +154,13 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     rules = commands.add_parser("rules", help="list the rules, or explain one")
     rules.add_argument("code", nargs="?", help="a rule code or name to explain")
     rules.add_argument("--format", choices=["text", "json"], default="text")
+
+    profiles = commands.add_parser(
+        "profiles", help="list the file formats (profiles) with their models and limits"
+    )
+    profiles.add_argument("name", nargs="?", help="a profile to explain")
+    profiles.add_argument("--config", type=Path, help="read extra models from this pyproject.toml")
+    profiles.add_argument("--format", choices=["text", "json"], default="text")
 
     models = commands.add_parser("models", help="list the known models and their limits")
     models.add_argument("--config", type=Path, help="read extra models from this pyproject.toml")
@@ -155,6 +185,14 @@ def _positive_int(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"{value!r} must be at least 1")
     return number
+
+
+def _tokenizer_choice(value: str) -> str:
+    if value in ("auto", "tiktoken", "quicktok") or is_tokenizer_file(value):
+        return value
+    raise argparse.ArgumentTypeError(
+        f"{value!r}: choose auto, tiktoken, quicktok or a path to a tokenizer.json"
+    )
 
 
 def _non_negative_float(value: str) -> float:
@@ -191,10 +229,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_finetune_command(args, sys.stdout)
         if args.command == "rules":
             return print_rules(args.code, args.format, sys.stdout)
+        if args.command == "profiles":
+            return print_profiles(args.name, load_config(args.config), args.format, sys.stdout)
         if args.command == "models":
             return print_models(load_config(args.config), args.format, sys.stdout)
         return run_check(args, sys.stdout)
-    except (UsageError, ConfigError, UnknownModelError, ModelTableError, UnknownRuleError) as error:
+    except (
+        UsageError,
+        ConfigError,
+        UnknownModelError,
+        ModelTableError,
+        UnknownRuleError,
+        UnknownProfileError,
+    ) as error:
         print(f"jsonl-guard: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except (EncodingUnavailableError, TokenizerUnavailableError) as error:
@@ -211,16 +258,20 @@ def run_check(args: argparse.Namespace, out: TextIO) -> int:
     cli_settings = _cli_settings(args)
     checkers: dict[str, Checker] = {}
     reports: list[FileReport] = []
+    training: list[tuple[str, DatasetStats]] = []
+    validation = args.validation_file or config.validation_file
     for path in paths:
         options = apply_settings(config.options_for(path, CheckOptions()), cli_settings, "cli")
         # Files with the same settings share one checker (one tokenizer, one rule set).
-        key = repr(options)
-        if key not in checkers:
-            checkers[key] = Checker(options)
+        checker = checkers.setdefault(repr(options), Checker(options))
         if path == "-":
-            reports.append(checkers[key].check_lines(sys.stdin.buffer, path="<stdin>"))
+            reports.append(checker.check_lines(sys.stdin.buffer, path="<stdin>"))
         else:
-            reports.append(_check_file(checkers[key], path, args))
+            reports.append(_check_file(checker, path, args))
+        if checker.last_stats is not None:
+            training.append((reports[-1].path, checker.last_stats))
+    if validation:
+        reports.append(_check_validation(validation, training, checkers, config, cli_settings))
     report = Report(tuple(reports))
     if args.output is not None:
         file_format = args.output_format or args.format
@@ -245,6 +296,20 @@ def _check_file(checker: Checker, path: str, args: argparse.Namespace) -> FileRe
         return checker.check_path(path, jobs=parallel_jobs(args.jobs), progress=progress)
 
 
+def _check_validation(
+    path: str,
+    training: list[tuple[str, DatasetStats]],
+    checkers: dict[str, Checker],
+    config: Config,
+    cli_settings: dict[str, object],
+) -> FileReport:
+    if path in (p for p, _ in training):
+        raise UsageError(f"{path} is given as both a training and the validation file")
+    options = apply_settings(config.options_for(path, CheckOptions()), cli_settings, "cli")
+    checker = checkers.setdefault(repr(options), Checker(options))
+    return checker.check_path(path, role=VALIDATION, training=tuple(training))
+
+
 def _write_file(path: Path, text: str) -> None:
     try:
         path.write_text(text, encoding="utf-8")
@@ -266,7 +331,8 @@ def _append_step_summary(report: Report) -> None:
 
 def _cli_settings(args: argparse.Namespace) -> dict[str, object]:
     settings: dict[str, object] = {}
-    for key in ("model", "epochs", "max_cost", "min_examples", "select", "ignore", "tokenizer"):
+    keys = ("model", "epochs", "max_cost", "min_examples", "select", "ignore", "tokenizer")
+    for key in (*keys, "profile", "max_seq_len"):
         value = getattr(args, key)
         if value is not None:
             settings[key.replace("_", "-")] = value

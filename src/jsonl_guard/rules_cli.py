@@ -1,17 +1,19 @@
-"""``jsonl-guard rules`` and ``jsonl-guard models``: the rule and model tables for humans."""
+"""``jsonl-guard rules``, ``models`` and ``profiles``: the tables, for humans and as JSON."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import TextIO
+from typing import Any, TextIO
 
 from ._config import Config
-from ._models import model_table
+from ._models import ModelSpec, model_table
+from ._profiles import Profile, models_of, profile_table, resolve_profile
 from ._rules import Rule, all_rules, find_rule
+from ._token_methods import find_token_method
 
 
-def _rule_dict(rule: Rule) -> dict[str, str]:
+def _rule_dict(rule: Rule) -> dict[str, Any]:
     return {
         "code": rule.code,
         "name": rule.name,
@@ -21,6 +23,7 @@ def _rule_dict(rule: Rule) -> dict[str, str]:
         "hint": rule.hint,
         "bad": rule.bad,
         "good": rule.good,
+        "rule_sets": list(rule.rule_sets),
     }
 
 
@@ -55,11 +58,57 @@ def print_models(config: Config, output: str, out: TextIO) -> int:
     if output == "json":
         out.write(json.dumps({n: asdict(s) for n, s in table.items()}, indent=2) + "\n")
         return 0
-    out.write(f"{'model':<28} {'encoding':<12} {'limit':>7} {'$/1M':>7}  methods   aliases\n")
+    width = max(len(name) for name in table)
+    out.write(
+        f"{'model':<{width}} {'provider':<10} {'encoding':<12} {'limit':>7} {'$/1M':>7}  "
+        "methods   aliases\n"
+    )
     for name, spec in table.items():
         price = "-" if spec.price_per_million is None else f"{spec.price_per_million:.2f}"
         out.write(
-            f"{name:<28} {spec.encoding:<12} {spec.token_limit:>7,} {price:>7}  "
-            f"{','.join(spec.methods):<9} {', '.join(spec.aliases)}\n"
+            f"{name:<{width}} {spec.provider:<10} {spec.encoding or '-':<12} "
+            f"{spec.token_limit:>7,} {price:>7}  {','.join(spec.methods):<9} "
+            f"{', '.join(spec.aliases)}\n"
         )
+    return 0
+
+
+def _limits(model: ModelSpec) -> str:
+    parts = [f"{model.token_limit:,} tokens/example", f"min {model.min_examples:,}"]
+    if model.max_examples is not None:
+        parts.append(f"max {model.max_examples:,}")
+    if model.max_validation_examples is not None:
+        parts.append(f"validation max {model.max_validation_examples:,}")
+    parts.append(f"file {model.max_file_mb:,g} MB")
+    return ", ".join(parts)
+
+
+def _profile_dict(profile: Profile, models: list[ModelSpec]) -> dict[str, Any]:
+    method = find_token_method(profile.tokens)
+    return {
+        **asdict(profile),
+        "detect_values": dict(profile.detect_values),
+        "tokens_exact": method.exact,
+        "tokens_method": method.description,
+        "models": [m.name for m in models],
+    }
+
+
+def print_profiles(name: str | None, config: Config, output: str, out: TextIO) -> int:
+    models = list(model_table(config.models).values())
+    profiles = [resolve_profile(name)] if name else list(profile_table().values())
+    if output == "json":
+        data = [_profile_dict(p, models_of(p, models)) for p in profiles]
+        out.write(json.dumps(data if name is None else data[0], indent=2) + "\n")
+        return 0
+    for profile in profiles:
+        method = find_token_method(profile.tokens)
+        counted = "exact" if method.exact else "estimated"
+        keys = ", ".join(profile.detect) or "-"
+        out.write(f"{profile.name}  ({profile.provider}, {profile.method})  {profile.title}\n")
+        out.write(f"  detected by: {keys}; tokens: {counted}\n")
+        for model in models_of(profile, models):
+            out.write(f"  {model.name}: {_limits(model)}\n")
+        if name:
+            out.write(f"  token counting: {method.description}\n  source: {profile.source}\n")
     return 0

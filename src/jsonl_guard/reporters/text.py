@@ -68,6 +68,8 @@ def _summary_lines(file: FileReport, style: _Style) -> list[str]:
         return []
     counts = f"{file.examples:,} examples, {file.errors} errors, {file.warnings} warnings"
     lines = ["", f"{style(file.path, '1')}: {counts}"]
+    role = "" if file.role == "training" else f", {file.role} file"
+    lines.append(f"  format: {file.format} ({file.profile_source or 'chosen'}{role})")
     if file.tokens is not None and file.tokens.counted_examples:
         lines.extend(_token_lines(file.tokens))
     if file.cost is not None and file.tokens is not None and file.tokens.counted_examples:
@@ -76,11 +78,17 @@ def _summary_lines(file: FileReport, style: _Style) -> list[str]:
 
 
 def _token_lines(tokens: TokenSummary) -> list[str]:
-    exact = "exact" if tokens.exact else "exact for messages, estimated for tools/images"
+    if tokens.exact:
+        exact = "exact"
+    elif tokens.method.startswith("estimate"):
+        exact = tokens.method.split(":", 1)[-1].strip()
+        exact = "estimated: " + exact.split(",")[0]
+    else:
+        exact = "exact for messages, estimated for tools/images"
     per, asst = tokens.per_example, tokens.assistant_per_example
     lines = [
-        f"  tokens ({tokens.encoding}, {exact}): {tokens.total:,} in {tokens.counted_examples:,} "
-        "examples",
+        f"  tokens ({tokens.encoding or 'no offline tokenizer'}, {exact}): {tokens.total:,} in "
+        f"{tokens.counted_examples:,} examples",
         f"    per example  min {per.min:,} / mean {per.mean:,.1f} / p50 {per.p50:,.0f} / "
         f"p90 {per.p90:,.0f} / max {per.max:,} (limit {tokens.limit:,})",
         f"    assistant    min {asst.min:,} / mean {asst.mean:,.1f} / p50 {asst.p50:,.0f} / "
