@@ -1,0 +1,59 @@
+"""Hypothesis strategies per profile, one module per provider (found on import).
+
+Each module defines two tables, keyed by profile name:
+
+* ``PROFILE_EXAMPLES``: a function returning a strategy of valid examples (dicts)
+  that the profile's default model accepts with no error and no warning;
+* ``PROFILE_CORRUPTIONS``: ``Corruption``s, each turning one valid example into a
+  line on which exactly its rule ``code`` fires (and no other error).
+
+``jsonl_guard.strategies.profile_examples`` / ``profile_corruptions`` read them,
+and ``tests/test_profile_properties.py`` proves every profile with them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import strategies as st
+
+Example = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Corruption:
+    """``apply`` returns the corrupted example, or the raw line (bytes) for syntax damage.
+
+    ``applies`` says whether an example can carry this corruption (e.g. it needs a
+    second message).
+    """
+
+    code: str
+    apply: Callable[[Example], Example | bytes]
+    applies: Callable[[Example], bool] = lambda example: True
+
+
+def _modules() -> list[Any]:
+    return [
+        importlib.import_module(f"{__name__}.{info.name}")
+        for info in pkgutil.iter_modules(__path__)
+    ]
+
+
+def example_strategies() -> dict[str, Callable[[], st.SearchStrategy[Example]]]:
+    found: dict[str, Callable[[], st.SearchStrategy[Example]]] = {}
+    for module in _modules():
+        found.update(getattr(module, "PROFILE_EXAMPLES", {}))
+    return found
+
+
+def corruptions() -> dict[str, list[Corruption]]:
+    found: dict[str, list[Corruption]] = {}
+    for module in _modules():
+        for profile, items in getattr(module, "PROFILE_CORRUPTIONS", {}).items():
+            found.setdefault(profile, []).extend(items)
+    return found
