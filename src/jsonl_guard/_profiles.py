@@ -148,7 +148,10 @@ class Detection:
     """Which profile a file is checked with, and how that was decided."""
 
     profile: Profile
-    source: str  # "option", "config", "detected from line N", "default"
+    # "option", "config", "detected" (from the keys of the first example, and the
+    # model), "default" (no example to detect from). No line number: shards of a
+    # file each detect from their own first example and must merge to the same report.
+    source: str
     line: int | None = None
     # Set when the file's format is one the chosen model does not take.
     other_model_format: bool = False
@@ -169,8 +172,8 @@ def choose_profile(
     fallback = candidates[0] if candidates else profile_table()["openai-chat"]
     found = detect(first_example, candidates)
     if found is not None:
-        return Detection(found, f"detected from line {first_line}", first_line)
+        return Detection(found, "detected", first_line)
     elsewhere = detect(first_example, profile_table().values()) if model is not None else None
     if elsewhere is not None:
-        return Detection(elsewhere, f"detected from line {first_line}", first_line, True)
+        return Detection(elsewhere, "detected", first_line, True)
     return Detection(fallback, "default")

@@ -34,6 +34,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from ._provider_strategies import profile_corruptions, profile_datasets, profile_examples
+
 __all__ = [
     "CORRUPTION_CODES",
     "SPECIAL_TOKEN_TEXTS",
@@ -45,6 +47,9 @@ __all__ = [
     "image_parts",
     "json_arguments",
     "participant_names",
+    "profile_corruptions",
+    "profile_datasets",
+    "profile_examples",
     "texts",
     "tool_definitions",
 ]

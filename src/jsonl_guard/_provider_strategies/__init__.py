@@ -14,6 +14,7 @@ and ``tests/test_profile_properties.py`` proves every profile with them.
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,3 +58,28 @@ def corruptions() -> dict[str, list[Corruption]]:
         for profile, items in getattr(module, "PROFILE_CORRUPTIONS", {}).items():
             found.setdefault(profile, []).extend(items)
     return found
+
+
+def _canonical(example: Example) -> str:
+    return json.dumps(example, sort_keys=True, ensure_ascii=False)
+
+
+def profile_examples(profile: str) -> st.SearchStrategy[Example]:
+    """Valid examples of ``profile`` (clean under its default model)."""
+    found = example_strategies()
+    if profile not in found:
+        raise KeyError(f"no strategy for profile {profile!r}; have: {', '.join(sorted(found))}")
+    return found[profile]()
+
+
+def profile_datasets(
+    profile: str, min_size: int, max_size: int
+) -> st.SearchStrategy[list[Example]]:
+    """Files of distinct valid examples (no duplicates: those warn)."""
+    return st.lists(
+        profile_examples(profile), min_size=min_size, max_size=max_size, unique_by=_canonical
+    )
+
+
+def profile_corruptions(profile: str) -> list[Corruption]:
+    return corruptions().get(profile, [])

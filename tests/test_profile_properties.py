@@ -1,0 +1,96 @@
+"""Every profile, proven on generated data: valid files stay clean, and a single
+corruption is reported at exactly its line and nowhere else.
+
+The strategies come from ``jsonl_guard.strategies.profile_examples`` /
+``profile_corruptions`` (one module per provider under ``_provider_strategies``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
+
+from jsonl_guard import Checker, CheckOptions, Severity
+from jsonl_guard._models import resolve_model
+from jsonl_guard._profiles import resolve_profile
+from jsonl_guard._provider_strategies import corruptions, example_strategies
+from jsonl_guard.strategies import profile_corruptions, profile_datasets
+
+PROFILES = sorted(example_strategies())
+CORRUPTED = sorted(
+    (profile, index) for profile, items in corruptions().items() for index in range(len(items))
+)
+BASE = settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+# Warnings a small generated file may rightly get: fewer examples than recommended.
+SIZE_WARNINGS = {"JG302"}
+
+
+@functools.cache
+def checker(profile: str) -> Checker:
+    model = resolve_profile(profile).default_model
+    return Checker(CheckOptions(model=model, model_source="cli", profile=profile))
+
+
+def sizes(profile: str) -> tuple[int, int]:
+    minimum = resolve_model(resolve_profile(profile).default_model).min_examples
+    low = max(minimum, 3) + 1  # one line may break without going under the minimum
+    return low, low + 2
+
+
+def _lines(examples: list[dict]) -> list[bytes]:
+    return [json.dumps(e, ensure_ascii=False).encode() for e in examples]
+
+
+def test_every_profile_has_strategies() -> None:
+    from jsonl_guard._profiles import profile_table
+
+    refused = {name for name in profile_table() if name.endswith("-legacy")}
+    # openai-chat has its own, older strategies in jsonl_guard.strategies.
+    missing = set(profile_table()) - set(PROFILES) - refused - {"openai-chat"}
+    assert not missing, f"profiles without strategies: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@BASE
+@given(data=st.data())
+def test_valid_files_stay_clean(profile: str, data: st.DataObject) -> None:
+    examples = data.draw(profile_datasets(profile, *sizes(profile)))
+    report = checker(profile).check_lines(_lines(examples))
+    found = [
+        f"{d.code}@{d.line}: {d.message}"
+        for d in report.diagnostics
+        if d.severity is not Severity.INFO and d.code not in SIZE_WARNINGS
+    ]
+    assert report.format == profile
+    assert found == []
+
+
+@pytest.mark.parametrize(("profile", "index"), CORRUPTED)
+@BASE
+@given(data=st.data())
+def test_one_corruption_is_reported_at_its_line_only(
+    profile: str, index: int, data: st.DataObject
+) -> None:
+    corruption = profile_corruptions(profile)[index]
+    examples = data.draw(profile_datasets(profile, *sizes(profile)))
+    candidates = [i for i, e in enumerate(examples) if corruption.applies(e)]
+    if not candidates:
+        return
+    target = data.draw(st.sampled_from(candidates))
+    lines = _lines(examples)
+    broken = corruption.apply(json.loads(lines[target]))
+    lines[target] = broken if isinstance(broken, bytes) else json.dumps(broken).encode()
+    note(f"line {target + 1}: {lines[target][:300]!r}")
+    report = checker(profile).check_lines(lines)
+    errors = [d for d in report.diagnostics if d.severity is Severity.ERROR]
+    at_line = {d.code for d in report.diagnostics if d.line == target + 1}
+    assert corruption.code in at_line
+    assert [d for d in errors if d.line != target + 1] == []
