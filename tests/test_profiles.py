@@ -7,9 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import EXAMPLES, example, write_jsonl
 
+from helpers import EXAMPLES, example, write_jsonl
 from jsonl_guard import Checker, CheckOptions, check_lines, check_path
+from jsonl_guard._models import resolve_model
 from jsonl_guard._profiles import (
     UnknownProfileError,
     choose_profile,
@@ -18,7 +19,6 @@ from jsonl_guard._profiles import (
     profiles_of,
     resolve_profile,
 )
-from jsonl_guard._models import resolve_model
 from jsonl_guard.cli import main
 
 PROFILES_DIR = Path(__file__).resolve().parent / "fixtures" / "profiles"
@@ -250,3 +250,35 @@ def test_the_text_report_names_the_format_and_how_it_was_chosen(capsys) -> None:
     assert "  format: openai-chat (detected)" in capsys.readouterr().out
     main(["check", str(EXAMPLES / "support-good.jsonl"), "--profile", "openai-chat"])
     assert "  format: openai-chat (option)" in capsys.readouterr().out
+
+
+# -- the table itself ---------------------------------------------------------------------------
+
+
+def test_every_profile_names_a_schema_a_token_method_and_a_default_model_that_takes_it() -> None:
+    from jsonl_guard._schema import load_schema
+    from jsonl_guard._token_methods import find_token_method
+
+    for profile in profile_table().values():
+        assert load_schema(profile.schema)["$schema"].endswith("2020-12/schema")
+        find_token_method(profile.tokens)
+        assert profile in profiles_of(resolve_model(profile.default_model)), profile.name
+        assert profile.detect, f"{profile.name}: no identifying keys"
+        assert profile.source, f"{profile.name}: no source"
+
+
+def test_every_model_names_its_source_and_takes_a_profile() -> None:
+    from jsonl_guard._models import model_table
+
+    for name, spec in model_table().items():
+        assert spec.source, name
+        assert profiles_of(spec), f"{name} takes no profile"
+
+
+def test_the_docs_tables_are_current() -> None:
+    import runpy
+
+    from helpers import ROOT
+
+    make_tables = runpy.run_path(str(ROOT / "docs" / "make_tables.py"))
+    assert make_tables["main"](["--check"]) == 0, "run: python docs/make_tables.py"

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ._models import ModelSpec
+from ._models import ModelSpec, ModelTableError
 from ._tokens import ExampleTokens, TokenCounter
 
 DEFAULT_CHARS_PER_TOKEN = 4.0
@@ -91,6 +91,9 @@ def find_token_method(name: str, model: ModelSpec | None = None) -> TokenMethod:
     from ._rules import load_rule_modules
 
     load_rule_modules()  # provider modules register their methods on import
+    if name not in TOKEN_METHODS:
+        known = ", ".join(sorted(TOKEN_METHODS))
+        raise ModelTableError(f"unknown token method {name!r}; known: {known}")
     method = TOKEN_METHODS[name]
     if method.needs_encoding and model is not None and not model.encoding:
         return TOKEN_METHODS["estimate-text"]
