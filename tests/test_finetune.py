@@ -275,3 +275,49 @@ def test_shipped_smoke_example_is_valid():
 
     cases = load_smoke_file(EXAMPLES / "smoke.jsonl")
     assert [case.name for case in cases] == ["order status as JSON", "no internal notes"]
+
+
+def _preference(i: int) -> dict:
+    question = f"Can I return bike order SW-{100000 + i}?"
+    return {
+        "input": {"messages": [{"role": "user", "content": question}]},
+        "preferred_output": [
+            {
+                "role": "assistant",
+                "content": f"Yes: order SW-{100000 + i} can go back within 30 days.",
+            }
+        ],
+        "non_preferred_output": [{"role": "assistant", "content": "No idea, sorry."}],
+    }
+
+
+def test_a_preference_file_starts_a_dpo_job(capsys, fake_openai_env, tmp_path):
+    prefs = write_jsonl(tmp_path / "prefs.jsonl", [_preference(i) for i in range(12)])
+    code, out = run(
+        capsys, str(prefs), "--model", "gpt-4o-mini-2024-07-18", "--epochs", "2", "--yes",
+        *FAST,
+    )  # fmt: skip
+    assert code == 0, out
+    request = fake_openai_env.last_job.request
+    assert request["method"] == {"type": "dpo", "dpo": {"hyperparameters": {"n_epochs": 2}}}
+    record = RunRecord.load(prefs.with_name("prefs.jsonl.finetune.json"))
+    assert record.method == "dpo"
+
+
+def test_a_file_for_another_provider_is_refused_before_any_upload(
+    capsys, fake_openai_env, tmp_path
+):
+    rows = [
+        {
+            "contents": [
+                {"role": "user", "parts": [{"text": f"Where is order SW-{100000 + i}?"}]},
+                {"role": "model", "parts": [{"text": "It ships today."}]},
+            ]
+        }
+        for i in range(12)
+    ]
+    gemini = write_jsonl(tmp_path / "gemini.jsonl", rows)
+    code, out = run(capsys, str(gemini), "--profile", "vertex-gemini", "--yes", *FAST)
+    assert code == 2, out
+    assert "vertex-gemini format; finetune submits openai-chat, openai-dpo files" in out
+    assert fake_openai_env.files == {}

@@ -33,6 +33,7 @@ class RunRecord:
     epochs: int | None = None
     suffix: str | None = None
     seed: int | None = None
+    method: str = "supervised"  # the job's method type: supervised or dpo
     estimate: dict[str, Any] = field(default_factory=dict)
     training_file_id: str | None = None
     validation_file_id: str | None = None

@@ -167,6 +167,7 @@ def new_record(request: FinetuneRequest, report: FileReport) -> RunRecord:
         epochs=request.options.epochs,
         suffix=request.suffix,
         seed=request.seed,
+        method=job_method(report),
         estimate={
             "examples": report.examples,
             "billed_tokens": cost.billed_tokens,
@@ -194,9 +195,26 @@ def check_smoke_file(path: Path | None) -> None:
         raise FinetuneStop(EXIT_USAGE, message) from None
 
 
+# The job method for each profile the fine-tuning API takes from a plain file.
+JOB_METHODS = {"openai-chat": "supervised", "openai-dpo": "dpo"}
+
+
+def job_method(report: FileReport) -> str:
+    method = JOB_METHODS.get(report.format)
+    if method is None:
+        takes = ", ".join(JOB_METHODS)
+        raise FinetuneStop(
+            EXIT_USAGE,
+            f"{report.path} is in the {report.format} format; finetune submits {takes} files "
+            "(reinforcement fine-tuning also needs a grader, other providers their own tools)",
+        )
+    return method
+
+
 def prepare(request: FinetuneRequest, console: Console) -> RunRecord | None:
     """Check, estimate and confirm. ``None`` means a dry run: stop here."""
     train_report, _ = check_files(request, console)
+    job_method(train_report)
     check_smoke_file(request.smoke)
     for line in estimate_lines(train_report):
         console.say(line)
@@ -212,10 +230,10 @@ def job_parameters(record: RunRecord) -> dict[str, Any]:
         "model": record.model,
         "training_file": record.training_file_id,
         "metadata": {RUN_METADATA_KEY: record.run_id},
-        "method": {"type": "supervised", "supervised": {"hyperparameters": {}}},
+        "method": {"type": record.method, record.method: {"hyperparameters": {}}},
     }
     if record.epochs is not None:
-        parameters["method"]["supervised"]["hyperparameters"]["n_epochs"] = record.epochs
+        parameters["method"][record.method]["hyperparameters"]["n_epochs"] = record.epochs
     for key in ("validation_file_id", "suffix", "seed"):
         value = getattr(record, key)
         if value is not None:

@@ -28,6 +28,7 @@ def add_finetune_parser(commands: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("training", nargs="?", type=Path, metavar="TRAIN.jsonl")
     parser.add_argument("--model", help="base model (default: config, then the default model)")
+    parser.add_argument("--profile", metavar="NAME", help="file format (default: detected)")
     parser.add_argument("--validation-file", type=Path, metavar="VALID.jsonl")
     parser.add_argument("--epochs", type=int, help="n_epochs (default: OpenAI's auto)")
     parser.add_argument("--suffix", help="suffix for the fine-tuned model name (1-64 characters)")
@@ -65,7 +66,7 @@ def _options(args: argparse.Namespace) -> CheckOptions:
     config = load_config(args.config)
     settings = {
         key.replace("_", "-"): getattr(args, key)
-        for key in ("model", "epochs", "max_cost")
+        for key in ("model", "epochs", "max_cost", "profile")
         if getattr(args, key) is not None
     }
     return apply_settings(config.options_for(str(args.training), CheckOptions()), settings, "cli")
