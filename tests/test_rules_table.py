@@ -107,7 +107,7 @@ EXPECTED: dict[str, list[int] | None] = {
     "JG501": None,  # options.json: max_cost 0.05, 3 epochs; bad pastes a warranty text twice
     "JG502": None,  # options.json: max_cost 5; bad with gpt-4.1-mini (no price), good gpt-4o-mini
     # --- profiles, validation files, estimates ---
-    "JG130": [4, 9],  # prompt/completion lines (legacy format) in a chat file
+    "JG130": [4],  # legacy prompt/completion lines 4 and 9 in a chat file: once, at the first
     "JG304": None,  # validation file of 12 examples for a model that takes at most 10
     "JG305": [3, 8],  # validation examples copied from training lines 2 and 11 (keys reordered)
     "JG403": [4, 9],  # options.json: a model without a tokenizer, limit 200 (estimated)
@@ -349,6 +349,7 @@ def test_documented_good_example_is_clean(rule: Rule) -> None:
 # Example rules whose documented examples are descriptions, and why.
 DESCRIBED_EXAMPLE_RULES = {
     "JG403": "fires only on estimated counts, i.e. with a model that has no offline tokenizer",
+    "JG270": "RFT data is told from chat SFT data by the model (o4-mini), not by its keys",
 }
 
 

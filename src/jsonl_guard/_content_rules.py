@@ -48,6 +48,7 @@ MAX_IMAGE_BYTES = MAX_IMAGE_MB * 1024 * 1024
         '{"messages": [{"role": "user", "content": [{"type": "image_url", '
         '"image_url": {"url": "https://example.com/a.png"}}]}, ' + A + "]}"
     ),
+    rule_sets=("openai-chat", "openai-vision"),
 )
 def image_outside_user_message(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     for i, message in ctx.messages:
@@ -74,6 +75,7 @@ def image_outside_user_message(example: dict[str, Any], ctx: ExampleContext) -> 
         '{"messages": [{"role": "user", "content": [{"type": "image_url", '
         '"image_url": {"url": "https://example.com/a.png"}}]}, ' + A + "]}"
     ),
+    rule_sets=("openai-chat", "openai-vision"),
 )
 def too_many_images(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     count = sum(len(image_parts(m)) for _, m in ctx.messages)
@@ -98,6 +100,7 @@ def too_many_images(example: dict[str, Any], ctx: ExampleContext) -> Iterator[st
         '{"messages": [{"role": "user", "content": [{"type": "image_url", '
         '"image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]}, ' + A + "]}"
     ),
+    rule_sets=("openai-chat", "openai-vision"),
 )
 def invalid_image_url(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     for i, message in ctx.messages:
@@ -130,6 +133,7 @@ def invalid_image_url(example: dict[str, Any], ctx: ExampleContext) -> Iterator[
         '{"messages": [{"role": "user", "content": [{"type": "image_url", '
         '"image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]}, ' + A + "]}"
     ),
+    rule_sets=("openai-chat", "openai-vision"),
 )
 def image_too_large(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     for i, message in ctx.messages:
@@ -157,6 +161,7 @@ def image_too_large(example: dict[str, Any], ctx: ExampleContext) -> Iterator[st
         '"image_url": {"url": "https://example.com/a.png"}}]}, ' + A + "]}"
     ),
     good=f'{{"messages": [{U}, {A}]}}',
+    rule_sets=("openai-chat", "openai-vision"),
 )
 def images_not_supported(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     if ctx.model.images:

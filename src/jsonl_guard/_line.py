@@ -91,8 +91,12 @@ class LineChecker:
             self.tools.chat  # noqa: B018 - loads the vocab
 
     def other_format(self, example: Any) -> Profile | None:
-        """The profile a line's keys belong to, when it is not this file's."""
-        if not isinstance(example, dict) or self.profile.matches(example):
+        """The profile a line's keys belong to, when it lacks this file's keys.
+
+        Roles only steer the detection of a file: a system message in an RFT file is
+        that file's error to report (JG201), not a line of another format.
+        """
+        if not isinstance(example, dict) or self.profile.has_keys(example):
             return None
         return detect(example, self._others)
 
@@ -103,13 +107,21 @@ class LineChecker:
             raw, outcome.crlf = raw[:-1], True
         if (number == 1 if file_start is None else file_start) and raw.startswith(BOM):
             raw = raw[len(BOM) :]
-            outcome.findings.append(Finding("JG101", "the file starts with a UTF-8 BOM", 1, 1))
+            if not self.model.allows_bom:
+                outcome.findings.append(Finding("JG101", "the file starts with a UTF-8 BOM", 1, 1))
         if not raw.strip():
             outcome.findings.append(Finding("JG103", "blank line", number, 1))
             return outcome
         outcome.is_example = True
         example = self._parse(raw, number, outcome.findings)
         if example is None:
+            return outcome
+        other = self.other_format(example)
+        if other is not None:
+            # One finding instead of a flood of schema errors for a foreign line (and
+            # no digest: it is not an example of this file's format).
+            message = f"the line is in the {other.name} format, not {self.profile.name}"
+            outcome.findings.append(Finding("JG130", message, number, 1))
             return outcome
         try:
             canonical = json.dumps(
@@ -154,12 +166,6 @@ class LineChecker:
         return value
 
     def _check_example(self, example: Any, number: int, outcome: LineOutcome) -> None:
-        other = self.other_format(example)
-        if other is not None:
-            # One finding instead of a flood of schema errors for a foreign line.
-            message = f"the line is in the {other.name} format, not {self.profile.name}"
-            outcome.findings.append(Finding("JG130", message, number, 1))
-            return
         for finding in schema_findings(example, self.format_name):
             outcome.findings.append(Finding(finding.code, finding.message, number, 1))
         if not isinstance(example, dict):

@@ -33,6 +33,7 @@ _FIELDS = (
     "max_file_mb",
     "max_validation_file_mb",
     "chars_per_token",
+    "allows_bom",
 )
 
 
@@ -56,6 +57,7 @@ class ModelSpec:
     max_file_mb: float = 512
     max_validation_file_mb: float | None = None
     chars_per_token: float | None = None
+    allows_bom: bool = False  # the provider reads a UTF-8 BOM (Azure asks for one)
     base: str = ""  # table entry this name resolved to (differs for ft: and aliases)
 
     @property
@@ -108,6 +110,7 @@ def spec_from_mapping(name: str, data: Mapping[str, Any]) -> ModelSpec:
             max_file_mb=float(data.get("max_file_mb", 512)),
             max_validation_file_mb=_optional_float(data.get("max_validation_file_mb")),
             chars_per_token=_optional_float(data.get("chars_per_token")),
+            allows_bom=bool(data.get("allows_bom", False)),
         )
     except KeyError as missing:
         raise ModelTableError(f"model {name!r}: missing field {missing}") from None

@@ -26,6 +26,7 @@ _FIELDS = {
     "detect",
     "detect_values",
     "detect_roles",
+    "detect_absent_roles",
     "default_model",
     "source",
 }
@@ -44,13 +45,21 @@ class Profile:
     detect: tuple[str, ...] = ()
     detect_values: Mapping[str, Any] = field(default_factory=dict)
     detect_roles: tuple[str, ...] = ()
+    # Roles that mark a file as another format (system messages: chat SFT, not RFT).
+    detect_absent_roles: tuple[str, ...] = ()
     source: str = ""
 
-    def matches(self, example: Mapping[str, Any]) -> bool:
-        """The example carries this format's identifying keys (not: is valid)."""
+    def has_keys(self, example: Mapping[str, Any]) -> bool:
+        """The example carries this format's identifying keys and values."""
         if not all(key in example for key in self.detect):
             return False
-        if any(example.get(key) != value for key, value in self.detect_values.items()):
+        return all(example.get(key) == value for key, value in self.detect_values.items())
+
+    def matches(self, example: Mapping[str, Any]) -> bool:
+        """The example looks like this format (keys, values, roles); not: is valid."""
+        if not self.has_keys(example):
+            return False
+        if self.detect_absent_roles and _has_role(example, self.detect_absent_roles):
             return False
         return not self.detect_roles or _has_role(example, self.detect_roles)
 
@@ -91,6 +100,7 @@ def _profile_from(name: str, data: Mapping[str, Any]) -> Profile:
             detect=tuple(str(k) for k in data.get("detect", ())),
             detect_values=dict(data.get("detect_values", {})),
             detect_roles=tuple(str(r) for r in data.get("detect_roles", ())),
+            detect_absent_roles=tuple(str(r) for r in data.get("detect_absent_roles", ())),
             source=str(data.get("source", "")),
         )
     except KeyError as missing:
