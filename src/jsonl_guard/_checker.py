@@ -283,7 +283,14 @@ class Checker:
             max_cost=self.options.max_cost,
         )
         context = DatasetContext(
-            self.model, self.options, cost, detection, self._role, self._training, size
+            self.model,
+            self.options,
+            cost,
+            detection,
+            self._role,
+            self._training,
+            size,
+            checker.token_method.exact,
         )
         file_findings = list(self._file_findings(stats))
         if stats.examples:

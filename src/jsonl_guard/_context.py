@@ -49,6 +49,7 @@ class DatasetContext:
     role: str = TRAINING
     training: tuple[tuple[str, DatasetStats], ...] = ()
     size: int | None = None
+    tokens_exact: bool = True  # false: the profile's counts are estimates throughout
 
     @property
     def format(self) -> str:

@@ -175,7 +175,8 @@ def shared_with_training(stats: DatasetStats, ctx: DatasetContext) -> Iterator[F
     good="(plain role/content examples: exact counts)",
 )
 def approximate_tokens(stats: DatasetStats, ctx: DatasetContext) -> Iterator[Finding]:
-    if stats.approximate_examples:
+    # An estimating profile says so once, in the report's token line and method.
+    if stats.approximate_examples and ctx.tokens_exact:
         yield Finding(
             "JG402",
             f"{stats.approximate_examples} example(s) have tool or image tokens, which are "
