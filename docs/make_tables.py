@@ -9,6 +9,7 @@ the prose around it is written by hand.
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from pathlib import Path
@@ -22,6 +23,10 @@ DOCS = Path(__file__).resolve().parent
 
 def _price(spec: ModelSpec) -> str:
     return "—" if spec.price_per_million is None else f"${spec.price_per_million:,.2f}"
+
+
+def _megabytes(value: float) -> str:
+    return "no limit" if math.isinf(value) else f"{value:,g}"
 
 
 def _count(value: int | None) -> str:
@@ -40,8 +45,8 @@ def models_table() -> str:
         rows.append(
             f"| `{name}` | {aliases} | {spec.provider} | {spec.token_limit:,} | "
             f"{spec.min_examples:,} / {_count(spec.max_examples)} | "
-            f"{_count(spec.max_validation_examples)} | {spec.max_file_mb:,g} | {_price(spec)} | "
-            f"{counted} | {spec.source} |"
+            f"{_count(spec.max_validation_examples)} | {_megabytes(spec.max_file_mb)} | "
+            f"{_price(spec)} | {counted} | {spec.source} |"
         )
     return "\n".join(rows)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from helpers import example
@@ -128,3 +130,22 @@ def test_models_doc_lists_every_model_with_its_limit():
     for name, spec in model_table().items():
         assert f"| `{name}` |" in doc
         assert f"| {spec.token_limit:,} |" in doc
+
+
+def test_a_provider_default_replaces_openais_epoch_heuristic():
+    from jsonl_guard import check_lines
+
+    rows = [
+        {
+            "contents": [
+                {"role": "user", "parts": [{"text": f"Where is order SW-{i}?"}]},
+                {"role": "model", "parts": [{"text": "It ships today."}]},
+            ]
+        }
+        for i in range(5)
+    ]
+    lines = [json.dumps(r).encode() for r in rows]
+    cost = check_lines(lines, CheckOptions(model="gemini-2.5-flash")).cost
+    assert cost is not None and (cost.epochs, cost.epochs_source) == (4, "provider default")
+    chosen = check_lines(lines, CheckOptions(model="gemini-2.5-flash", epochs=2)).cost
+    assert chosen is not None and (chosen.epochs, chosen.epochs_source) == (2, "option")

@@ -282,3 +282,20 @@ def test_the_docs_tables_are_current() -> None:
 
     make_tables = runpy.run_path(str(ROOT / "docs" / "make_tables.py"))
     assert make_tables["main"](["--check"]) == 0, "run: python docs/make_tables.py"
+
+
+def test_a_tokenizer_file_makes_the_open_model_profiles_win_ties(tmp_path) -> None:
+    from helpers import ROOT
+
+    rows = [
+        {"prompt": f"Where is order SW-{i}?", "completion": " It ships today."} for i in range(3)
+    ]
+    path = write_jsonl(tmp_path / "sft.jsonl", rows)
+    assert check_path(path).format == "openai-completion"
+    tokenizer = str(ROOT / "tests" / "fixtures" / "hf" / "tokenizer.json")
+    report = check_path(path, CheckOptions(tokenizer=tokenizer))
+    assert (report.format, report.cost.model if report.cost else "") == (
+        "trl-prompt-completion",
+        "hf-causal-lm",
+    )
+    assert report.tokens is not None and report.tokens.exact

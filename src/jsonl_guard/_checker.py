@@ -16,7 +16,12 @@ from typing import Any
 from ._context import TRAINING, VALIDATION, DatasetContext
 from ._cost import estimate_cost
 from ._diagnostics import Diagnostic, Finding
-from ._fast_tokens import FAST_TOKENIZER_MIN_BYTES, TokenizerMismatch, resolve_tokenizer
+from ._fast_tokens import (
+    FAST_TOKENIZER_MIN_BYTES,
+    TokenizerMismatch,
+    is_tokenizer_file,
+    resolve_tokenizer,
+)
 from ._line import LineChecker
 from ._models import DEFAULT_MODEL, ModelSpec, resolve_model
 from ._options import CheckOptions
@@ -76,6 +81,7 @@ class Checker:
             model=self.chosen_model if explicit else None,
             chosen=self.options.profile,
             chosen_source=self.options.profile_source,
+            prefer_provider="huggingface" if is_tokenizer_file(self.options.tokenizer) else "",
         )
         model = self.chosen_model
         if not explicit:

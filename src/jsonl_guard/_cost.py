@@ -60,7 +60,12 @@ def estimate_cost(
     max_cost: float | None,
 ) -> CostEstimate:
     per_epoch = sum(min(tokens, model.token_limit) for tokens in totals)
-    chosen = epochs if epochs is not None else default_epochs(len(totals))
+    if epochs is not None:
+        chosen, source = epochs, "option"
+    elif model.default_epochs is not None:
+        chosen, source = model.default_epochs, "provider default"
+    else:
+        chosen, source = default_epochs(len(totals)), "default heuristic"
     billed = per_epoch * chosen
     price = model.price_per_million
     return CostEstimate(
@@ -68,7 +73,7 @@ def estimate_cost(
         model_source=model_source,
         base_model=model.table_name,
         epochs=chosen,
-        epochs_source="option" if epochs is not None else "default heuristic",
+        epochs_source=source,
         billed_tokens_per_epoch=per_epoch,
         billed_tokens=billed,
         price_per_million_usd=price,

@@ -77,7 +77,7 @@ class LineChecker:
         self.model = model
         self.selection = selection
         self.tools = tools
-        self.token_method = find_token_method(profile.tokens, model)
+        self.token_method = find_token_method(profile.tokens, model, tools.tokenizer)
         self.example_rules: list[Rule] = [
             rule
             for rule in selection.rules.values()

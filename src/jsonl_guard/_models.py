@@ -34,6 +34,7 @@ _FIELDS = (
     "max_validation_file_mb",
     "chars_per_token",
     "allows_bom",
+    "default_epochs",
 )
 
 
@@ -58,6 +59,7 @@ class ModelSpec:
     max_validation_file_mb: float | None = None
     chars_per_token: float | None = None
     allows_bom: bool = False  # the provider reads a UTF-8 BOM (Azure asks for one)
+    default_epochs: int | None = None  # the provider's default; None: OpenAI's heuristic
     base: str = ""  # table entry this name resolved to (differs for ft: and aliases)
 
     @property
@@ -111,6 +113,7 @@ def spec_from_mapping(name: str, data: Mapping[str, Any]) -> ModelSpec:
             max_validation_file_mb=_optional_float(data.get("max_validation_file_mb")),
             chars_per_token=_optional_float(data.get("chars_per_token")),
             allows_bom=bool(data.get("allows_bom", False)),
+            default_epochs=_optional_int(data.get("default_epochs")),
         )
     except KeyError as missing:
         raise ModelTableError(f"model {name!r}: missing field {missing}") from None

@@ -174,11 +174,18 @@ def choose_profile(
     model: ModelSpec | None,
     chosen: str | None = None,
     chosen_source: str = "option",
+    prefer_provider: str = "",
 ) -> Detection:
-    """Decide the profile for one file from the option, its first example and the model."""
+    """Decide the profile for one file from the option, its first example and the model.
+
+    ``prefer_provider`` wins ties when no model is chosen (a Hugging Face tokenizer.json
+    says the data is for an open model).
+    """
     if chosen:
         return Detection(resolve_profile(chosen), chosen_source)
     candidates = profiles_of(model) if model is not None else list(profile_table().values())
+    if prefer_provider:
+        candidates.sort(key=lambda profile: profile.provider != prefer_provider)
     fallback = candidates[0] if candidates else profile_table()["openai-chat"]
     found = detect(first_example, candidates)
     if found is not None:

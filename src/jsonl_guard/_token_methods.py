@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ._fast_tokens import is_tokenizer_file
 from ._models import ModelSpec, ModelTableError
 from ._tokens import ExampleTokens, TokenCounter
 
@@ -62,32 +63,45 @@ Count = Callable[[dict[str, Any], TokenTools], "ExampleTokens | None"]
 @dataclass(frozen=True)
 class TokenMethod:
     """``needs_encoding``: counts with the model's tiktoken encoding, so a model without
-    one (an open model served with an OpenAI-style format) is estimated instead."""
+    one (an open model served with an OpenAI-style format) is estimated instead.
+    ``with_tokenizer_file``: the method to use instead when the user gave a Hugging Face
+    tokenizer.json (``--tokenizer``), e.g. an exact variant of an estimating method."""
 
     name: str
     exact: bool
     description: str
     count: Count
     needs_encoding: bool = False
+    with_tokenizer_file: str = ""
 
 
 TOKEN_METHODS: dict[str, TokenMethod] = {}
 
 
 def token_method(
-    name: str, *, exact: bool, description: str, needs_encoding: bool = False
+    name: str,
+    *,
+    exact: bool,
+    description: str,
+    needs_encoding: bool = False,
+    with_tokenizer_file: str = "",
 ) -> Callable[[Count], Count]:
     def register(count: Count) -> Count:
         if name in TOKEN_METHODS:
             raise ValueError(f"token method {name!r} registered twice")
-        TOKEN_METHODS[name] = TokenMethod(name, exact, description, count, needs_encoding)
+        TOKEN_METHODS[name] = TokenMethod(
+            name, exact, description, count, needs_encoding, with_tokenizer_file
+        )
         return count
 
     return register
 
 
-def find_token_method(name: str, model: ModelSpec | None = None) -> TokenMethod:
-    """The method ``name``; for a model without a tiktoken encoding, the text estimate."""
+def find_token_method(
+    name: str, model: ModelSpec | None = None, tokenizer: str = ""
+) -> TokenMethod:
+    """The method ``name``; for a model without a tiktoken encoding, the text estimate;
+    with a tokenizer.json (``tokenizer``), the method's tokenizer-file variant."""
     from ._rules import load_rule_modules
 
     load_rule_modules()  # provider modules register their methods on import
@@ -95,6 +109,8 @@ def find_token_method(name: str, model: ModelSpec | None = None) -> TokenMethod:
         known = ", ".join(sorted(TOKEN_METHODS))
         raise ModelTableError(f"unknown token method {name!r}; known: {known}")
     method = TOKEN_METHODS[name]
+    if method.with_tokenizer_file and is_tokenizer_file(tokenizer):
+        return find_token_method(method.with_tokenizer_file, model)
     if method.needs_encoding and model is not None and not model.encoding:
         return TOKEN_METHODS["estimate-text"]
     return method

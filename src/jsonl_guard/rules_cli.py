@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict
 from typing import Any, TextIO
 
@@ -73,13 +74,17 @@ def print_models(config: Config, output: str, out: TextIO) -> int:
     return 0
 
 
+def _file_limit(megabytes: float) -> str:
+    return "no file size limit" if math.isinf(megabytes) else f"file {megabytes:,g} MB"
+
+
 def _limits(model: ModelSpec) -> str:
     parts = [f"{model.token_limit:,} tokens/example", f"min {model.min_examples:,}"]
     if model.max_examples is not None:
         parts.append(f"max {model.max_examples:,}")
     if model.max_validation_examples is not None:
         parts.append(f"validation max {model.max_validation_examples:,}")
-    parts.append(f"file {model.max_file_mb:,g} MB")
+    parts.append(_file_limit(model.max_file_mb))
     return ", ".join(parts)
 
 

@@ -77,6 +77,12 @@ def _summary_lines(file: FileReport, style: _Style) -> list[str]:
     return lines
 
 
+def _counter(tokens: TokenSummary) -> str:
+    if tokens.encoding:
+        return tokens.encoding
+    return tokens.tokenizer if tokens.exact and tokens.tokenizer else "no offline tokenizer"
+
+
 def _token_lines(tokens: TokenSummary) -> list[str]:
     if tokens.exact:
         exact = "exact"
@@ -87,7 +93,7 @@ def _token_lines(tokens: TokenSummary) -> list[str]:
         exact = "exact for messages, estimated for tools/images"
     per, asst = tokens.per_example, tokens.assistant_per_example
     lines = [
-        f"  tokens ({tokens.encoding or 'no offline tokenizer'}, {exact}): {tokens.total:,} in "
+        f"  tokens ({_counter(tokens)}, {exact}): {tokens.total:,} in "
         f"{tokens.counted_examples:,} examples",
         f"    per example  min {per.min:,} / mean {per.mean:,.1f} / p50 {per.p50:,.0f} / "
         f"p90 {per.p90:,.0f} / max {per.max:,} (limit {tokens.limit:,})",
