@@ -358,6 +358,8 @@ DESCRIBED_EXAMPLE_RULES = {
         "a Together format, reached through a Together model",
     ),
     "JG660": "a Together preference file, reached through a Together model",
+    "JG625": "fires only with a text-only Nova model (Micro), never the default Nova Lite",
+    "JG636": "Llama 3.2's Converse format is reached through a Llama model",
     **dict.fromkeys(
         ["JG670", "JG671", "JG672", "JG673", "JG674", "JG675", "JG676"],
         "a Mistral conversation, reached through a Mistral model",

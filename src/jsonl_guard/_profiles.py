@@ -27,6 +27,7 @@ _FIELDS = {
     "detect_values",
     "detect_roles",
     "detect_absent_roles",
+    "detect_optional",
     "default_model",
     "source",
 }
@@ -47,6 +48,9 @@ class Profile:
     detect_roles: tuple[str, ...] = ()
     # Roles that mark a file as another format (system messages: chat SFT, not RFT).
     detect_absent_roles: tuple[str, ...] = ()
+    # Keys the format may omit: when present they make it the better match (Claude's
+    # top-level `system`), when absent the line is still of this format.
+    detect_optional: tuple[str, ...] = ()
     source: str = ""
 
     def has_keys(self, example: Mapping[str, Any]) -> bool:
@@ -66,6 +70,12 @@ class Profile:
     @property
     def specificity(self) -> int:
         return len(self.detect) + len(self.detect_values) + bool(self.detect_roles)
+
+    def score(self, example: Mapping[str, Any]) -> float:
+        """How specifically a matching example fits: required keys, then optional ones
+        (half each, so an optional key never outweighs a required one)."""
+        present = sum(1 for key in self.detect_optional if key in example)
+        return self.specificity + present / 2
 
 
 def _has_role(example: Mapping[str, Any], roles: tuple[str, ...]) -> bool:
@@ -101,6 +111,7 @@ def _profile_from(name: str, data: Mapping[str, Any]) -> Profile:
             detect_values=dict(data.get("detect_values", {})),
             detect_roles=tuple(str(r) for r in data.get("detect_roles", ())),
             detect_absent_roles=tuple(str(r) for r in data.get("detect_absent_roles", ())),
+            detect_optional=tuple(str(k) for k in data.get("detect_optional", ())),
             source=str(data.get("source", "")),
         )
     except KeyError as missing:
@@ -148,7 +159,9 @@ def detect(example: Any, candidates: Iterable[Profile]) -> Profile | None:
         return None
     best: Profile | None = None
     for profile in candidates:
-        if profile.matches(example) and (best is None or profile.specificity > best.specificity):
+        if profile.matches(example) and (
+            best is None or profile.score(example) > best.score(example)
+        ):
             best = profile
     return best
 
