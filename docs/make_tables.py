@@ -25,8 +25,13 @@ def _price(spec: ModelSpec) -> str:
     return "—" if spec.price_per_million is None else f"${spec.price_per_million:,.2f}"
 
 
+def _limit(spec: ModelSpec) -> str:
+    limit = spec.known_token_limit
+    return "no known limit" if limit is None else f"{limit:,}"
+
+
 def _megabytes(value: float) -> str:
-    return "no limit" if math.isinf(value) else f"{value:,g}"
+    return "no known limit" if math.isinf(value) else f"{value:,g}"
 
 
 def _count(value: int | None) -> str:
@@ -43,7 +48,7 @@ def models_table() -> str:
         counted = spec.encoding or f"estimate ({spec.chars_per_token or 4:g} chars/token)"
         aliases = ", ".join(f"`{a}`" for a in spec.aliases) or "—"
         rows.append(
-            f"| `{name}` | {aliases} | {spec.provider} | {spec.token_limit:,} | "
+            f"| `{name}` | {aliases} | {spec.provider} | {_limit(spec)} | "
             f"{spec.min_examples:,} / {_count(spec.max_examples)} | "
             f"{_count(spec.max_validation_examples)} | {_megabytes(spec.max_file_mb)} | "
             f"{_price(spec)} | {counted} | {spec.source} |"

@@ -244,3 +244,21 @@ def test_readme_tour_shows_the_real_output(capsys, monkeypatch):
     main(["check", "support-bad.jsonl", "--jobs", "1"])
     out = capsys.readouterr().out
     assert out in (ROOT / "README.md").read_text("utf-8")
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    """`jsonl-guard profiles | head -1`: no traceback when the reader goes away."""
+    import subprocess
+    import sys
+
+    script = "import sys; from jsonl_guard.cli import main; sys.exit(main(['profiles']))"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.readline()
+    reader.stdout.close()  # the reader goes away after one line
+    err = reader.stderr.read().decode()
+    reader.stderr.close()
+    assert reader.wait(timeout=60) == 2
+    assert "Traceback" not in err and "BrokenPipe" not in err

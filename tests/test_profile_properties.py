@@ -24,8 +24,9 @@ PROFILES = sorted(example_strategies())
 CORRUPTED = sorted(
     (profile, index) for profile, items in corruptions().items() for index in range(len(items))
 )
+# Budgets sized for CI: many profiles x many corruptions (each a test of its own).
 BASE = settings(
-    max_examples=12,
+    max_examples=10,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -74,7 +75,7 @@ def test_valid_files_stay_clean(profile: str, data: st.DataObject) -> None:
 
 
 @pytest.mark.parametrize(("profile", "index"), CORRUPTED)
-@BASE
+@settings(BASE, max_examples=5)
 @given(data=st.data())
 def test_one_corruption_is_reported_at_its_line_only(
     profile: str, index: int, data: st.DataObject

@@ -307,7 +307,7 @@ class Checker:
         tokens = TokenSummary.from_stats(
             stats,
             encoding=self.model.encoding,
-            limit=self.model.token_limit,
+            limit=self.model.known_token_limit,
             tokenizer=self.tokenizer_description if stats.totals else "",
             exact=checker.token_method.exact,
             method=checker.token_method.description,

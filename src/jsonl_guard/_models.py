@@ -15,6 +15,9 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 DEFAULT_MODEL = "gpt-4o-mini-2024-07-18"
+# A model whose provider publishes no per-example limit (Nova, Llama on Bedrock):
+# nothing reaches it, and reports show "no known limit".
+NO_KNOWN_LIMIT = 2**53
 _FIELDS = (
     "provider",
     "encoding",
@@ -63,6 +66,10 @@ class ModelSpec:
     base: str = ""  # table entry this name resolved to (differs for ft: and aliases)
 
     @property
+    def known_token_limit(self) -> int | None:
+        return None if self.token_limit >= NO_KNOWN_LIMIT else self.token_limit
+
+    @property
     def table_name(self) -> str:
         return self.base or self.name
 
@@ -96,7 +103,7 @@ def spec_from_mapping(name: str, data: Mapping[str, Any]) -> ModelSpec:
         return ModelSpec(
             name=name,
             encoding=str(data.get("encoding", "")),
-            token_limit=int(data["token_limit"]),
+            token_limit=int(data.get("token_limit", NO_KNOWN_LIMIT)),
             provider=str(data.get("provider", "custom")),
             price_per_million=None if price is None else float(price),
             min_examples=int(data.get("min_examples", 10)),

@@ -46,7 +46,7 @@ class TokenSummary:
     tool_definitions: int
     tool_calls: int
     images: int
-    limit: int
+    limit: int | None  # None: the provider publishes no per-example limit
     over_limit_examples: int
     tokenizer: str = ""
     method: str = ""
@@ -61,7 +61,7 @@ class TokenSummary:
         stats: DatasetStats,
         *,
         encoding: str,
-        limit: int,
+        limit: int | None,
         tokenizer: str = "",
         exact: bool = True,
         method: str = "",
@@ -80,7 +80,9 @@ class TokenSummary:
             tool_calls=stats.tool_call_tokens,
             images=stats.image_tokens,
             limit=limit,
-            over_limit_examples=sum(1 for total in stats.totals if total > limit),
+            over_limit_examples=0
+            if limit is None
+            else sum(1 for total in stats.totals if total > limit),
             tokenizer=tokenizer,
             method=method,
         )

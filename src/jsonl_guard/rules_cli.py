@@ -68,18 +68,25 @@ def print_models(config: Config, output: str, out: TextIO) -> int:
         price = "-" if spec.price_per_million is None else f"{spec.price_per_million:.2f}"
         out.write(
             f"{name:<{width}} {spec.provider:<10} {spec.encoding or '-':<12} "
-            f"{spec.token_limit:>7,} {price:>7}  {','.join(spec.methods):<9} "
+            f"{_tokens(spec):>7} {price:>7}  {','.join(spec.methods):<9} "
             f"{', '.join(spec.aliases)}\n"
         )
     return 0
 
 
+def _tokens(spec: ModelSpec) -> str:
+    limit = spec.known_token_limit
+    return "-" if limit is None else f"{limit:,}"
+
+
 def _file_limit(megabytes: float) -> str:
-    return "no file size limit" if math.isinf(megabytes) else f"file {megabytes:,g} MB"
+    return "no known file size limit" if math.isinf(megabytes) else f"file {megabytes:,.0f} MB"
 
 
 def _limits(model: ModelSpec) -> str:
-    parts = [f"{model.token_limit:,} tokens/example", f"min {model.min_examples:,}"]
+    limit = model.known_token_limit
+    per_example = "no known token limit" if limit is None else f"{limit:,} tokens/example"
+    parts = [per_example, f"min {model.min_examples:,}"]
     if model.max_examples is not None:
         parts.append(f"max {model.max_examples:,}")
     if model.max_validation_examples is not None:

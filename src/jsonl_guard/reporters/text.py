@@ -77,6 +77,10 @@ def _summary_lines(file: FileReport, style: _Style) -> list[str]:
     return lines
 
 
+def _limit(limit: int | None) -> str:
+    return "no known limit" if limit is None else f"limit {limit:,}"
+
+
 def _counter(tokens: TokenSummary) -> str:
     if tokens.encoding:
         return tokens.encoding
@@ -96,7 +100,7 @@ def _token_lines(tokens: TokenSummary) -> list[str]:
         f"  tokens ({_counter(tokens)}, {exact}): {tokens.total:,} in "
         f"{tokens.counted_examples:,} examples",
         f"    per example  min {per.min:,} / mean {per.mean:,.1f} / p50 {per.p50:,.0f} / "
-        f"p90 {per.p90:,.0f} / max {per.max:,} (limit {tokens.limit:,})",
+        f"p90 {per.p90:,.0f} / max {per.max:,} ({_limit(tokens.limit)})",
         f"    assistant    min {asst.min:,} / mean {asst.mean:,.1f} / p50 {asst.p50:,.0f} / "
         f"p90 {asst.p90:,.0f} / max {asst.max:,} (total {tokens.assistant_total:,})",
     ]
