@@ -144,6 +144,26 @@ def too_many_examples(stats: DatasetStats, ctx: DatasetContext) -> Iterator[Find
 
 
 @dataset_rule(
+    "JG306",
+    "too-many-media-examples",
+    Severity.ERROR,
+    "The file has more examples with images (or other media) than the provider accepts "
+    "(50,000 for OpenAI vision, 300,000 multimodal for Gemini 2.5).",
+    "Drop or split the examples with media; text-only examples do not count toward this cap.",
+    bad="(50,001 examples with images for gpt-4o-2024-08-06)",
+    good="(50,000 examples with images, any number without)",
+)
+def too_many_media_examples(stats: DatasetStats, ctx: DatasetContext) -> Iterator[Finding]:
+    limit = ctx.model.max_media_examples
+    if limit is not None and stats.media_examples > limit:
+        yield Finding(
+            "JG306",
+            f"{stats.media_examples:,} examples hold images or other media; {ctx.model.name} "
+            f"takes at most {limit:,} ({stats.media_examples - limit:,} too many)",
+        )
+
+
+@dataset_rule(
     "JG305",
     "shared-with-training",
     Severity.ERROR,

@@ -38,6 +38,7 @@ _FIELDS = (
     "chars_per_token",
     "allows_bom",
     "default_epochs",
+    "max_media_examples",
 )
 
 
@@ -63,6 +64,7 @@ class ModelSpec:
     chars_per_token: float | None = None
     allows_bom: bool = False  # the provider reads a UTF-8 BOM (Azure asks for one)
     default_epochs: int | None = None  # the provider's default; None: OpenAI's heuristic
+    max_media_examples: int | None = None  # cap on examples holding images or other media
     base: str = ""  # table entry this name resolved to (differs for ft: and aliases)
 
     @property
@@ -121,6 +123,7 @@ def spec_from_mapping(name: str, data: Mapping[str, Any]) -> ModelSpec:
             chars_per_token=_optional_float(data.get("chars_per_token")),
             allows_bom=bool(data.get("allows_bom", False)),
             default_epochs=_optional_int(data.get("default_epochs")),
+            max_media_examples=_optional_int(data.get("max_media_examples")),
         )
     except KeyError as missing:
         raise ModelTableError(f"model {name!r}: missing field {missing}") from None

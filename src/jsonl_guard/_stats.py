@@ -25,6 +25,7 @@ class DatasetStats:
     tool_call_tokens: int = 0
     image_tokens: int = 0
     approximate_examples: int = 0
+    media_examples: int = 0  # examples holding images or other media
     crlf_lines: int = 0
     first_crlf_line: int | None = None
     # One 64-bit digest and its line per example (16 bytes each, whatever the file
@@ -40,6 +41,7 @@ class DatasetStats:
         self.tool_call_tokens += tokens.tool_calls
         self.image_tokens += tokens.images
         self.approximate_examples += tokens.approximate
+        self.media_examples += tokens.images > 0
 
     def add_digest(self, digest: bytes, line: int) -> None:
         self.digests.append(int.from_bytes(digest[:8], "little"))
@@ -62,6 +64,7 @@ class DatasetStats:
             tool_call_tokens=self.tool_call_tokens + later.tool_call_tokens,
             image_tokens=self.image_tokens + later.image_tokens,
             approximate_examples=self.approximate_examples + later.approximate_examples,
+            media_examples=self.media_examples + later.media_examples,
             crlf_lines=self.crlf_lines + later.crlf_lines,
             first_crlf_line=self.first_crlf_line or later.first_crlf_line,
             digests=self.digests + later.digests,
