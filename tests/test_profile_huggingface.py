@@ -20,7 +20,7 @@ from jsonl_guard import Checker, CheckOptions, Severity, check_lines
 from jsonl_guard._models import resolve_model
 from jsonl_guard._profiles import choose_profile
 from jsonl_guard._provider_strategies import corruptions, example_strategies
-from jsonl_guard._providers.huggingface import (
+from jsonl_guard._providers.huggingface_tokens import (
     CHATML_TOKENS_PER_MESSAGE,
     TokenizerFileError,
     extract_prompt,

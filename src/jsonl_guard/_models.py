@@ -169,6 +169,10 @@ def model_table(overrides: Mapping[str, Mapping[str, Any]] | None = None) -> dic
             base = {k: getattr(table[name], k) for k in _FIELDS}
             table[name] = spec_from_mapping(name, {**base, **data})
         else:
+            # A model of one's own needs its limit spelled out: leaving it out is far more
+            # likely a slip than a provider without one (the built-in table marks those).
+            if "token_limit" not in data:
+                raise ModelTableError(f"model {name!r}: missing field 'token_limit'")
             table[name] = spec_from_mapping(name, data)
     return table
 

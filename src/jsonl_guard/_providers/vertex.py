@@ -1,9 +1,13 @@
-"""Google Vertex AI Gemini tuning: the token estimate and the rules a schema cannot express.
+"""Google Vertex AI Gemini tuning: the token estimate and the supervised-tuning rules.
 
 Three profiles (``data/providers/vertex.toml``): ``vertex-gemini`` (supervised tuning,
 ``contents``/``parts``), ``vertex-gemini-preference`` (``contents`` + a scored pair of
 ``completions``) and ``vertex-gemini-legacy`` (the Gemini 1.0 ``messages`` schema, which
-1.5 and 2.x tuning no longer take). Facts and sources: docs/providers/vertex.md.
+1.5 and 2.x tuning no longer take). This module holds the helpers that walk turns and
+parts, the ``gemini-estimate`` token method, the rules on turns and parts (JG601-JG607)
+and the systemInstruction schema rule (JG614); the preference rules are in
+``vertex_preference.py``, the legacy-schema rules in ``vertex_legacy.py``. Facts and
+sources: docs/providers/vertex.md.
 """
 
 from __future__ import annotations
@@ -12,13 +16,10 @@ from collections.abc import Iterator
 from itertools import pairwise
 from typing import Any
 
-from .._context import DatasetContext, ExampleContext
-from .._diagnostics import Finding, Severity
-from .._models import DEFAULT_MODEL
-from .._profiles import profiles_of
+from .._context import ExampleContext
+from .._diagnostics import Severity
 from .._rule_helpers import path_of
-from .._rules import Scope, dataset_rule, declare, example_rule
-from .._stats import DatasetStats
+from .._rules import Scope, declare, example_rule
 from .._token_methods import TokenTools, strings, token_method
 from .._tokens import ExampleTokens
 
@@ -28,8 +29,6 @@ SFT, PREFERENCE, LEGACY = "vertex-gemini", "vertex-gemini-preference", "vertex-g
 # document page) on Gemini 2.x. A floor: bigger images, audio and video cost more, and
 # their size or duration is not in the file.
 FILE_PART_TOKENS = 258
-# The Gemini 1.0 docs: at most 8,192 tokens per model turn.
-LEGACY_MODEL_TURN_TOKENS = 8192
 PART_KINDS = ("text", "fileData", "functionCall", "functionResponse")
 # A Cloud Storage object or a public web address ([FC-tuning]); anything else (a local
 # path, file://, a data URL) cannot be read by the tuning job.
@@ -39,15 +38,6 @@ URI_SCHEMES = ("gs://", "https://", "http://")
 USER = '{"role": "user", "parts": [{"text": "Do you service e-bikes?"}]}'
 MODEL = '{"role": "model", "parts": [{"text": "Yes, all brands."}]}'
 GOOD = f'{{"contents": [{USER}, {MODEL}]}}'
-_SCORED = (
-    '{"score": 1, "completion": {"role": "model", "parts": [{"text": "Yes, all brands."}]}}, '
-    '{"score": 0, "completion": {"role": "model", "parts": [{"text": "No."}]}}'
-)
-PREF_GOOD = f'{{"contents": [{USER}], "completions": [{_SCORED}]}}'
-_BOTH_PREFERRED = _SCORED.replace('"score": 0', '"score": 1')
-_SAME_TEXT = _SCORED.replace('"No."', '"Yes, all brands."')
-LEGACY_USER = '{"role": "user", "content": "Do you service e-bikes?"}'
-LEGACY_MODEL = '{"role": "model", "content": "Yes, all brands."}'
 
 Turn = tuple[tuple[str | int, ...], dict[str, Any]]
 
@@ -292,162 +282,6 @@ def unknown_function(example: dict[str, Any], ctx: ExampleContext) -> Iterator[s
         if isinstance(name, str) and name and name not in declared:
             where = path_of(*path, "functionCall", "name")
             yield f"{where} is {name!r}, which the example's tools do not declare"
-
-
-# -- preference ----------------------------------------------------------------------------------
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-@example_rule(
-    "JG608",
-    "gemini-preference-pair",
-    ERROR,
-    "The completions are not one preferred (score 1) and one dispreferred (score 0) completion.",
-    "Give exactly two completions: the better reply with score 1, the worse with score 0.",
-    bad=f'{{"contents": [{USER}], "completions": [{_BOTH_PREFERRED}]}}',
-    good=PREF_GOOD,
-    rule_sets=(PREFERENCE,),
-)
-def preference_pair(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
-    scored = _objects(example.get("completions"))
-    scores = []
-    for i, item in scored:
-        score = item.get("score")
-        if _is_number(score) and score not in (0, 1):
-            yield f"{path_of('completions', i, 'score')} is {score!r}; a score is 0 or 1"
-        scores.append(score)
-    valid = len(scored) == 2 and all(_is_number(s) and s in (0, 1) for s in scores)
-    if valid and scores[0] == scores[1]:
-        yield f"both completions have score {scores[0]!r}; one must be 1 and the other 0"
-
-
-@example_rule(
-    "JG609",
-    "gemini-preference-prompt-end",
-    ERROR,
-    "The prompt (contents) of a preference example does not end with a user turn.",
-    "End contents with the user turn the completions answer; move model replies into completions.",
-    bad=f'{{"contents": [{USER}, {MODEL}], "completions": [{_SCORED}]}}',
-    good=PREF_GOOD,
-    rule_sets=(PREFERENCE,),
-)
-def preference_prompt_end(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
-    turns = _contents(example)
-    if turns and turns[-1][1].get("role") == "model":
-        yield f"{path_of(*turns[-1][0])} is a model turn; the prompt must end with a user turn"
-
-
-@example_rule(
-    "JG610",
-    "gemini-preference-multimodal",
-    ERROR,
-    "A preference example holds a non-text part; Gemini preference tuning takes text only.",
-    "Drop the fileData part (describe the file in text), or use supervised tuning for it.",
-    bad=f'{{"contents": [{{"role": "user", "parts": [{{"fileData": {{"mimeType": "image/jpeg", '
-    f'"fileUri": "gs://spokewise/wheel.jpg"}}}}, {{"text": "Is this rim bent?"}}]}}], '
-    f'"completions": [{_SCORED}]}}',
-    good=PREF_GOOD,
-    rule_sets=(PREFERENCE,),
-)
-def preference_multimodal(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
-    for path, part in _parts([*_contents(example), *_completions(example)]):
-        if "fileData" in part:
-            yield f"{path_of(*path)} is a fileData part; preference tuning takes text only"
-
-
-@example_rule(
-    "JG611",
-    "gemini-preference-identical",
-    WARNING,
-    "The preferred and the dispreferred completion are identical, so the pair teaches nothing.",
-    "Replace one of them with a genuinely different reply, or drop the example.",
-    bad=f'{{"contents": [{USER}], "completions": [{_SAME_TEXT}]}}',
-    good=PREF_GOOD,
-    rule_sets=(PREFERENCE,),
-)
-def preference_identical(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
-    completions = _completions(example)
-    if len(completions) == 2 and completions[0][1].get("parts") == completions[1][1].get("parts"):
-        yield "completions[0] and completions[1] have the same parts"
-
-
-# -- the legacy Gemini 1.0 schema ---------------------------------------------------------------
-
-
-def _explicitly_targets(ctx: DatasetContext) -> bool:
-    """The user chose a model that takes this file's format (e.g. gemini-1.0-pro-002)."""
-    options = ctx.options
-    explicit = options.model_source != "default" or options.model != DEFAULT_MODEL
-    return explicit and ctx.detection.profile in profiles_of(ctx.model)
-
-
-@dataset_rule(
-    "JG600",
-    "gemini-legacy-format",
-    ERROR,
-    "The file uses the Gemini 1.0 `messages` schema; Gemini 1.5 and 2.x tuning take "
-    "`contents` with `parts`.",
-    "Convert each line: messages -> contents; role 'model' stays, each content string becomes "
-    'parts: [{"text": ...}]; a first system message becomes systemInstruction: {"parts": '
-    '[{"text": ...}]}. Only for gemini-1.0-pro-002, choose it with --model.',
-    bad="(a file of Gemini 1.0 lines: messages with roles user/model and string content)",
-    good="(the same examples as contents/parts)",
-    rule_sets=(LEGACY,),
-)
-def legacy_format(stats: DatasetStats, ctx: DatasetContext) -> Iterator[Finding]:
-    if _explicitly_targets(ctx):
-        return  # the 1.0 model takes this schema; its own checks run instead
-    yield Finding(
-        "JG600",
-        "the file is in the Gemini 1.0 messages/content schema; Gemini 1.5 and 2.x tuning "
-        "take contents/parts (messages -> contents, content -> parts [{text}], system -> "
-        "systemInstruction)",
-    )
-
-
-@example_rule(
-    "JG612",
-    "gemini-legacy-late-system",
-    ERROR,
-    "A Gemini 1.0 example has a system message that is not the first message.",
-    "Keep one system message, first; move later instructions into it.",
-    bad=f'{{"messages": [{LEGACY_USER}, {{"role": "system", "content": "Be brief."}}, '
-    f"{LEGACY_MODEL}]}}",
-    good=f'{{"messages": [{{"role": "system", "content": "Be brief."}}, {LEGACY_USER}, '
-    f"{LEGACY_MODEL}]}}",
-    rule_sets=(LEGACY,),
-)
-def legacy_late_system(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
-    for path, message in _legacy_messages(example):
-        if message.get("role") == "system" and path[1] != 0:
-            yield f"{path_of(*path)} is a system message; only the first message may be one"
-
-
-@example_rule(
-    "JG613",
-    "gemini-legacy-model-turn-too-long",
-    ERROR,
-    f"A Gemini 1.0 model turn has more than {LEGACY_MODEL_TURN_TOKENS:,} tokens (estimated).",
-    "Shorten the reply or split the conversation.",
-    bad=f'{{"messages": [{LEGACY_USER}, {{"role": "model", "content": "<70,000 tokens of '
-    f'text>"}}]}}',
-    good=f'{{"messages": [{LEGACY_USER}, {LEGACY_MODEL}]}}',
-    rule_sets=(LEGACY,),
-)
-def legacy_model_turn_too_long(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
-    per_token = ctx.model.chars_per_token or 4.0
-    for path, message in _legacy_messages(example):
-        content = message.get("content")
-        if message.get("role") == "model" and isinstance(content, str):
-            tokens = -(-len(content) // per_token)  # rounded up, like every estimate
-            if tokens > LEGACY_MODEL_TURN_TOKENS:
-                yield (
-                    f"{path_of(*path)} has an estimated {int(tokens):,} tokens; Gemini 1.0 "
-                    f"takes at most {LEGACY_MODEL_TURN_TOKENS:,} per model turn"
-                )
 
 
 declare(
