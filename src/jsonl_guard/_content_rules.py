@@ -49,6 +49,7 @@ MAX_IMAGE_BYTES = MAX_IMAGE_MB * 1024 * 1024
         '"image_url": {"url": "https://example.com/a.png"}}]}, ' + A + "]}"
     ),
     rule_sets=("openai-chat", "openai-vision"),
+    needs=("parts",),
 )
 def image_outside_user_message(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     for i, message in ctx.messages:
@@ -76,6 +77,7 @@ def image_outside_user_message(example: dict[str, Any], ctx: ExampleContext) -> 
         '"image_url": {"url": "https://example.com/a.png"}}]}, ' + A + "]}"
     ),
     rule_sets=("openai-chat", "openai-vision"),
+    needs=("parts",),
 )
 def too_many_images(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     count = sum(len(image_parts(m)) for _, m in ctx.messages)
@@ -101,6 +103,7 @@ def too_many_images(example: dict[str, Any], ctx: ExampleContext) -> Iterator[st
         '"image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]}, ' + A + "]}"
     ),
     rule_sets=("openai-chat", "openai-vision"),
+    needs=("parts",),
 )
 def invalid_image_url(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     for i, message in ctx.messages:
@@ -134,6 +137,7 @@ def invalid_image_url(example: dict[str, Any], ctx: ExampleContext) -> Iterator[
         '"image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]}, ' + A + "]}"
     ),
     rule_sets=("openai-chat", "openai-vision"),
+    needs=("parts",),
 )
 def image_too_large(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     for i, message in ctx.messages:
@@ -162,6 +166,7 @@ def image_too_large(example: dict[str, Any], ctx: ExampleContext) -> Iterator[st
     ),
     good=f'{{"messages": [{U}, {A}]}}',
     rule_sets=("openai-chat", "openai-vision"),
+    needs=("parts",),
 )
 def images_not_supported(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     if ctx.model.images:

@@ -66,6 +66,28 @@ class _DuplicateKeys:
         return result
 
 
+# Keys and roles that make an example a tool-calling one (OpenAI-style messages).
+_TOOL_KEYS = ("tool_calls", "function_call", "tool_call_id")
+_TOOL_ROLES = ("tool", "function")
+GATE_RULES = True  # tests turn it off to prove the gating never changes a verdict
+
+
+def example_features(example: dict[str, Any]) -> frozenset[str]:
+    """``tools``: tool definitions, calls or answers; ``parts``: list-form content."""
+    features = set()
+    if "tools" in example or "functions" in example:
+        features.add("tools")
+    messages = example.get("messages")
+    for message in messages if isinstance(messages, list) else ():
+        if not isinstance(message, dict):
+            continue
+        if message.get("role") in _TOOL_ROLES or any(k in message for k in _TOOL_KEYS):
+            features.add("tools")
+        if isinstance(message.get("content"), list):
+            features.add("parts")
+    return frozenset(features)
+
+
 class LineChecker:
     """Holds what every line needs: the profile, the model, the tokenizer and the rules."""
 
@@ -84,6 +106,7 @@ class LineChecker:
             if rule.example_check is not None and rule.applies_to(profile.rule_sets)
         ]
         self._others = [p for p in profile_table().values() if p is not profile]
+        self._gated = GATE_RULES and any(rule.needs for rule in self.example_rules)
 
     def warm_up(self) -> None:
         """Load the tokenizer now (before forking workers, so they share it)."""
@@ -173,7 +196,10 @@ class LineChecker:
         outcome.tokens = self.token_method.count(example, self.tools)
         exact = self.token_method.exact
         context = ExampleContext(self.model, outcome.tokens, object_messages(example), exact)
+        features = example_features(example) if self._gated else frozenset()
         for rule in self.example_rules:
             assert rule.example_check is not None
+            if self._gated and not rule.needs <= features:
+                continue
             for message in rule.example_check(example, context):
                 outcome.findings.append(Finding(rule.code, message, number, 1))

@@ -52,6 +52,9 @@ class Rule:
     example_check: ExampleCheck | None = None
     dataset_check: DatasetCheck | None = None
     rule_sets: tuple[str, ...] = ("*",)
+    # Example features the rule can only fire with ("tools", "parts", see
+    # _line.example_features): examples without them skip it (speed, same verdict).
+    needs: frozenset[str] = frozenset()
 
     def applies_to(self, rule_sets: tuple[str, ...]) -> bool:
         """File and schema rules always apply; the others when a set matches."""
@@ -76,6 +79,7 @@ def declare(
     example_check: ExampleCheck | None = None,
     dataset_check: DatasetCheck | None = None,
     rule_sets: tuple[str, ...] = ("*",),
+    needs: frozenset[str] = frozenset(),
 ) -> Rule:
     if code in RULES:
         raise ValueError(f"rule {code} declared twice")
@@ -91,6 +95,7 @@ def declare(
         example_check,
         dataset_check,
         rule_sets,
+        needs,
     )
     RULES[code] = rule
     return rule
@@ -106,6 +111,7 @@ def example_rule(
     bad: str,
     good: str,
     rule_sets: tuple[str, ...] = ("openai-chat",),
+    needs: tuple[str, ...] = (),
 ) -> Callable[[ExampleCheck], ExampleCheck]:
     """Register a function of one parsed example that yields a message per problem."""
 
@@ -121,6 +127,7 @@ def example_rule(
             good=good,
             example_check=check,
             rule_sets=rule_sets,
+            needs=frozenset(needs),
         )
         return check
 

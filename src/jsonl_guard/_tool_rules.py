@@ -31,6 +31,7 @@ ERROR, WARNING = Severity.ERROR, Severity.WARNING
         '{"role": "tool", "tool_call_id": "call_1", "content": "shipped"}, ' + A + "]}"
     ),
     rule_sets=("openai-tools",),
+    needs=("tools",),
 )
 def unmatched_tool_response(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     open_ids: list[str] = []
@@ -69,6 +70,7 @@ def unmatched_tool_response(example: dict[str, Any], ctx: ExampleContext) -> Ite
         '"type": "function", "function": {"name": "track", "arguments": "{}"}}]}]}'
     ),
     rule_sets=("openai-tools",),
+    needs=("tools",),
 )
 def unanswered_tool_call(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     # An example may end on a tool call (the model learns to call it); what is
@@ -107,6 +109,7 @@ def unanswered_tool_call(example: dict[str, Any], ctx: ExampleContext) -> Iterat
         '{"id": "c2", "type": "function", "function": {"name": "b", "arguments": "{}"}}]}]}'
     ),
     rule_sets=("openai-tools",),
+    needs=("tools",),
 )
 def duplicate_tool_call_id(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     seen: dict[str, str] = {}
@@ -161,6 +164,7 @@ def _defined_names(definitions: Any, *, wrapped: bool) -> set[str] | None:
         '"function": {"name": "track", "arguments": "{}"}}]}]}'
     ),
     rule_sets=("openai-tools",),
+    needs=("tools",),
 )
 def unknown_function(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     tools = _defined_names(example.get("tools"), wrapped=True)
@@ -195,6 +199,7 @@ def unknown_function(example: dict[str, Any], ctx: ExampleContext) -> Iterator[s
         '"type": "function", "function": {"name": "track", "arguments": "{\\"id\\": 42}"}}]}]}'
     ),
     rule_sets=("openai-tools",),
+    needs=("tools",),
 )
 def invalid_tool_arguments(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     for i, message in ctx.messages:
@@ -227,6 +232,7 @@ def invalid_tool_arguments(example: dict[str, Any], ctx: ExampleContext) -> Iter
         '"function": {"name": "track", "arguments": "{}"}}]}]}'
     ),
     rule_sets=("openai-tools",),
+    needs=("tools",),
 )
 def legacy_function_calling(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     used = ["functions"] if "functions" in example else []
