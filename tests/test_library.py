@@ -122,3 +122,15 @@ def test_memory_stays_flat_while_streaming(tmp_path):
 def test_shipped_good_examples_have_no_line_findings(name):
     report = check_path(EXAMPLES / name)
     assert [d for d in report.diagnostics if d.line is not None] == []
+
+
+def test_an_escaped_backslash_before_u_d800_is_text_not_a_surrogate():
+    import json as _json
+
+    from jsonl_guard import check_lines
+
+    text = _json.dumps({"messages": [{"role": "user", "content": "C:\\ud800 dir"}]})
+    assert "\\\\ud800" in text  # the file holds an escaped backslash, then 'ud800'
+    lone = b'{"messages": [{"role": "user", "content": "\\ud800"}]}'
+    report = check_lines([text.encode(), lone])
+    assert [(d.code, d.line) for d in report.diagnostics if d.code == "JG102"] == [("JG102", 2)]
