@@ -248,9 +248,6 @@ def test_readme_tour_shows_the_real_output(capsys, monkeypatch):
 
 def test_a_closed_pipe_ends_quietly(tmp_path):
     """`jsonl-guard profiles | head -1`: no traceback when the reader goes away."""
-    import subprocess
-    import sys
-
     script = "import sys; from jsonl_guard.cli import main; sys.exit(main(['profiles']))"
     reader = subprocess.Popen(
         [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE
@@ -262,3 +259,17 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     reader.stderr.close()
     assert reader.wait(timeout=60) == 2
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+@pytest.mark.parametrize(("name", "code"), [("support-good.jsonl", 0), ("support-bad.jsonl", 1)])
+def test_the_console_script_flushes_everything_and_keeps_the_exit_code(name, code):
+    """``console_main`` skips the interpreter's teardown (start-up time): nothing may be lost."""
+    script = "from jsonl_guard.cli import console_main; console_main()"
+    done = subprocess.run(
+        [sys.executable, "-c", script, "check", str(EXAMPLES / name), "--format", "json"],
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == code
+    report = json.loads(done.stdout)  # the whole report arrived, not a cut buffer
+    assert report["summary"]["errors"] == (0 if code == 0 else 10)

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from . import __version__
 from ._checker import Checker
@@ -397,6 +397,22 @@ def exit_code(report: Report, *, strict: bool = False) -> int:
     if report.errors or (strict and report.warnings):
         return EXIT_ERRORS
     return EXIT_OK
+
+
+def console_main() -> NoReturn:
+    """The ``jsonl-guard`` command: ``main``, then exit without the interpreter's teardown.
+
+    Freeing a loaded vocab at exit (200k-entry maps in tiktoken's Rust core) costs
+    0.1-0.2 s, a third of a small check, for memory the OS reclaims anyway. Every file
+    this process wrote is closed by then; the standard streams are flushed here.
+    """
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        code = code or EXIT_USAGE
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover
