@@ -8,13 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from jsonl_guard import Checker, CheckOptions, Severity, check_lines, check_path
 from jsonl_guard._models import resolve_model
 from jsonl_guard._profiles import profile_table, resolve_profile
-from jsonl_guard._provider_strategies.bedrock import PROFILE_CORRUPTIONS, PROFILE_EXAMPLES
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CONFORMANCE = FIXTURES / "conformance" / "bedrock"
@@ -313,47 +310,6 @@ def test_provider_table_entries_name_their_sources() -> None:
             model = resolve_model(profile.default_model)
             assert model.provider == "bedrock" and model.source, name
             assert model.encoding == "" and model.chars_per_token == 3.0
-
-
-# -- strategies ------------------------------------------------------------------------------
-
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def _checker(profile: str) -> Checker:
-    model = resolve_profile(profile).default_model
-    return Checker(
-        CheckOptions(model=model, model_source="cli", profile=profile, ignore=("JG301", "JG302"))
-    )
-
-
-@pytest.mark.parametrize("profile", PROFILES)
-@SETTINGS
-@given(data=st.data())
-def test_strategy_examples_are_clean(profile: str, data: st.DataObject) -> None:
-    example = data.draw(PROFILE_EXAMPLES[profile]())
-    report = _checker(profile).check_lines([_line(example)])
-    assert [
-        (d.code, d.message) for d in report.diagnostics if d.severity is not Severity.INFO
-    ] == []
-
-
-CORRUPTIONS = [(p, i) for p, items in PROFILE_CORRUPTIONS.items() for i in range(len(items))]
-
-
-@pytest.mark.parametrize(("profile", "index"), CORRUPTIONS)
-@SETTINGS
-@given(data=st.data())
-def test_strategy_corruptions_fire_alone(profile: str, index: int, data: st.DataObject) -> None:
-    corruption = PROFILE_CORRUPTIONS[profile][index]
-    example = data.draw(PROFILE_EXAMPLES[profile]().filter(corruption.applies))
-    broken = corruption.apply(example)
-    line = broken if isinstance(broken, bytes) else _line(broken)
-    report = _checker(profile).check_lines([line])
-    errors = {d.code for d in report.diagnostics if d.severity is Severity.ERROR}
-    fired = {d.code for d in report.diagnostics}
-    assert corruption.code in fired
-    assert errors <= {corruption.code}
 
 
 def test_empty_content_list_is_one_schema_error() -> None:

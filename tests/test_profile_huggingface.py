@@ -13,13 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from jsonl_guard import Checker, CheckOptions, Severity, check_lines
 from jsonl_guard._models import resolve_model
 from jsonl_guard._profiles import choose_profile
-from jsonl_guard._provider_strategies import corruptions, example_strategies
+from jsonl_guard._provider_strategies import example_strategies
 from jsonl_guard._providers.huggingface_tokens import (
     CHATML_TOKENS_PER_MESSAGE,
     TokenizerFileError,
@@ -315,26 +313,3 @@ def test_tokenizer_error_is_a_value_error_and_is_not_cached(tmp_path: Path) -> N
     shutil.copy(TOKENIZER, missing)
     assert load_tokenizer(missing).path == missing
     assert issubclass(TokenizerFileError, ValueError)
-
-
-# --- strategies ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("profile", TRL_PROFILES)
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_strategies_valid_and_corrupted(profile: str, data: st.DataObject) -> None:
-    examples = data.draw(st.lists(example_strategies()[profile](), min_size=3, max_size=5))
-    checker = Checker(CheckOptions(profile=profile))
-    clean = checker.check_examples(examples)  # a checker checks one file after another
-    assert [d.code for d in clean.diagnostics if d.code != "JG303"] == []
-    for corruption in corruptions()[profile]:
-        if not corruption.applies(examples[0]):
-            continue
-        broken = corruption.apply(examples[0])
-        assert isinstance(broken, dict)
-        report = checker.check_examples([broken])
-        found = {d.code for d in report.diagnostics}
-        errors = {d.code for d in report.diagnostics if d.severity is Severity.ERROR}
-        assert corruption.code in found
-        assert errors <= {corruption.code}, (corruption.code, errors)

@@ -10,13 +10,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from helpers import FIXTURES
 from jsonl_guard import Checker, CheckOptions, Severity, check_lines, check_path
 from jsonl_guard._models import builtin_models, resolve_model
-from jsonl_guard._provider_strategies import corruptions, example_strategies
 
 CONFORMANCE = FIXTURES / "conformance" / "mistral"
 CASES = json.loads((CONFORMANCE / "cases.json").read_text("utf-8"))
@@ -123,42 +120,3 @@ def test_file_over_512_mb_is_refused() -> None:
     checker = Checker(_options())
     report = checker.check_lines(lines, size=512 * 1024 * 1024 + 1)
     assert ("JG105", None) in _errors(report)
-
-
-QUICK = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-PROFILES = ["mistral", "mistral-pretrain"]
-
-
-def _checker(profile: str) -> Checker:
-    from jsonl_guard._profiles import resolve_profile
-
-    model = resolve_profile(profile).default_model
-    return Checker(CheckOptions(model=model, model_source="cli", profile=profile))
-
-
-@pytest.mark.parametrize("profile", PROFILES)
-@QUICK
-@given(data=st.data())
-def test_generated_examples_are_clean(profile: str, data: st.DataObject) -> None:
-    example = data.draw(example_strategies()[profile]())
-    report = _checker(profile).check_lines([json.dumps(example).encode()])
-    assert [d.code for d in report.diagnostics if d.severity is not Severity.INFO] == []
-
-
-CORRUPTED = [(p, i) for p in PROFILES for i in range(len(corruptions()[p]))]
-
-
-@pytest.mark.parametrize(("profile", "index"), CORRUPTED)
-@QUICK
-@given(data=st.data())
-def test_each_corruption_raises_its_code_only(
-    profile: str, index: int, data: st.DataObject
-) -> None:
-    corruption = corruptions()[profile][index]
-    example = data.draw(example_strategies()[profile]().filter(corruption.applies))
-    broken = corruption.apply(example)
-    line = broken if isinstance(broken, bytes) else json.dumps(broken).encode()
-    report = _checker(profile).check_lines([line])
-    errors = {d.code for d in report.diagnostics if d.severity is Severity.ERROR}
-    assert corruption.code in {d.code for d in report.diagnostics}
-    assert errors <= {corruption.code}

@@ -6,14 +6,11 @@ import json
 
 import pytest
 import tiktoken
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from helpers import FIXTURES, example
 from jsonl_guard import CheckOptions, Severity, check_lines, check_path
 from jsonl_guard._models import resolve_model
 from jsonl_guard._profiles import choose_profile, profiles_of
-from jsonl_guard._provider_strategies.openai import PROFILE_CORRUPTIONS, PROFILE_EXAMPLES
 
 PROFILES = FIXTURES / "profiles"
 PEER = FIXTURES / "conformance" / "openai-dpo-together"
@@ -176,40 +173,3 @@ def test_peer_preference_cases(case) -> None:
     assert ("invalid" if errors else "valid") == expect
     if expect == "invalid" and case["invalid_lines"]:
         assert sorted({d.line for d in errors}) == case["invalid_lines"]
-
-
-# -- strategies ---------------------------------------------------------------------------------
-
-SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-PROFILE_MODEL = {"openai-dpo": None, "openai-rft": "o4-mini-2025-04-16", "openai-completion": None}
-
-
-def _check(profile: str, rows: list) -> object:
-    return check_lines(
-        [r if isinstance(r, bytes) else json.dumps(r).encode() for r in rows],
-        CheckOptions(profile=profile, min_examples=1, ignore=("JG302", "JG303")),
-    )
-
-
-@pytest.mark.parametrize("profile", sorted(PROFILE_EXAMPLES))
-@SETTINGS
-@given(data=st.data())
-def test_strategy_examples_are_clean(profile: str, data: st.DataObject) -> None:
-    rows = data.draw(st.lists(PROFILE_EXAMPLES[profile](), min_size=1, max_size=4))
-    assert _problems(_check(profile, rows)) == []
-
-
-CORRUPTIONS = [(p, i) for p, items in PROFILE_CORRUPTIONS.items() for i in range(len(items))]
-
-
-@pytest.mark.parametrize(("profile", "index"), CORRUPTIONS)
-@SETTINGS
-@given(data=st.data())
-def test_strategy_corruptions_fire_alone(profile: str, index: int, data: st.DataObject) -> None:
-    corruption = PROFILE_CORRUPTIONS[profile][index]
-    rows = data.draw(st.lists(PROFILE_EXAMPLES[profile](), min_size=3, max_size=3))
-    rows[1] = corruption.apply(rows[1])
-    errors = {
-        (d.code, d.line) for d in _check(profile, rows).diagnostics if d.severity is Severity.ERROR
-    }
-    assert errors == {(corruption.code, 2)}

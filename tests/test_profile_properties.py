@@ -1,5 +1,8 @@
 """Every profile, proven on generated data: valid files stay clean, and a single
-corruption is reported at exactly its line and nowhere else.
+corruption is reported at exactly its line, as exactly its rule, and nowhere else.
+
+This is the one place the per-provider strategies are proven (the provider test
+files test their rules, detection and limits).
 
 The strategies come from ``jsonl_guard.strategies.profile_examples`` /
 ``profile_corruptions`` (one module per provider under ``_provider_strategies``).
@@ -75,7 +78,7 @@ def test_valid_files_stay_clean(profile: str, data: st.DataObject) -> None:
 
 
 @pytest.mark.parametrize(("profile", "index"), CORRUPTED)
-@settings(BASE, max_examples=5)
+@settings(BASE, max_examples=8)
 @given(data=st.data())
 def test_one_corruption_is_reported_at_its_line_only(
     profile: str, index: int, data: st.DataObject
@@ -94,4 +97,6 @@ def test_one_corruption_is_reported_at_its_line_only(
     errors = [d for d in report.diagnostics if d.severity is Severity.ERROR]
     at_line = {d.code for d in report.diagnostics if d.line == target + 1}
     assert corruption.code in at_line
+    # Exactly its rule: no other error on that line, and none anywhere else.
+    assert {d.code for d in errors if d.line == target + 1} <= {corruption.code}
     assert [d for d in errors if d.line != target + 1] == []

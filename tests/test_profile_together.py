@@ -10,13 +10,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from helpers import FIXTURES
 from jsonl_guard import Checker, CheckOptions, Severity, check_lines, check_path
 from jsonl_guard._models import resolve_model
-from jsonl_guard._provider_strategies import corruptions, example_strategies
 
 CONFORMANCE = FIXTURES / "conformance" / "together"
 CASES = json.loads((CONFORMANCE / "cases.json").read_text("utf-8"))
@@ -152,48 +149,3 @@ def test_every_together_model_names_a_source() -> None:
     models = [m for m in builtin_models().values() if m.provider == "together"]
     assert len(models) >= 3
     assert all(m.source and m.chars_per_token and not m.encoding for m in models)
-
-
-# --- the strategies (the lead's property test runs them too; this is a quick check) ---
-
-QUICK = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-STRATEGY_PROFILES = [*TOGETHER_PROFILES, "fireworks-chat"]
-
-
-def _checker(profile: str) -> Checker:
-    from jsonl_guard._profiles import resolve_profile
-
-    model = resolve_profile(profile).default_model
-    # One-line files: the example-count rules (fireworks-chat needs 3) are not the point.
-    options = CheckOptions(
-        model=model, model_source="cli", profile=profile, ignore=("JG301", "JG302")
-    )
-    return Checker(options)
-
-
-@pytest.mark.parametrize("profile", STRATEGY_PROFILES)
-@QUICK
-@given(data=st.data())
-def test_generated_examples_are_clean(profile: str, data: st.DataObject) -> None:
-    example = data.draw(example_strategies()[profile]())
-    report = _checker(profile).check_lines([json.dumps(example).encode()])
-    assert [d.code for d in report.diagnostics if d.severity is not Severity.INFO] == []
-
-
-CORRUPTED = [(p, i) for p in STRATEGY_PROFILES for i in range(len(corruptions()[p]))]
-
-
-@pytest.mark.parametrize(("profile", "index"), CORRUPTED)
-@QUICK
-@given(data=st.data())
-def test_each_corruption_raises_its_code_only(
-    profile: str, index: int, data: st.DataObject
-) -> None:
-    corruption = corruptions()[profile][index]
-    example = data.draw(example_strategies()[profile]().filter(corruption.applies))
-    broken = corruption.apply(example)
-    line = broken if isinstance(broken, bytes) else json.dumps(broken).encode()
-    report = _checker(profile).check_lines([line])
-    errors = {d.code for d in report.diagnostics if d.severity is Severity.ERROR}
-    assert corruption.code in {d.code for d in report.diagnostics}
-    assert errors <= {corruption.code}

@@ -9,14 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from helpers import FIXTURES, write_jsonl
 from jsonl_guard import Checker, CheckOptions, Severity, check_lines, check_path
 from jsonl_guard._models import resolve_model
 from jsonl_guard._profiles import choose_profile, profiles_of
-from jsonl_guard._provider_strategies.vertex import PROFILE_CORRUPTIONS, PROFILE_EXAMPLES
 from jsonl_guard._token_methods import TokenTools, find_token_method
 
 CONFORMANCE = FIXTURES / "conformance" / "vertex"
@@ -215,39 +212,3 @@ def test_legacy_checks_apply_to_the_1_0_model() -> None:
         ("JG301", None),  # minimum 16 examples
         ("JG601", 4),  # user/model alternate
     ]
-
-
-# -- hypothesis: the strategies hold what they promise --------------------------------------------
-
-
-_PROFILES = sorted(PROFILE_EXAMPLES)
-
-
-@pytest.mark.parametrize("profile", _PROFILES)
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_strategy_examples_are_clean(profile: str, data: st.DataObject) -> None:
-    example = data.draw(PROFILE_EXAMPLES[profile]())
-    options = CheckOptions(profile=profile, ignore=("JG301", "JG302"))
-    report = check_lines(_lines([example]), options)
-    assert [d for d in report.diagnostics if d.severity is not Severity.INFO] == []
-
-
-_CORRUPTIONS = [(p, c) for p in _PROFILES for c in PROFILE_CORRUPTIONS[p]]
-
-
-@pytest.mark.parametrize(
-    ("profile", "corruption"), _CORRUPTIONS, ids=[f"{p}-{c.code}" for p, c in _CORRUPTIONS]
-)
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_strategy_corruptions_fire_exactly_their_code(
-    profile: str, corruption: Any, data: st.DataObject
-) -> None:
-    example = data.draw(PROFILE_EXAMPLES[profile]().filter(corruption.applies))
-    bad = corruption.apply(example)
-    line = bad if isinstance(bad, bytes) else json.dumps(bad).encode()
-    report = check_lines([line], CheckOptions(profile=profile, ignore=("JG301", "JG302")))
-    errors = {d.code for d in report.diagnostics if d.severity is Severity.ERROR}
-    assert corruption.code in {d.code for d in report.diagnostics if d.line == 1}
-    assert errors <= {corruption.code}
