@@ -176,11 +176,11 @@ def too_many_media_examples(stats: DatasetStats, ctx: DatasetContext) -> Iterato
 def shared_with_training(stats: DatasetStats, ctx: DatasetContext) -> Iterator[Finding]:
     if ctx.role != VALIDATION or not ctx.training:
         return
-    mine = stats.first_lines()
-    shared: list[tuple[int, str, int]] = []
-    for path, training in ctx.training:
-        theirs = training.first_lines()
-        shared += [(line, path, theirs[d]) for d, line in mine.items() if d in theirs]
+    shared = [
+        (line, path, their_line)
+        for path, training in ctx.training
+        for line, their_line in stats.shared_with(training)
+    ]
     for line, path, their_line in sorted(shared)[:MAX_LISTED_DUPLICATES]:
         yield Finding("JG305", f"the example is also line {their_line} of {path}", line=line)
 

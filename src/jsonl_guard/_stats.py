@@ -86,6 +86,11 @@ class DatasetStats:
             first.setdefault(digest, line)
         return first
 
+    def shared_with(self, other: DatasetStats) -> list[tuple[int, int]]:
+        """(line here, line in ``other``) of each example both hold, in line order."""
+        mine, theirs = self.first_lines(), other.first_lines()
+        return sorted((line, theirs[digest]) for digest, line in mine.items() if digest in theirs)
+
     @property
     def duplicates(self) -> list[tuple[int, int]]:
         """(line, first line with the same example), in line order."""

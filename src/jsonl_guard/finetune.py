@@ -93,7 +93,7 @@ def check_files(request: FinetuneRequest, console: Console) -> tuple[FileReport,
         valid_checker = Checker(replace(request.options, min_examples=1, max_cost=None))
         valid_report, valid_stats = _check(valid_checker, request.validation)
         reports.append(valid_report)
-        overlap = _overlap(train_stats, valid_stats)
+        overlap = train_stats.shared_with(valid_stats)
     failed = [r for r in reports if not r.ok]
     for report in failed:
         if report.io_error is not None:
@@ -120,10 +120,6 @@ def _check(checker: Checker, path: Path) -> tuple[FileReport, DatasetStats]:
     return checker.finish(str(path), stats, findings, size=path.stat().st_size), stats
 
 
-def _overlap(train: DatasetStats, valid: DatasetStats) -> list[tuple[int, int]]:
-    train_lines, valid_lines = train.first_lines(), valid.first_lines()
-    shared = train_lines.keys() & valid_lines.keys()
-    return sorted((train_lines[d], valid_lines[d]) for d in shared)
 
 
 def estimate_lines(report: FileReport) -> list[str]:
