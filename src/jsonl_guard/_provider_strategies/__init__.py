@@ -13,6 +13,7 @@ and ``tests/test_profile_properties.py`` proves every profile with them.
 
 from __future__ import annotations
 
+import copy
 import importlib
 import json
 import pkgutil
@@ -36,6 +37,17 @@ class Corruption:
     code: str
     apply: Callable[[Example], Example | bytes]
     applies: Callable[[Example], bool] = lambda example: True
+
+
+def edited(change: Callable[[Example], object]) -> Callable[[Example], Example]:
+    """A corruption's ``apply``: ``change`` edits a deep copy of the example in place."""
+
+    def apply(example: Example) -> Example:
+        copied = copy.deepcopy(example)
+        change(copied)
+        return copied
+
+    return apply
 
 
 def _modules() -> list[Any]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from . import Corruption, Example
+from . import Corruption, Example, edited
 
 # Short printable text: well under the default 1,024-token sequence length even when
 # estimated, so no example comes near JG401/JG403/JG680.
@@ -101,15 +101,6 @@ def unpaired_preference_examples() -> st.SearchStrategy[Example]:
     return st.builds(build, prompt_completion_examples(), st.booleans())
 
 
-def _with(change: Callable[[Example], None]) -> Callable[[Example], Example]:
-    def apply(example: Example) -> Example:
-        copied = copy.deepcopy(example)
-        change(copied)
-        return copied
-
-    return apply
-
-
 def _mix(example: Example) -> None:
     """Turn the answer field(s) into the other format than the prompt's."""
     for key in ("completion", "chosen"):
@@ -149,32 +140,32 @@ PROFILE_EXAMPLES = {
 }
 PROFILE_CORRUPTIONS = {
     "trl-language-modeling": [
-        Corruption("JG116", _with(_set("text", 42))),
-        Corruption("JG685", _with(_set("completion", "It ships today."))),
+        Corruption("JG116", edited(_set("text", 42))),
+        Corruption("JG685", edited(_set("completion", "It ships today."))),
     ],
     "trl-messages": [
-        Corruption("JG201", _with(lambda e: e["messages"][0].__setitem__("role", "customer"))),
-        Corruption("JG114", _with(_set("messages", []))),
+        Corruption("JG201", edited(lambda e: e["messages"][0].__setitem__("role", "customer"))),
+        Corruption("JG114", edited(_set("messages", []))),
     ],
     "trl-prompt-completion": [
-        Corruption("JG681", _with(_mix)),
-        Corruption("JG682", _with(_system_last), _conversational_prompt),
-        Corruption("JG685", _with(_set("label", True))),
+        Corruption("JG681", edited(_mix)),
+        Corruption("JG682", edited(_system_last), _conversational_prompt),
+        Corruption("JG685", edited(_set("label", True))),
     ],
     "trl-preference": [
-        Corruption("JG681", _with(_mix)),
-        Corruption("JG682", _with(_system_last), _conversational_prompt),
-        Corruption("JG684", _with(_same)),
-        Corruption("JG685", _with(_set("label", True))),
-        Corruption("JG686", _with(lambda e: e.pop("rejected"))),
+        Corruption("JG681", edited(_mix)),
+        Corruption("JG682", edited(_system_last), _conversational_prompt),
+        Corruption("JG684", edited(_same)),
+        Corruption("JG685", edited(_set("label", True))),
+        Corruption("JG686", edited(lambda e: e.pop("rejected"))),
     ],
     "trl-implicit-preference": [
-        Corruption("JG684", _with(_same)),
-        Corruption("JG685", _with(_set("label", False))),
+        Corruption("JG684", edited(_same)),
+        Corruption("JG685", edited(_set("label", False))),
     ],
     "trl-unpaired-preference": [
-        Corruption("JG119", _with(_set("label", "yes"))),
-        Corruption("JG681", _with(_mix)),
-        Corruption("JG682", _with(_system_last), _conversational_prompt),
+        Corruption("JG119", edited(_set("label", "yes"))),
+        Corruption("JG681", edited(_mix)),
+        Corruption("JG682", edited(_system_last), _conversational_prompt),
     ],
 }

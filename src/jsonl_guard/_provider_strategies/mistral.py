@@ -8,7 +8,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from . import Corruption, Example
+from . import Corruption, Example, edited
 
 _TEXT = st.text(
     alphabet=st.characters(codec="utf-8", categories=("L", "N", "Zs")), max_size=50
@@ -61,15 +61,6 @@ def chat_examples(draw: st.DrawFn) -> Example:
     return example
 
 
-def _change(fix: Any) -> Any:
-    def apply(example: Example) -> Example:
-        broken = copy.deepcopy(example)
-        fix(broken)
-        return broken
-
-    return apply
-
-
 def _has_tools(example: Example) -> bool:
     return any("tool_calls" in m for m in example["messages"])
 
@@ -117,24 +108,24 @@ PROFILE_EXAMPLES = {
 PROFILE_CORRUPTIONS = {
     "mistral": [
         Corruption(
-            "JG670", _change(lambda e: e["messages"].append({"role": "user", "content": "?"}))
+            "JG670", edited(lambda e: e["messages"].append({"role": "user", "content": "?"}))
         ),
-        Corruption("JG671", _change(_tool_after_user)),
-        Corruption("JG672", _change(_rename_ids), _has_tools),
-        Corruption("JG673", _change(_drop_id), _has_tools),
-        Corruption("JG674", _change(_answer_twice), _has_tools),
-        Corruption("JG675", _change(_wrong_answer), _has_tools),
+        Corruption("JG671", edited(_tool_after_user)),
+        Corruption("JG672", edited(_rename_ids), _has_tools),
+        Corruption("JG673", edited(_drop_id), _has_tools),
+        Corruption("JG674", edited(_answer_twice), _has_tools),
+        Corruption("JG675", edited(_wrong_answer), _has_tools),
         Corruption(
             "JG676",
-            _change(lambda e: e["messages"][_call_turn(e)].update(content="Let me check.")),
+            edited(lambda e: e["messages"][_call_turn(e)].update(content="Let me check.")),
             _has_tools,
         ),
-        Corruption("JG205", _change(lambda e: e["messages"][-1].update(weight=0.5))),
-        Corruption("JG206", _change(lambda e: _first(e, "user").update(weight=1))),
-        Corruption("JG201", _change(lambda e: _first(e, "user").update(role="customer"))),
+        Corruption("JG205", edited(lambda e: e["messages"][-1].update(weight=0.5))),
+        Corruption("JG206", edited(lambda e: _first(e, "user").update(weight=1))),
+        Corruption("JG201", edited(lambda e: _first(e, "user").update(role="customer"))),
     ],
     "mistral-pretrain": [
-        Corruption("JG116", _change(lambda e: e.update(text=["a", "b"]))),
+        Corruption("JG116", edited(lambda e: e.update(text=["a", "b"]))),
         Corruption("JG111", lambda e: b"[1, 2]"),
     ],
 }

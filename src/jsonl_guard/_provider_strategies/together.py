@@ -11,7 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from . import Corruption, Example
+from . import Corruption, Example, edited
 
 # Visible text, so no example is empty; "<|" never appears (JG250 on fireworks-chat).
 _TEXT = st.text(
@@ -78,17 +78,6 @@ def _instruction_examples() -> st.SearchStrategy[Example]:
     return st.builds(lambda p, c: {"prompt": p, "completion": c}, _TEXT, _TEXT)
 
 
-def _change(fix: Any) -> Any:
-    """A corruption that edits a deep copy of the example in place."""
-
-    def apply(example: Example) -> Example:
-        broken = copy.deepcopy(example)
-        fix(broken)
-        return broken
-
-    return apply
-
-
 def _is_parts(example: Example) -> bool:
     return isinstance(example["messages"][0]["content"], list)
 
@@ -135,21 +124,21 @@ def _eleven_images(example: Example) -> None:
 
 
 CONVERSATION_CORRUPTIONS = [
-    Corruption("JG650", _change(lambda e: e.update(id=7))),
-    Corruption("JG651", _change(lambda e: _first(e, "assistant").update(weight=1.0))),
-    Corruption("JG652", _change(_repeat_user)),
-    Corruption("JG653", _change(lambda e: e.update(messages=[_first(e, "user")]))),
-    Corruption("JG201", _change(_unknown_role)),
-    Corruption("JG114", _change(lambda e: e.update(messages=[]))),
-    Corruption("JG654", _change(_image_in_assistant), _is_parts),
-    Corruption("JG655", _change(_eleven_images), _is_parts),
+    Corruption("JG650", edited(lambda e: e.update(id=7))),
+    Corruption("JG651", edited(lambda e: _first(e, "assistant").update(weight=1.0))),
+    Corruption("JG652", edited(_repeat_user)),
+    Corruption("JG653", edited(lambda e: e.update(messages=[_first(e, "user")]))),
+    Corruption("JG201", edited(_unknown_role)),
+    Corruption("JG114", edited(lambda e: e.update(messages=[]))),
+    Corruption("JG654", edited(_image_in_assistant), _is_parts),
+    Corruption("JG655", edited(_eleven_images), _is_parts),
     Corruption(
         "JG656",
-        _change(lambda e: _first(e, "user")["content"].append(dict(_HTTPS_IMAGE))),
+        edited(lambda e: _first(e, "user")["content"].append(dict(_HTTPS_IMAGE))),
         _is_parts,
     ),
-    Corruption("JG658", _change(_weighted_image), _is_parts),
-    Corruption("JG659", _change(_to_parts), lambda e: not _is_parts(e)),
+    Corruption("JG658", edited(_weighted_image), _is_parts),
+    Corruption("JG659", edited(_to_parts), lambda e: not _is_parts(e)),
 ]
 
 
@@ -158,16 +147,16 @@ def _extra_preferred(example: Example) -> None:
 
 
 PREFERENCE_CORRUPTIONS = [
-    Corruption("JG650", _change(lambda e: e.update(metadata={"source": "chat"}))),
-    Corruption("JG119", _change(_extra_preferred)),
+    Corruption("JG650", edited(lambda e: e.update(metadata={"source": "chat"}))),
+    Corruption("JG119", edited(_extra_preferred)),
     Corruption(
         "JG660",
-        _change(lambda e: e["input"]["messages"].append(copy.deepcopy(e["preferred_output"][0]))),
+        edited(lambda e: e["input"]["messages"].append(copy.deepcopy(e["preferred_output"][0]))),
     ),
-    Corruption("JG651", _change(lambda e: e["input"]["messages"][-1].update(weight="1"))),
+    Corruption("JG651", edited(lambda e: e["input"]["messages"][-1].update(weight="1"))),
     Corruption(
         "JG652",
-        _change(lambda e: e["input"]["messages"].append(copy.deepcopy(e["input"]["messages"][-1]))),
+        edited(lambda e: e["input"]["messages"].append(copy.deepcopy(e["input"]["messages"][-1]))),
     ),
 ]
 
@@ -181,19 +170,19 @@ PROFILE_EXAMPLES = {
 
 PROFILE_CORRUPTIONS = {
     "together-text": [
-        Corruption("JG650", _change(lambda e: e.update(id="row-1"))),
-        Corruption("JG116", _change(lambda e: e.update(text=42))),
+        Corruption("JG650", edited(lambda e: e.update(id="row-1"))),
+        Corruption("JG116", edited(lambda e: e.update(text=42))),
         Corruption("JG111", lambda e: b'"just a string"'),
     ],
     "together-instruction": [
-        Corruption("JG650", _change(lambda e: e.update(source="forum"))),
-        Corruption("JG116", _change(lambda e: e.update(completion=None))),
+        Corruption("JG650", edited(lambda e: e.update(source="forum"))),
+        Corruption("JG116", edited(lambda e: e.update(completion=None))),
     ],
     "together-conversation": CONVERSATION_CORRUPTIONS,
     "together-preference": PREFERENCE_CORRUPTIONS,
     "fireworks-chat": [
-        Corruption("JG201", _change(lambda e: _first(e, "user").update(role="customer"))),
-        Corruption("JG205", _change(lambda e: _first(e, "assistant").update(weight=0.5))),
-        Corruption("JG114", _change(lambda e: e.update(messages=[]))),
+        Corruption("JG201", edited(lambda e: _first(e, "user").update(role="customer"))),
+        Corruption("JG205", edited(lambda e: _first(e, "assistant").update(weight=0.5))),
+        Corruption("JG114", edited(lambda e: e.update(messages=[]))),
     ],
 }
