@@ -15,6 +15,7 @@ Provider-specific rules live in ``_providers/<provider>.py``, found on import.
 from __future__ import annotations
 
 import enum
+import functools
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable
@@ -165,8 +166,10 @@ def dataset_rule(
     return register
 
 
+@functools.cache
 def load_rule_modules() -> None:
-    """Import every module that registers rules (or token methods)."""
+    """Import every module that registers rules (or token methods), once: it lists a
+    folder, and rule and token-method lookups call it."""
     from . import (  # noqa: F401 - importing registers the rules
         _content_rules,
         _conversation_rules,
