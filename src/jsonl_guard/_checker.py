@@ -25,17 +25,21 @@ from ._fast_tokens import (
 from ._line import LineChecker
 from ._models import DEFAULT_MODEL, ModelSpec, resolve_model
 from ._options import CheckOptions
-from ._profiles import Detection, choose_profile, resolve_profile
+from ._profiles import Detection, Profile, choose_profile, resolve_profile
 from ._report import FileReport, Report, TokenSummary
 from ._selection import RuleSelection
 from ._stats import DatasetStats
-from ._token_methods import TokenTools
+from ._token_methods import TokenTools, find_token_method
 
 PROGRESS_EVERY_LINES = 500
 # The profile is detected from the first object among a file's first lines.
 DETECT_LINES = 64
 Progress = Callable[[int], None]
 Training = tuple[tuple[str, DatasetStats], ...]
+
+
+def _counts_with_a_tokenizer_file(profile: Profile) -> bool:
+    return bool(find_token_method(profile.tokens).with_tokenizer_file)
 
 
 def first_object(lines: Sequence[bytes], first_line: int = 1) -> tuple[Any, int | None]:
@@ -81,7 +85,9 @@ class Checker:
             model=self.chosen_model if explicit else None,
             chosen=self.options.profile,
             chosen_source=self.options.profile_source,
-            prefer_provider="huggingface" if is_tokenizer_file(self.options.tokenizer) else "",
+            prefer=_counts_with_a_tokenizer_file
+            if is_tokenizer_file(self.options.tokenizer)
+            else None,
         )
         model = self.chosen_model
         if not explicit:

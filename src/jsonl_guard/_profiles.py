@@ -8,7 +8,7 @@ the user chose one, the model: a model names the profiles it takes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -187,18 +187,18 @@ def choose_profile(
     model: ModelSpec | None,
     chosen: str | None = None,
     chosen_source: str = "option",
-    prefer_provider: str = "",
+    prefer: Callable[[Profile], bool] | None = None,
 ) -> Detection:
     """Decide the profile for one file from the option, its first example and the model.
 
-    ``prefer_provider`` wins ties when no model is chosen (a Hugging Face tokenizer.json
-    says the data is for an open model).
+    Profiles for which ``prefer`` holds win ties when no model is chosen (a Hugging
+    Face tokenizer.json says the data is for a profile that can count with one).
     """
     if chosen:
         return Detection(resolve_profile(chosen), chosen_source)
     candidates = profiles_of(model) if model is not None else list(profile_table().values())
-    if prefer_provider:
-        candidates.sort(key=lambda profile: profile.provider != prefer_provider)
+    if prefer is not None:
+        candidates.sort(key=lambda profile: not prefer(profile))
     fallback = candidates[0] if candidates else profile_table()["openai-chat"]
     found = detect(first_example, candidates)
     if found is not None:

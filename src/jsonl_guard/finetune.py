@@ -120,8 +120,6 @@ def _check(checker: Checker, path: Path) -> tuple[FileReport, DatasetStats]:
     return checker.finish(str(path), stats, findings, size=path.stat().st_size), stats
 
 
-
-
 def estimate_lines(report: FileReport) -> list[str]:
     cost, tokens = report.cost, report.tokens
     assert cost is not None and tokens is not None
