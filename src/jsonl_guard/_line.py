@@ -15,6 +15,7 @@ from typing import Any
 from ._context import ExampleContext, object_messages
 from ._diagnostics import Finding
 from ._models import ModelSpec
+from ._parse import parse_line
 from ._profiles import Profile, detect, profile_table
 from ._rules import Rule
 from ._schema import schema_findings
@@ -45,8 +46,10 @@ def _lone_surrogate_column(raw: bytes) -> int:
     return len(raw[: match.start()].decode("utf-8", "replace")) + 1 if match else 1
 
 
-def _has_lone_surrogate(example: Any) -> bool:
-    """Confirms what the regex on the raw line suspects (it cannot see escaped backslashes)."""
+def _has_lone_surrogate(raw: bytes, example: Any) -> bool:
+    """The regex on the raw line suspects; the parsed value confirms (escaped backslashes)."""
+    if b"\\u" not in raw or not _LONE_SURROGATE.search(raw):
+        return False
     try:
         json.dumps(example, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
@@ -54,27 +57,6 @@ def _has_lone_surrogate(example: Any) -> bool:
     except RecursionError:
         return False
     return False
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-class _DuplicateKeys:
-    """An ``object_pairs_hook`` that remembers keys seen twice in one object."""
-
-    def __init__(self) -> None:
-        self.keys: list[str] = []
-
-    def __call__(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        result = dict(pairs)
-        if len(result) != len(pairs):
-            seen: set[str] = set()
-            for key, _ in pairs:
-                if key in seen:
-                    self.keys.append(key)
-                seen.add(key)
-        return result
 
 
 # Keys and roles that make an example a tool-calling one (OpenAI-style messages).
@@ -147,9 +129,10 @@ class LineChecker:
             outcome.findings.append(Finding("JG103", "blank line", number, 1))
             return outcome
         outcome.is_example = True
-        example = self._parse(raw, number, outcome.findings)
-        if example is None:
+        parsed = parse_line(raw, number, outcome.findings)
+        if parsed is None:
             return outcome
+        example = parsed.value
         other = self.other_format(example)
         if other is not None:
             # One finding instead of a flood of schema errors for a foreign line (and
@@ -157,47 +140,19 @@ class LineChecker:
             message = f"the line is in the {other.name} format, not {self.profile.name}"
             outcome.findings.append(Finding("JG130", message, number, 1))
             return outcome
-        if b"\\u" in raw and _LONE_SURROGATE.search(raw) and _has_lone_surrogate(example):
+        if not parsed.unicode_checked and _has_lone_surrogate(raw, example):
             column = _lone_surrogate_column(raw)
             message = "a \\u escape encodes an unpaired surrogate, which is not valid Unicode"
             outcome.findings.append(Finding("JG102", message, number, column))
             return outcome
         try:
-            # ASCII escapes keep the canonical form injective and are quicker to build.
-            canonical = json.dumps(example, sort_keys=True, separators=(",", ":")).encode("ascii")
             if isinstance(example, dict):
-                outcome.digest = hashlib.blake2b(canonical, digest_size=12).digest()
+                outcome.digest = hashlib.blake2b(parsed.canonical, digest_size=12).digest()
             self._check_example(example, number, outcome)
         except RecursionError:
             message = "the example is nested too deeply to check (hundreds of levels)"
             outcome.findings.append(Finding("JG119", message, number, 1))
         return outcome
-
-    def _parse(self, raw: bytes, number: int, findings: list[Finding]) -> Any | None:
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            column = len(raw[: error.start].decode("utf-8", "replace")) + 1
-            byte = raw[error.start : error.start + 1].hex().upper()
-            findings.append(
-                Finding(
-                    "JG102", f"invalid UTF-8 (byte 0x{byte} at column {column})", number, column
-                )
-            )
-            return None
-        duplicates = _DuplicateKeys()
-        try:
-            value = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=duplicates)
-        except json.JSONDecodeError as error:
-            findings.append(Finding("JG110", f"invalid JSON: {error.msg}", number, error.colno))
-            return None
-        except (ValueError, RecursionError) as error:
-            findings.append(Finding("JG110", f"invalid JSON: {error}", number, 1))
-            return None
-        for key in dict.fromkeys(duplicates.keys):
-            message = f"key {key!r} appears twice in one object; only the last value is kept"
-            findings.append(Finding("JG121", message, number, 1))
-        return value
 
     def _check_example(self, example: Any, number: int, outcome: LineOutcome) -> None:
         for finding in schema_findings(example, self.format_name):
