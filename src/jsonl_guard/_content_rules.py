@@ -204,6 +204,7 @@ def _texts(example: dict[str, Any], ctx: ExampleContext) -> Iterator[tuple[Path,
     bad='{"messages": [' + U + ', {"role": "assistant", "content": "Done.<|endoftext|>"}]}',
     good=f'{{"messages": [{U}, {A}]}}',
     rule_sets=("openai-text",),
+    needs=("special-tokens",),
 )
 def special_token_text(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     for path, text in _texts(example, ctx):

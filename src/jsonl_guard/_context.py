@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -17,17 +18,23 @@ TRAINING = "training"
 VALIDATION = "validation"
 
 
-@dataclass(frozen=True)
+@dataclass
 class ExampleContext:
     """``messages`` holds the example's messages that are objects, with their index.
 
     ``exact`` is false when the profile's tokens are estimated (no offline tokenizer).
+    Rules read it; they do not change it.
     """
 
     model: ModelSpec
     tokens: ExampleTokens | None
     messages: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     exact: bool = True
+
+    @cached_property
+    def roles(self) -> tuple[Any, ...]:
+        """The ``role`` of each object message (None where it has none)."""
+        return tuple(m.get("role") for _, m in self.messages)
 
 
 def object_messages(example: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:

@@ -27,8 +27,7 @@ def _is_zero(weight: Any) -> bool:
     good=f'{{"messages": [{U}, {A}]}}',
 )
 def no_assistant_message(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
-    messages = ctx.messages
-    if messages and not any(m.get("role") == "assistant" for _, m in messages):
+    if ctx.messages and "assistant" not in ctx.roles:
         yield "the example has no assistant message to learn from"
 
 
@@ -40,6 +39,7 @@ def no_assistant_message(example: dict[str, Any], ctx: ExampleContext) -> Iterat
     "Set weight 1 (or drop the key) on the assistant reply the model should learn.",
     bad=f'{{"messages": [{U}, {A[:-1]}, "weight": 0}}]}}',
     good=f'{{"messages": [{U}, {A[:-1]}, "weight": 1}}]}}',
+    needs=("weights",),
 )
 def all_weights_zero(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     assistants = [m for _, m in ctx.messages if m.get("role") == "assistant"]
@@ -57,6 +57,8 @@ def all_weights_zero(example: dict[str, Any], ctx: ExampleContext) -> Iterator[s
     good=f'{{"messages": [{{"role": "system", "content": "Be brief."}}, {U}, {A}]}}',
 )
 def late_system_message(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
+    if "system" not in ctx.roles[1:]:
+        return
     started = False
     for i, message in ctx.messages:
         if message.get("role") == "system":
@@ -76,10 +78,9 @@ def late_system_message(example: dict[str, Any], ctx: ExampleContext) -> Iterato
     good=f'{{"messages": [{U}, {A}]}}',
 )
 def trailing_non_assistant(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
-    messages = ctx.messages
-    roles = [m.get("role") for _, m in messages]
+    roles = ctx.roles
     if "assistant" in roles and roles[-1] != "assistant":
-        index = messages[-1][0]
+        index = ctx.messages[-1][0]
         yield (
             f"{path_of('messages', index)} ({roles[-1]}) comes after the last assistant "
             "message; nothing is learned from it"
@@ -97,6 +98,9 @@ def trailing_non_assistant(example: dict[str, Any], ctx: ExampleContext) -> Iter
 )
 def empty_content(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     for i, message in ctx.messages:
+        content = message.get("content")
+        if isinstance(content, str) and content and not content[0].isspace():
+            continue  # the common case, decided without stripping the text
         if message.get("role") == "assistant" and message.get("tool_calls"):
             continue
         for path, text in content_texts(message, i):

@@ -16,6 +16,7 @@ is a function of the value alone, whichever parser read the line.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import msgspec
@@ -26,6 +27,7 @@ _decode = msgspec.json.Decoder().decode
 _encode_sorted = msgspec.json.Encoder(order="sorted").encode
 # Prefixes a canonical form msgspec cannot give (NaN/Infinity): never a JSON text's first byte.
 _OTHER_CANONICAL = b"\x00"
+_ESCAPED_COLON = re.compile(rb"\\u003[aA]")
 
 
 class ParsedLine:
@@ -68,7 +70,7 @@ def parse_line(raw: bytes, number: int, findings: list[Finding]) -> ParsedLine |
         canonical = _encode_sorted(value)
     except (ValueError, msgspec.EncodeError, RecursionError):  # DecodeError and Unicode*
         return _parse_with_reference(raw, number, findings)
-    if raw.count(b":") != canonical.count(b":") or b"\\u003a" in raw or b"\\u003A" in raw:
+    if raw.count(b":") != canonical.count(b":") or (b"\\" in raw and _ESCAPED_COLON.search(raw)):
         return _parse_with_reference(raw, number, findings)
     return ParsedLine(value, canonical)
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._diagnostics import Severity
+from ._features import unknown_features
 
 if TYPE_CHECKING:
     from ._context import DatasetContext, ExampleContext
@@ -53,8 +54,8 @@ class Rule:
     example_check: ExampleCheck | None = None
     dataset_check: DatasetCheck | None = None
     rule_sets: tuple[str, ...] = ("*",)
-    # Example features the rule can only fire with ("tools", "parts", see
-    # _line.example_features): examples without them skip it (speed, same verdict).
+    # Example features the rule can only fire with (``_features.FEATURES``):
+    # examples without them skip it (speed, same verdict).
     needs: frozenset[str] = frozenset()
 
     def applies_to(self, rule_sets: tuple[str, ...]) -> bool:
@@ -84,6 +85,8 @@ def declare(
 ) -> Rule:
     if code in RULES:
         raise ValueError(f"rule {code} declared twice")
+    if unknown := unknown_features(needs):
+        raise ValueError(f"rule {code} needs unknown features {unknown}")
     rule = Rule(
         code,
         name,

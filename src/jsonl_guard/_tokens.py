@@ -60,25 +60,32 @@ class TokenCounter:
         messages = example.get("messages")
         formula = TOKENS_PER_EXAMPLE
         calls = images = assistant = 0
+        count, cached = self._count, self._cached
         for message in messages if isinstance(messages, list) else ():
             if not isinstance(message, dict):
                 continue
-            content_tokens, image_count = self._content(message.get("content"))
+            content = message.get("content")
+            if isinstance(content, str):  # the common case, without a call per message
+                content_tokens, image_count = count(content), 0
+            else:
+                content_tokens, image_count = self._content(content)
             formula += TOKENS_PER_MESSAGE + content_tokens
             role = message.get("role")
             if isinstance(role, str):
-                formula += self._cached(role)
+                formula += cached(role)
             name = message.get("name")
             if isinstance(name, str):
-                formula += self.text(name) + TOKENS_PER_NAME
-            call_tokens = self._calls(message)
+                formula += count(name) + TOKENS_PER_NAME
+            has_calls = "tool_calls" in message or "function_call" in message
+            call_tokens = self._calls(message) if has_calls else 0
             calls += call_tokens
             images += image_count * TOKENS_PER_IMAGE
             if role == "assistant":
                 assistant += content_tokens + call_tokens
-        definitions = self._definitions(example.get("tools")) + self._definitions(
-            example.get("functions")
-        )
+        definitions = 0
+        if "tools" in example or "functions" in example:
+            definitions = self._definitions(example.get("tools"))
+            definitions += self._definitions(example.get("functions"))
         total = formula + definitions + calls + images
         return ExampleTokens(total, formula, definitions, calls, images, assistant)
 
