@@ -11,8 +11,9 @@ then runs, each in a fresh forked child (so peak RSS is per variant):
 * ``cookbook``: load the whole file, the notebook's format checks, per-message
   token counting, the epoch heuristic (written from the notebook's description;
   with the same o200k encoding so counts are comparable);
-* ``tokenizer-only``: only parse and encode every message text with tiktoken, on
-  every core (the ceiling for any exact tiktoken-based counter on this machine);
+* ``ceiling TOKENIZER``: only parse and encode every message text, on every core,
+  with tiktoken and with quicktok (the ceiling for any exact counter built on that
+  tokenizer on this machine); each jsonl-guard run is compared with its own;
 * ``jg TOKENIZER -jN``: ``Checker().check_path`` with all rules on, with tiktoken in
   one process and in forked workers over byte ranges (N = every core), and with
   the optional quicktok tokenizer (``pip install "jsonl-guard[fast]"``).
@@ -103,30 +104,48 @@ def cookbook_flow(path: Path) -> int:
     return epochs * sum(min(65536, t) for t in totals)
 
 
-def _encode_range(task: tuple[str, int, int]) -> int:
+def _counter(tokenizer: str) -> Callable[[str], int]:
+    if tokenizer == "quicktok":
+        import quicktok
+
+        count: Callable[[str], int] = quicktok.get_encoding("o200k_base").count
+        return count
     from jsonl_guard._encodings import load_encoding
-    from jsonl_guard._parallel import range_lines
 
     encoding = load_encoding("o200k_base")
-    total = 0
+    return lambda text: len(encoding.encode_ordinary(text))
+
+
+_CEILING_COUNT: Callable[[str], int] | None = None
+
+
+def _encode_range(task: tuple[str, int, int]) -> int:
+    from jsonl_guard._parallel import range_lines
+
+    assert _CEILING_COUNT is not None
+    count, total = _CEILING_COUNT, 0
     for line in range_lines(Path(task[0]), task[1], task[2]):
         for message in json.loads(line)["messages"]:
-            total += len(encoding.encode_ordinary(message["content"]))
+            total += count(message["content"])
     return total
 
 
-def tokenizer_only(path: Path) -> int:
+def tokenizer_only(tokenizer: str) -> Callable[[Path], int]:
     """The ceiling: parse and encode every message text on every core, nothing else."""
-    import multiprocessing
 
-    from jsonl_guard._encodings import load_encoding
-    from jsonl_guard._parallel import byte_ranges
+    def run(path: Path) -> int:
+        import multiprocessing
 
-    load_encoding("o200k_base")  # once, before forking, as jsonl-guard does
-    cores = os.cpu_count() or 1
-    tasks = [(str(path), a, b) for a, b in byte_ranges(path, cores * 4)]
-    with multiprocessing.get_context("fork").Pool(cores) as pool:
-        return sum(pool.map(_encode_range, tasks))
+        from jsonl_guard._parallel import byte_ranges
+
+        global _CEILING_COUNT
+        _CEILING_COUNT = _counter(tokenizer)  # once, before forking, as jsonl-guard does
+        cores = os.cpu_count() or 1
+        tasks = [(str(path), a, b) for a, b in byte_ranges(path, cores * 4)]
+        with multiprocessing.get_context("fork").Pool(cores) as pool:
+            return sum(pool.map(_encode_range, tasks))
+
+    return run
 
 
 def jsonl_guard(tokenizer: str, jobs: int) -> Callable[[Path], int]:
@@ -176,24 +195,27 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{path.name}: {args.examples:,} examples, {size_mb:,.1f} MB; "
           f"python {sys.version.split()[0]}, {os.cpu_count()} cpus")  # fmt: skip
     cores = os.cpu_count() or 1
-    rows = []
-    for name, variant in [
-        ("cookbook", cookbook_flow),
-        ("tokenizer-only", tokenizer_only),
-        ("jg tiktoken -j1", jsonl_guard("tiktoken", 1)),
-        (f"jg tiktoken -j{cores}", jsonl_guard("tiktoken", cores)),
-        (f"jg quicktok -j{cores}", jsonl_guard("quicktok", cores)),
-    ]:
-        rows.append((name, *measure(variant, path)))
+    # (name, variant, tokenizer whose ceiling it is measured against)
+    variants: list[tuple[str, Callable[[Path], int], str]] = [
+        ("cookbook", cookbook_flow, ""),
+        ("ceiling tiktoken", tokenizer_only("tiktoken"), "tiktoken"),
+        ("ceiling quicktok", tokenizer_only("quicktok"), "quicktok"),
+        ("jg tiktoken -j1", jsonl_guard("tiktoken", 1), "tiktoken"),
+        (f"jg tiktoken -j{cores}", jsonl_guard("tiktoken", cores), "tiktoken"),
+        (f"jg quicktok -j{cores}", jsonl_guard("quicktok", cores), "quicktok"),
+    ]
+    rows = [(name, *measure(variant, path), tokenizer) for name, variant, tokenizer in variants]
     baseline = rows[0][1]
-    ceiling = rows[1][1]
+    ceilings = {row[4]: row[1] for row in rows if row[0].startswith("ceiling")}
     header = ("variant", "wall s", "MB/s", "peak RSS MB", "x cookbook", "of ceiling")
-    print(f"{header[0]:<16}" + "".join(f"{h:>13}" for h in header[1:]))
-    for name, wall, _, rss in rows:
-        print(f"{name:<16}{wall:>13.2f}{size_mb / wall:>13.1f}{rss / 1024:>13.0f}"
-              f"{wall / baseline:>13.2f}{ceiling / wall:>13.0%}")  # fmt: skip
-    billed = ", ".join(f"{row[2]:,}" for row in rows[2:])
+    print(f"{header[0]:<18}" + "".join(f"{h:>12}" for h in header[1:]))
+    for name, wall, _, rss, tokenizer in rows:
+        share = f"{ceilings[tokenizer] / wall:.0%}" if tokenizer else ""
+        print(f"{name:<18}{wall:>12.2f}{size_mb / wall:>12.1f}{rss / 1024:>12.0f}"
+              f"{wall / baseline:>12.2f}{share:>12}")  # fmt: skip
+    billed = ", ".join(f"{row[2]:,}" for row in rows[3:])
     print(f"billed tokens: cookbook {rows[0][2]:,}, jsonl-guard {billed}")
+    print("of ceiling: the tokenizer-only run with the same tokenizer and cores, over this run")
     return 0
 
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import jsonl_guard._fast_tokens as fast_tokens
 from helpers import EXAMPLES
-from jsonl_guard import CheckOptions, check_path
+from jsonl_guard import Checker, CheckOptions, check_path
 from jsonl_guard._encodings import load_encoding
 from jsonl_guard._fast_tokens import TokenizerUnavailableError, resolve_tokenizer
 from jsonl_guard.cli import main
@@ -65,6 +65,40 @@ def test_a_disagreement_falls_back_to_tiktoken(monkeypatch):
     assert report.tokens is not None and reference.tokens is not None
     assert report.tokens.total == reference.tokens.total
     assert "quicktok disagreed" in report.tokens.tokenizer
+
+
+def test_a_disagreement_in_a_parallel_check_falls_back_to_tiktoken(monkeypatch):
+    # The workers count with the lying quicktok (they are forked from this process);
+    # the verifier process recounts their samples with tiktoken and catches it.
+    real_get = quicktok.get_encoding
+    monkeypatch.setattr(quicktok, "get_encoding", lambda name: _Lying(real_get(name)))
+    monkeypatch.setattr(fast_tokens, "SPOT_CHECK_EVERY", 1)
+    checker = Checker(CheckOptions(tokenizer="quicktok"))
+    report = checker.check_path(EXAMPLES / "support-good.jsonl", jobs=2, min_parallel_bytes=0)
+    reference = check_path(EXAMPLES / "support-good.jsonl", CheckOptions(tokenizer="tiktoken"))
+    assert report.tokens is not None and reference.tokens is not None
+    assert report.tokens.total == reference.tokens.total
+    assert "quicktok disagreed" in report.tokens.tokenizer
+
+
+def test_a_parallel_quicktok_check_reports_what_a_single_process_does():
+    single = check_path(EXAMPLES / "support-bad.jsonl", CheckOptions(tokenizer="quicktok"))
+    checker = Checker(CheckOptions(tokenizer="quicktok"))
+    parallel = checker.check_path(EXAMPLES / "support-bad.jsonl", jobs=3, min_parallel_bytes=0)
+    assert parallel == single
+    assert parallel.tokens is not None and parallel.tokens.tokenizer.startswith("quicktok ")
+
+
+def test_samples_are_the_first_text_and_every_nth(monkeypatch):
+    monkeypatch.setattr(fast_tokens, "SPOT_CHECK_EVERY", 3)
+    samples: list = []
+    count, _ = fast_tokens.make_counter("o200k_base", "quicktok", samples)
+    for text in ["a", "b", "c", "d", "e", "f", "g"]:
+        count(text)
+    assert [text for _, text, _ in samples] == ["a", "d", "g"]
+    fast_tokens.verify_samples(samples)  # quicktok and tiktoken agree
+    with pytest.raises(fast_tokens.TokenizerMismatch):
+        fast_tokens.verify_samples([("o200k_base", "hello world", 3)])
 
 
 def test_missing_quicktok_is_a_usage_error(monkeypatch, capsys):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from array import array
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import EXAMPLES, example
 from jsonl_guard import Checker, CheckOptions
-from jsonl_guard._stats import DatasetStats
+from jsonl_guard._stats import DatasetStats, percentiles
 
 LINES = (EXAMPLES / "support-bad.jsonl").read_bytes().splitlines(keepends=True)
 # Duplicates across the cut: the same examples appear before and after it.
@@ -43,3 +44,45 @@ def test_duplicates_across_parts_point_at_the_first_occurrence():
         (len(LINES) + 3, f"the example repeats line {len(LINES) + 1}"),
     ]
     assert merged == whole
+
+
+def _reference_percentile(values: list[int], q: float) -> float:
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 300) | st.integers(0, 2**40), min_size=1, max_size=60),
+    st.lists(st.floats(0, 1), min_size=1, max_size=3),
+)
+def test_percentiles_from_value_counts_equal_those_of_the_sorted_values(values, qs):
+    got = percentiles(array("q", values), tuple(qs))
+    assert got == [_reference_percentile(values, q) for q in qs]
+
+
+def _reference_duplicates(digests: list[int]) -> list[tuple[int, int]]:
+    first: dict[int, int] = {}
+    repeats = []
+    for line, digest in enumerate(digests, 1):
+        if digest in first:
+            repeats.append((line, first[digest]))
+        else:
+            first[digest] = line
+    return repeats
+
+
+# Digests that share their low bits (the sieve's slot) but are different examples.
+_CLASHING = st.integers(0, 3).map(lambda high: (high << 40) | 12345)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1) | _CLASHING | st.sampled_from([7, 2**63]), max_size=40))
+def test_duplicates_are_exactly_the_repeated_digests_at_their_first_line(digests):
+    stats = DatasetStats()
+    for line, digest in enumerate(digests, 1):
+        stats.add_digest(digest.to_bytes(8, "little"), line)
+    assert stats.duplicates == _reference_duplicates(digests)

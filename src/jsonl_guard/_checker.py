@@ -18,9 +18,11 @@ from ._cost import estimate_cost
 from ._diagnostics import Diagnostic, Finding
 from ._fast_tokens import (
     FAST_TOKENIZER_MIN_BYTES,
+    Sample,
     TokenizerMismatch,
     is_tokenizer_file,
     resolve_tokenizer,
+    verify_samples,
 )
 from ._line import LineChecker
 from ._models import DEFAULT_MODEL, ModelSpec, resolve_model
@@ -224,13 +226,26 @@ class Checker:
     def _check_lines(self, lines: Iterable[bytes], path: str, size: int | None) -> FileReport:
         if isinstance(lines, (list, tuple)):
             try:
-                stats, findings = self.collect(lines)
+                stats, findings = self.collect_verified(lines)
             except TokenizerMismatch:
                 self._fall_back_to_tiktoken()
                 stats, findings = self.collect(lines)
             return self.finish(path, stats, findings, size=size)
-        stats, findings = self.collect(lines)
+        stats, findings = self.collect_verified(lines)
         return self.finish(path, stats, findings, size=size)
+
+    def collect_verified(self, lines: Iterable[bytes]) -> tuple[DatasetStats, list[Finding]]:
+        """``collect``, then recount quicktok's samples with tiktoken (``TokenizerMismatch``)."""
+        collected = self.collect(lines)
+        verify_samples(self.take_spot_samples())
+        return collected
+
+    def take_spot_samples(self) -> list[Sample]:
+        """quicktok's spot-check samples since the last call, for ``verify_samples``."""
+        samples: list[Sample] = []
+        for checker in self._line_checkers.values():
+            samples += checker.tools.take_spot_samples()
+        return samples
 
     def collect(
         self, lines: Iterable[bytes], *, first_line: int = 1, file_start: bool | None = None
@@ -288,7 +303,7 @@ class Checker:
         detection = self.detection or self.begin()
         checker = self.line_checker
         cost = estimate_cost(
-            list(stats.totals),
+            stats.totals,
             self.model,
             model_source=self.options.model_source,
             epochs=self.options.epochs,

@@ -6,6 +6,7 @@ is per 1M training tokens. Validation tokens are not charged.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ._models import ModelSpec
@@ -52,7 +53,7 @@ class CostEstimate:
 
 
 def estimate_cost(
-    totals: list[int],
+    totals: Sequence[int],
     model: ModelSpec,
     *,
     model_source: str,

@@ -73,9 +73,10 @@ def few_examples(stats: DatasetStats, ctx: DatasetContext) -> Iterator[Finding]:
     good="(every example different)",
 )
 def duplicate_example(stats: DatasetStats, ctx: DatasetContext) -> Iterator[Finding]:
-    for line, first in stats.duplicates[:MAX_LISTED_DUPLICATES]:
+    duplicates = stats.duplicates
+    for line, first in duplicates[:MAX_LISTED_DUPLICATES]:
         yield Finding("JG303", f"the example repeats line {first}", line=line)
-    hidden = len(stats.duplicates) - MAX_LISTED_DUPLICATES
+    hidden = len(duplicates) - MAX_LISTED_DUPLICATES
     if hidden > 0:
         yield Finding("JG303", f"{hidden:,} more duplicate examples not listed")
 

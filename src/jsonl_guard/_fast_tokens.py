@@ -2,9 +2,11 @@
 
 quicktok (``pip install "jsonl-guard[fast]"``) is an exact C++ BPE that ships the
 same OpenAI vocab; it counts ~3x faster. It is trusted only as far as it keeps
-agreeing with tiktoken: every ``SPOT_CHECK_EVERY``-th text is also counted with
-tiktoken, and a single disagreement raises ``TokenizerMismatch`` so the caller
-re-checks the file with tiktoken alone.
+agreeing with tiktoken: every ``SPOT_CHECK_EVERY``-th text and its count are kept
+as a sample, the samples are recounted with tiktoken when the file is done, and a
+single disagreement raises ``TokenizerMismatch`` so the caller re-checks the file
+with tiktoken alone. Recounting at the end (in a process of its own when the file
+is checked in parallel) keeps the two vocabularies, ~75 MB each, out of one process.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from ._encodings import load_encoding
 
 TOKENIZERS = ("auto", "tiktoken", "quicktok")
 SPOT_CHECK_EVERY = 997  # prime: does not beat in step with a file's structure
+# (encoding name, text, quicktok's count) of a sampled text.
+Sample = tuple[str, str, int]
 # Loading quicktok's vocab costs about as much as tiktoken's; it pays off only
 # on files big enough for the faster counting to win the load time back.
 FAST_TOKENIZER_MIN_BYTES = 32 * 1024 * 1024
@@ -78,28 +82,50 @@ def tiktoken_counter(encoding_name: str) -> tuple[Callable[[str], int], str]:
     return count, f"tiktoken {_version('tiktoken')}"
 
 
-def quicktok_counter(encoding_name: str) -> tuple[Callable[[str], int], str]:
+def quicktok_counter(encoding_name: str, samples: list[Sample]) -> tuple[Callable[[str], int], str]:
+    """Counts with quicktok; the first text and every Nth after go to ``samples``."""
     import quicktok
 
     fast = quicktok.get_encoding(encoding_name).count
-    state = {"seen": 0}
-    # The reference is loaded once, here, so forked workers share it.
-    reference = [tiktoken_counter(encoding_name)[0]]
+    seen = 0
 
     def count(text: str) -> int:
+        nonlocal seen
         tokens: int = fast(text)
-        state["seen"] += 1
-        if (state["seen"] - 1) % SPOT_CHECK_EVERY == 0:  # the first text, then every Nth
-            expected = reference[0](text)
-            if expected != tokens:
-                raise TokenizerMismatch(text, tokens, expected)
+        if seen % SPOT_CHECK_EVERY == 0:
+            samples.append((encoding_name, text, tokens))
+        seen += 1
         return tokens
 
     return count, f"quicktok {_version('quicktok-v1')}"
 
 
-def make_counter(encoding_name: str, tokenizer: str) -> tuple[Callable[[str], int], str]:
-    """(count function, tokenizer description) for a resolved tokenizer name."""
+def first_mismatch(samples: list[Sample]) -> tuple[str, int, int] | None:
+    """(text, quicktok's count, tiktoken's) of the first sample tiktoken counts otherwise.
+
+    Loads tiktoken's vocab only when there is a sample.
+    """
+    for encoding_name, text, fast in samples:
+        expected = len(load_encoding(encoding_name).encode_ordinary(text))
+        if expected != fast:
+            return text, fast, expected
+    return None
+
+
+def verify_samples(samples: list[Sample]) -> None:
+    """Raise ``TokenizerMismatch`` if tiktoken counts a sampled text otherwise."""
+    mismatch = first_mismatch(samples)
+    if mismatch is not None:
+        raise TokenizerMismatch(*mismatch)
+
+
+def make_counter(
+    encoding_name: str, tokenizer: str, samples: list[Sample] | None = None
+) -> tuple[Callable[[str], int], str]:
+    """(count function, tokenizer description) for a resolved tokenizer name.
+
+    quicktok's spot-check samples go to ``samples`` (for ``verify_samples``).
+    """
     if tokenizer == "quicktok":
-        return quicktok_counter(encoding_name)
+        return quicktok_counter(encoding_name, [] if samples is None else samples)
     return tiktoken_counter(encoding_name)

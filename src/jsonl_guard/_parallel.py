@@ -1,7 +1,7 @@
 """Check one big file on several cores: byte ranges, forked workers, merged shards.
 
 The file is cut into ranges that start on line boundaries. Each range is checked
-in a forked worker process, which shares the parent's loaded tokenizer
+in a forked worker process, which shares the parent's loaded tiktoken vocab
 copy-on-write (a spawned worker would spend 0.3-0.5 s re-loading it), and comes
 back as a ``Shard`` numbered from its own first line. Shards merge in file order,
 so the report is identical to the single-process one. Where ``fork`` is not
@@ -11,6 +11,7 @@ stays in this process.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing
 import os
@@ -18,6 +19,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ._checker import Checker
+from ._encodings import load_encoding
+from ._fast_tokens import Sample, TokenizerMismatch, first_mismatch
 from ._shards import Shard, merge_shards
 
 # Below this size forking costs more than it saves (measured on 2 cores).
@@ -56,14 +59,20 @@ def range_lines(path: Path, start: int, end: int) -> Iterator[bytes]:
             yield line
 
 
-def _check_range(task: tuple[str, int, int]) -> Shard:
+def _check_range(task: tuple[str, int, int]) -> tuple[Shard, list[Sample], str]:
+    """One range's shard, quicktok's spot-check samples and the counter it used."""
     path, start, end = task
     assert _WORKER_CHECKER is not None
     _WORKER_CHECKER._progress = None  # only the parent draws progress
     stats, findings = _WORKER_CHECKER.collect(
         range_lines(Path(path), start, end), file_start=start == 0
     )
-    return Shard(stats, findings)
+    used = _WORKER_CHECKER.line_checker.tools.used
+    return Shard(stats, findings), _WORKER_CHECKER.take_spot_samples(), used
+
+
+def _load_reference(encoding_name: str) -> None:
+    load_encoding(encoding_name)
 
 
 def check_ranges(
@@ -73,21 +82,42 @@ def check_ranges(
     jobs: int,
     progress: Callable[[int], None] | None = None,
 ) -> Shard:
-    """Check the ranges in ``jobs`` forked workers and merge them in order."""
+    """Check the ranges in ``jobs`` forked workers and merge them in order.
+
+    tiktoken loads once, before forking, so the workers share it. quicktok loads in
+    each worker instead, and its samples are recounted by a process of their own
+    that loads tiktoken while the workers count: no process holds both vocabularies.
+    Raises ``TokenizerMismatch`` when tiktoken counts a sample otherwise.
+    """
     global _WORKER_CHECKER
-    checker.line_checker.warm_up()  # load the tokenizer once, before forking
+    tools = checker.line_checker.tools
+    spot_checked = tools.tokenizer == "quicktok"
+    if not spot_checked:
+        checker.line_checker.warm_up()
     _WORKER_CHECKER = checker
     shards: list[Shard] = []
+    samples: list[Sample] = []
     try:
         context = multiprocessing.get_context("fork")
-        with context.Pool(processes=min(jobs, len(ranges))) as pool:
+        with contextlib.ExitStack() as stack:
+            verifier = stack.enter_context(context.Pool(1)) if spot_checked else None
+            if verifier is not None:
+                verifier.apply_async(_load_reference, (checker.model.encoding,))
+            pool = stack.enter_context(context.Pool(processes=min(jobs, len(ranges))))
             tasks = [(str(path), a, b) for a, b in ranges]
-            for (_, end), shard in zip(ranges, pool.imap(_check_range, tasks), strict=True):
+            for (_, end), (shard, sampled, used) in zip(
+                ranges, pool.imap(_check_range, tasks), strict=True
+            ):
                 shards.append(shard)
+                samples += sampled
+                tools.used = used
                 if progress is not None:
                     progress(end)
+            mismatch = verifier.apply(first_mismatch, (samples,)) if verifier else None
     finally:
         _WORKER_CHECKER = None
+    if mismatch is not None:
+        raise TokenizerMismatch(*mismatch)
     return merge_shards(shards)
 
 

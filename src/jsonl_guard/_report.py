@@ -7,7 +7,7 @@ from typing import Any
 
 from ._cost import CostEstimate
 from ._diagnostics import Diagnostic, Severity
-from ._stats import DatasetStats, percentile
+from ._stats import DatasetStats, percentiles
 
 REPORT_VERSION = 1
 
@@ -24,11 +24,12 @@ class Distribution:
     def of(cls, values: Any) -> Distribution:
         if not values:
             return cls(0, 0.0, 0.0, 0.0, 0)
+        p50, p90 = percentiles(values, (0.5, 0.9))
         return cls(
             min(values),
             round(sum(values) / len(values), 1),
-            round(percentile(values, 0.5), 1),
-            round(percentile(values, 0.9), 1),
+            round(p50, 1),
+            round(p90, 1),
             max(values),
         )
 

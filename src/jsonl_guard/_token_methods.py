@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ._fast_tokens import is_tokenizer_file
+from ._fast_tokens import Sample, is_tokenizer_file
 from ._models import ModelSpec, ModelTableError
 from ._tokens import ExampleTokens, TokenCounter
 
@@ -45,6 +45,14 @@ class TokenTools:
             self._chat = TokenCounter(self.model.encoding, self.tokenizer)
             self.used = self._chat.tokenizer
         return self._chat
+
+    def take_spot_samples(self) -> list[Sample]:
+        """quicktok's samples since the last call (``_fast_tokens.verify_samples``)."""
+        if self._chat is None or not self._chat.spot_samples:
+            return []
+        samples = list(self._chat.spot_samples)
+        self._chat.spot_samples.clear()
+        return samples
 
     @property
     def chars_per_token(self) -> float:

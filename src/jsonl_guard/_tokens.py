@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ._fast_tokens import make_counter
+from ._fast_tokens import Sample, make_counter
 
 TOKENS_PER_MESSAGE = 3
 TOKENS_PER_NAME = 1
@@ -46,7 +46,9 @@ class TokenCounter:
 
     def __init__(self, encoding_name: str, tokenizer: str = "tiktoken") -> None:
         self.encoding_name = encoding_name
-        self._count, self.tokenizer = make_counter(encoding_name, tokenizer)
+        # quicktok's spot-check samples, verified against tiktoken when a file is done.
+        self.spot_samples: list[Sample] = []
+        self._count, self.tokenizer = make_counter(encoding_name, tokenizer, self.spot_samples)
         # Role strings and tool definitions repeat on almost every line.
         self._cached = lru_cache(maxsize=512)(self._encode_len)
 
