@@ -18,7 +18,6 @@ import contextlib
 import functools
 import gzip
 import hashlib
-import importlib.metadata
 import importlib.resources
 import os
 import sys
@@ -165,9 +164,11 @@ def _package_vocab(name: str, sha256: str) -> tuple[bytes, str]:
         raise EncodingUnavailableError(
             name, f"the {_DATA_PACKAGE} vocab does not match tiktoken's pinned sha256"
         )
+    from importlib import metadata  # only on a cache miss: it is slow to import
+
     try:
-        version = importlib.metadata.version(_DATA_PACKAGE)
-    except importlib.metadata.PackageNotFoundError:
+        version = metadata.version(_DATA_PACKAGE)
+    except metadata.PackageNotFoundError:
         version = "(unknown version)"
     return data, f"{_DATA_PACKAGE} {version} (sha256 verified)"
 

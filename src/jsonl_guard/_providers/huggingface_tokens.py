@@ -11,7 +11,6 @@ docs/providers/huggingface.md.
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -62,7 +61,9 @@ class HFTokenizer:
 
     @property
     def description(self) -> str:
-        version = importlib.metadata.version("tokenizers")
+        import tokenizers
+
+        version = getattr(tokenizers, "__version__", "?")
         how = (
             "with the chat template of tokenizer_config.json"
             if self.template is not None
