@@ -12,6 +12,7 @@ so skipping never changes a verdict (``tests/test_rule_gating.py`` checks it).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # Each fragment must appear in the compact JSON of every example with the feature.
 FEATURES: dict[str, tuple[bytes, ...]] = {
@@ -40,8 +41,38 @@ def _scans() -> tuple[tuple[bytes, re.Pattern[bytes]], ...]:
 _SCANS = _scans()
 
 
-def example_features(canonical: bytes) -> frozenset[str]:
-    """The features of an example, from its compact JSON text."""
+_PLAIN_MESSAGE_KEYS = frozenset({"role", "content", "name"})
+_TOOL_ROLES = ("tool", "function")
+_SPECIAL_TOKENS_ONLY = frozenset({"special-tokens"})
+
+
+def _plain_chat(example: Any) -> bool:
+    """``{"messages": [...]}`` of role/content/name messages, string content, no tool
+    roles: the shape of most chat lines, which can only have special-token text."""
+    if len(example) != 1:
+        return False
+    messages = example.get("messages")
+    if type(messages) is not list:
+        return False
+    for message in messages:
+        if (
+            type(message) is not dict
+            or not message.keys() <= _PLAIN_MESSAGE_KEYS
+            or type(message.get("content")) is not str
+            or message.get("role") in _TOOL_ROLES
+        ):
+            return False
+    return True
+
+
+def example_features(example: Any, canonical: bytes) -> frozenset[str]:
+    """The features of an example, from its compact JSON text (``canonical``).
+
+    A plain chat example is recognised from its shape (quicker than scanning).
+    """
+    if type(example) is dict and _plain_chat(example):
+        special = canonical.find(b"<") >= 0 and b"<|" in canonical
+        return _SPECIAL_TOKENS_ONLY if special else NO_FEATURES
     found: list[bytes] = []
     for first, pattern in _SCANS:
         if canonical.find(first) >= 0:

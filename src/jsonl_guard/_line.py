@@ -18,7 +18,7 @@ from ._features import NO_FEATURES, example_features
 from ._models import ModelSpec
 from ._parse import parse_line
 from ._profiles import Profile, detect, profile_table
-from ._rules import Rule
+from ._rules import ExampleCheck, Rule
 from ._schema import schema_findings
 from ._selection import RuleSelection
 from ._token_methods import TokenTools, find_token_method
@@ -82,12 +82,8 @@ class LineChecker:
         ]
         self._others = [p for p in profile_table().values() if p is not profile]
         self._gated = GATE_RULES and any(rule.needs for rule in self.example_rules)
-        # (code, check, features it needs): looked up once, not per line.
-        self._checks = [
-            (rule.code, rule.example_check, rule.needs if self._gated else NO_FEATURES)
-            for rule in self.example_rules
-            if rule.example_check is not None
-        ]
+        # The (code, check) pairs to run for each set of features, built on first sight.
+        self._checks_for: dict[frozenset[str], list[tuple[str, ExampleCheck]]] = {}
 
     def warm_up(self) -> None:
         """Load the tokenizer now (before forking workers, so they share it)."""
@@ -155,9 +151,18 @@ class LineChecker:
         exact = self.token_method.exact
         messages = object_messages(example)
         context = ExampleContext(self.model, outcome.tokens, messages, exact)
-        features = example_features(canonical) if self._gated else NO_FEATURES
-        for code, check, needs in self._checks:
-            if needs and not needs <= features:
-                continue
+        features = example_features(example, canonical) if self._gated else NO_FEATURES
+        checks = self._checks_for.get(features)
+        if checks is None:
+            checks = self._checks_for[features] = self._checks(features)
+        for code, check in checks:
             for message in check(example, context):
                 outcome.findings.append(Finding(code, message, number, 1))
+
+    def _checks(self, features: frozenset[str]) -> list[tuple[str, ExampleCheck]]:
+        """The example rules that can fire on an example with ``features``."""
+        return [
+            (rule.code, rule.example_check)
+            for rule in self.example_rules
+            if rule.example_check is not None and (not self._gated or rule.needs <= features)
+        ]

@@ -49,7 +49,7 @@ class TokenCounter:
         # quicktok's spot-check samples, verified against tiktoken when a file is done.
         self.spot_samples: list[Sample] = []
         self._count, self.tokenizer = make_counter(encoding_name, tokenizer, self.spot_samples)
-        # Role strings and tool definitions repeat on almost every line.
+        # Role strings, system prompts and tool definitions repeat on almost every line.
         self._cached = lru_cache(maxsize=512)(self._encode_len)
 
     def _encode_len(self, text: str) -> int:
@@ -67,12 +67,14 @@ class TokenCounter:
             if not isinstance(message, dict):
                 continue
             content = message.get("content")
+            role = message.get("role")
             if isinstance(content, str):  # the common case, without a call per message
-                content_tokens, image_count = count(content), 0
+                # A system prompt is often the same long text on every line: count it once.
+                content_tokens = cached(content) if role == "system" else count(content)
+                image_count = 0
             else:
                 content_tokens, image_count = self._content(content)
             formula += TOKENS_PER_MESSAGE + content_tokens
-            role = message.get("role")
             if isinstance(role, str):
                 formula += cached(role)
             name = message.get("name")
