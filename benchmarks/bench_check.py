@@ -137,12 +137,14 @@ def tokenizer_only(tokenizer: str) -> Callable[[Path], int]:
     def run(path: Path) -> int:
         import multiprocessing
 
-        from jsonl_guard._parallel import byte_ranges
+        from jsonl_guard._parallel import byte_ranges, range_count
 
         global _CEILING_COUNT
         _CEILING_COUNT = _counter(tokenizer)  # once, before forking, as jsonl-guard does
         cores = os.cpu_count() or 1
-        tasks = [(str(path), a, b) for a, b in byte_ranges(path, cores * 4)]
+        # The same ranges as jsonl-guard's, so the ceiling's tail is as short.
+        ranges = byte_ranges(path, range_count(path.stat().st_size, cores))
+        tasks = [(str(path), a, b) for a, b in ranges]
         with multiprocessing.get_context("fork").Pool(cores) as pool:
             return sum(pool.map(_encode_range, tasks))
 

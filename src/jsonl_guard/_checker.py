@@ -204,13 +204,18 @@ class Checker:
     def _check_in_parallel(
         self, path: Path, size: int, jobs: int, min_bytes: int | None
     ) -> FileReport | None:
-        from ._parallel import MIN_PARALLEL_BYTES, byte_ranges, check_ranges, fork_available
+        from ._parallel import (
+            MIN_PARALLEL_BYTES,
+            byte_ranges,
+            check_ranges,
+            fork_available,
+            range_count,
+        )
 
         threshold = MIN_PARALLEL_BYTES if min_bytes is None else min_bytes
         if size < threshold or not fork_available():
             return None
-        # A few ranges per worker keep the cores evenly busy and the progress moving.
-        ranges = byte_ranges(path, jobs * 4)
+        ranges = byte_ranges(path, range_count(size, jobs))
         if len(ranges) < 2:
             return None
         shard = check_ranges(self, path, ranges, jobs, self._progress)

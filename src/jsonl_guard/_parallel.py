@@ -25,6 +25,16 @@ from ._shards import Shard, merge_shards
 
 # Below this size forking costs more than it saves (measured on 2 cores).
 MIN_PARALLEL_BYTES = 8 * 1024 * 1024
+# Ranges per worker: while the last range runs, the other workers may sit idle, so
+# many small ranges keep the cores busy to the end (each costs a task and a shard).
+RANGES_PER_JOB = 16
+
+
+def range_count(size: int, jobs: int) -> int:
+    """How many ranges to cut a file of ``size`` bytes into for ``jobs`` workers."""
+    return max(1, min(jobs * RANGES_PER_JOB, size))
+
+
 _WORKER_CHECKER: Checker | None = None
 
 
