@@ -21,7 +21,7 @@ from pathlib import Path
 from ._checker import Checker
 from ._encodings import load_encoding
 from ._fast_tokens import Sample, TokenizerMismatch, first_mismatch
-from ._shards import Shard, merge_shards
+from ._shards import Shard
 
 # Below this size forking costs more than it saves (measured on 2 cores).
 MIN_PARALLEL_BYTES = 8 * 1024 * 1024
@@ -105,7 +105,7 @@ def check_ranges(
     if not spot_checked:
         checker.line_checker.warm_up()
     _WORKER_CHECKER = checker
-    shards: list[Shard] = []
+    merged = Shard()  # each shard is appended as it arrives, then dropped
     samples: list[Sample] = []
     try:
         context = multiprocessing.get_context("fork")
@@ -118,7 +118,7 @@ def check_ranges(
             for (_, end), (shard, sampled, used) in zip(
                 ranges, pool.imap(_check_range, tasks), strict=True
             ):
-                shards.append(shard)
+                merged.absorb(shard)
                 samples += sampled
                 tools.used = used
                 if progress is not None:
@@ -128,7 +128,7 @@ def check_ranges(
         _WORKER_CHECKER = None
     if mismatch is not None:
         raise TokenizerMismatch(*mismatch)
-    return merge_shards(shards)
+    return merged
 
 
 def parallel_jobs(requested: int | None) -> int:

@@ -12,9 +12,8 @@ process pool, Dask, Ray, a batch system) can compute them.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import reduce
 from pathlib import Path
 
 from ._checker import Checker
@@ -30,9 +29,18 @@ class Shard:
 
     def merge(self, later: Shard) -> Shard:
         """This shard followed by ``later``; ``later``'s lines come after this one's."""
+        merged = Shard()
+        merged.absorb(self)
+        merged.absorb(later)
+        return merged
+
+    def absorb(self, later: Shard) -> None:
+        """Append ``later`` in place: merging many shards copies each one once."""
         offset = self.stats.lines
-        moved = [f if f.line is None else replace(f, line=f.line + offset) for f in later.findings]
-        return Shard(self.stats.merge(later.stats.shifted(offset)), [*self.findings, *moved])
+        self.stats.extend(later.stats, offset)
+        self.findings.extend(
+            f if f.line is None else replace(f, line=f.line + offset) for f in later.findings
+        )
 
 
 def check_shard(checker: Checker, lines: Iterable[bytes]) -> Shard:
@@ -46,8 +54,12 @@ def check_shard_path(checker: Checker, path: str | os.PathLike[str]) -> Shard:
         return check_shard(checker, stream)
 
 
-def merge_shards(shards: Sequence[Shard]) -> Shard:
-    return reduce(Shard.merge, shards, Shard())
+def merge_shards(shards: Iterable[Shard]) -> Shard:
+    """The shards in corpus order, merged into one (each appended in place)."""
+    merged = Shard()
+    for shard in shards:
+        merged.absorb(shard)
+    return merged
 
 
 def shard_report(checker: Checker, shard: Shard, *, path: str = "<merged>") -> FileReport:

@@ -12,7 +12,7 @@ import bisect
 import itertools
 from array import array
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from ._tokens import ExampleTokens
 
@@ -21,8 +21,9 @@ from ._tokens import ExampleTokens
 class DatasetStats:
     lines: int = 0
     examples: int = 0
-    totals: array[int] = field(default_factory=lambda: array("q"))
-    assistant: array[int] = field(default_factory=lambda: array("q"))
+    # 4 bytes a count ("I"): no example has 4 billion tokens, no file 4 billion lines.
+    totals: array[int] = field(default_factory=lambda: array("I"))
+    assistant: array[int] = field(default_factory=lambda: array("I"))
     messages_tokens: int = 0
     tool_definition_tokens: int = 0
     tool_call_tokens: int = 0
@@ -31,10 +32,10 @@ class DatasetStats:
     media_examples: int = 0  # examples holding images or other media
     crlf_lines: int = 0
     first_crlf_line: int | None = None
-    # One 64-bit digest and its line per example (16 bytes each, whatever the file
-    # size); duplicates are found by sorting at the end, so parts merge by appending.
+    # One 64-bit digest and its line per example (12 bytes each); duplicates are
+    # found at the end, so parts merge by appending.
     digests: array[int] = field(default_factory=lambda: array("Q"))
-    digest_lines: array[int] = field(default_factory=lambda: array("q"))
+    digest_lines: array[int] = field(default_factory=lambda: array("I"))
 
     def add_tokens(self, tokens: ExampleTokens) -> None:
         self.totals.append(tokens.total)
@@ -57,30 +58,38 @@ class DatasetStats:
 
     def merge(self, later: DatasetStats) -> DatasetStats:
         """The stats of this part followed by ``later`` (the next part of the same file)."""
-        return DatasetStats(
-            lines=self.lines + later.lines,
-            examples=self.examples + later.examples,
-            totals=self.totals + later.totals,
-            assistant=self.assistant + later.assistant,
-            messages_tokens=self.messages_tokens + later.messages_tokens,
-            tool_definition_tokens=self.tool_definition_tokens + later.tool_definition_tokens,
-            tool_call_tokens=self.tool_call_tokens + later.tool_call_tokens,
-            image_tokens=self.image_tokens + later.image_tokens,
-            approximate_examples=self.approximate_examples + later.approximate_examples,
-            media_examples=self.media_examples + later.media_examples,
-            crlf_lines=self.crlf_lines + later.crlf_lines,
-            first_crlf_line=self.first_crlf_line or later.first_crlf_line,
-            digests=self.digests + later.digests,
-            digest_lines=self.digest_lines + later.digest_lines,
-        )
+        merged = DatasetStats()
+        merged.extend(self)
+        merged.extend(later)
+        return merged
+
+    def extend(self, later: DatasetStats, offset: int = 0) -> None:
+        """Append ``later`` in place (no copy of what is already here), its lines moved
+        ``offset`` further into the file."""
+        self.lines += later.lines
+        self.examples += later.examples
+        self.totals.extend(later.totals)
+        self.assistant.extend(later.assistant)
+        self.messages_tokens += later.messages_tokens
+        self.tool_definition_tokens += later.tool_definition_tokens
+        self.tool_call_tokens += later.tool_call_tokens
+        self.image_tokens += later.image_tokens
+        self.approximate_examples += later.approximate_examples
+        self.media_examples += later.media_examples
+        self.crlf_lines += later.crlf_lines
+        if self.first_crlf_line is None and later.first_crlf_line is not None:
+            self.first_crlf_line = later.first_crlf_line + offset
+        self.digests.extend(later.digests)
+        if offset:
+            self.digest_lines.extend(line + offset for line in later.digest_lines)
+        else:
+            self.digest_lines.extend(later.digest_lines)
 
     def shifted(self, offset: int) -> DatasetStats:
         """These stats as if the part started ``offset`` lines further into the file."""
-        return replace(
-            self,
-            first_crlf_line=None if self.first_crlf_line is None else self.first_crlf_line + offset,
-            digest_lines=array("q", (line + offset for line in self.digest_lines)),
-        )
+        moved = DatasetStats()
+        moved.extend(self, offset)
+        return moved
 
     def first_lines(self, among: set[int] | None = None) -> dict[int, int]:
         """Digest -> the first line holding that example (only digests ``among``, if given).
