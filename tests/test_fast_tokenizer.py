@@ -67,6 +67,16 @@ def test_a_disagreement_falls_back_to_tiktoken(monkeypatch):
     assert "quicktok disagreed" in report.tokens.tokenizer
 
 
+def test_the_text_report_warns_when_quicktok_was_not_used(monkeypatch, capsys):
+    real_get = quicktok.get_encoding
+    monkeypatch.setattr(quicktok, "get_encoding", lambda name: _Lying(real_get(name)))
+    monkeypatch.setattr(fast_tokens, "SPOT_CHECK_EVERY", 1)
+    code = main(["check", str(EXAMPLES / "support-good.jsonl"), "--tokenizer", "quicktok"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "warning: quicktok disagreed with tiktoken" in out
+
+
 def test_a_disagreement_in_a_parallel_check_falls_back_to_tiktoken(monkeypatch):
     # The workers count with the lying quicktok (they are forked from this process);
     # the verifier process recounts their samples with tiktoken and catches it.

@@ -18,6 +18,7 @@ from ._cost import estimate_cost
 from ._diagnostics import Diagnostic, Finding
 from ._fast_tokens import (
     FAST_TOKENIZER_MIN_BYTES,
+    QUICKTOK_FELL_BACK,
     Sample,
     TokenizerMismatch,
     is_tokenizer_file,
@@ -129,7 +130,7 @@ class Checker:
     def tokenizer_description(self) -> str:
         described = self.line_checker.tools.used
         if self._fell_back:
-            described += " (quicktok disagreed with it on a text, so it was not used)"
+            described += f" ({QUICKTOK_FELL_BACK})"
         return described
 
     def _choose_tokenizer_for(self, size: int) -> None:

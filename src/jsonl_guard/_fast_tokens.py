@@ -17,6 +17,8 @@ from ._encodings import load_encoding
 
 TOKENIZERS = ("auto", "tiktoken", "quicktok")
 SPOT_CHECK_EVERY = 997  # prime: does not beat in step with a file's structure
+# Appended to the report's tokenizer when a file was re-counted with tiktoken.
+QUICKTOK_FELL_BACK = "quicktok disagreed with tiktoken on a sampled text, so it was not used"
 # (encoding name, text, quicktok's count) of a sampled text.
 Sample = tuple[str, str, int]
 # Loading quicktok's vocab costs about as much as tiktoken's; it pays off only

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .._cost import CostEstimate
 from .._diagnostics import Diagnostic, Severity
+from .._fast_tokens import QUICKTOK_FELL_BACK
 from .._report import FileReport, Report, TokenSummary
 
 _COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
@@ -112,6 +113,11 @@ def _token_lines(tokens: TokenSummary) -> list[str]:
         )
     if tokens.over_limit_examples:
         lines.append(f"    {tokens.over_limit_examples:,} example(s) over the limit")
+    if QUICKTOK_FELL_BACK in tokens.tokenizer:
+        lines.append(
+            f"    warning: {QUICKTOK_FELL_BACK}; the counts above are tiktoken's "
+            "(please report it with the quicktok version)"
+        )
     return lines
 
 
