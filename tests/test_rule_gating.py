@@ -37,6 +37,7 @@ def test_the_gated_rules_are_the_tool_image_weight_and_special_token_rules() -> 
         **dict.fromkeys(["JG240", "JG241", "JG242", "JG243", "JG244"], "parts"),
         "JG207": "weights",
         "JG250": "special-tokens",
+        "JG403": "estimated-tokens",
     }
 
 

@@ -246,6 +246,7 @@ def example_too_long(example: dict[str, Any], ctx: ExampleContext) -> Iterator[s
     bad="(a Gemini example estimated at 125,000 of 131,072 tokens)",
     good="(a Gemini example estimated at 20,000 tokens)",
     rule_sets=("*",),
+    needs=("estimated-tokens",),
 )
 def example_may_be_too_long(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     limit = ctx.model.token_limit

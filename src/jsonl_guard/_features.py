@@ -22,7 +22,10 @@ FEATURES: dict[str, tuple[bytes, ...]] = {
     "parts": (b'"content":[',),  # content as a list of parts
     "weights": (b'"weight":',),
     "special-tokens": (b"<|",),  # every special token text starts so
+    # Not in the text: set for every example when the profile's tokens are estimates.
+    "estimated-tokens": (),
 }
+ESTIMATED_TOKENS = frozenset({"estimated-tokens"})
 NO_FEATURES: frozenset[str] = frozenset()
 _FEATURE_OF = {fragment: name for name, fragments in FEATURES.items() for fragment in fragments}
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ._context import ExampleContext, object_messages
 from ._diagnostics import Finding
-from ._features import NO_FEATURES, example_features
+from ._features import ESTIMATED_TOKENS, NO_FEATURES, example_features
 from ._models import ModelSpec
 from ._parse import parse_line
 from ._profiles import Profile, detect, profile_table
@@ -161,6 +161,8 @@ class LineChecker:
 
     def _checks(self, features: frozenset[str]) -> list[tuple[str, ExampleCheck]]:
         """The example rules that can fire on an example with ``features``."""
+        if not self.token_method.exact:
+            features |= ESTIMATED_TOKENS
         return [
             (rule.code, rule.example_check)
             for rule in self.example_rules
