@@ -140,3 +140,18 @@ def test_a_missing_reference_vocab_in_a_parallel_check_is_a_usage_error_not_a_tr
     assert "cannot load tokenizer encoding 'o200k_base' offline: no vocab here" in (
         capsys.readouterr().err
     )
+
+
+def test_a_disagreement_on_standard_input_is_a_clear_error(monkeypatch, capsys):
+    # A stream cannot be re-read with tiktoken: say so instead of a traceback.
+    import io
+    import sys
+
+    real_get = quicktok.get_encoding
+    monkeypatch.setattr(quicktok, "get_encoding", lambda name: _Lying(real_get(name)))
+    monkeypatch.setattr(fast_tokens, "SPOT_CHECK_EVERY", 1)
+    data = (EXAMPLES / "support-good.jsonl").read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    code = main(["check", "-", "--tokenizer", "quicktok"])
+    assert code == 2
+    assert "run with --tokenizer tiktoken" in capsys.readouterr().err

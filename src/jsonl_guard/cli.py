@@ -19,7 +19,7 @@ from ._checker import Checker
 from ._config import Config, ConfigError, apply_settings, load_config
 from ._context import VALIDATION
 from ._encodings import EncodingUnavailableError
-from ._fast_tokens import TokenizerUnavailableError, is_tokenizer_file
+from ._fast_tokens import TokenizerMismatch, TokenizerUnavailableError, is_tokenizer_file
 from ._models import ModelTableError, UnknownModelError
 from ._options import CheckOptions
 from ._parallel import parallel_jobs
@@ -246,6 +246,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except (EncodingUnavailableError, TokenizerUnavailableError) as error:
         print(f"jsonl-guard: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except TokenizerMismatch as error:
+        # Only a stream gets here: a file is re-checked with tiktoken instead.
+        print(
+            f"jsonl-guard: error: {error} on a sampled text, and standard input cannot be "
+            "read again; run with --tokenizer tiktoken",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("jsonl-guard: interrupted", file=sys.stderr)
