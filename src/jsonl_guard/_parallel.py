@@ -82,6 +82,7 @@ def _check_range(task: tuple[str, int, int]) -> tuple[Shard, list[Sample], str]:
 
 
 def _load_reference(encoding_name: str) -> None:
+    # Returns nothing: the loaded Encoding stays in the verifier (it does not pickle).
     load_encoding(encoding_name)
 
 

@@ -85,12 +85,6 @@ class DatasetStats:
         else:
             self.digest_lines.extend(later.digest_lines)
 
-    def shifted(self, offset: int) -> DatasetStats:
-        """These stats as if the part started ``offset`` lines further into the file."""
-        moved = DatasetStats()
-        moved.extend(self, offset)
-        return moved
-
     def first_lines(self, among: set[int] | None = None) -> dict[int, int]:
         """Digest -> the first line holding that example (only digests ``among``, if given).
 

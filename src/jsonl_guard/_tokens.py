@@ -50,13 +50,10 @@ class TokenCounter:
         self.spot_samples: list[Sample] = []
         self._count, self.tokenizer = make_counter(encoding_name, tokenizer, self.spot_samples)
         # Role strings, system prompts and tool definitions repeat on almost every line.
-        self._cached = lru_cache(maxsize=512)(self._encode_len)
-
-    def _encode_len(self, text: str) -> int:
-        return self._count(text)
+        self._cached = lru_cache(maxsize=512)(self._count)
 
     def text(self, text: str) -> int:
-        return self._encode_len(text)
+        return self._count(text)
 
     def count(self, example: dict[str, Any]) -> ExampleTokens:
         messages = example.get("messages")
@@ -73,7 +70,7 @@ class TokenCounter:
                 content_tokens = cached(content) if role == "system" else count(content)
                 formula += TOKENS_PER_MESSAGE + content_tokens
             else:
-                content_tokens, image_count = self._content(content)
+                content_tokens, image_count = self._parts(content)
                 formula += TOKENS_PER_MESSAGE + content_tokens
                 images += image_count * TOKENS_PER_IMAGE
             if type(role) is str:
@@ -93,9 +90,8 @@ class TokenCounter:
         total = formula + definitions + calls + images
         return ExampleTokens(total, formula, definitions, calls, images, assistant)
 
-    def _content(self, content: Any) -> tuple[int, int]:
-        if isinstance(content, str):
-            return self.text(content), 0
+    def _parts(self, content: Any) -> tuple[int, int]:
+        """(text tokens, images) of list-form content (string content is counted inline)."""
         tokens = images = 0
         if isinstance(content, list):
             for part in content:
