@@ -21,18 +21,18 @@ CHECKER = Checker(CheckOptions(max_cost=0.05))
 
 def both(path, jobs):
     """The single-process report, and the parallel one (which must really fork)."""
-    import jsonl_guard._parallel as parallel_module
+    import jsonl_guard._checker as engine  # where the checker looks check_ranges up
 
     single = CHECKER.check_path(path)
     calls = []
-    real = parallel_module.check_ranges
+    real = engine.check_ranges
 
     def counted(*args, **kwargs):
         calls.append(len(args[2]))
         return real(*args, **kwargs)
 
     with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setattr(parallel_module, "check_ranges", counted)
+        monkeypatch.setattr(engine, "check_ranges", counted)
         parallel = CHECKER.check_path(path, jobs=jobs, min_parallel_bytes=0)
     if path.read_bytes().count(b"\n") > 1:
         assert calls and calls[0] > 1, "the parallel check stayed in one process"

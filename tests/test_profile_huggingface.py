@@ -76,7 +76,7 @@ def codes(lines: list[dict[str, Any]], **options: Any) -> list[tuple[str, int | 
     ],
 )
 def test_distinct_key_sets_are_detected_without_a_model(keys: dict[str, Any], profile: str) -> None:
-    assert choose_profile(keys, 1, model=None).profile.name == profile
+    assert choose_profile(keys, model=None).profile.name == profile
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,7 @@ def test_distinct_key_sets_are_detected_without_a_model(keys: dict[str, Any], pr
 )
 def test_shared_keys_are_detected_with_the_model(example: dict[str, Any], profile: str) -> None:
     # text, messages and prompt/completion are other providers' keys too: the model decides.
-    assert choose_profile(example, 1, model=MODEL).profile.name == profile
+    assert choose_profile(example, model=MODEL).profile.name == profile
     options = CheckOptions(model="hf-causal-lm", model_source="cli")
     assert Checker(options).check_examples([example]).format == profile
 

@@ -35,8 +35,8 @@ def _problems(report):
 
 
 def test_dpo_and_completion_are_detected_by_their_keys() -> None:
-    assert choose_profile(DPO, 1, model=None).profile.name == "openai-dpo"
-    assert choose_profile(LEGACY, 1, model=None).profile.name == "openai-completion"
+    assert choose_profile(DPO, model=None).profile.name == "openai-dpo"
+    assert choose_profile(LEGACY, model=None).profile.name == "openai-completion"
     report = check_path(PROFILES / "openai-dpo" / "good.jsonl")
     assert report.cost is not None
     assert (report.format, report.cost.model) == ("openai-dpo", "gpt-4o-mini-2024-07-18")
@@ -47,8 +47,8 @@ def test_dpo_and_completion_are_detected_by_their_keys() -> None:
 
 def test_rft_is_chosen_by_the_model_only() -> None:
     o4 = resolve_model("o4-mini")
-    assert choose_profile(RFT, 1, model=None).profile.name == "openai-chat"
-    assert choose_profile(RFT, 1, model=o4).profile.name == "openai-rft"
+    assert choose_profile(RFT, model=None).profile.name == "openai-chat"
+    assert choose_profile(RFT, model=o4).profile.name == "openai-rft"
     options = CheckOptions(model="o4-mini", model_source="cli")
     report = check_path(PROFILES / "openai-rft" / "good.jsonl", options)
     assert report.format == "openai-rft" and _problems(report) == []

@@ -53,7 +53,7 @@ def _codes(report: Any, severity: Severity | None = None) -> list[str]:
     ],
 )  # fmt: skip
 def test_detected_from_keys_without_a_model(example: dict[str, Any], profile: str) -> None:
-    assert choose_profile(example, 1, model=None).profile.name == profile
+    assert choose_profile(example, model=None).profile.name == profile
 
 
 def test_models_take_their_formats_and_other_models_report_them() -> None:
@@ -61,7 +61,7 @@ def test_models_take_their_formats_and_other_models_report_them() -> None:
     assert [p.name for p in profiles_of(flash)] == ["vertex-gemini", "vertex-gemini-preference"]
     assert [p.name for p in profiles_of(resolve_model("gemini-1.5-pro-002"))] == ["vertex-gemini"]
     legacy = {"messages": [{"role": "user", "content": "Hi"}, {"role": "model", "content": "Yo"}]}
-    detection = choose_profile(legacy, 1, model=flash)
+    detection = choose_profile(legacy, model=flash)
     assert (detection.profile.name, detection.other_model_format) == ("vertex-gemini-legacy", True)
     report = check_lines(
         _lines([_example(i) for i in range(3)]),

@@ -84,7 +84,7 @@ def test_a_good_file_is_never_detected_as_another_providers_profile_its_model_ta
         if other.provider == own.provider:
             continue
         model = resolve_model(other.default_model)
-        detection = choose_profile(first, 1, model=model)
+        detection = choose_profile(first, model=model)
         if detection.profile in profiles_of(model):
             assert detection.profile.matches(first)
         else:
@@ -97,10 +97,10 @@ def test_a_good_file_is_never_detected_as_another_providers_profile_its_model_ta
 def test_the_model_chooses_among_profiles_with_the_same_keys() -> None:
     chat = {"messages": [{"role": "user", "content": "Hi"}]}
     gpt = resolve_model("gpt-4o-mini-2024-07-18")
-    assert choose_profile(chat, 1, model=gpt).profile.name == "openai-chat"
-    assert choose_profile(chat, 1, model=None).profile.name == "openai-chat"
-    assert choose_profile(None, None, model=gpt).source == "default"
-    assert choose_profile(chat, 1, model=gpt, chosen="openai-chat").source == "option"
+    assert choose_profile(chat, model=gpt).profile.name == "openai-chat"
+    assert choose_profile(chat, model=None).profile.name == "openai-chat"
+    assert choose_profile(None, model=gpt).source == "default"
+    assert choose_profile(chat, model=gpt, chosen="openai-chat").source == "option"
 
 
 def test_an_unknown_profile_is_a_usage_error(capsys, tmp_path) -> None:
@@ -187,10 +187,13 @@ def test_cli_validation_file_from_the_option_and_from_config(tmp_path, capsys) -
     assert "valid.jsonl:1:1: JG305" in capsys.readouterr().out
 
 
-def test_the_same_file_cannot_be_training_and_validation(tmp_path, capsys) -> None:
+def test_a_file_given_as_training_and_validation_is_checked_once_as_validation(
+    tmp_path, capsys
+) -> None:
     path = write_jsonl(tmp_path / "train.jsonl", _dataset(12, "x"))
-    assert main(["check", str(path), "--validation-file", str(path)]) == 2
-    assert "both a training and the validation file" in capsys.readouterr().err
+    assert main(["check", str(path), "--validation-file", str(path), "--format", "json"]) == 0
+    files = json.loads(capsys.readouterr().out)["files"]
+    assert [(f["path"], f["role"]) for f in files] == [(str(path), "validation")]
 
 
 # -- estimates ----------------------------------------------------------------------------------

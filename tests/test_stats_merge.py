@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import EXAMPLES, example
-from jsonl_guard import Checker, CheckOptions
+from jsonl_guard import Checker, CheckOptions, Shard
 from jsonl_guard._stats import DatasetStats, percentiles
 
 LINES = (EXAMPLES / "support-bad.jsonl").read_bytes().splitlines(keepends=True)
@@ -20,13 +20,14 @@ CHECKER = Checker(CheckOptions(max_cost=0.01))
 
 def whole_and_merged(lines: list[bytes], cuts: list[int]):
     whole = CHECKER.check_lines(lines, path="f")
-    merged, findings, start = DatasetStats(), [], 0
+    run, merged, start = CHECKER.open(), Shard(), 0
     for end in [*sorted(cuts), len(lines)]:
-        stats, part_findings = CHECKER.collect(lines[start:end], first_line=start + 1)
-        merged = merged.merge(stats)
-        findings.extend(part_findings)
+        # Numbered from their place in the file: appended with no offset.
+        part = run.feed(lines[start:end], first_line=start + 1)
+        merged.stats.extend(part.stats)
+        merged.findings.extend(part.findings)
         start = end
-    return whole, CHECKER.finish("f", merged, findings)
+    return whole, run.finish("f", merged)
 
 
 @settings(max_examples=25, deadline=None)

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-from dataclasses import asdict, dataclass, replace
+import os
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -134,11 +135,13 @@ class JsonlGuardCollection:
         self.stored: dict[str, Any] = stored if isinstance(stored, dict) else {}
         self.fresh: dict[str, Outcome] = {}
         self.summary: list[str] = []
+        self.collected: list[Path] = []  # the dataset: a validation file is checked against it
 
     def pytest_collect_file(
         self, file_path: Path, parent: pytest.Collector
     ) -> JsonlGuardFile | None:
         if any(fnmatch.fnmatch(file_path.name, pattern) for pattern in self.patterns):
+            self.collected.append(file_path)
             return JsonlGuardFile.from_parent(parent, path=file_path)
         return None
 
@@ -223,23 +226,25 @@ class JsonlGuardItem(pytest.Item):
         """
         from jsonl_guard import EncodingUnavailableError, __version__
 
-        shown = self._shown()
+        shown = self._shown(self.path)
         try:
             guard = guard_for(self.config)
             options = guard.options_for(self.path)
-            checker = guard.checker(options)
+            guard.checker(options)
         except ValueError as error:  # bad config, unknown model or rule
             return _usage_error(shown, error), "usage-error"
         collection = self._collection()
+        # The validation file is compared with the collected training files (JG305).
+        training = self._training(guard, collection)
         digest = None
         if collection is not None:
             material = f"{__version__}\0{shown}\0{options!r}\0{guard.strict}\0".encode()
-            digest = _digest(self.path, material)
+            digest = _digest([*training, self.path], material)
             hit = None if digest is None else collection.cached(digest)
             if hit is not None:
                 return hit, "cached"
         try:
-            report = replace(checker.check_path(self.path), path=shown)
+            report = guard.check(self.path, training=training, show=self._shown)
         except EncodingUnavailableError as error:
             return _usage_error(shown, error), "usage-error"
         outcome = _judge(report, strict=guard.strict)
@@ -247,11 +252,16 @@ class JsonlGuardItem(pytest.Item):
             collection.remember(digest, outcome)
         return outcome, "checked"
 
-    def _shown(self) -> str:
+    def _training(self, guard: JsonlGuard, collection: JsonlGuardCollection | None) -> list[Path]:
+        if collection is None or not guard.is_validation_file(self.path):
+            return []
+        return [p for p in collection.collected if not guard.is_validation_file(p)]
+
+    def _shown(self, path: str | os.PathLike[str]) -> str:
         try:
-            return self.path.relative_to(self.config.rootpath).as_posix()
+            return Path(path).relative_to(self.config.rootpath).as_posix()
         except ValueError:
-            return str(self.path)
+            return str(path)
 
     def _collection(self) -> JsonlGuardCollection | None:
         plugin = self.config.pluginmanager.get_plugin("jsonl-guard-collection")
@@ -284,13 +294,15 @@ def _judge(report: FileReport, *, strict: bool) -> Outcome:
     return Outcome(report.path, failed, text, counts)
 
 
-def _digest(path: Path, material: bytes) -> str | None:
-    """sha256 of the file's bytes and the check's options; ``None`` if it cannot be read."""
+def _digest(paths: list[Path], material: bytes) -> str | None:
+    """sha256 of the files' bytes and the check's options; ``None`` if one cannot be read."""
     digest = hashlib.sha256(material)
     try:
-        with path.open("rb") as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                digest.update(block)
+        for path in paths:
+            digest.update(f"\0{path}\0".encode())
+            with path.open("rb") as stream:
+                for block in iter(lambda: stream.read(1 << 20), b""):
+                    digest.update(block)
     except OSError:
         return None
     return digest.hexdigest()

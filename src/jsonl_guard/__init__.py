@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from ._checker import Checker, check_examples, check_lines, check_path
+from ._checker import (
+    Checked,
+    Checker,
+    DatasetResult,
+    check_dataset,
+    check_examples,
+    check_lines,
+    check_path,
+    check_shard,
+    check_shard_path,
+    shard_report,
+)
 from ._cost import CostEstimate, default_epochs
 from ._diagnostics import Diagnostic, Finding, Severity
 from ._encodings import EncodingUnavailableError
+from ._file_run import FileRun
 from ._models import DEFAULT_MODEL, ModelSpec, UnknownModelError, model_table, resolve_model
 from ._options import CheckOptions
 from ._report import Distribution, FileReport, Report, TokenSummary, report_dict
 from ._rules import Rule, all_rules, find_rule
 from ._selection import UnknownRuleError
-from ._shards import Shard, check_shard, check_shard_path, merge_shards, shard_report
+from ._shards import Shard, merge_shards
 from ._tokens import ExampleTokens, TokenCounter
 
 __version__ = "0.1.0"
@@ -19,13 +31,16 @@ __version__ = "0.1.0"
 __all__ = [
     "DEFAULT_MODEL",
     "CheckOptions",
+    "Checked",
     "Checker",
     "CostEstimate",
+    "DatasetResult",
     "Diagnostic",
     "Distribution",
     "EncodingUnavailableError",
     "ExampleTokens",
     "FileReport",
+    "FileRun",
     "Finding",
     "ModelSpec",
     "Report",
@@ -37,6 +52,7 @@ __all__ = [
     "UnknownModelError",
     "UnknownRuleError",
     "all_rules",
+    "check_dataset",
     "check_examples",
     "check_lines",
     "check_path",

@@ -216,6 +216,9 @@ def approximate_tokens(stats: DatasetStats, ctx: DatasetContext) -> Iterator[Fin
 )
 def over_budget(stats: DatasetStats, ctx: DatasetContext) -> Iterator[Finding]:
     cost = ctx.cost
+    # Training is billed on the training files; a validation file's tokens are not.
+    if ctx.role != TRAINING:
+        return
     if cost.over_budget and cost.estimated_usd is not None and cost.max_cost_usd is not None:
         yield Finding(
             "JG501",

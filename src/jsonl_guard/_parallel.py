@@ -15,12 +15,12 @@ import contextlib
 import itertools
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
-from ._checker import Checker
 from ._encodings import load_encoding
 from ._fast_tokens import Sample, TokenizerMismatch, first_mismatch
+from ._file_run import FileRun
 from ._shards import Shard
 
 # Below this size forking costs more than it saves (measured on 2 cores).
@@ -35,7 +35,7 @@ def range_count(size: int, jobs: int) -> int:
     return max(1, min(jobs * RANGES_PER_JOB, size))
 
 
-_WORKER_CHECKER: Checker | None = None
+_WORKER_RUN: FileRun | None = None
 
 
 def fork_available() -> bool:
@@ -72,13 +72,11 @@ def range_lines(path: Path, start: int, end: int) -> Iterator[bytes]:
 def _check_range(task: tuple[str, int, int]) -> tuple[Shard, list[Sample], str]:
     """One range's shard, quicktok's spot-check samples and the counter it used."""
     path, start, end = task
-    assert _WORKER_CHECKER is not None
-    _WORKER_CHECKER._progress = None  # only the parent draws progress
-    stats, findings = _WORKER_CHECKER.collect(
-        range_lines(Path(path), start, end), file_start=start == 0
-    )
-    used = _WORKER_CHECKER.line_checker.tools.used
-    return Shard(stats, findings), _WORKER_CHECKER.take_spot_samples(), used
+    run = _WORKER_RUN
+    assert run is not None
+    run.progress = None  # only the parent draws progress
+    shard = run.feed(range_lines(Path(path), start, end), file_start=start == 0)
+    return shard, run.take_spot_samples(), run.line_checker.tools.used
 
 
 def _load_reference(encoding_name: str) -> None:
@@ -86,13 +84,7 @@ def _load_reference(encoding_name: str) -> None:
     load_encoding(encoding_name)
 
 
-def check_ranges(
-    checker: Checker,
-    path: Path,
-    ranges: list[tuple[int, int]],
-    jobs: int,
-    progress: Callable[[int], None] | None = None,
-) -> Shard:
+def check_ranges(run: FileRun, path: Path, ranges: list[tuple[int, int]], jobs: int) -> Shard:
     """Check the ranges in ``jobs`` forked workers and merge them in order.
 
     tiktoken loads once, before forking, so the workers share it. quicktok loads in
@@ -100,12 +92,12 @@ def check_ranges(
     that loads tiktoken while the workers count: no process holds both vocabularies.
     Raises ``TokenizerMismatch`` when tiktoken counts a sample otherwise.
     """
-    global _WORKER_CHECKER
-    tools = checker.line_checker.tools
+    global _WORKER_RUN
+    tools, progress = run.line_checker.tools, run.progress
     spot_checked = tools.tokenizer == "quicktok"
     if not spot_checked:
-        checker.line_checker.warm_up()
-    _WORKER_CHECKER = checker
+        run.line_checker.warm_up()
+    _WORKER_RUN = run
     merged = Shard()  # each shard is appended as it arrives, then dropped
     samples: list[Sample] = []
     try:
@@ -113,7 +105,7 @@ def check_ranges(
         with contextlib.ExitStack() as stack:
             verifier = stack.enter_context(context.Pool(1)) if spot_checked else None
             if verifier is not None:
-                verifier.apply_async(_load_reference, (checker.model.encoding,))
+                verifier.apply_async(_load_reference, (run.model.encoding,))
             pool = stack.enter_context(context.Pool(processes=min(jobs, len(ranges))))
             tasks = [(str(path), a, b) for a, b in ranges]
             for (_, end), (shard, sampled, used) in zip(
@@ -126,7 +118,7 @@ def check_ranges(
                     progress(end)
             mismatch = verifier.apply(first_mismatch, (samples,)) if verifier else None
     finally:
-        _WORKER_CHECKER = None
+        _WORKER_RUN = None
     if mismatch is not None:
         raise TokenizerMismatch(*mismatch)
     return merged

@@ -176,14 +176,12 @@ class Detection:
     # model), "default" (no example to detect from). No line number: shards of a
     # file each detect from their own first example and must merge to the same report.
     source: str
-    line: int | None = None
     # Set when the file's format is one the chosen model does not take.
     other_model_format: bool = False
 
 
 def choose_profile(
     first_example: Any,
-    first_line: int | None,
     *,
     model: ModelSpec | None,
     chosen: str | None = None,
@@ -203,8 +201,8 @@ def choose_profile(
     fallback = candidates[0] if candidates else profile_table()["openai-chat"]
     found = detect(first_example, candidates)
     if found is not None:
-        return Detection(found, "detected", first_line)
+        return Detection(found, "detected")
     elsewhere = detect(first_example, profile_table().values()) if model is not None else None
     if elsewhere is not None:
-        return Detection(elsewhere, "detected", first_line, True)
+        return Detection(elsewhere, "detected", other_model_format=True)
     return Detection(fallback, "default")

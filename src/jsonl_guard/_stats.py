@@ -56,13 +56,6 @@ class DatasetStats:
         if self.first_crlf_line is None:
             self.first_crlf_line = line
 
-    def merge(self, later: DatasetStats) -> DatasetStats:
-        """The stats of this part followed by ``later`` (the next part of the same file)."""
-        merged = DatasetStats()
-        merged.extend(self)
-        merged.extend(later)
-        return merged
-
     def extend(self, later: DatasetStats, offset: int = 0) -> None:
         """Append ``later`` in place (no copy of what is already here), its lines moved
         ``offset`` further into the file."""

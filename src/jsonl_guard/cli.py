@@ -11,22 +11,22 @@ import glob
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import NoReturn, TextIO
 
 from . import __version__
-from ._checker import Checker
-from ._config import Config, ConfigError, apply_settings, load_config
-from ._context import VALIDATION
+from ._checker import CheckerCache, check_dataset
+from ._config import ConfigError, apply_settings, load_config
 from ._encodings import EncodingUnavailableError
 from ._fast_tokens import TokenizerMismatch, TokenizerUnavailableError, is_tokenizer_file
+from ._file_run import Progress
 from ._models import ModelTableError, UnknownModelError
 from ._options import CheckOptions
 from ._parallel import parallel_jobs
 from ._profiles import UnknownProfileError
-from ._report import FileReport, Report
+from ._report import Report
 from ._selection import UnknownRuleError
-from ._stats import DatasetStats
 from .reporters import REPORTERS
 from .reporters import summary as summary_reporter
 from .reporters import text as text_reporter
@@ -269,23 +269,18 @@ def run_check(args: argparse.Namespace, out: TextIO) -> int:
     config = load_config(args.config)
     paths = expand_paths(args.paths)
     cli_settings = _cli_settings(args)
-    checkers: dict[str, Checker] = {}
-    reports: list[FileReport] = []
-    training: list[tuple[str, DatasetStats]] = []
-    validation = args.validation_file or config.validation_file
-    for path in paths:
-        options = apply_settings(config.options_for(path, CheckOptions()), cli_settings, "cli")
-        # Files with the same settings share one checker (one tokenizer, one rule set).
-        checker = checkers.setdefault(repr(options), Checker(options))
-        if path == "-":
-            reports.append(checker.check_lines(sys.stdin.buffer, path="<stdin>"))
-        else:
-            reports.append(_check_file(checker, path, args))
-        if checker.last_stats is not None:
-            training.append((reports[-1].path, checker.last_stats))
-    if validation:
-        reports.append(_check_validation(validation, training, checkers, config, cli_settings))
-    report = Report(tuple(reports))
+    checkers = CheckerCache(
+        lambda path: apply_settings(config.options_for(path, CheckOptions()), cli_settings, "cli")
+    )
+    shows_text = args.format == "text" or args.output is not None
+    result = check_dataset(
+        paths,
+        args.validation_file or config.validation_file,
+        checker_for=checkers.for_path,
+        jobs=parallel_jobs(args.jobs),
+        progress=_progress_bars if shows_text and not args.no_progress else None,
+    )
+    report = result.report
     if args.output is not None:
         file_format = args.output_format or args.format
         terminal_format = args.format if args.output_format else "text"
@@ -297,30 +292,10 @@ def run_check(args: argparse.Namespace, out: TextIO) -> int:
     return exit_code(report, strict=args.strict or config.strict)
 
 
-def _check_file(checker: Checker, path: str, args: argparse.Namespace) -> FileReport:
+def _progress_bars(path: str, size: int) -> AbstractContextManager[Progress | None]:
     from ._progress import file_progress
 
-    try:
-        size = Path(path).stat().st_size
-    except OSError:
-        size = 0
-    shows_text = args.format == "text" or args.output is not None
-    with file_progress(path, size, enabled=shows_text and not args.no_progress) as progress:
-        return checker.check_path(path, jobs=parallel_jobs(args.jobs), progress=progress)
-
-
-def _check_validation(
-    path: str,
-    training: list[tuple[str, DatasetStats]],
-    checkers: dict[str, Checker],
-    config: Config,
-    cli_settings: dict[str, object],
-) -> FileReport:
-    if path in (p for p, _ in training):
-        raise UsageError(f"{path} is given as both a training and the validation file")
-    options = apply_settings(config.options_for(path, CheckOptions()), cli_settings, "cli")
-    checker = checkers.setdefault(repr(options), Checker(options))
-    return checker.check_path(path, role=VALIDATION, training=tuple(training))
+    return file_progress(path, size, enabled=True)
 
 
 def _write_file(path: Path, text: str) -> None:

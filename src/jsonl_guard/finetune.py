@@ -11,7 +11,7 @@ import hashlib
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -19,7 +19,6 @@ from ._checker import Checker
 from ._options import CheckOptions
 from ._report import FileReport
 from ._run_record import RunRecord, default_record_path
-from ._stats import DatasetStats
 from .reporters.text import render_file
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -82,42 +81,20 @@ def sha256_of(path: Path) -> str:
 
 
 def check_files(request: FinetuneRequest, console: Console) -> tuple[FileReport, FileReport | None]:
-    """Run the same rules as ``check``; stop with exit 1 on any error or overlap."""
-    checker = Checker(request.options)
-    train_report, train_stats = _check(checker, request.training)
-    reports = [train_report]
-    valid_report = None
-    overlap: list[tuple[int, int]] = []
-    if request.validation is not None:
-        # A validation file may be small: the training minimum does not apply.
-        valid_checker = Checker(replace(request.options, min_examples=1, max_cost=None))
-        valid_report, valid_stats = _check(valid_checker, request.validation)
-        reports.append(valid_report)
-        overlap = train_stats.shared_with(valid_stats)
+    """Check the files with ``check``'s engine; stop with exit 1 on any error (JG305 included)."""
+    validation = request.validation
+    if validation is not None and validation.resolve() == request.training.resolve():
+        raise FinetuneStop(EXIT_USAGE, f"{validation} is given as both training and validation")
+    reports = Checker(request.options).check_dataset([request.training], validation).report.files
+    for report in reports:
+        if report.io_error is not None:
+            raise FinetuneStop(EXIT_USAGE, f"cannot read {report.path}: {report.io_error}")
     failed = [r for r in reports if not r.ok]
     for report in failed:
-        if report.io_error is not None:
-            console.say(f"{report.path}: error: {report.io_error}")
-        else:
-            console.say(render_file(report))
-    if overlap:
-        pairs = ", ".join(f"{t}/{v}" for t, v in overlap[:10])
-        console.say(
-            f"error: {len(overlap)} example(s) appear in both the training and the validation "
-            f"file (training/validation lines: {pairs}); OpenAI rejects shared data"
-        )
-    if failed or overlap:
+        console.say(render_file(report))
+    if failed:
         raise FinetuneStop(EXIT_FAILED, "nothing was uploaded: fix the findings above first")
-    return train_report, valid_report
-
-
-def _check(checker: Checker, path: Path) -> tuple[FileReport, DatasetStats]:
-    try:
-        with path.open("rb") as stream:
-            stats, findings = checker.collect(stream)
-    except OSError as error:
-        raise FinetuneStop(EXIT_USAGE, f"cannot read {path}: {error.strerror or error}") from None
-    return checker.finish(str(path), stats, findings, size=path.stat().st_size), stats
+    return reports[0], reports[1] if validation is not None else None
 
 
 def estimate_lines(report: FileReport) -> list[str]:

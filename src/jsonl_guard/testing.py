@@ -16,27 +16,46 @@ with the project's config (and the run's ``--jsonl-guard-model``/``-strict``).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from ._checker import Checker
+from ._checker import Checker, CheckerCache, check_dataset
 from ._config import Config, apply_settings, load_config
 from ._diagnostics import Severity
 from ._options import CheckOptions
-from ._report import FileReport
+from ._report import FileReport, Report
 from .reporters.text import render_file
 
-__all__ = ["JsonlGuard", "assert_valid", "fails", "failure_message"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["JsonlGuard", "Overrides", "assert_valid", "fails", "failure_message"]
 
 _ARGUMENTS = "jsonl_guard.testing"
+
+
+class Overrides(TypedDict, total=False):
+    """Keyword options of ``check``/``assert_valid``: they win over the project's config."""
+
+    model: str | None
+    max_cost: float | None
+    epochs: int | None
+    min_examples: int | None
+    select: str | Iterable[str] | None
+    ignore: str | Iterable[str] | None
+    severity: Mapping[str, Severity | str] | None
+
+
+_OVERRIDES = frozenset(Overrides.__annotations__)
 
 
 class JsonlGuard:
     """Checks files with one project's config; files with the same options share a checker.
 
     Options are layered: ``[tool.jsonl-guard]`` (with its per-path overrides), then
-    the run-wide ``model``, then the keyword options of each call.
+    the run-wide ``model``, then the keyword options of each call. The config's
+    ``validation-file`` is always checked as the validation file.
     """
 
     def __init__(
@@ -45,7 +64,7 @@ class JsonlGuard:
         self.config = config if config is not None else Config()
         self.model = model
         self.strict = self.config.strict if strict is None else strict
-        self._checkers: dict[str, Checker] = {}
+        self._checkers = CheckerCache()
 
     @classmethod
     def from_project(
@@ -66,29 +85,36 @@ class JsonlGuard:
         )
         return cls(config, model=model, strict=strict)
 
+    @property
+    def validation_file(self) -> str | None:
+        """The config's ``validation-file`` (resolved from the config's folder)."""
+        return self.config.validation_file
+
+    def is_validation_file(self, path: str | os.PathLike[str]) -> bool:
+        validation = self.config.validation_file
+        return validation is not None and os.path.realpath(path) == os.path.realpath(validation)
+
     def options_for(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        model: str | None = None,
-        max_cost: float | None = None,
-        epochs: int | None = None,
-        min_examples: int | None = None,
-        select: str | Iterable[str] | None = None,
-        ignore: str | Iterable[str] | None = None,
-        severity: Mapping[str, Severity | str] | None = None,
+        self, path: str | os.PathLike[str], **overrides: Unpack[Overrides]
     ) -> CheckOptions:
-        """The options one file is checked with; keyword options win over the config."""
+        """The options one file is checked with; keyword options win over the config.
+
+        :raises TypeError: an unknown keyword option.
+        """
+        if unknown := set(overrides) - _OVERRIDES:
+            raise TypeError(f"unknown option(s) {', '.join(sorted(unknown))}")
         options = self.config.options_for(str(path), CheckOptions())
-        chosen = model if model is not None else self.model
+        chosen = overrides.get("model")
+        chosen = chosen if chosen is not None else self.model
         if chosen is not None:
             options = apply_settings(options, {"model": chosen}, "cli")
+        severity = overrides.get("severity")
         settings: dict[str, Any] = {
-            "max-cost": max_cost,
-            "epochs": epochs,
-            "min-examples": min_examples,
-            "select": _codes(select),
-            "ignore": _codes(ignore),
+            "max-cost": overrides.get("max_cost"),
+            "epochs": overrides.get("epochs"),
+            "min-examples": overrides.get("min_examples"),
+            "select": _codes(overrides.get("select")),
+            "ignore": _codes(overrides.get("ignore")),
             "severity": None if severity is None else _levels(severity),
         }
         given = {key: value for key, value in settings.items() if value is not None}
@@ -100,48 +126,58 @@ class JsonlGuard:
         :raises jsonl_guard.UnknownModelError: the model is not known.
         :raises jsonl_guard.UnknownRuleError: ``select``/``ignore`` names no rule.
         """
-        key = repr(options)
-        if key not in self._checkers:
-            self._checkers[key] = Checker(options)
-        return self._checkers[key]
+        return self._checkers.get(options)
+
+    def check_dataset(
+        self,
+        training: Sequence[str | os.PathLike[str]],
+        validation: str | os.PathLike[str] | None = None,
+        *,
+        show: Callable[[str | os.PathLike[str]], str] | None = None,
+        **overrides: Unpack[Overrides],
+    ) -> Report:
+        """Training files and a validation file (default: the config's), as ``check`` does."""
+        chosen = validation if validation is not None else self.config.validation_file
+        return self._check(training, chosen, show, overrides)
 
     def check(
         self,
         path: str | os.PathLike[str],
         *,
-        model: str | None = None,
-        max_cost: float | None = None,
-        epochs: int | None = None,
-        min_examples: int | None = None,
-        select: str | Iterable[str] | None = None,
-        ignore: str | Iterable[str] | None = None,
-        severity: Mapping[str, Severity | str] | None = None,
+        training: Sequence[str | os.PathLike[str]] = (),
+        show: Callable[[str | os.PathLike[str]], str] = str,
+        **overrides: Unpack[Overrides],
     ) -> FileReport:
-        """Check one file; an unreadable file gives a report with ``io_error`` set."""
-        options = self.options_for(
-            path,
-            model=model,
-            max_cost=max_cost,
-            epochs=epochs,
-            min_examples=min_examples,
-            select=select,
-            ignore=ignore,
-            severity=severity,
+        """Check one file; an unreadable file gives a report with ``io_error`` set.
+
+        The config's validation file gets the validation limits, and is compared with
+        the ``training`` files (JG305); ``show`` gives the paths reports show.
+        """
+        if self.is_validation_file(path):
+            return self._check(training, path, show, overrides).files[-1]
+        return self._check([path], None, show, overrides).files[0]
+
+    def _check(
+        self,
+        training: Sequence[str | os.PathLike[str]],
+        validation: str | os.PathLike[str] | None,
+        show: Callable[[str | os.PathLike[str]], str] | None,
+        overrides: Overrides,
+    ) -> Report:
+        result = check_dataset(
+            training,
+            validation,
+            checker_for=lambda path: self.checker(self.options_for(path, **overrides)),
+            show=show,
         )
-        return self.checker(options).check_path(path)
+        return result.report
 
     def assert_valid(
         self,
         path: str | os.PathLike[str],
         *,
-        model: str | None = None,
-        max_cost: float | None = None,
-        epochs: int | None = None,
-        min_examples: int | None = None,
-        select: str | Iterable[str] | None = None,
-        ignore: str | Iterable[str] | None = None,
-        severity: Mapping[str, Severity | str] | None = None,
         strict: bool | None = None,
+        **overrides: Unpack[Overrides],
     ) -> FileReport:
         """Check one file and return its report; raise ``AssertionError`` if it fails.
 
@@ -149,16 +185,7 @@ class JsonlGuard:
         (``strict=None`` follows the config's ``strict``).
         """
         __tracebackhide__ = True  # pytest shows the caller's line, not this frame
-        report = self.check(
-            path,
-            model=model,
-            max_cost=max_cost,
-            epochs=epochs,
-            min_examples=min_examples,
-            select=select,
-            ignore=ignore,
-            severity=severity,
-        )
+        report = self.check(path, **overrides)
         strict = self.strict if strict is None else strict
         if fails(report, strict=strict):
             raise AssertionError(failure_message(report, strict=strict))
@@ -168,20 +195,16 @@ class JsonlGuard:
 def assert_valid(
     path: str | os.PathLike[str],
     *,
-    model: str | None = None,
-    max_cost: float | None = None,
-    epochs: int | None = None,
-    min_examples: int | None = None,
-    select: str | Iterable[str] | None = None,
-    ignore: str | Iterable[str] | None = None,
-    severity: Mapping[str, Severity | str] | None = None,
     strict: bool | None = None,
     config_file: str | os.PathLike[str] | None = None,
+    **overrides: Unpack[Overrides],
 ) -> FileReport:
     """Check ``path`` as ``jsonl-guard check`` would; raise ``AssertionError`` listing findings.
 
     Settings come from ``config_file``, or the nearest pyproject.toml above the
-    current directory, as for the CLI; keyword options win over it.
+    current directory, as for the CLI; keyword options (``Overrides``: ``model``,
+    ``max_cost``, ``epochs``, ``min_examples``, ``select``, ``ignore``, ``severity``)
+    win over it.
 
     :returns: the file's report, when the file passes.
     :raises AssertionError: the file has errors (or warnings, when strict) or cannot be read;
@@ -190,17 +213,7 @@ def assert_valid(
     """
     __tracebackhide__ = True
     guard = JsonlGuard.from_project(config_file=config_file)
-    return guard.assert_valid(
-        path,
-        model=model,
-        max_cost=max_cost,
-        epochs=epochs,
-        min_examples=min_examples,
-        select=select,
-        ignore=ignore,
-        severity=severity,
-        strict=strict,
-    )
+    return guard.assert_valid(path, strict=strict, **overrides)
 
 
 def fails(report: FileReport, *, strict: bool = False) -> bool:
