@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from . import _parallel as parallel
 from ._context import TRAINING, VALIDATION
 from ._fast_tokens import FAST_TOKENIZER_MIN_BYTES, TokenizerMismatch, resolve_tokenizer
 from ._file_run import FileRun, Progress, Training
 from ._line import LineChecker
 from ._models import ModelSpec, resolve_model
 from ._options import CheckOptions
-from ._parallel import MIN_PARALLEL_BYTES, byte_ranges, check_ranges, fork_available, range_count
 from ._profiles import Profile, resolve_profile
 from ._report import FileReport, Report
 from ._selection import RuleSelection
@@ -172,11 +172,12 @@ class Checker:
     ) -> Checked:
         with path.open("rb") as stream:
             lines = run.detect_from(stream)
-            threshold = MIN_PARALLEL_BYTES if min_bytes is None else min_bytes
-            if jobs > 1 and size >= threshold and fork_available():
-                ranges = byte_ranges(path, range_count(size, jobs))
+            # Looked up on the module at call time: tests lower the threshold.
+            threshold = parallel.MIN_PARALLEL_BYTES if min_bytes is None else min_bytes
+            if jobs > 1 and size >= threshold and parallel.fork_available():
+                ranges = parallel.byte_ranges(path, parallel.range_count(size, jobs))
                 if len(ranges) >= 2:
-                    shard = check_ranges(run, path, ranges, jobs)
+                    shard = parallel.check_ranges(run, path, ranges, jobs)
                     return Checked(run.finish(shown, shard, size=size), shard.stats)
             shard = run.feed(lines)
         run.verify()
@@ -335,16 +336,38 @@ def shown_path(path: PathLike) -> str:
 
 
 def check_shard(checker: Checker, lines: Iterable[bytes]) -> Shard:
-    """Raises ``TokenizerMismatch`` if quicktok disagreed with tiktoken on a sample."""
-    run = checker.open()
-    shard = run.feed(lines)
-    run.verify()
-    return shard
+    """The shard of some lines of a corpus (numbered from 1).
+
+    quicktok's samples are recounted with tiktoken: on a disagreement a list or
+    tuple is counted again with tiktoken, and a stream, which cannot be read
+    again, raises ``TokenizerMismatch``.
+    """
+    try:
+        return _shard(checker.open(), lines)
+    except TokenizerMismatch:
+        if not isinstance(lines, (list, tuple)):
+            raise
+        return _shard(checker.open(fall_back=True), lines)
 
 
 def check_shard_path(checker: Checker, path: PathLike) -> Shard:
-    with Path(path).open("rb") as stream:
-        return check_shard(checker, stream)
+    """The shard of a file (counted again with tiktoken if quicktok disagreed)."""
+    size = Path(path).stat().st_size
+
+    def read(fall_back: bool) -> Shard:
+        with Path(path).open("rb") as stream:
+            return _shard(checker.open(size=size, fall_back=fall_back), stream)
+
+    try:
+        return read(fall_back=False)
+    except TokenizerMismatch:
+        return read(fall_back=True)
+
+
+def _shard(run: FileRun, lines: Iterable[bytes]) -> Shard:
+    shard = run.feed(lines)
+    run.verify()
+    return shard
 
 
 def shard_report(checker: Checker, shard: Shard, *, path: str = "<merged>") -> FileReport:

@@ -159,7 +159,7 @@ class FileRun:
                 stats.add_tokens(outcome.tokens)
             if outcome.digest is not None:
                 stats.add_digest(outcome.digest, number)
-        return Shard(stats, findings, self.detection)
+        return Shard(stats, findings, self.detection, self.tokenizer_description)
 
     def take_spot_samples(self) -> list[Sample]:
         """quicktok's spot-check samples since the last call, for ``verify_samples``."""
@@ -211,7 +211,7 @@ class FileRun:
             stats,
             encoding=self.model.encoding,
             limit=self.model.known_token_limit,
-            tokenizer=self.tokenizer_description if stats.totals else "",
+            tokenizer=(shard.tokenizer or self.tokenizer_description) if stats.totals else "",
             exact=checker.token_method.exact,
             method=checker.token_method.description,
         )

@@ -69,14 +69,14 @@ def range_lines(path: Path, start: int, end: int) -> Iterator[bytes]:
             yield line
 
 
-def _check_range(task: tuple[str, int, int]) -> tuple[Shard, list[Sample], str]:
-    """One range's shard, quicktok's spot-check samples and the counter it used."""
+def _check_range(task: tuple[str, int, int]) -> tuple[Shard, list[Sample]]:
+    """One range's shard and quicktok's spot-check samples."""
     path, start, end = task
     run = _WORKER_RUN
     assert run is not None
     run.progress = None  # only the parent draws progress
     shard = run.feed(range_lines(Path(path), start, end), file_start=start == 0)
-    return shard, run.take_spot_samples(), run.line_checker.tools.used
+    return shard, run.take_spot_samples()
 
 
 def _load_reference(encoding_name: str) -> None:
@@ -108,12 +108,11 @@ def check_ranges(run: FileRun, path: Path, ranges: list[tuple[int, int]], jobs: 
                 verifier.apply_async(_load_reference, (run.model.encoding,))
             pool = stack.enter_context(context.Pool(processes=min(jobs, len(ranges))))
             tasks = [(str(path), a, b) for a, b in ranges]
-            for (_, end), (shard, sampled, used) in zip(
+            for (_, end), (shard, sampled) in zip(
                 ranges, pool.imap(_check_range, tasks), strict=True
             ):
                 merged.absorb(shard)
                 samples += sampled
-                tools.used = used
                 if progress is not None:
                     progress(end)
             mismatch = verifier.apply(first_mismatch, (samples,)) if verifier else None

@@ -29,6 +29,8 @@ class Shard:
     findings: list[Finding] = field(default_factory=list)
     # The profile of the shard's lines (``None``: no line was checked yet).
     detection: Detection | None = None
+    # The token counter that counted them, as the report names it ("": none yet).
+    tokenizer: str = ""
 
     def absorb(self, later: Shard) -> None:
         """Append ``later`` in place: merging many shards copies each one once."""
@@ -39,6 +41,7 @@ class Shard:
         )
         if self.detection is None or self.detection.source == "default":
             self.detection = later.detection or self.detection
+        self.tokenizer = self.tokenizer or later.tokenizer
 
 
 def merge_shards(shards: Iterable[Shard]) -> Shard:

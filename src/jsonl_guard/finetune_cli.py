@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from ._config import apply_settings, load_config
+from ._config import Config, apply_settings, load_config
 from ._options import CheckOptions
 from .finetune import (
     EXIT_USAGE,
@@ -62,8 +62,7 @@ def _validate(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _options(args: argparse.Namespace) -> CheckOptions:
-    config = load_config(args.config)
+def _options(args: argparse.Namespace, config: Config) -> CheckOptions:
     settings = {
         key.replace("_", "-"): getattr(args, key)
         for key in ("model", "epochs", "max_cost", "profile")
@@ -92,10 +91,12 @@ def run_finetune_command(args: argparse.Namespace, out: TextIO | None = None) ->
             return cancel_finetune(args.cancel, console, make_client)
         if args.resume is not None:
             return resume_finetune(args.resume, console, make_client, settings)
+        config = load_config(args.config)
+        validation = args.validation_file or config.validation_file
         request = FinetuneRequest(
             training=args.training,
-            options=_options(args),
-            validation=args.validation_file,
+            options=_options(args, config),
+            validation=None if validation is None else Path(validation),
             suffix=args.suffix,
             seed=args.seed,
             smoke=args.smoke,
