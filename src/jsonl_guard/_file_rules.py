@@ -2,7 +2,7 @@
 
 ``_parse.py`` raises the JSON rules (invalid UTF-8, invalid JSON, duplicate keys),
 ``_line.py`` those about one line's bytes (BOM, blank line, a line in another format, an
-unpaired surrogate) and ``_checker.py`` those about the whole
+unpaired surrogate, nesting too deep to check) and ``_checker.py`` those about the whole
 file (no examples, CRLF line endings). ``tests/test_registry.py`` checks that every code
 they raise is declared here (or elsewhere in the registry).
 """
@@ -90,5 +90,16 @@ file_rule(
     hint="Merge the two values or rename one key; usually a concatenation bug.",
     bad='{"messages": [], "messages": [{"role": "user", "content": "Hi"}, '
     '{"role": "assistant", "content": "Hello!"}]}',
+    good=GOOD,
+)
+file_rule(
+    code="JG122",
+    name="nested-too-deeply",
+    severity=ERROR,
+    summary="A line nests arrays or objects so deeply (hundreds of levels) that it cannot be "
+    "checked.",
+    hint="Flatten the value; no fine-tuning format nests that deep, so the line is usually "
+    "generated or corrupted.",
+    bad="(a line nesting about 1,000 arrays inside a tool's parameters: [[[[...]]]])",
     good=GOOD,
 )
