@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import jsonl_guard._line as line_module
 from helpers import EXAMPLES
 from jsonl_guard import CheckOptions, Severity, all_rules, check_lines
-from jsonl_guard._rules import Scope, declare
+from jsonl_guard._rules import example_rule
 from jsonl_guard.strategies import Corruption, chat_datasets, corruptions
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "rules").glob("*/*.jsonl"))
@@ -42,8 +42,19 @@ def test_the_gated_rules_are_the_tool_image_weight_and_special_token_rules() -> 
 
 
 def test_a_rule_cannot_need_a_feature_nobody_detects() -> None:
+    declaration = example_rule(
+        code="JG999",
+        name="x",
+        severity=Severity.ERROR,
+        summary="s",
+        hint="h",
+        bad="",
+        good="",
+        rule_sets=("*",),
+        needs=("tool",),
+    )
     with pytest.raises(ValueError, match="unknown features"):
-        declare("JG999", "x", Severity.ERROR, Scope.EXAMPLE, "s", "h", needs=frozenset({"tool"}))
+        declaration(lambda example, ctx: iter(()))
 
 
 @pytest.mark.parametrize("path", FILES, ids=[f"{p.parent.name}/{p.name}" for p in FILES])

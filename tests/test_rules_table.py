@@ -24,6 +24,7 @@ import functools
 import hashlib
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,7 @@ EXPECTED: dict[str, list[int] | None] = {
     "JG118": [5, 10, 10],  # a "file" part; line 10: "input_text" part + text part without text
     "JG119": [8, 11, 11],  # parallel_tool_calls "yes"; line 11: "false" and a numeric name
     "JG121": [3, 7],  # "messages" repeated (draft left in front); a repeated "content"
+    "JG122": [2, 8],  # no stored bad file (see SYNTHETIC_BAD): tool parameters nested too deep
     "JG120": [3, 8, 8],  # empty assistant reply; line 8: empty system + blank user
     "JG201": [2, 10, 10],  # "developer"; line 10: "developer" and "customer"
     # --- roles and weights ---
@@ -118,6 +120,9 @@ SYNTHETIC_BAD: dict[str, str] = {
     "JG105": "needs a file over 512 MB; good.jsonl is checked again with size= set to 600 MB",
     "JG243": "needs >10 MB inline images; good.jsonl with the data URLs of lines 4 and 9 "
     "inflated to 14 MB each",
+    "JG122": "a line is too deep to check but not to parse only within a few levels of "
+    "nesting, which move with the caller's stack; good.jsonl with a value nested at such a "
+    "depth in the first tool's parameters of lines 2 and 8, the depth found here",
 }
 
 # Error-severity findings a good file may still yield because of its options. None
@@ -177,6 +182,21 @@ def _synthetic_bad(code: str) -> FileReport:
             for number, line in enumerate(good, 1)
         ]
         return checker.check_lines(lines, path="JG243/bad")
+    if code == "JG122":
+        # From deeper (JG110: too deep to parse) to shallower (fine) nesting: the first
+        # depth that parses but is too deep to check. The bad lines alone are tried at
+        # each depth, from here: the window moves with the stack, so with the caller.
+        bad_lines = sorted(_expected(code) or [])
+        for depth in range(sys.getrecursionlimit(), 0, -1):
+            nested = b'"parameters": {"examples": ' + b"[" * depth + b"]" * depth + b", "
+            lines = [
+                line.replace(b'"parameters": {', nested, 1) if number in bad_lines else line
+                for number, line in enumerate(good, 1)
+            ]
+            tried = checker.check_lines([lines[number - 1] for number in bad_lines])
+            if _lines_of(tried, code) == list(range(1, len(bad_lines) + 1)):
+                return checker.check_lines(lines, path="JG122/bad")
+        raise AssertionError("no nesting depth is too deep to check but not to parse")
     raise AssertionError(f"no synthetic bad file for {code}")
 
 

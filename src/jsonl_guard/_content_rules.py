@@ -10,7 +10,16 @@ from typing import Any
 
 from ._context import ExampleContext
 from ._diagnostics import Severity
-from ._rule_helpers import A, Path, U, content_texts, image_parts, image_urls, path_of, tool_calls
+from ._rule_helpers import (
+    A,
+    JsonPath,
+    U,
+    content_texts,
+    image_parts,
+    image_urls,
+    path_of,
+    tool_calls,
+)
 from ._rules import example_rule
 from ._token_methods import ESTIMATE_SAFETY_MARGIN
 
@@ -34,11 +43,11 @@ MAX_IMAGE_BYTES = MAX_IMAGE_MB * 1024 * 1024
 
 
 @example_rule(
-    "JG240",
-    "image-outside-user-message",
-    ERROR,
-    "An image content part appears in a message that is not from the user.",
-    "Move the image into a user message; images are not allowed in system, assistant "
+    code="JG240",
+    name="image-outside-user-message",
+    severity=ERROR,
+    summary="An image content part appears in a message that is not from the user.",
+    hint="Move the image into a user message; images are not allowed in system, assistant "
     "or tool messages.",
     bad=(
         '{"messages": [' + U + ', {"role": "assistant", "content": [{"type": "image_url", '
@@ -62,11 +71,11 @@ def image_outside_user_message(example: dict[str, Any], ctx: ExampleContext) -> 
 
 
 @example_rule(
-    "JG241",
-    "too-many-images",
-    ERROR,
-    "The example holds more images than the provider allows per example.",
-    "Split the example, or keep only the images the answer depends on.",
+    code="JG241",
+    name="too-many-images",
+    severity=ERROR,
+    summary="The example holds more images than the provider allows per example.",
+    hint="Split the example, or keep only the images the answer depends on.",
     bad='{"messages": [{"role": "user", "content": ['
     + ", ".join(['{"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}'] * 11)
     + "]}, "
@@ -89,11 +98,12 @@ def too_many_images(example: dict[str, Any], ctx: ExampleContext) -> Iterator[st
 
 
 @example_rule(
-    "JG242",
-    "invalid-image-url",
-    ERROR,
-    "An image URL is neither an https URL nor a base64 data URL of a JPEG, PNG or WEBP image.",
-    "Use https://… (publicly reachable) or data:image/png;base64,… (jpeg, png or webp).",
+    code="JG242",
+    name="invalid-image-url",
+    severity=ERROR,
+    summary="An image URL is neither an https URL nor a base64 data URL of a JPEG, PNG or WEBP "
+    "image.",
+    hint="Use https://… (publicly reachable) or data:image/png;base64,… (jpeg, png or webp).",
     bad=(
         '{"messages": [{"role": "user", "content": [{"type": "image_url", '
         '"image_url": {"url": "data:image/gif;base64,R0lGOD"}}]}, ' + A + "]}"
@@ -124,11 +134,11 @@ def invalid_image_url(example: dict[str, Any], ctx: ExampleContext) -> Iterator[
 
 
 @example_rule(
-    "JG243",
-    "image-too-large",
-    ERROR,
-    "An inline (data URL) image is larger than 10 MB.",
-    "Downscale or recompress the image below 10 MB "
+    code="JG243",
+    name="image-too-large",
+    severity=ERROR,
+    summary="An inline (data URL) image is larger than 10 MB.",
+    hint="Downscale or recompress the image below 10 MB "
     "(detail 'low' images are resized to 512x512 anyway).",
     bad='{"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": '
     '{"url": "data:image/png;base64,<14 million base64 characters>"}}]}, ' + A + "]}",
@@ -154,11 +164,12 @@ def image_too_large(example: dict[str, Any], ctx: ExampleContext) -> Iterator[st
 
 
 @example_rule(
-    "JG244",
-    "images-not-supported",
-    ERROR,
-    "The example holds images but the chosen model does not accept image inputs for fine-tuning.",
-    "Choose a model that supports vision fine-tuning (e.g. gpt-4o-2024-08-06) "
+    code="JG244",
+    name="images-not-supported",
+    severity=ERROR,
+    summary="The example holds images but the chosen model does not accept image inputs for "
+    "fine-tuning.",
+    hint="Choose a model that supports vision fine-tuning (e.g. gpt-4o-2024-08-06) "
     "or remove the images.",
     bad=(
         '{"messages": [{"role": "user", "content": [{"type": "image_url", '
@@ -176,7 +187,7 @@ def images_not_supported(example: dict[str, Any], ctx: ExampleContext) -> Iterat
         yield f"the example has {count} image(s) but {ctx.model.name} does not accept images"
 
 
-def _texts(example: dict[str, Any], ctx: ExampleContext) -> Iterator[tuple[Path, str]]:
+def _texts(example: dict[str, Any], ctx: ExampleContext) -> Iterator[tuple[JsonPath, str]]:
     """Every string a model would see, with its path (formatted only when reported)."""
     for i, message in ctx.messages:
         yield from content_texts(message, i)
@@ -196,11 +207,12 @@ def _texts(example: dict[str, Any], ctx: ExampleContext) -> Iterator[tuple[Path,
 
 
 @example_rule(
-    "JG250",
-    "special-token-text",
-    ERROR,
-    "Text contains a literal special-token string such as <|endoftext|>; the job fails on it late.",
-    "Remove or escape the special-token text (e.g. write '< |endoftext| >').",
+    code="JG250",
+    name="special-token-text",
+    severity=ERROR,
+    summary="Text contains a literal special-token string such as <|endoftext|>; the job fails on "
+    "it late.",
+    hint="Remove or escape the special-token text (e.g. write '< |endoftext| >').",
     bad='{"messages": [' + U + ', {"role": "assistant", "content": "Done.<|endoftext|>"}]}',
     good=f'{{"messages": [{U}, {A}]}}',
     rule_sets=("openai-text",),
@@ -215,11 +227,12 @@ def special_token_text(example: dict[str, Any], ctx: ExampleContext) -> Iterator
 
 
 @example_rule(
-    "JG401",
-    "example-too-long",
-    ERROR,
-    "The example has more tokens than the model trains on; the end (the answer) is cut off.",
-    "Shorten the example or split the conversation; set severity JG401 = 'warning' "
+    code="JG401",
+    name="example-too-long",
+    severity=ERROR,
+    summary="The example has more tokens than the model trains on; "
+    "the end (the answer) is cut off.",
+    hint="Shorten the example or split the conversation; set severity JG401 = 'warning' "
     "to accept truncation.",
     bad='{"messages": [' + U + ', {"role": "assistant", "content": "<70,000 tokens of text>"}]}',
     good=f'{{"messages": [{U}, {A}]}}',
@@ -237,11 +250,11 @@ def example_too_long(example: dict[str, Any], ctx: ExampleContext) -> Iterator[s
 
 
 @example_rule(
-    "JG403",
-    "example-may-be-too-long",
-    WARNING,
-    "The example's estimated tokens are within the safety margin of the model's limit.",
-    "Estimates can be off by 10%; shorten the example or check it with the provider's "
+    code="JG403",
+    name="example-may-be-too-long",
+    severity=WARNING,
+    summary="The example's estimated tokens are within the safety margin of the model's limit.",
+    hint="Estimates can be off by 10%; shorten the example or check it with the provider's "
     "own token counter.",
     bad="(a Gemini example estimated at 125,000 of 131,072 tokens)",
     good="(a Gemini example estimated at 20,000 tokens)",

@@ -11,6 +11,7 @@ from ._rule_helpers import A, U, content_texts, path_of
 from ._rules import example_rule
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
+OPENAI_CHAT = ("openai-chat",)
 
 
 def _is_zero(weight: Any) -> bool:
@@ -18,13 +19,14 @@ def _is_zero(weight: Any) -> bool:
 
 
 @example_rule(
-    "JG202",
-    "no-assistant-message",
-    ERROR,
-    "The example has no assistant message, so there is nothing to learn from.",
-    "Add the assistant reply the model should learn, or drop the example.",
+    code="JG202",
+    name="no-assistant-message",
+    severity=ERROR,
+    summary="The example has no assistant message, so there is nothing to learn from.",
+    hint="Add the assistant reply the model should learn, or drop the example.",
     bad=f'{{"messages": [{U}]}}',
     good=f'{{"messages": [{U}, {A}]}}',
+    rule_sets=OPENAI_CHAT,
 )
 def no_assistant_message(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     if ctx.messages and "assistant" not in ctx.roles:
@@ -32,13 +34,14 @@ def no_assistant_message(example: dict[str, Any], ctx: ExampleContext) -> Iterat
 
 
 @example_rule(
-    "JG207",
-    "all-weights-zero",
-    ERROR,
-    "Every assistant message has weight 0, so nothing in the example is trained.",
-    "Set weight 1 (or drop the key) on the assistant reply the model should learn.",
+    code="JG207",
+    name="all-weights-zero",
+    severity=ERROR,
+    summary="Every assistant message has weight 0, so nothing in the example is trained.",
+    hint="Set weight 1 (or drop the key) on the assistant reply the model should learn.",
     bad=f'{{"messages": [{U}, {A[:-1]}, "weight": 0}}]}}',
     good=f'{{"messages": [{U}, {A[:-1]}, "weight": 1}}]}}',
+    rule_sets=OPENAI_CHAT,
     needs=("weights",),
 )
 def all_weights_zero(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
@@ -48,13 +51,14 @@ def all_weights_zero(example: dict[str, Any], ctx: ExampleContext) -> Iterator[s
 
 
 @example_rule(
-    "JG203",
-    "late-system-message",
-    WARNING,
-    "A system message appears after the conversation has started.",
-    "Move system instructions to the start of the conversation (messages[0]).",
+    code="JG203",
+    name="late-system-message",
+    severity=WARNING,
+    summary="A system message appears after the conversation has started.",
+    hint="Move system instructions to the start of the conversation (messages[0]).",
     bad=f'{{"messages": [{U}, {{"role": "system", "content": "Be brief."}}, {A}]}}',
     good=f'{{"messages": [{{"role": "system", "content": "Be brief."}}, {U}, {A}]}}',
+    rule_sets=OPENAI_CHAT,
 )
 def late_system_message(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     if "system" not in ctx.roles[1:]:
@@ -69,13 +73,15 @@ def late_system_message(example: dict[str, Any], ctx: ExampleContext) -> Iterato
 
 
 @example_rule(
-    "JG204",
-    "trailing-non-assistant",
-    WARNING,
-    "The example ends with a message that is not from the assistant; nothing is learned from it.",
-    "End the example with the assistant reply, or drop the trailing messages.",
+    code="JG204",
+    name="trailing-non-assistant",
+    severity=WARNING,
+    summary="The example ends with a message that is not from the assistant; nothing is learned "
+    "from it.",
+    hint="End the example with the assistant reply, or drop the trailing messages.",
     bad=f'{{"messages": [{U}, {A}, {U}]}}',
     good=f'{{"messages": [{U}, {A}]}}',
+    rule_sets=OPENAI_CHAT,
 )
 def trailing_non_assistant(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     roles = ctx.roles
@@ -88,13 +94,14 @@ def trailing_non_assistant(example: dict[str, Any], ctx: ExampleContext) -> Iter
 
 
 @example_rule(
-    "JG120",
-    "empty-content",
-    WARNING,
-    "A message's content is empty or only whitespace.",
-    "Fill in the text, or drop the message.",
+    code="JG120",
+    name="empty-content",
+    severity=WARNING,
+    summary="A message's content is empty or only whitespace.",
+    hint="Fill in the text, or drop the message.",
     bad=f'{{"messages": [{{"role": "user", "content": "  "}}, {A}]}}',
     good=f'{{"messages": [{U}, {A}]}}',
+    rule_sets=OPENAI_CHAT,
 )
 def empty_content(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     for i, message in ctx.messages:

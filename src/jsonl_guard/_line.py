@@ -137,7 +137,7 @@ class LineChecker:
             self._check_example(example, canonical, number, outcome)
         except RecursionError:
             message = "the example is nested too deeply to check (hundreds of levels)"
-            outcome.findings.append(Finding("JG119", message, number, 1))
+            outcome.findings.append(Finding("JG122", message, number, 1))
         return outcome
 
     def _check_example(

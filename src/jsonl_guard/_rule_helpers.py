@@ -10,7 +10,7 @@ from ._schema import format_path
 # The shortest messages that make documentation examples readable.
 U = '{"role": "user", "content": "Where is my order?"}'
 A = '{"role": "assistant", "content": "It ships today."}'
-Path = tuple[str | int, ...]
+JsonPath = tuple[str | int, ...]  # a path in an example, formatted by path_of
 
 
 def path_of(*path: str | int) -> str:
@@ -46,7 +46,7 @@ def image_urls(message: dict[str, Any]) -> list[tuple[int, str]]:
     return urls
 
 
-def content_texts(message: dict[str, Any], i: int) -> Iterator[tuple[Path, str]]:
+def content_texts(message: dict[str, Any], i: int) -> Iterator[tuple[JsonPath, str]]:
     """The text of a message's content: the string, or each text/refusal part."""
     content = message.get("content")
     if isinstance(content, str):

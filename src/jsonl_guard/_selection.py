@@ -6,11 +6,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ._diagnostics import Diagnostic, Finding, Severity
-from ._rules import Rule, all_rules
+from ._rules import Rule, all_rules, registered_rule
 
 
 class UnknownRuleError(ValueError):
     """A select/ignore/severity entry that matches no rule."""
+
+
+class InvalidSeverityError(ValueError):
+    """A severity override whose level is not error, warning or info."""
 
 
 def _matches(rule: Rule, selector: str) -> bool:
@@ -19,6 +23,20 @@ def _matches(rule: Rule, selector: str) -> bool:
         wanted.upper() == "ALL"
         or rule.code.startswith(wanted.upper())
         or wanted.lower() == rule.name
+    )
+
+
+def _level(selector: str, level: object) -> Severity:
+    """``level`` as a Severity (the enum, or its value in any case)."""
+    if isinstance(level, Severity):
+        return level
+    if isinstance(level, str):
+        try:
+            return Severity(level.strip().lower())
+        except ValueError:
+            pass
+    raise InvalidSeverityError(
+        f"severity {level!r} for {selector!r} is not a level; use error, warning or info"
     )
 
 
@@ -36,7 +54,7 @@ class RuleSelection:
     ) -> RuleSelection:
         every = all_rules()
         select, ignore = list(select), list(ignore)
-        overrides = dict(severity or {})
+        overrides = {s: _level(s, level) for s, level in (severity or {}).items()}
         for selector in [*select, *ignore, *overrides]:
             if not any(_matches(rule, selector) for rule in every):
                 raise UnknownRuleError(
@@ -55,12 +73,15 @@ class RuleSelection:
                     severities[code] = level
         return cls(chosen, severities)
 
-    def enabled(self, code: str) -> bool:
-        return code in self.rules
-
     def diagnose(self, finding: Finding) -> Diagnostic | None:
+        """The finding as reported, or None when its rule is not selected.
+
+        A code that no rule declares is a bug in jsonl-guard, never dropped silently:
+        ``_rules.UnregisteredCodeError``.
+        """
         rule = self.rules.get(finding.code)
         if rule is None:
+            registered_rule(finding.code)  # raises for a code no rule declares
             return None
         return Diagnostic(
             code=rule.code,

@@ -15,6 +15,7 @@ from typing import Any
 
 from ._fast_tokens import Sample, is_tokenizer_file
 from ._models import ModelSpec, ModelTableError
+from ._rules import load_rule_modules
 from ._tokens import ExampleTokens, TokenCounter
 
 DEFAULT_CHARS_PER_TOKEN = 4.0
@@ -110,8 +111,6 @@ def find_token_method(
 ) -> TokenMethod:
     """The method ``name``; for a model without a tiktoken encoding, the text estimate;
     with a tokenizer.json (``tokenizer``), the method's tokenizer-file variant."""
-    from ._rules import load_rule_modules
-
     load_rule_modules()  # provider modules register their methods on import
     if name not in TOKEN_METHODS:
         known = ", ".join(sorted(TOKEN_METHODS))

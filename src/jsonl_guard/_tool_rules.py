@@ -8,18 +8,18 @@ from typing import Any
 
 from ._context import ExampleContext
 from ._diagnostics import Severity
-from ._rule_helpers import A, U, path_of, tool_calls
+from ._rule_helpers import A, JsonPath, U, path_of, tool_calls
 from ._rules import example_rule
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
 
 @example_rule(
-    "JG222",
-    "unmatched-tool-response",
-    ERROR,
-    "A tool message does not answer a tool call of the preceding assistant turn.",
-    "Set tool_call_id to the id of a call in the assistant message just before it.",
+    code="JG222",
+    name="unmatched-tool-response",
+    severity=ERROR,
+    summary="A tool message does not answer a tool call of the preceding assistant turn.",
+    hint="Set tool_call_id to the id of a call in the assistant message just before it.",
     bad=(
         '{"messages": [' + U + ', {"role": "assistant", "tool_calls": [{"id": "call_1", '
         '"type": "function", "function": {"name": "track", "arguments": "{}"}}]}, '
@@ -56,11 +56,11 @@ def unmatched_tool_response(example: dict[str, Any], ctx: ExampleContext) -> Ite
 
 
 @example_rule(
-    "JG223",
-    "unanswered-tool-call",
-    ERROR,
-    "A tool call is not answered by a tool message before the conversation goes on.",
-    "Add a tool message with this tool_call_id right after the assistant turn that calls it.",
+    code="JG223",
+    name="unanswered-tool-call",
+    severity=ERROR,
+    summary="A tool call is not answered by a tool message before the conversation goes on.",
+    hint="Add a tool message with this tool_call_id right after the assistant turn that calls it.",
     bad=(
         '{"messages": [' + U + ', {"role": "assistant", "tool_calls": [{"id": "call_1", '
         '"type": "function", "function": {"name": "track", "arguments": "{}"}}]}, ' + A + "]}"
@@ -93,11 +93,11 @@ def unanswered_tool_call(example: dict[str, Any], ctx: ExampleContext) -> Iterat
 
 
 @example_rule(
-    "JG225",
-    "duplicate-tool-call-id",
-    ERROR,
-    "Two tool calls in one example share an id, so their answers cannot be told apart.",
-    "Give every tool call in the example a unique id.",
+    code="JG225",
+    name="duplicate-tool-call-id",
+    severity=ERROR,
+    summary="Two tool calls in one example share an id, so their answers cannot be told apart.",
+    hint="Give every tool call in the example a unique id.",
     bad=(
         '{"messages": [' + U + ', {"role": "assistant", "tool_calls": ['
         '{"id": "c1", "type": "function", "function": {"name": "a", "arguments": "{}"}}, '
@@ -125,9 +125,9 @@ def duplicate_tool_call_id(example: dict[str, Any], ctx: ExampleContext) -> Iter
                 seen[call_id] = path_of("messages", i, "tool_calls", j)
 
 
-def _function_calls(message: dict[str, Any]) -> list[tuple[tuple[str | int, ...], Any]]:
+def _function_calls(message: dict[str, Any]) -> list[tuple[JsonPath, Any]]:
     """The function objects a message calls (tool calls and legacy function_call), with paths."""
-    calls: list[tuple[tuple[str | int, ...], Any]] = [
+    calls: list[tuple[JsonPath, Any]] = [
         (("tool_calls", j, "function"), call.get("function")) for j, call in tool_calls(message)
     ]
     calls.append((("function_call",), message.get("function_call")))
@@ -146,11 +146,11 @@ def _defined_names(definitions: Any, *, wrapped: bool) -> set[str] | None:
 
 
 @example_rule(
-    "JG224",
-    "unknown-function",
-    ERROR,
-    "A tool call names a function that the example's tools (or functions) do not define.",
-    "Add the function to the example's tools, or fix the name in the call.",
+    code="JG224",
+    name="unknown-function",
+    severity=ERROR,
+    summary="A tool call names a function that the example's tools (or functions) do not define.",
+    hint="Add the function to the example's tools, or fix the name in the call.",
     bad=(
         '{"tools": [{"type": "function", "function": {"name": "track"}}], "messages": ['
         + U
@@ -185,11 +185,11 @@ def unknown_function(example: dict[str, Any], ctx: ExampleContext) -> Iterator[s
 
 
 @example_rule(
-    "JG221",
-    "invalid-tool-arguments",
-    ERROR,
-    "A tool call's arguments are not a string holding valid JSON.",
-    'Serialise the arguments object to a JSON string: "arguments": "{\\"id\\": 42}".',
+    code="JG221",
+    name="invalid-tool-arguments",
+    severity=ERROR,
+    summary="A tool call's arguments are not a string holding valid JSON.",
+    hint='Serialise the arguments object to a JSON string: "arguments": "{\\"id\\": 42}".',
     bad=(
         '{"messages": [' + U + ', {"role": "assistant", "tool_calls": [{"id": "c1", '
         '"type": "function", "function": {"name": "track", "arguments": "{id: 42}"}}]}]}'
@@ -215,12 +215,12 @@ def invalid_tool_arguments(example: dict[str, Any], ctx: ExampleContext) -> Iter
 
 
 @example_rule(
-    "JG230",
-    "legacy-function-calling",
-    WARNING,
-    "The example uses the deprecated function-calling form "
+    code="JG230",
+    name="legacy-function-calling",
+    severity=WARNING,
+    summary="The example uses the deprecated function-calling form "
     "(functions, function_call, role function).",
-    "Convert to tools / tool_calls / role tool; the legacy form is deprecated by OpenAI.",
+    hint="Convert to tools / tool_calls / role tool; the legacy form is deprecated by OpenAI.",
     bad=(
         '{"functions": [{"name": "track"}], "messages": [' + U + ', {"role": "assistant", '
         '"function_call": {"name": "track", "arguments": "{}"}}]}'

@@ -142,11 +142,11 @@ _TOOLS = (
 
 
 @example_rule(
-    "JG620",
-    "bedrock-turn-order",
-    ERROR,
-    "The messages do not alternate user/assistant from a user turn to an assistant reply.",
-    "Start with the user, alternate strictly, end with the assistant (at least 2 messages); "
+    code="JG620",
+    name="bedrock-turn-order",
+    severity=ERROR,
+    summary="The messages do not alternate user/assistant from a user turn to an assistant reply.",
+    hint="Start with the user, alternate strictly, end with the assistant (at least 2 messages); "
     "merge consecutive turns of one role.",
     bad=GOOD.replace(
         '"messages": [', '"messages": [{"role": "user", "content": [{"text": "Hi."}]}, '
@@ -177,11 +177,11 @@ def _blank(value: Any) -> bool:
 
 
 @example_rule(
-    "JG621",
-    "bedrock-empty-text",
-    ERROR,
-    "A message, prompt or completion has no text (empty or whitespace only).",
-    "Write the text, or drop the message; Bedrock rejects empty turns.",
+    code="JG621",
+    name="bedrock-empty-text",
+    severity=ERROR,
+    summary="A message, prompt or completion has no text (empty or whitespace only).",
+    hint="Write the text, or drop the message; Bedrock rejects empty turns.",
     bad=_nova(user='{"text": " "}'),
     good=GOOD,
     rule_sets=ALL,
@@ -209,12 +209,12 @@ def empty_text(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
 
 
 @example_rule(
-    "JG622",
-    "bedrock-reserved-word",
-    ERROR,
-    "User or system text contains a word Nova reserves (User:, Bot:, Assistant:, System:, "
+    code="JG622",
+    name="bedrock-reserved-word",
+    severity=ERROR,
+    summary="User or system text contains a word Nova reserves (User:, Bot:, Assistant:, System:, "
     "Thought:, <image>, <video>, [EOS]); the training job fails.",
-    "Reword the text (e.g. 'Customer -' instead of 'User:').",
+    hint="Reword the text (e.g. 'Customer -' instead of 'User:').",
     bad=_nova(user='{"text": "User: where is my order?"}'),
     good=GOOD,
     rule_sets=NOVA,
@@ -238,11 +238,11 @@ def reserved_word(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]
 
 
 @example_rule(
-    "JG636",
-    "bedrock-system-count",
-    ERROR,
-    "The system list has more than one element (Llama 3.2 on Bedrock takes one).",
-    "Join the system texts into one element.",
+    code="JG636",
+    name="bedrock-system-count",
+    severity=ERROR,
+    summary="The system list has more than one element (Llama 3.2 on Bedrock takes one).",
+    hint="Join the system texts into one element.",
     bad="(a Llama 3.2 example whose system list has two elements)",
     good="(the same example with the two texts joined into one element)",
     rule_sets=LLAMA_CONVERSE,
@@ -254,12 +254,13 @@ def system_count(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
 
 
 @example_rule(
-    "JG637",
-    "bedrock-ignored-key",
-    WARNING,
-    "The example or a message has a key the format does not define; AWS's validators ignore "
-    "it, so it is not trained on.",
-    "Remove the key, or check its spelling (e.g. reasoning_content -> a reasoningContent block).",
+    code="JG637",
+    name="bedrock-ignored-key",
+    severity=WARNING,
+    summary="The example or a message has a key the format does not define; AWS's validators "
+    "ignore it, so it is not trained on.",
+    hint="Remove the key, or check its spelling (e.g. reasoning_content -> a reasoningContent "
+    "block).",
     bad=GOOD.replace('"role": "assistant",', '"role": "assistant", "note": "tone: calm",'),
     good=GOOD,
     rule_sets=CONVERSE,

@@ -47,11 +47,11 @@ def _media(ctx: ExampleContext) -> Iterator[tuple[str, int, int, str, dict[str, 
 
 
 @example_rule(
-    "JG623",
-    "bedrock-media-format",
-    ERROR,
-    "An image, video or document format is not one the model takes.",
-    "Convert the file: Nova 1.0 takes jpeg/png/gif/webp, mov/mkv/mp4/webm and pdf; Nova 2 "
+    code="JG623",
+    name="bedrock-media-format",
+    severity=ERROR,
+    summary="An image, video or document format is not one the model takes.",
+    hint="Convert the file: Nova 1.0 takes jpeg/png/gif/webp, mov/mkv/mp4/webm and pdf; Nova 2 "
     "Lite drops webp and webm.",
     bad=_nova(user=f"{TEXT}, {_image('bmp')}"),
     good=_nova(user=f"{TEXT}, {_image()}"),
@@ -72,11 +72,11 @@ def media_format(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
 
 
 @example_rule(
-    "JG624",
-    "bedrock-media-in-reply",
-    ERROR,
-    "An assistant turn holds an image, video or document; media go in user turns only.",
-    "Move the media to the user turn before the reply.",
+    code="JG624",
+    name="bedrock-media-in-reply",
+    severity=ERROR,
+    summary="An assistant turn holds an image, video or document; media go in user turns only.",
+    hint="Move the media to the user turn before the reply.",
     bad=_nova().replace('[{"text": "It ships today."}]', f'[{_image()}, {{"text": "Done."}}]'),
     good=_nova(user=f"{TEXT}, {_image()}"),
     rule_sets=CONVERSE,
@@ -88,11 +88,12 @@ def media_in_reply(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str
 
 
 @example_rule(
-    "JG625",
-    "bedrock-media-not-supported",
-    ERROR,
-    "The model is text-only (Nova Micro, Llama 3.2 1B/3B) or does not take this media kind.",
-    "Drop the media, or choose a model that takes them (Nova Lite/Pro, Llama 3.2 11B/90B).",
+    code="JG625",
+    name="bedrock-media-not-supported",
+    severity=ERROR,
+    summary="The model is text-only (Nova Micro, Llama 3.2 1B/3B) "
+    "or does not take this media kind.",
+    hint="Drop the media, or choose a model that takes them (Nova Lite/Pro, Llama 3.2 11B/90B).",
     bad="(an image block with --model amazon.nova-micro-v1:0)",
     good="(the same example with --model amazon.nova-lite-v1:0)",
     rule_sets=CONVERSE,
@@ -105,11 +106,11 @@ def media_not_supported(example: dict[str, Any], ctx: ExampleContext) -> Iterato
 
 
 @example_rule(
-    "JG626",
-    "bedrock-too-many-images",
-    ERROR,
-    "A message holds more images than Nova takes (10).",
-    "Split the images over examples, or keep the 10 that matter.",
+    code="JG626",
+    name="bedrock-too-many-images",
+    severity=ERROR,
+    summary="A message holds more images than Nova takes (10).",
+    hint="Split the images over examples, or keep the 10 that matter.",
     bad=_nova(user=", ".join([TEXT] + [_image()] * 11)),
     good=_nova(user=", ".join([TEXT] + [_image()] * 10)),
     rule_sets=NOVA,
@@ -128,11 +129,12 @@ def too_many_images(example: dict[str, Any], ctx: ExampleContext) -> Iterator[st
 
 
 @example_rule(
-    "JG627",
-    "bedrock-media-mix",
-    ERROR,
-    "An example has more than one video or document, or mixes a video with images/documents.",
-    "Keep one video (alone) or one document per example; put other media in other examples.",
+    code="JG627",
+    name="bedrock-media-mix",
+    severity=ERROR,
+    summary="An example has more than one video or document, or mixes a video with "
+    "images/documents.",
+    hint="Keep one video (alone) or one document per example; put other media in other examples.",
     bad=_nova(
         user=f"{TEXT}, {_image()}, "
         + _image("mp4", "s3://shop-data/v/ride.mp4").replace('"image"', '"video"')
@@ -152,11 +154,11 @@ def media_mix(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
 
 
 @example_rule(
-    "JG628",
-    "bedrock-block-kinds",
-    ERROR,
-    "A content block holds more than one kind (e.g. both image and video).",
-    "Give each text, image, video, document, reasoning or tool item its own block.",
+    code="JG628",
+    name="bedrock-block-kinds",
+    severity=ERROR,
+    summary="A content block holds more than one kind (e.g. both image and video).",
+    hint="Give each text, image, video, document, reasoning or tool item its own block.",
     bad=_nova(user='{"text": "Is this bent?", ' + _image()[1:]),
     good=_nova(user=f"{TEXT}, {_image()}"),
     rule_sets=CONVERSE,
@@ -169,12 +171,12 @@ def block_kinds(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
 
 
 @example_rule(
-    "JG629",
-    "bedrock-s3-uri",
-    ERROR,
-    "A media URI is not an s3:// URI, or (Nova) its path has characters other than letters, "
-    "digits, _, -, / and .",
-    "Upload the file to the dataset's S3 bucket and use s3://bucket/path; rename paths with "
+    code="JG629",
+    name="bedrock-s3-uri",
+    severity=ERROR,
+    summary="A media URI is not an s3:// URI, or (Nova) its path has characters other than "
+    "letters, digits, _, -, / and .",
+    hint="Upload the file to the dataset's S3 bucket and use s3://bucket/path; rename paths with "
     "spaces or other characters.",
     bad=_nova(user=f"{TEXT}, {_image(uri='https://shop.example/bike.png')}"),
     good=_nova(user=f"{TEXT}, {_image()}"),
@@ -196,11 +198,12 @@ def s3_uri(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
 
 
 @example_rule(
-    "JG630",
-    "bedrock-reasoning-not-supported",
-    ERROR,
-    "A reasoningContent block with a model that does not train on reasoning (only Nova 2 Lite).",
-    "Drop the reasoning blocks, or fine-tune amazon.nova-2-lite-v1:0.",
+    code="JG630",
+    name="bedrock-reasoning-not-supported",
+    severity=ERROR,
+    summary="A reasoningContent block with a model that does not train on reasoning (only Nova 2 "
+    "Lite).",
+    hint="Drop the reasoning blocks, or fine-tune amazon.nova-2-lite-v1:0.",
     bad=_nova().replace(
         '[{"text": "It ships today."}',
         '[{"reasoningContent": {"reasoningText": {"text": "Check the log."}}}, '
@@ -218,11 +221,11 @@ def reasoning_not_supported(example: dict[str, Any], ctx: ExampleContext) -> Ite
 
 
 @example_rule(
-    "JG631",
-    "bedrock-reasoning-in-user-turn",
-    ERROR,
-    "A reasoningContent block is in a user turn; reasoning belongs to assistant replies.",
-    "Move the reasoning into the assistant reply it explains.",
+    code="JG631",
+    name="bedrock-reasoning-in-user-turn",
+    severity=ERROR,
+    summary="A reasoningContent block is in a user turn; reasoning belongs to assistant replies.",
+    hint="Move the reasoning into the assistant reply it explains.",
     bad=_nova(user='{"reasoningContent": {"reasoningText": {"text": "Think."}}}, ' + TEXT),
     good=GOOD,
     rule_sets=NOVA,
@@ -240,12 +243,12 @@ def _tool_blocks(ctx: ExampleContext, kind: str) -> Iterator[tuple[str, int, int
 
 
 @example_rule(
-    "JG632",
-    "bedrock-tools-not-supported",
-    ERROR,
-    "The example uses tools (toolConfig, toolUse, toolResult) with a model that does not "
+    code="JG632",
+    name="bedrock-tools-not-supported",
+    severity=ERROR,
+    summary="The example uses tools (toolConfig, toolUse, toolResult) with a model that does not "
     "train on them (only Nova 2 Lite).",
-    "Drop the tool turns, or fine-tune amazon.nova-2-lite-v1:0.",
+    hint="Drop the tool turns, or fine-tune amazon.nova-2-lite-v1:0.",
     bad=_nova(extra=_TOOLS),
     good=GOOD,
     rule_sets=NOVA,
@@ -274,11 +277,12 @@ def _tool_names(example: dict[str, Any]) -> list[tuple[int, Any, Any]] | None:
 
 
 @example_rule(
-    "JG633",
-    "bedrock-tool-config",
-    ERROR,
-    "toolConfig.tools is empty, names a tool twice, or has a tool without a name/description.",
-    "List each tool once, with a name and a description.",
+    code="JG633",
+    name="bedrock-tool-config",
+    severity=ERROR,
+    summary="toolConfig.tools is empty, names a tool twice, or has a tool without a "
+    "name/description.",
+    hint="List each tool once, with a name and a description.",
     bad=_nova(
         extra=_TOOLS.replace(
             '"tools": [',
@@ -306,11 +310,11 @@ def tool_config(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
 
 
 @example_rule(
-    "JG634",
-    "bedrock-tool-turn",
-    ERROR,
-    "A toolUse is in a user turn, or a toolResult in an assistant turn.",
-    "The assistant calls tools (toolUse); the next user turn returns results (toolResult).",
+    code="JG634",
+    name="bedrock-tool-turn",
+    severity=ERROR,
+    summary="A toolUse is in a user turn, or a toolResult in an assistant turn.",
+    hint="The assistant calls tools (toolUse); the next user turn returns results (toolResult).",
     bad=_nova(user='{"toolUse": {"toolUseId": "t1", "name": "track", "input": {}}}', extra=_TOOLS),
     good=_nova(extra=_TOOLS),
     rule_sets=NOVA,
@@ -323,12 +327,12 @@ def tool_turn(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
 
 
 @example_rule(
-    "JG635",
-    "bedrock-tool-wiring",
-    ERROR,
-    "A toolUse names a tool not in toolConfig, reuses a toolUseId, or a toolResult answers "
+    code="JG635",
+    name="bedrock-tool-wiring",
+    severity=ERROR,
+    summary="A toolUse names a tool not in toolConfig, reuses a toolUseId, or a toolResult answers "
     "an id no earlier toolUse has.",
-    "Declare every tool in toolConfig; give each call a unique toolUseId and answer it once.",
+    hint="Declare every tool in toolConfig; give each call a unique toolUseId and answer it once.",
     bad=_nova(extra=_TOOLS).replace(
         '{"text": "Where is my order?"}',
         '{"toolResult": {"toolUseId": "t9", "content": [{"text": "Shipped"}]}}',

@@ -16,7 +16,7 @@ from typing import Any
 from .._context import ExampleContext
 from .._diagnostics import Severity
 from .._rule_helpers import path_of
-from .._rules import Scope, declare, example_rule
+from .._rules import example_rule, schema_rule
 from .huggingface_tokens import extract_prompt
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -28,29 +28,33 @@ A = '{"role": "assistant", "content": "It ships today."}'
 S = '{"role": "system", "content": "You are the bike shop assistant."}'
 
 
-declare(
-    "JG685", "trl-key-conflict", ERROR, Scope.SCHEMA,
-    "The example holds a TRL column of another dataset type (e.g. `label` in a preference "
+schema_rule(
+    code="JG685",
+    name="trl-key-conflict",
+    severity=ERROR,
+    summary="The example holds a TRL column of another dataset type (e.g. `label` in a preference "
     "example); TRL's apply_chat_template raises KeyError: Invalid keys.",
-    "Keep exactly the columns of one TRL type (prompt/completion, prompt/chosen/rejected, ...); "
-    "rename or drop the other.",
+    hint="Keep exactly the columns of one TRL type (prompt/completion, prompt/chosen/rejected, "
+    "...); rename or drop the other.",
     bad='{"prompt": "Where is my order?", "chosen": "It ships today.", '
     '"rejected": "No idea.", "label": true}',
     good='{"prompt": "Where is my order?", "chosen": "It ships today.", "rejected": "No idea."}',
-)  # fmt: skip
+)
 
 
-declare(
-    "JG686", "trl-missing-column", ERROR, Scope.SCHEMA,
-    "The example lacks a column its TRL dataset type needs (e.g. `rejected` in a preference "
-    "file); TRL raises KeyError when it builds the sequences.",
-    "Add the missing column: text | prompt + completion | prompt + chosen + rejected | "
+schema_rule(
+    code="JG686",
+    name="trl-missing-column",
+    severity=ERROR,
+    summary="The example lacks a column its TRL dataset type needs (e.g. `rejected` in a "
+    "preference file); TRL raises KeyError when it builds the sequences.",
+    hint="Add the missing column: text | prompt + completion | prompt + chosen + rejected | "
     "chosen + rejected | prompt + completion + label, whichever the file's type is.",
     bad='{"prompt": "Where is my order?", "chosen": "It ships today.", "rejected": "No idea."}\n'
     '{"prompt": "Do you fix e-bikes?", "chosen": "Yes, all brands."}',
     good='{"prompt": "Where is my order?", "chosen": "It ships today.", "rejected": "No idea."}\n'
     '{"prompt": "Do you fix e-bikes?", "chosen": "Yes, all brands.", "rejected": "No."}',
-)  # fmt: skip
+)
 
 
 def _kinds(example: dict[str, Any]) -> dict[str, list[str]]:
@@ -65,15 +69,17 @@ def _kinds(example: dict[str, Any]) -> dict[str, list[str]]:
 
 
 @example_rule(
-    "JG681", "mixed-standard-conversational", ERROR,
-    "One example mixes standard (string) and conversational (message list) fields; TRL "
+    code="JG681",
+    name="mixed-standard-conversational",
+    severity=ERROR,
+    summary="One example mixes standard (string) and conversational (message list) fields; TRL "
     "decides the format from one field and fails on the other.",
-    "Make every field a string, or every field a list of role/content messages.",
+    hint="Make every field a string, or every field a list of role/content messages.",
     bad=f'{{"prompt": "Where is my order?", "chosen": [{A}], "rejected": "No idea."}}',
     good=f'{{"prompt": [{U}], "chosen": [{A}], "rejected": '
     '[{"role": "assistant", "content": "No idea."}]}',
     rule_sets=("trl-prompt",),
-)  # fmt: skip
+)
 def mixed_formats(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     kinds = _kinds(example)
     if len(kinds) == 2:
@@ -97,17 +103,19 @@ def _prompt_messages(example: dict[str, Any]) -> tuple[str, list[Any]]:
 
 
 @example_rule(
-    "JG682", "prompt-last-role", ERROR,
-    "A conversational prompt ends with a message that is not from the user, a tool or the "
+    code="JG682",
+    name="prompt-last-role",
+    severity=ERROR,
+    summary="A conversational prompt ends with a message that is not from the user, a tool or the "
     "assistant; TRL's apply_chat_template raises ValueError: Invalid role in the last message.",
-    "End the prompt with the user's turn (or a tool result); move system instructions to "
+    hint="End the prompt with the user's turn (or a tool result); move system instructions to "
     "the start of the prompt.",
     bad=f'{{"prompt": [{U}, {S}], "chosen": [{A}], "rejected": '
     '[{"role": "assistant", "content": "No idea."}]}',
     good=f'{{"prompt": [{S}, {U}], "chosen": [{A}], "rejected": '
     '[{"role": "assistant", "content": "No idea."}]}',
     rule_sets=("trl-prompt",),
-)  # fmt: skip
+)
 def prompt_last_role(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     where, messages = _prompt_messages(example)
     if not messages or not isinstance(messages[-1], dict):
@@ -134,10 +142,12 @@ def _sharegpt_path(example: dict[str, Any]) -> str | None:
 
 
 @example_rule(
-    "JG683", "sharegpt-format", ERROR,
-    "The example is in ShareGPT form (`conversations`, or messages with `from`/`value`), "
+    code="JG683",
+    name="sharegpt-format",
+    severity=ERROR,
+    summary="The example is in ShareGPT form (`conversations`, or messages with `from`/`value`), "
     "not TRL's `messages` with `role`/`content`.",
-    f"Convert it: key conversations -> messages, {SHAREGPT_ROLES} (e.g. with "
+    hint=f"Convert it: key conversations -> messages, {SHAREGPT_ROLES} (e.g. with "
     "trl.data_utils.maybe_convert_to_chatml before saving).",
     bad='{"prompt": [{"from": "human", "value": "Where is my order?"}], '
     '"chosen": [{"from": "gpt", "value": "It ships today."}], "rejected": '
@@ -145,7 +155,7 @@ def _sharegpt_path(example: dict[str, Any]) -> str | None:
     good=f'{{"prompt": [{U}], "chosen": [{A}], "rejected": '
     '[{"role": "assistant", "content": "No idea."}]}',
     rule_sets=("trl",),
-)  # fmt: skip
+)
 def sharegpt_format(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     where = _sharegpt_path(example)
     if where is not None:
@@ -157,29 +167,33 @@ def sharegpt_format(example: dict[str, Any], ctx: ExampleContext) -> Iterator[st
 
 
 @example_rule(
-    "JG684", "identical-pair", WARNING,
-    "`chosen` and `rejected` are identical, so the pair teaches no preference.",
-    "Replace the rejected answer with a worse one, or drop the example.",
+    code="JG684",
+    name="identical-pair",
+    severity=WARNING,
+    summary="`chosen` and `rejected` are identical, so the pair teaches no preference.",
+    hint="Replace the rejected answer with a worse one, or drop the example.",
     bad='{"prompt": "Where is my order?", "chosen": "It ships today.", '
     '"rejected": "It ships today."}',
     good='{"prompt": "Where is my order?", "chosen": "It ships today.", "rejected": "No idea."}',
     rule_sets=("trl-pairs",),
-)  # fmt: skip
+)
 def identical_pair(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     if "chosen" in example and example.get("chosen") == example.get("rejected"):
         yield "chosen and rejected are identical; the pair teaches no preference"
 
 
 @example_rule(
-    "JG680", "prompt-fills-sequence", ERROR,
-    "The prompt alone reaches the sequence length, so truncation cuts the whole answer "
+    code="JG680",
+    name="prompt-fills-sequence",
+    severity=ERROR,
+    summary="The prompt alone reaches the sequence length, so truncation cuts the whole answer "
     "(completion, chosen, rejected) and nothing is learned from the example.",
-    "Shorten the prompt, raise --max-seq-len (TRL: max_length), or drop the example.",
+    hint="Shorten the prompt, raise --max-seq-len (TRL: max_length), or drop the example.",
     bad='{"prompt": "<70,000 tokens of text>", "chosen": "It ships today.", '
     '"rejected": "No idea."}',
     good='{"prompt": "Where is my order?", "chosen": "It ships today.", "rejected": "No idea."}',
     rule_sets=("trl-prompt",),
-)  # fmt: skip
+)
 def prompt_fills_sequence(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     tokens, limit = ctx.tokens, ctx.model.token_limit
     if tokens is None:

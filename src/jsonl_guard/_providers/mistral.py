@@ -19,7 +19,7 @@ from typing import Any
 from .._context import ExampleContext
 from .._diagnostics import Severity
 from .._rule_helpers import path_of, tool_calls
-from .._rules import Scope, declare, example_rule
+from .._rules import example_rule, schema_rule
 
 ERROR = Severity.ERROR
 RULE_SETS = ("mistral",)
@@ -31,14 +31,17 @@ NEXT_ROLES = {
     "tool": {"tool", "assistant"},
 }
 
-declare(
-    "JG672", "mistral-invalid-tool-call-id", ERROR, Scope.SCHEMA,
-    "A tool call `id` or a tool message's `tool_call_id` is not exactly 9 letters and digits.",
-    "Use 9-character alphanumeric ids (e.g. TX92Jm8Zi), the same on the call and its answer; "
+schema_rule(
+    code="JG672",
+    name="mistral-invalid-tool-call-id",
+    severity=ERROR,
+    summary="A tool call `id` or a tool message's `tool_call_id` is not exactly 9 letters and "
+    "digits.",
+    hint="Use 9-character alphanumeric ids (e.g. TX92Jm8Zi), the same on the call and its answer; "
     "mistral-finetune's utils/reformat_data.py generates them.",
     bad='(mistral: "tool_calls": [{"id": "call_1", ...}])',
     good='(mistral: "tool_calls": [{"id": "TX92Jm8Zi", ...}])',
-)  # fmt: skip
+)
 
 
 def _roles(ctx: ExampleContext) -> list[tuple[int, Any]]:
@@ -46,12 +49,12 @@ def _roles(ctx: ExampleContext) -> list[tuple[int, Any]]:
 
 
 @example_rule(
-    "JG670",
-    "mistral-last-not-assistant",
-    ERROR,
-    "The conversation does not end with an assistant message (mistral-common: "
+    code="JG670",
+    name="mistral-last-not-assistant",
+    severity=ERROR,
+    summary="The conversation does not end with an assistant message (mistral-common: "
     "'Expected last role Assistant for finetuning').",
-    "End the example with the assistant reply (or tool call) to learn; drop trailing turns.",
+    hint="End the example with the assistant reply (or tool call) to learn; drop trailing turns.",
     bad="(mistral: user, assistant, user)",
     good="(mistral: user, assistant)",
     rule_sets=RULE_SETS,
@@ -64,12 +67,12 @@ def last_not_assistant(example: dict[str, Any], ctx: ExampleContext) -> Iterator
 
 
 @example_rule(
-    "JG671",
-    "mistral-role-order",
-    ERROR,
-    "A message follows one it may not follow in Mistral's role order (e.g. a tool "
+    code="JG671",
+    name="mistral-role-order",
+    severity=ERROR,
+    summary="A message follows one it may not follow in Mistral's role order (e.g. a tool "
     "answer right after a user message, or a user message right after a tool answer).",
-    "A tool message answers an assistant tool call; after tool answers comes the "
+    hint="A tool message answers an assistant tool call; after tool answers comes the "
     "assistant; system messages come before the assistant speaks.",
     bad="(mistral: user, tool, assistant)",
     good="(mistral: user, assistant with tool_calls, tool, assistant)",
@@ -84,12 +87,12 @@ def role_order(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
 
 
 @example_rule(
-    "JG673",
-    "mistral-tool-call-without-id",
-    ERROR,
-    "A tool call before the last message has no `id`; only the final assistant "
+    code="JG673",
+    name="mistral-tool-call-without-id",
+    severity=ERROR,
+    summary="A tool call before the last message has no `id`; only the final assistant "
     "message's calls may omit it.",
-    "Give the call a 9-character id and put the same id in its tool answer's tool_call_id.",
+    hint="Give the call a 9-character id and put the same id in its tool answer's tool_call_id.",
     bad="(mistral: an answered tool call without id)",
     good='(mistral: "id": "TX92Jm8Zi" on the call and "tool_call_id": "TX92Jm8Zi")',
     rule_sets=RULE_SETS,
@@ -118,11 +121,11 @@ def _turns(ctx: ExampleContext) -> Iterator[tuple[int, dict[str, Any], list[int]
 
 
 @example_rule(
-    "JG674",
-    "mistral-extra-tool-response",
-    ERROR,
-    "More tool messages follow an assistant turn than it made tool calls.",
-    "Keep one tool message per call; drop the extra answer.",
+    code="JG674",
+    name="mistral-extra-tool-response",
+    severity=ERROR,
+    summary="More tool messages follow an assistant turn than it made tool calls.",
+    hint="Keep one tool message per call; drop the extra answer.",
     bad="(mistral: two tool calls answered by three tool messages)",
     good="(mistral: two tool calls, two tool messages)",
     rule_sets=RULE_SETS,
@@ -136,11 +139,11 @@ def extra_tool_response(example: dict[str, Any], ctx: ExampleContext) -> Iterato
 
 
 @example_rule(
-    "JG675",
-    "mistral-unknown-tool-call-id",
-    ERROR,
-    "A tool message's `tool_call_id` names no call of the assistant turn it answers.",
-    "Copy the id of the call this message answers (answers may come in any order).",
+    code="JG675",
+    name="mistral-unknown-tool-call-id",
+    severity=ERROR,
+    summary="A tool message's `tool_call_id` names no call of the assistant turn it answers.",
+    hint="Copy the id of the call this message answers (answers may come in any order).",
     bad='(mistral: a call with id "TX92Jm8Zi" answered with tool_call_id "AB12cd34E")',
     good='(mistral: the answer carries tool_call_id "TX92Jm8Zi")',
     rule_sets=RULE_SETS,
@@ -159,11 +162,11 @@ def unknown_tool_call_id(example: dict[str, Any], ctx: ExampleContext) -> Iterat
 
 
 @example_rule(
-    "JG676",
-    "mistral-content-or-tool-calls",
-    ERROR,
-    "An assistant message has both `content` and `tool_calls`, or neither.",
-    "Split text and tool calls into two assistant messages, or add the missing reply.",
+    code="JG676",
+    name="mistral-content-or-tool-calls",
+    severity=ERROR,
+    summary="An assistant message has both `content` and `tool_calls`, or neither.",
+    hint="Split text and tool calls into two assistant messages, or add the missing reply.",
     bad='(mistral: {"role": "assistant", "content": "Let me check.", "tool_calls": [...]})',
     good='(mistral: {"role": "assistant", "tool_calls": [...]})',
     rule_sets=RULE_SETS,

@@ -12,7 +12,7 @@ from typing import Any
 from .._context import ExampleContext
 from .._diagnostics import Severity
 from .._rule_helpers import image_parts, path_of, tool_calls
-from .._rules import Scope, declare, example_rule
+from .._rules import example_rule, schema_rule
 from .._token_methods import TokenTools, text_only, token_method
 from .._tokens import ExampleTokens
 
@@ -84,22 +84,26 @@ def openai_completion(example: dict[str, Any], tools: TokenTools) -> ExampleToke
 
 # -- schema rules (raised by schemas/openai-dpo.json and openai-completion.json) ----------------
 
-declare(
-    "JG260", "invalid-preference-example", ERROR, Scope.SCHEMA,
-    "A DPO example lacks input, preferred_output or non_preferred_output, or an output is "
+schema_rule(
+    code="JG260",
+    name="invalid-preference-example",
+    severity=ERROR,
+    summary="A DPO example lacks input, preferred_output or non_preferred_output, or an output is "
     "not a list of exactly one assistant message.",
-    'Write {"input": {"messages": [...]}, "preferred_output": [{"role": "assistant", ...}], '
+    hint='Write {"input": {"messages": [...]}, "preferred_output": [{"role": "assistant", ...}], '
     '"non_preferred_output": [{"role": "assistant", ...}]}.',
     bad=_dpo(f'"messages": [{_Q}]', _GOOD_P[:-1] + ", " + _BAD_P[1:]),
     good=_dpo(f'"messages": [{_Q}]'),
-)  # fmt: skip
-declare(
-    "JG275", "invalid-completion-example", ERROR, Scope.SCHEMA,
-    "A legacy example lacks `prompt` or `completion`, or one of them is not a string.",
-    'Write each line as {"prompt": "<text>", "completion": "<text>"}.',
+)
+schema_rule(
+    code="JG275",
+    name="invalid-completion-example",
+    severity=ERROR,
+    summary="A legacy example lacks `prompt` or `completion`, or one of them is not a string.",
+    hint='Write each line as {"prompt": "<text>", "completion": "<text>"}.',
     bad='{"prompt": "Do you fit tubeless tires?", "completion": ["Yes."]}',
     good='{"prompt": "Do you fit tubeless tires?", "completion": " Yes, while you wait."}',
-)  # fmt: skip
+)
 
 
 # -- DPO ----------------------------------------------------------------------------------------
@@ -119,12 +123,12 @@ def _output_messages(example: dict[str, Any]) -> Iterator[tuple[str, int, dict[s
 
 
 @example_rule(
-    "JG261",
-    "multi-turn-preference-input",
-    WARNING,
-    "A DPO input holds assistant turns; OpenAI trains preference data on one-turn "
+    code="JG261",
+    name="multi-turn-preference-input",
+    severity=WARNING,
+    summary="A DPO input holds assistant turns; OpenAI trains preference data on one-turn "
     "conversations only.",
-    "Keep the input to the (system and) user message the outputs answer; earlier turns are "
+    hint="Keep the input to the (system and) user message the outputs answer; earlier turns are "
     "at best context and may be rejected.",
     bad=_dpo(f'"messages": [{_Q}, {{"role": "assistant", "content": "Yes."}}, {_Q}]'),
     good=_dpo(f'"messages": [{_Q}]'),
@@ -144,11 +148,11 @@ _ANSWERABLE = ("user", "tool", "function")
 
 
 @example_rule(
-    "JG262",
-    "preference-input-not-ending-with-user",
-    ERROR,
-    "A DPO input does not end with a user message, so the outputs answer nothing.",
-    "End input.messages with the user message that preferred_output and "
+    code="JG262",
+    name="preference-input-not-ending-with-user",
+    severity=ERROR,
+    summary="A DPO input does not end with a user message, so the outputs answer nothing.",
+    hint="End input.messages with the user message that preferred_output and "
     "non_preferred_output answer.",
     bad=_dpo(f'"messages": [{_Q}, {{"role": "assistant", "content": "Let me check."}}]'),
     good=_dpo(f'"messages": [{_Q}]'),
@@ -167,11 +171,11 @@ def preference_input_not_ending_with_user(
 
 
 @example_rule(
-    "JG263",
-    "image-in-preference-data",
-    ERROR,
-    "A DPO example holds an image; preference fine-tuning is text-only.",
-    "Remove the image parts (describe the image in text if the answer depends on it).",
+    code="JG263",
+    name="image-in-preference-data",
+    severity=ERROR,
+    summary="A DPO example holds an image; preference fine-tuning is text-only.",
+    hint="Remove the image parts (describe the image in text if the answer depends on it).",
     bad=_dpo(
         '"messages": [{"role": "user", "content": [{"type": "text", "text": "Which size?"}, '
         '{"type": "image_url", "image_url": {"url": "https://example.com/bike.png"}}]}]'
@@ -199,11 +203,12 @@ def _comparable(output: list[Any]) -> list[Any]:
 
 
 @example_rule(
-    "JG264",
-    "identical-preference-outputs",
-    WARNING,
-    "preferred_output and non_preferred_output are the same reply, so the pair teaches nothing.",
-    "Give the non-preferred output the reply the model should move away from.",
+    code="JG264",
+    name="identical-preference-outputs",
+    severity=WARNING,
+    summary="preferred_output and non_preferred_output are the same reply, so the pair teaches "
+    "nothing.",
+    hint="Give the non-preferred output the reply the model should move away from.",
     bad=_dpo(f'"messages": [{_Q}]', _BAD_P, _BAD_P),
     good=_dpo(f'"messages": [{_Q}]'),
     rule_sets=DPO,
@@ -241,11 +246,11 @@ def _called(message: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], st
 
 
 @example_rule(
-    "JG265",
-    "preference-output-calls-unknown-function",
-    ERROR,
-    "A DPO output calls a function that input.tools does not define.",
-    "Add the function to input.tools, or fix the name in the output's tool call.",
+    code="JG265",
+    name="preference-output-calls-unknown-function",
+    severity=ERROR,
+    summary="A DPO output calls a function that input.tools does not define.",
+    hint="Add the function to input.tools, or fix the name in the output's tool call.",
     bad=_dpo(
         '"tools": [{"type": "function", "function": {"name": "track_order"}}], '
         f'"messages": [{_Q}]',
@@ -281,11 +286,11 @@ def preference_output_calls_unknown_function(
 
 
 @example_rule(
-    "JG270",
-    "rft-final-message-not-user",
-    ERROR,
-    "A reinforcement fine-tuning example does not end with a user message.",
-    "End messages with the user's request: the model's answer is sampled and graded, not "
+    code="JG270",
+    name="rft-final-message-not-user",
+    severity=ERROR,
+    summary="A reinforcement fine-tuning example does not end with a user message.",
+    hint="End messages with the user's request: the model's answer is sampled and graded, not "
     "given (data with a final assistant reply is SFT data).",
     bad="(an RFT example whose messages end with an assistant reply, --model o4-mini)",
     good="(an RFT example whose messages end with the user's question, --model o4-mini)",
@@ -304,11 +309,12 @@ def rft_final_message_not_user(example: dict[str, Any], ctx: ExampleContext) -> 
 
 
 @example_rule(
-    "JG276",
-    "empty-completion",
-    ERROR,
-    "A legacy example's completion is empty or only whitespace, so there is nothing to learn.",
-    "Write the completion the model should produce, or drop the example "
+    code="JG276",
+    name="empty-completion",
+    severity=ERROR,
+    summary="A legacy example's completion is empty or only whitespace, so there is nothing to "
+    "learn.",
+    hint="Write the completion the model should produce, or drop the example "
     "(OpenAI's prepare_data tool removes such rows).",
     bad='{"prompt": "Do you fit tubeless tires?", "completion": ""}',
     good='{"prompt": "Do you fit tubeless tires?", "completion": " Yes, while you wait."}',

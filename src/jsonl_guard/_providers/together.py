@@ -21,7 +21,7 @@ from typing import Any
 from .._context import ExampleContext
 from .._diagnostics import Severity
 from .._rule_helpers import image_urls, path_of
-from .._rules import Scope, declare, example_rule
+from .._rules import example_rule, schema_rule
 
 ERROR = Severity.ERROR
 # Together accepts only inline images and checks just the data-URL prefix.
@@ -33,13 +33,15 @@ PREFERENCE = ("together-preference",)
 Located = tuple[tuple[str | int, ...], dict[str, Any]]
 _KINDS = {float: "a float", str: "a string", bool: "a boolean", type(None): "null"}
 
-declare(
-    "JG650", "together-unknown-key", ERROR, Scope.SCHEMA,
-    "A Together line has a top-level key its format does not define; Together rejects it.",
-    "Drop the key (e.g. `id`, `metadata`): Together takes only the format's own keys.",
+schema_rule(
+    code="JG650",
+    name="together-unknown-key",
+    severity=ERROR,
+    summary="A Together line has a top-level key its format does not define; Together rejects it.",
+    hint="Drop the key (e.g. `id`, `metadata`): Together takes only the format's own keys.",
     bad='(together-text: {"text": "Hi", "id": 7})',
     good='(together-text: {"text": "Hi"})',
-)  # fmt: skip
+)
 
 
 def _messages(example: dict[str, Any]) -> Iterator[Located]:
@@ -79,11 +81,11 @@ def _images(message: dict[str, Any]) -> list[int]:
 
 
 @example_rule(
-    "JG651",
-    "together-invalid-weight",
-    ERROR,
-    "A message's `weight` is not the integer 0 or 1 (Together rejects 1.0 and 0.5).",
-    "Write weight 0 or 1 as a JSON integer, or drop the key.",
+    code="JG651",
+    name="together-invalid-weight",
+    severity=ERROR,
+    summary="A message's `weight` is not the integer 0 or 1 (Together rejects 1.0 and 0.5).",
+    hint="Write weight 0 or 1 as a JSON integer, or drop the key.",
     bad='(together-conversation: {"role": "assistant", "content": "Hi", "weight": 1.0})',
     good='(together-conversation: {"role": "assistant", "content": "Hi", "weight": 1})',
     rule_sets=("together",),
@@ -102,11 +104,11 @@ def invalid_weight(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str
 
 
 @example_rule(
-    "JG652",
-    "together-repeated-role",
-    ERROR,
-    "Two messages in a row have the same role; Together requires turns to alternate.",
-    "Merge the two messages into one, or add the missing turn between them.",
+    code="JG652",
+    name="together-repeated-role",
+    severity=ERROR,
+    summary="Two messages in a row have the same role; Together requires turns to alternate.",
+    hint="Merge the two messages into one, or add the missing turn between them.",
     bad="(together-conversation: a user message followed by another user message)",
     good="(together-conversation: user, assistant, user, assistant)",
     rule_sets=("together-chat", "together-preference"),
@@ -125,11 +127,11 @@ def repeated_role(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]
 
 
 @example_rule(
-    "JG653",
-    "together-no-assistant",
-    ERROR,
-    "A Together conversation has no assistant message, so there is nothing to train on.",
-    "Add the assistant reply the model should learn, or drop the example.",
+    code="JG653",
+    name="together-no-assistant",
+    severity=ERROR,
+    summary="A Together conversation has no assistant message, so there is nothing to train on.",
+    hint="Add the assistant reply the model should learn, or drop the example.",
     bad="(together-conversation: only a user message)",
     good="(together-conversation: a user message and the assistant's reply)",
     rule_sets=CHAT,
@@ -141,11 +143,12 @@ def no_assistant(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
 
 
 @example_rule(
-    "JG654",
-    "together-image-outside-user",
-    ERROR,
-    "An image part is in a system or assistant message; Together takes images in user turns only.",
-    "Move the image into the user message it belongs to.",
+    code="JG654",
+    name="together-image-outside-user",
+    severity=ERROR,
+    summary="An image part is in a system or assistant message; Together takes images in user "
+    "turns only.",
+    hint="Move the image into the user message it belongs to.",
     bad="(together-conversation: an image_url part in an assistant message)",
     good="(together-conversation: the image in the user message)",
     rule_sets=IMAGES,
@@ -159,11 +162,11 @@ def image_outside_user(example: dict[str, Any], ctx: ExampleContext) -> Iterator
 
 
 @example_rule(
-    "JG655",
-    "together-too-many-images",
-    ERROR,
-    "The example holds more than 10 images (Together's MAX_IMAGES_PER_EXAMPLE).",
-    "Split the example or keep the images the answer needs (10 at most).",
+    code="JG655",
+    name="together-too-many-images",
+    severity=ERROR,
+    summary="The example holds more than 10 images (Together's MAX_IMAGES_PER_EXAMPLE).",
+    hint="Split the example or keep the images the answer needs (10 at most).",
     bad="(together-conversation: 11 image parts in one example)",
     good="(together-conversation: 10 image parts or fewer)",
     rule_sets=IMAGES,
@@ -185,12 +188,12 @@ def _all_image_urls(example: dict[str, Any]) -> Iterator[tuple[str, str]]:
 
 
 @example_rule(
-    "JG656",
-    "together-invalid-image-url",
-    ERROR,
-    "An image URL is not a base64 data URL of a JPEG, PNG or WEBP image; Together "
+    code="JG656",
+    name="together-invalid-image-url",
+    severity=ERROR,
+    summary="An image URL is not a base64 data URL of a JPEG, PNG or WEBP image; Together "
     "takes no http(s) links.",
-    "Inline the image: data:image/jpeg;base64,… (jpeg, png or webp).",
+    hint="Inline the image: data:image/jpeg;base64,… (jpeg, png or webp).",
     bad="(together-conversation: image_url.url https://example.com/a.png)",
     good="(together-conversation: image_url.url data:image/png;base64,iVBORw0KGgo=)",
     rule_sets=IMAGES,
@@ -203,11 +206,11 @@ def invalid_image_url(example: dict[str, Any], ctx: ExampleContext) -> Iterator[
 
 
 @example_rule(
-    "JG658",
-    "together-weighted-image-message",
-    ERROR,
-    "A message with images has a non-zero weight; Together does not train on image turns.",
-    "Set weight 0 on the message with images, or drop its weight key.",
+    code="JG658",
+    name="together-weighted-image-message",
+    severity=ERROR,
+    summary="A message with images has a non-zero weight; Together does not train on image turns.",
+    hint="Set weight 0 on the message with images, or drop its weight key.",
     bad="(together-conversation: a user message with an image and weight 1)",
     good="(together-conversation: the same message with weight 0 or no weight)",
     rule_sets=IMAGES,
@@ -220,12 +223,12 @@ def weighted_image_message(example: dict[str, Any], ctx: ExampleContext) -> Iter
 
 
 @example_rule(
-    "JG659",
-    "together-mixed-content-forms",
-    ERROR,
-    "Some messages of one example hold a string and others a list of parts; Together "
+    code="JG659",
+    name="together-mixed-content-forms",
+    severity=ERROR,
+    summary="Some messages of one example hold a string and others a list of parts; Together "
     "wants one form per example.",
-    'Write every message\'s content as a list of parts ([{"type": "text", ...}]) or '
+    hint='Write every message\'s content as a list of parts ([{"type": "text", ...}]) or '
     "every one as a string.",
     bad="(together-conversation: user content a part list, assistant content a string)",
     good="(together-conversation: both contents part lists)",
@@ -247,12 +250,12 @@ def mixed_content_forms(example: dict[str, Any], ctx: ExampleContext) -> Iterato
 
 
 @example_rule(
-    "JG660",
-    "together-preference-input-ends-with-assistant",
-    ERROR,
-    "A preference example's input ends with an assistant message; the compared replies "
+    code="JG660",
+    name="together-preference-input-ends-with-assistant",
+    severity=ERROR,
+    summary="A preference example's input ends with an assistant message; the compared replies "
     "must answer a user turn.",
-    "End input.messages with the user message the two outputs answer.",
+    hint="End input.messages with the user message the two outputs answer.",
     bad="(together-preference: input.messages ending with an assistant message)",
     good="(together-preference: input.messages ending with a user message)",
     rule_sets=PREFERENCE,

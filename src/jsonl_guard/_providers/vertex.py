@@ -19,7 +19,7 @@ from typing import Any
 from .._context import ExampleContext
 from .._diagnostics import Severity
 from .._rule_helpers import path_of
-from .._rules import Scope, declare, example_rule
+from .._rules import example_rule, schema_rule
 from .._token_methods import TokenTools, strings, token_method
 from .._tokens import ExampleTokens
 
@@ -123,12 +123,12 @@ def _turn_sequence(example: dict[str, Any]) -> list[Turn]:
 
 
 @example_rule(
-    "JG601",
-    "gemini-consecutive-turns",
-    ERROR,
-    "Two consecutive turns have the same role; Gemini tuning needs user and model turns to "
+    code="JG601",
+    name="gemini-consecutive-turns",
+    severity=ERROR,
+    summary="Two consecutive turns have the same role; Gemini tuning needs user and model turns to "
     "alternate.",
-    "Merge the two turns into one (their parts can be joined), or insert the missing turn.",
+    hint="Merge the two turns into one (their parts can be joined), or insert the missing turn.",
     bad=f'{{"contents": [{USER}, {USER}, {MODEL}]}}',
     good=GOOD,
     rule_sets=(SFT, PREFERENCE, LEGACY),
@@ -142,11 +142,11 @@ def consecutive_turns(example: dict[str, Any], ctx: ExampleContext) -> Iterator[
 
 
 @example_rule(
-    "JG602",
-    "gemini-no-model-turn",
-    ERROR,
-    "The example has no model turn, so there is nothing to learn from.",
-    "Add the model's reply as a turn with role 'model' (not 'assistant').",
+    code="JG602",
+    name="gemini-no-model-turn",
+    severity=ERROR,
+    summary="The example has no model turn, so there is nothing to learn from.",
+    hint="Add the model's reply as a turn with role 'model' (not 'assistant').",
     bad=f'{{"contents": [{USER}]}}',
     good=GOOD,
     rule_sets=(SFT, LEGACY),
@@ -158,11 +158,12 @@ def no_model_turn(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]
 
 
 @example_rule(
-    "JG603",
-    "gemini-trailing-user-turn",
-    WARNING,
-    "The example ends with a user turn after the last model turn; nothing is learned from it.",
-    "End the example with the model's reply, or drop the trailing user turn.",
+    code="JG603",
+    name="gemini-trailing-user-turn",
+    severity=WARNING,
+    summary="The example ends with a user turn after the last model turn; nothing is learned from "
+    "it.",
+    hint="End the example with the model's reply, or drop the trailing user turn.",
     bad=f'{{"contents": [{USER}, {MODEL}, {USER}]}}',
     good=GOOD,
     rule_sets=(SFT, LEGACY),
@@ -175,11 +176,11 @@ def trailing_user_turn(example: dict[str, Any], ctx: ExampleContext) -> Iterator
 
 
 @example_rule(
-    "JG604",
-    "gemini-empty-text",
-    WARNING,
-    "A text part (or a legacy message's content) is empty or only whitespace.",
-    "Fill in the text, or drop the part; an empty model text trains the model to say nothing.",
+    code="JG604",
+    name="gemini-empty-text",
+    severity=WARNING,
+    summary="A text part (or a legacy message's content) is empty or only whitespace.",
+    hint="Fill in the text, or drop the part; an empty model text trains the model to say nothing.",
     bad=f'{{"contents": [{USER}, {{"role": "model", "parts": [{{"text": " "}}]}}]}}',
     good=GOOD,
     rule_sets=(SFT, PREFERENCE, LEGACY),
@@ -199,12 +200,13 @@ def empty_text(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
 
 
 @example_rule(
-    "JG605",
-    "gemini-file-uri",
-    ERROR,
-    "A fileData URI is neither a Cloud Storage URI (gs://) nor an http(s) URL, so the tuning "
-    "job cannot read the file.",
-    "Upload the file to Cloud Storage and use its gs://bucket/path URI (or a public https URL).",
+    code="JG605",
+    name="gemini-file-uri",
+    severity=ERROR,
+    summary="A fileData URI is neither a Cloud Storage URI (gs://) nor an http(s) URL, so the "
+    "tuning job cannot read the file.",
+    hint="Upload the file to Cloud Storage and use its gs://bucket/path URI (or a public https "
+    "URL).",
     bad=f'{{"contents": [{{"role": "user", "parts": [{{"fileData": {{"mimeType": "image/jpeg", '
     f'"fileUri": "/home/ana/wheel.jpg"}}}}, {{"text": "Is this rim bent?"}}]}}, {MODEL}]}}',
     good=f'{{"contents": [{{"role": "user", "parts": [{{"fileData": {{"mimeType": "image/jpeg", '
@@ -224,12 +226,13 @@ def file_uri(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
 
 
 @example_rule(
-    "JG606",
-    "gemini-part-kind",
-    ERROR,
-    "A part holds none or more than one of text, fileData, functionCall and functionResponse; "
-    "each part is exactly one of them.",
-    "Split the part into one part per kind (e.g. the file in one part, its question in the next).",
+    code="JG606",
+    name="gemini-part-kind",
+    severity=ERROR,
+    summary="A part holds none or more than one of text, fileData, functionCall and "
+    "functionResponse; each part is exactly one of them.",
+    hint="Split the part into one part per kind (e.g. the file in one part, its question in the "
+    "next).",
     bad=f'{{"contents": [{{"role": "user", "parts": [{{"text": "Is this rim bent?", "fileData": '
     f'{{"mimeType": "image/jpeg", "fileUri": "gs://spokewise/wheel.jpg"}}}}]}}, {MODEL}]}}',
     good=f'{{"contents": [{{"role": "user", "parts": [{{"fileData": {{"mimeType": "image/jpeg", '
@@ -259,11 +262,11 @@ def _declared_functions(example: dict[str, Any]) -> set[str] | None:
 
 
 @example_rule(
-    "JG607",
-    "gemini-unknown-function",
-    ERROR,
-    "A functionCall names a function that the example's tools do not declare.",
-    "Declare the function in tools[].functionDeclarations, or fix the name in the call.",
+    code="JG607",
+    name="gemini-unknown-function",
+    severity=ERROR,
+    summary="A functionCall names a function that the example's tools do not declare.",
+    hint="Declare the function in tools[].functionDeclarations, or fix the name in the call.",
     bad=f'{{"contents": [{USER}, {{"role": "model", "parts": [{{"functionCall": {{"name": '
     f'"book_service", "args": {{}}}}}}]}}], "tools": [{{"functionDeclarations": [{{"name": '
     f'"check_stock"}}]}}]}}',
@@ -284,13 +287,12 @@ def unknown_function(example: dict[str, Any], ctx: ExampleContext) -> Iterator[s
             yield f"{where} is {name!r}, which the example's tools do not declare"
 
 
-declare(
-    "JG614",
-    "gemini-invalid-system-instruction",
-    ERROR,
-    Scope.SCHEMA,
-    "systemInstruction is malformed: it takes parts with text only (its role is ignored).",
-    'Write it as "systemInstruction": {"parts": [{"text": "..."}]}.',
+schema_rule(
+    code="JG614",
+    name="gemini-invalid-system-instruction",
+    severity=ERROR,
+    summary="systemInstruction is malformed: it takes parts with text only (its role is ignored).",
+    hint='Write it as "systemInstruction": {"parts": [{"text": "..."}]}.',
     bad=f'{{"systemInstruction": "Be brief.", "contents": [{USER}, {MODEL}]}}',
     good=f'{{"systemInstruction": {{"parts": [{{"text": "Be brief."}}]}}, "contents": '
     f"[{USER}, {MODEL}]}}",

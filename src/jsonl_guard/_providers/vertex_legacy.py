@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from .._context import DatasetContext, ExampleContext
-from .._diagnostics import Finding
 from .._models import DEFAULT_MODEL
 from .._profiles import profiles_of
 from .._rule_helpers import path_of
@@ -35,35 +34,34 @@ def _explicitly_targets(ctx: DatasetContext) -> bool:
 
 
 @dataset_rule(
-    "JG600",
-    "gemini-legacy-format",
-    ERROR,
-    "The file uses the Gemini 1.0 `messages` schema; Gemini 1.5 and 2.x tuning take "
+    code="JG600",
+    name="gemini-legacy-format",
+    severity=ERROR,
+    summary="The file uses the Gemini 1.0 `messages` schema; Gemini 1.5 and 2.x tuning take "
     "`contents` with `parts`.",
-    "Convert each line: messages -> contents; role 'model' stays, each content string becomes "
+    hint="Convert each line: messages -> contents; role 'model' stays, each content string becomes "
     'parts: [{"text": ...}]; a first system message becomes systemInstruction: {"parts": '
     '[{"text": ...}]}. Only for gemini-1.0-pro-002, choose it with --model.',
     bad="(a file of Gemini 1.0 lines: messages with roles user/model and string content)",
     good="(the same examples as contents/parts)",
     rule_sets=(LEGACY,),
 )
-def legacy_format(stats: DatasetStats, ctx: DatasetContext) -> Iterator[Finding]:
+def legacy_format(stats: DatasetStats, ctx: DatasetContext) -> Iterator[str]:
     if _explicitly_targets(ctx):
         return  # the 1.0 model takes this schema; its own checks run instead
-    yield Finding(
-        "JG600",
+    yield (
         "the file is in the Gemini 1.0 messages/content schema; Gemini 1.5 and 2.x tuning "
         "take contents/parts (messages -> contents, content -> parts [{text}], system -> "
-        "systemInstruction)",
+        "systemInstruction)"
     )
 
 
 @example_rule(
-    "JG612",
-    "gemini-legacy-late-system",
-    ERROR,
-    "A Gemini 1.0 example has a system message that is not the first message.",
-    "Keep one system message, first; move later instructions into it.",
+    code="JG612",
+    name="gemini-legacy-late-system",
+    severity=ERROR,
+    summary="A Gemini 1.0 example has a system message that is not the first message.",
+    hint="Keep one system message, first; move later instructions into it.",
     bad=f'{{"messages": [{LEGACY_USER}, {{"role": "system", "content": "Be brief."}}, '
     f"{LEGACY_MODEL}]}}",
     good=f'{{"messages": [{{"role": "system", "content": "Be brief."}}, {LEGACY_USER}, '
@@ -77,11 +75,12 @@ def legacy_late_system(example: dict[str, Any], ctx: ExampleContext) -> Iterator
 
 
 @example_rule(
-    "JG613",
-    "gemini-legacy-model-turn-too-long",
-    ERROR,
-    f"A Gemini 1.0 model turn has more than {LEGACY_MODEL_TURN_TOKENS:,} tokens (estimated).",
-    "Shorten the reply or split the conversation.",
+    code="JG613",
+    name="gemini-legacy-model-turn-too-long",
+    severity=ERROR,
+    summary=f"A Gemini 1.0 model turn has more than {LEGACY_MODEL_TURN_TOKENS:,} tokens "
+    "(estimated).",
+    hint="Shorten the reply or split the conversation.",
     bad=f'{{"messages": [{LEGACY_USER}, {{"role": "model", "content": "<70,000 tokens of '
     f'text>"}}]}}',
     good=f'{{"messages": [{LEGACY_USER}, {LEGACY_MODEL}]}}',

@@ -40,11 +40,12 @@ def _is_number(value: Any) -> bool:
 
 
 @example_rule(
-    "JG608",
-    "gemini-preference-pair",
-    ERROR,
-    "The completions are not one preferred (score 1) and one dispreferred (score 0) completion.",
-    "Give exactly two completions: the better reply with score 1, the worse with score 0.",
+    code="JG608",
+    name="gemini-preference-pair",
+    severity=ERROR,
+    summary="The completions are not one preferred (score 1) and one dispreferred (score 0) "
+    "completion.",
+    hint="Give exactly two completions: the better reply with score 1, the worse with score 0.",
     bad=f'{{"contents": [{USER}], "completions": [{_BOTH_PREFERRED}]}}',
     good=PREF_GOOD,
     rule_sets=(PREFERENCE,),
@@ -63,11 +64,12 @@ def preference_pair(example: dict[str, Any], ctx: ExampleContext) -> Iterator[st
 
 
 @example_rule(
-    "JG609",
-    "gemini-preference-prompt-end",
-    ERROR,
-    "The prompt (contents) of a preference example does not end with a user turn.",
-    "End contents with the user turn the completions answer; move model replies into completions.",
+    code="JG609",
+    name="gemini-preference-prompt-end",
+    severity=ERROR,
+    summary="The prompt (contents) of a preference example does not end with a user turn.",
+    hint="End contents with the user turn the completions answer; move model replies into "
+    "completions.",
     bad=f'{{"contents": [{USER}, {MODEL}], "completions": [{_SCORED}]}}',
     good=PREF_GOOD,
     rule_sets=(PREFERENCE,),
@@ -79,11 +81,11 @@ def preference_prompt_end(example: dict[str, Any], ctx: ExampleContext) -> Itera
 
 
 @example_rule(
-    "JG610",
-    "gemini-preference-multimodal",
-    ERROR,
-    "A preference example holds a non-text part; Gemini preference tuning takes text only.",
-    "Drop the fileData part (describe the file in text), or use supervised tuning for it.",
+    code="JG610",
+    name="gemini-preference-multimodal",
+    severity=ERROR,
+    summary="A preference example holds a non-text part; Gemini preference tuning takes text only.",
+    hint="Drop the fileData part (describe the file in text), or use supervised tuning for it.",
     bad=f'{{"contents": [{{"role": "user", "parts": [{{"fileData": {{"mimeType": "image/jpeg", '
     f'"fileUri": "gs://spokewise/wheel.jpg"}}}}, {{"text": "Is this rim bent?"}}]}}], '
     f'"completions": [{_SCORED}]}}',
@@ -97,11 +99,12 @@ def preference_multimodal(example: dict[str, Any], ctx: ExampleContext) -> Itera
 
 
 @example_rule(
-    "JG611",
-    "gemini-preference-identical",
-    WARNING,
-    "The preferred and the dispreferred completion are identical, so the pair teaches nothing.",
-    "Replace one of them with a genuinely different reply, or drop the example.",
+    code="JG611",
+    name="gemini-preference-identical",
+    severity=WARNING,
+    summary="The preferred and the dispreferred completion are identical, so the pair teaches "
+    "nothing.",
+    hint="Replace one of them with a genuinely different reply, or drop the example.",
     bad=f'{{"contents": [{USER}], "completions": [{_SAME_TEXT}]}}',
     good=PREF_GOOD,
     rule_sets=(PREFERENCE,),
