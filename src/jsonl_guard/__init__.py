@@ -6,6 +6,7 @@ from ._checker import Checker, check_examples, check_lines, check_path
 from ._cost import CostEstimate, default_epochs
 from ._diagnostics import Diagnostic, Finding, Severity
 from ._encodings import EncodingUnavailableError
+from ._errors import ExitCode, JsonlGuardError
 from ._models import DEFAULT_MODEL, ModelSpec, UnknownModelError, model_table, resolve_model
 from ._options import CheckOptions
 from ._report import Distribution, FileReport, Report, TokenSummary, report_dict
@@ -25,8 +26,10 @@ __all__ = [
     "Distribution",
     "EncodingUnavailableError",
     "ExampleTokens",
+    "ExitCode",
     "FileReport",
     "Finding",
+    "JsonlGuardError",
     "ModelSpec",
     "Report",
     "Rule",

@@ -16,22 +16,36 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ._checker import Checker
+from ._errors import ERROR_PREFIX, ExitCode, JsonlGuardError
 from ._options import CheckOptions
 from ._report import FileReport
 from ._run_record import RunRecord, default_record_path
 from ._stats import DatasetStats
 from .reporters.text import render_file
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 RUN_METADATA_KEY = "jsonl_guard_run"
 
 
-class FinetuneStop(Exception):
-    """Ends a run with an exit code and a message for the user."""
+class FinetuneStop(JsonlGuardError):
+    """Ends a run with an exit code (``exit_code``, also ``code``) and a message for the user.
+
+    The message is an error (``error: ...``) only for a usage error; a failed check,
+    a cancelled confirmation or an interruption is told as it is.
+    """
 
     def __init__(self, code: int, message: str) -> None:
         super().__init__(message)
-        self.code = code
+        self.exit_code = ExitCode(code)
+
+    @property
+    def code(self) -> ExitCode:
+        return self.exit_code
+
+    def __reduce__(self) -> tuple[type[FinetuneStop], tuple[int, str]]:
+        return type(self), (self.exit_code, str(self))
+
+    def report(self, prefix: str = ERROR_PREFIX) -> str:
+        return f"{prefix if self.exit_code == ExitCode.USAGE else ''}{self}"
 
 
 @dataclass
@@ -107,7 +121,7 @@ def check_files(request: FinetuneRequest, console: Console) -> tuple[FileReport,
             f"file (training/validation lines: {pairs}); OpenAI rejects shared data"
         )
     if failed or overlap:
-        raise FinetuneStop(EXIT_FAILED, "nothing was uploaded: fix the findings above first")
+        raise FinetuneStop(ExitCode.ERRORS, "nothing was uploaded: fix the findings above first")
     return train_report, valid_report
 
 
@@ -116,7 +130,9 @@ def _check(checker: Checker, path: Path) -> tuple[FileReport, DatasetStats]:
         with path.open("rb") as stream:
             stats, findings = checker.collect(stream)
     except OSError as error:
-        raise FinetuneStop(EXIT_USAGE, f"cannot read {path}: {error.strerror or error}") from None
+        raise FinetuneStop(
+            ExitCode.USAGE, f"cannot read {path}: {error.strerror or error}"
+        ) from None
     return checker.finish(str(path), stats, findings, size=path.stat().st_size), stats
 
 
@@ -140,12 +156,12 @@ def confirm_or_stop(request: FinetuneRequest, console: Console) -> None:
         return
     if console.confirm is None:
         raise FinetuneStop(
-            EXIT_USAGE,
+            ExitCode.USAGE,
             "not a terminal, so nothing can be confirmed: pass --yes to upload and start "
             "the job (nothing was uploaded)",
         )
     if not console.confirm("Upload the file(s) and start the fine-tuning job? [y/N] "):
-        raise FinetuneStop(EXIT_FAILED, "cancelled: nothing was uploaded")
+        raise FinetuneStop(ExitCode.ERRORS, "cancelled: nothing was uploaded")
 
 
 def new_record(request: FinetuneRequest, report: FileReport) -> RunRecord:
@@ -186,7 +202,7 @@ def check_smoke_file(path: Path | None) -> None:
     except SmokeFileError as error:
         lines = "\n".join(error.lines())
         message = f"{lines}\nthe smoke file is broken: nothing was uploaded"
-        raise FinetuneStop(EXIT_USAGE, message) from None
+        raise FinetuneStop(ExitCode.USAGE, message) from None
 
 
 # The job method for each profile the fine-tuning API takes from a plain file.
@@ -198,7 +214,7 @@ def job_method(report: FileReport) -> str:
     if method is None:
         takes = ", ".join(JOB_METHODS)
         raise FinetuneStop(
-            EXIT_USAGE,
+            ExitCode.USAGE,
             f"{report.path} is in the {report.format} format; finetune submits {takes} files "
             "(reinforcement fine-tuning also needs a grader, other providers their own tools)",
         )
@@ -264,7 +280,7 @@ class Follower:
             elapsed = self.clock() - started
             if self.timeout is not None and elapsed >= self.timeout:
                 raise FinetuneStop(
-                    EXIT_FAILED,
+                    ExitCode.ERRORS,
                     f"timed out after {elapsed:,.0f} s; job {self.record.job_id} is still "
                     f"{job.status}. Resume with: jsonl-guard finetune --resume {self.path}",
                 )
@@ -310,13 +326,13 @@ def _api(step: str, record_file: Path | None, call: Callable[[], Any]) -> Any:
         message = describe_api_error(error, step)
         if record_file is not None:
             message += f"\nThe run record is kept: jsonl-guard finetune --resume {record_file}"
-        raise FinetuneStop(EXIT_USAGE, message) from None
+        raise FinetuneStop(ExitCode.USAGE, message) from None
 
 
 def _upload(client: Any, path: Path, expected_sha256: str, record_file: Path) -> str:
     if sha256_of(path) != expected_sha256:
         raise FinetuneStop(
-            EXIT_FAILED, f"{path} changed since it was checked; run the check again (no upload)"
+            ExitCode.ERRORS, f"{path} changed since it was checked; run the check again (no upload)"
         )
     with path.open("rb") as stream:  # the exact bytes that were checked
         uploaded = _api(
@@ -404,11 +420,11 @@ def submit_and_follow(
         record.save(path)
         if record.job_id is None:
             raise FinetuneStop(
-                EXIT_INTERRUPTED,
+                ExitCode.INTERRUPTED,
                 f"interrupted before the job started. Resume: jsonl-guard finetune --resume {path}",
             ) from None
         raise FinetuneStop(
-            EXIT_INTERRUPTED,
+            ExitCode.INTERRUPTED,
             f"interrupted; job {record.job_id} keeps running on the server.\n"
             f"  follow it again: jsonl-guard finetune --resume {path}\n"
             f"  cancel it:       jsonl-guard finetune --cancel {path}",
@@ -420,7 +436,7 @@ def finish(client: Any, record: RunRecord, console: Console, smoke: Path | None)
     if record.status == "succeeded":
         console.say(f"fine-tuned model: {record.fine_tuned_model}")
         if smoke is None or record.fine_tuned_model is None:
-            return EXIT_OK
+            return ExitCode.OK
         from .smoke import run_smoke_cli
 
         console.say(f"smoke test: {smoke}")
@@ -432,9 +448,9 @@ def finish(client: Any, record: RunRecord, console: Console, smoke: Path | None)
         detail = error.get("message") or "no error message was given"
         extra = ", ".join(f"{k}={error[k]}" for k in ("code", "param") if error.get(k))
         console.say(f"job {record.job_id} failed: {detail}" + (f" ({extra})" if extra else ""))
-        return EXIT_FAILED
+        return ExitCode.ERRORS
     console.say(f"job {record.job_id} ended: {record.status}")
-    return EXIT_FAILED
+    return ExitCode.ERRORS
 
 
 ClientFactory = Callable[[], Any]
@@ -448,7 +464,7 @@ def run_finetune(
 ) -> int:
     record = prepare(request, console)
     if record is None:
-        return EXIT_OK
+        return ExitCode.OK
     path = record_path(request)
     record.save(path)
     console.say(f"run record: {path}")
@@ -472,14 +488,14 @@ def cancel_finetune(path: Path, console: Console, make_client: ClientFactory) ->
     record = RunRecord.load(path)
     if record.job_id is None:
         console.say("no job was started for this run; nothing to cancel")
-        return EXIT_FAILED
+        return ExitCode.ERRORS
     if record.finished:
         console.say(f"job {record.job_id} already ended: {record.status}")
-        return EXIT_OK if record.status == "cancelled" else EXIT_FAILED
+        return ExitCode.OK if record.status == "cancelled" else ExitCode.ERRORS
     client = make_client()
     job_id = record.job_id
     job = _api(f"cancelling job {job_id}", path, lambda: client.fine_tuning.jobs.cancel(job_id))
     record.status = str(job.status)
     record.save(path)
     console.say(f"job {job_id}: {record.status}")
-    return EXIT_OK
+    return ExitCode.OK
