@@ -55,7 +55,7 @@ def main() -> int:
     shards = compute(tasks, args.scheduler)
     merged = shard_report(Checker(options), merge_shards(shards), path=args.pattern)
     report = Report((merged,))
-    sys.stdout.write(REPORTERS[args.format](report, False))
+    sys.stdout.write(REPORTERS[args.format](report))
     return exit_code(report)
 
 

@@ -21,7 +21,12 @@ from jsonl_guard import Checker, CheckOptions, Severity
 from jsonl_guard._models import resolve_model
 from jsonl_guard._profiles import resolve_profile
 from jsonl_guard._provider_strategies import corruptions, example_strategies
-from jsonl_guard.strategies import profile_corruptions, profile_datasets
+from jsonl_guard.strategies import (
+    Corruption,
+    profile_corruptions,
+    profile_datasets,
+    profile_examples,
+)
 
 PROFILES = sorted(example_strategies())
 CORRUPTED = sorted(
@@ -62,6 +67,27 @@ def test_every_profile_has_strategies() -> None:
     assert not missing, f"profiles without strategies: {sorted(missing)}"
 
 
+def test_profile_corruptions_are_the_public_corruption_type() -> None:
+    """One ``Corruption`` type: the chat corruptions' and every profile's."""
+    for profile, items in corruptions().items():
+        assert profile_corruptions(profile) == items
+        for item in items:
+            assert isinstance(item, Corruption), (profile, item)
+            assert item.name and item.code.startswith("JG")
+
+
+@given(data=st.data())
+@settings(BASE, max_examples=5)
+def test_a_profile_corruption_is_used_like_a_chat_one(data: st.DataObject) -> None:
+    example = data.draw(profile_examples("openai-dpo"))
+    for item in profile_corruptions("openai-dpo"):
+        if item.applies_to(example):
+            line, code = item(example)
+            assert isinstance(line, str) and code == item.code
+            assert item.apply(example) is not example  # a changed copy, or the raw line
+            assert item.applies(example)  # the name profile corruptions had before
+
+
 @pytest.mark.parametrize("profile", PROFILES)
 @BASE
 @given(data=st.data())
@@ -85,18 +111,18 @@ def test_one_corruption_is_reported_at_its_line_only(
 ) -> None:
     corruption = profile_corruptions(profile)[index]
     examples = data.draw(profile_datasets(profile, *sizes(profile)))
-    candidates = [i for i, e in enumerate(examples) if corruption.applies(e)]
+    candidates = [i for i, e in enumerate(examples) if corruption.applies_to(e)]
     if not candidates:
         return
     target = data.draw(st.sampled_from(candidates))
     lines = _lines(examples)
-    broken = corruption.apply(json.loads(lines[target]))
-    lines[target] = broken if isinstance(broken, bytes) else json.dumps(broken).encode()
+    broken, code = corruption(json.loads(lines[target]))
+    lines[target] = broken.encode()
     note(f"line {target + 1}: {lines[target][:300]!r}")
     report = checker(profile).check_lines(lines)
     errors = [d for d in report.diagnostics if d.severity is Severity.ERROR]
     at_line = {d.code for d in report.diagnostics if d.line == target + 1}
-    assert corruption.code in at_line
+    assert code in at_line
     # Exactly its rule: no other error on that line, and none anywhere else.
-    assert {d.code for d in errors if d.line == target + 1} <= {corruption.code}
+    assert {d.code for d in errors if d.line == target + 1} <= {code}
     assert [d for d in errors if d.line != target + 1] == []

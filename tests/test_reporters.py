@@ -15,8 +15,9 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from helpers import FIXTURES, ROOT
-from jsonl_guard import Diagnostic, Severity, all_rules
+from jsonl_guard import Checker, CheckOptions, Diagnostic, Report, Severity, all_rules
 from jsonl_guard.cli import main
+from jsonl_guard.reporters import PLAIN, REPORTERS, RenderOptions, summary
 from jsonl_guard.reporters.github import annotation, escape_data, escape_property
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -161,3 +162,40 @@ def test_output_format_lets_the_terminal_keep_annotations(capsys, tmp_path):
     assert code == 1
     assert out.startswith("::")
     assert json.loads(target.read_text("utf-8"))["runs"][0]["results"]
+
+
+def _report() -> Report:
+    checker = Checker(CheckOptions(max_cost=0.05))
+    paths = ["examples/support-bad.jsonl", "examples/tiny.jsonl", "examples/missing.jsonl"]
+    return checker.check_paths(paths)
+
+
+def test_every_reporter_takes_the_report_and_render_options():
+    report = _report()
+    fancy = RenderOptions(color=True, hints=False, summary=False, info=True)
+    for name, render in {**REPORTERS, "summary": summary.render}.items():
+        assert render(report) == render(report, PLAIN), name
+        if name != "text":  # machine formats and the step summary read no option
+            assert render(report, fancy) == render(report), name
+
+
+def test_the_text_reporter_follows_its_options():
+    report = _report()
+    plain = REPORTERS["text"](report)
+    assert "\x1b[" not in plain and "hint:" in plain and "24 examples," in plain
+    coloured = REPORTERS["text"](report, RenderOptions(color=True))
+    assert "\x1b[" in coloured
+    quiet = REPORTERS["text"](report, RenderOptions(hints=False, summary=False))
+    assert "hint:" not in quiet and "24 examples," not in quiet
+    assert quiet.splitlines()[0] == plain.splitlines()[0]
+
+
+def test_one_junit_writer():
+    """check's and smoke's JUnit reports come from one writer: only it builds XML."""
+    source = ROOT / "src" / "jsonl_guard"
+    writers = sorted(
+        path.relative_to(source).as_posix()
+        for path in source.rglob("*.py")
+        if "xml.etree" in path.read_text("utf-8")
+    )
+    assert writers == ["_junit.py"]

@@ -22,14 +22,17 @@ from jsonl_guard.cli import main
 from jsonl_guard.smoke import (
     Reply,
     SmokeFileError,
+    SmokeResult,
     evaluate,
     parse_smoke_lines,
+    render_junit,
     reply_encoding,
     run_smoke,
     run_smoke_cli,
 )
 
 BROKEN = FIXTURES / "smoke" / "broken.jsonl"
+GOLDEN = Path(__file__).resolve().parent / "golden"
 # line -> what its message must say (every bad line of the fixture)
 BROKEN_LINES = {
     2: "invalid JSON",
@@ -511,6 +514,35 @@ def test_junit_format(capsys, tmp_path, fake_openai_env):
     assert failure.get("message") == "2 of 2 expectation(s) failed: contains, regex"
     assert "no match for /^gamma/ in the reply" in (failure.text or "")
     assert cases[1].findtext("system-out") == "beta\ufffd"
+
+
+def _golden_smoke_result() -> SmokeResult:
+    """Passing, failing and empty replies, with characters XML and terminals cannot show."""
+    rows = [
+        {"name": "refund", "messages": [{"role": "user", "content": "Refund window?"}],
+         "expect": {"contains": "30 days"}},
+        {"name": "tone <&>\x02", "messages": [{"role": "user", "content": "Hi"}],
+         "expect": {"regex": "^Hello", "not_contains": ["sorry", "angry"]}},
+        {"name": "empty", "messages": [{"role": "user", "content": "?"}],
+         "expect": {"equals": "yes"}},
+    ]  # fmt: skip
+    cases = parse_smoke_lines([json.dumps(r) for r in rows], "smoke\x01.jsonl")
+    replies = [
+        Reply("Within 30 days of delivery.", 7),
+        Reply("I am sorry & angry <b>\x1b[31m\n" * 12, 40, "length", "not this"),
+        Reply("", None),
+    ]
+    model = "ft:gpt-4o-mini:acme::x1"
+    results = tuple(evaluate(c, r, model=model) for c, r in zip(cases, replies, strict=True))
+    return SmokeResult("smoke\x01.jsonl", model, results)
+
+
+def test_junit_golden():
+    """The smoke JUnit report, byte for byte (written by the JUnit writer ``check`` uses)."""
+    text = render_junit(_golden_smoke_result())
+    assert text == (GOLDEN / "smoke.junit.xml").read_text("utf-8")
+    root = ET.fromstring(text.encode())
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("3", "2", "0")
 
 
 def test_run_smoke_with_an_existing_client(tmp_path, fake_openai_env):

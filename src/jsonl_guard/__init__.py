@@ -17,6 +17,7 @@ from ._checker import (
 from ._cost import CostEstimate, default_epochs
 from ._diagnostics import Diagnostic, Finding, Severity
 from ._encodings import EncodingUnavailableError
+from ._errors import ExitCode, JsonlGuardError
 from ._file_run import FileRun
 from ._models import DEFAULT_MODEL, ModelSpec, UnknownModelError, model_table, resolve_model
 from ._options import CheckOptions
@@ -39,9 +40,11 @@ __all__ = [
     "Distribution",
     "EncodingUnavailableError",
     "ExampleTokens",
+    "ExitCode",
     "FileReport",
     "FileRun",
     "Finding",
+    "JsonlGuardError",
     "ModelSpec",
     "Report",
     "Rule",

@@ -28,6 +28,7 @@ Keys (kebab-case; snake_case is accepted too)::
 from __future__ import annotations
 
 import fnmatch
+import math
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from ._diagnostics import Severity
+from ._errors import JsonlGuardError
 from ._fast_tokens import is_tokenizer_file
 from ._options import CheckOptions
 
@@ -59,7 +61,7 @@ _OPTION_KEYS = {
 _TOP_KEYS = _OPTION_KEYS | {"strict", "models", "overrides", "validation-file"}
 
 
-class ConfigError(ValueError):
+class ConfigError(JsonlGuardError, ValueError):
     """The configuration file cannot be read or holds a wrong value."""
 
 
@@ -186,7 +188,10 @@ def apply_settings(options: CheckOptions, settings: Mapping[str, Any], where: st
                 raise ConfigError(f"{where}: {key} must be a positive integer")
             changes[key.replace("-", "_")] = value
         elif key == "max-cost":
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if number and not math.isfinite(value):  # TOML and Python allow nan and inf
+                raise ConfigError(f"{where}: max-cost must be a finite amount, zero or more")
+            if not number or value < 0:
                 raise ConfigError(f"{where}: max-cost must be a number of US dollars")
             changes["max_cost"] = float(value)
         elif key in ("select", "ignore"):

@@ -28,6 +28,8 @@ from array import array
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ._errors import JsonlGuardError
+
 if TYPE_CHECKING:  # tiktoken is imported when an encoding is first needed (start-up)
     import tiktoken
 
@@ -52,7 +54,7 @@ _LOCK = threading.RLock()
 _SOURCES: dict[str, str] = {}
 
 
-class EncodingUnavailableError(Exception):
+class EncodingUnavailableError(JsonlGuardError):
     """The vocab for an encoding could not be obtained without the network."""
 
     def __init__(self, name: str, reason: str) -> None:

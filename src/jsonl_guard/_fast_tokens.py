@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ._encodings import load_encoding
+from ._errors import ERROR_PREFIX, JsonlGuardError
 
 TOKENIZERS = ("auto", "tiktoken", "quicktok")
 SPOT_CHECK_EVERY = 997  # prime: does not beat in step with a file's structure
@@ -26,19 +27,30 @@ Sample = tuple[str, str, int]
 FAST_TOKENIZER_MIN_BYTES = 32 * 1024 * 1024
 
 
-class TokenizerUnavailableError(ValueError):
+class TokenizerUnavailableError(JsonlGuardError, ValueError):
     """``--tokenizer quicktok`` without the package installed."""
 
 
-class TokenizerMismatch(Exception):
-    """quicktok and tiktoken disagreed on a text; tiktoken wins."""
+class TokenizerMismatch(JsonlGuardError):
+    """quicktok and tiktoken disagreed on a text; tiktoken wins.
+
+    The checker re-checks a file with tiktoken alone; only a stream, which cannot
+    be read again, lets this error reach a command.
+    """
 
     def __init__(self, text: str, fast: int, reference: int) -> None:
         super().__init__(f"quicktok counted {fast} tokens, tiktoken {reference}")
         self.text, self.fast, self.reference = text, fast, reference
 
     def __reduce__(self) -> tuple[type[TokenizerMismatch], tuple[str, int, int]]:
+        # Raised in the verifier process, it must cross back to the parent intact.
         return type(self), (self.text, self.fast, self.reference)
+
+    def report(self, prefix: str = ERROR_PREFIX) -> str:
+        return (
+            f"{prefix}{self} on a sampled text, and standard input cannot be read again; "
+            "run with --tokenizer tiktoken"
+        )
 
 
 def _version(module: object) -> str:

@@ -60,14 +60,22 @@ def _has_lone_surrogate(raw: bytes, example: Any) -> bool:
     return False
 
 
-GATE_RULES = True  # tests turn it off to prove the gating never changes a verdict
-
-
 class LineChecker:
-    """Holds what every line needs: the profile, the model, the tokenizer and the rules."""
+    """Holds what every line needs: the profile, the model, the tokenizer and the rules.
+
+    Rules that need a feature (tools, content parts, ...) only run on examples that
+    have it, which never changes an outcome; ``gate_rules=False`` runs every rule on
+    every example (the tests compare the two).
+    """
 
     def __init__(
-        self, *, profile: Profile, model: ModelSpec, selection: RuleSelection, tools: TokenTools
+        self,
+        *,
+        profile: Profile,
+        model: ModelSpec,
+        selection: RuleSelection,
+        tools: TokenTools,
+        gate_rules: bool = True,
     ) -> None:
         self.profile = profile
         self.format_name = profile.schema
@@ -81,7 +89,7 @@ class LineChecker:
             if rule.example_check is not None and rule.applies_to(profile.rule_sets)
         ]
         self._others = [p for p in profile_table().values() if p is not profile]
-        self._gated = GATE_RULES and any(rule.needs for rule in self.example_rules)
+        self._gated = gate_rules and any(rule.needs for rule in self.example_rules)
         # The (code, check) pairs to run for each set of features, built on first sight.
         self._checks_for: dict[frozenset[str], list[tuple[str, ExampleCheck]]] = {}
 

@@ -9,6 +9,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from ._errors import JsonlGuardError
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
@@ -76,7 +78,7 @@ class ModelSpec:
         return self.base or self.name
 
 
-class UnknownModelError(ValueError):
+class UnknownModelError(JsonlGuardError, ValueError):
     """A model name that is neither in the table nor in the user's config."""
 
     def __init__(self, name: str, known: list[str]) -> None:
@@ -92,7 +94,7 @@ class UnknownModelError(ValueError):
         )
 
 
-class ModelTableError(ValueError):
+class ModelTableError(JsonlGuardError, ValueError):
     """A model entry (built-in or from config) that is missing or mistypes a field."""
 
 

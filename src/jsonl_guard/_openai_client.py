@@ -23,6 +23,8 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from ._errors import JsonlGuardError
+
 if TYPE_CHECKING:
     import openai
 
@@ -34,11 +36,11 @@ _KEY_VARIABLES = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOK
 _KEY_LIKE = re.compile(r"\b(?:sk|rk|sess)-[\w*-]+|\bey[\w-]{20,}\.[\w.-]+")
 
 
-class CredentialsError(Exception):
+class CredentialsError(JsonlGuardError):
     """No usable credentials or endpoint settings; the message names the variable to set."""
 
 
-class OpenAIMissingError(ImportError):
+class OpenAIMissingError(JsonlGuardError, ImportError):
     """The optional ``openai`` package is not installed."""
 
     def __init__(self) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from ._errors import JsonlGuardError
 from ._models import ModelSpec, ModelTableError, provider_tables
 
 DEFAULT_PROVIDER = "openai"
@@ -86,7 +87,7 @@ def _has_role(example: Mapping[str, Any], roles: tuple[str, ...]) -> bool:
     return any(isinstance(m, dict) and m.get("role") in roles for m in messages)
 
 
-class UnknownProfileError(ValueError):
+class UnknownProfileError(JsonlGuardError, ValueError):
     """A ``--profile`` name that is not in the table."""
 
     def __init__(self, name: str) -> None:

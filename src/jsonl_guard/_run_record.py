@@ -14,11 +14,13 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ._errors import JsonlGuardError
+
 RECORD_VERSION = 1
 TERMINAL_STATUSES = ("succeeded", "failed", "cancelled")
 
 
-class RecordError(ValueError):
+class RecordError(JsonlGuardError, ValueError):
     """A run record that cannot be read or is not one of ours."""
 
 

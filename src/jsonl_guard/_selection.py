@@ -6,10 +6,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ._diagnostics import Diagnostic, Finding, Severity
+from ._errors import JsonlGuardError
 from ._rules import Rule, all_rules, registered_rule
 
 
-class UnknownRuleError(ValueError):
+class UnknownRuleError(JsonlGuardError, ValueError):
     """A select/ignore/severity entry that matches no rule."""
 
 

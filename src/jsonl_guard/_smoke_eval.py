@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._encodings import SUPPORTED_ENCODINGS
+from ._errors import ExitCode
 from ._models import UnknownModelError, base_model_name, resolve_model
 from ._smoke_file import SmokeCase
-
-EXIT_PASSED, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +68,8 @@ class SmokeResult:
         return tuple(case for case in self.cases if not case.passed)
 
     @property
-    def exit_code(self) -> int:
-        return EXIT_PASSED if self.passed else EXIT_FAILED
+    def exit_code(self) -> ExitCode:
+        return ExitCode.OK if self.passed else ExitCode.ERRORS
 
 
 def reply_encoding(model: str) -> str:

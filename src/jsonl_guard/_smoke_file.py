@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeGuard
 
+from ._errors import ERROR_PREFIX, JsonlGuardError
 from ._models import base_model_name
 
 EXPECTATION_KINDS = ("contains", "not_contains", "regex", "equals", "json_schema", "max_tokens")
@@ -58,7 +59,7 @@ class Problem:
     message: str
 
 
-class SmokeFileError(Exception):
+class SmokeFileError(JsonlGuardError):
     """The smoke file cannot be used; ``problems`` lists every bad line."""
 
     def __init__(self, path: str, problems: Sequence[Problem]) -> None:
@@ -71,6 +72,17 @@ class SmokeFileError(Exception):
             f"{self.path}:{p.line}: {p.message}" if p.line else f"{self.path}: {p.message}"
             for p in self.problems
         ]
+
+    def report(self, prefix: str = ERROR_PREFIX) -> str:
+        """Every bad line, then how many: nothing was sent."""
+        count = plural(len(self.problems), "problem")
+        lines = plural(len({p.line for p in self.problems}), "line")
+        summary = f"{prefix}{count} on {lines} of {self.path}; no request was sent"
+        return "\n".join([*self.lines(), summary])
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def load_smoke_file(path: str | Path) -> list[SmokeCase]:

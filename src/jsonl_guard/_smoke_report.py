@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 import re
-import xml.etree.ElementTree as ET
 from typing import Any
 
-from ._smoke_eval import Reply, SmokeResult
+from ._junit import JUnitCase, JUnitProblem, junit_xml
+from ._smoke_eval import CaseResult, Reply, SmokeResult
+from ._smoke_file import plural
 
 FORMATS = ("text", "json", "junit")
 
@@ -112,47 +113,28 @@ def _printable(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
 
 
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _xml(text: str) -> str:
-    return _NOT_XML.sub("\ufffd", text)
-
-
 def render_junit(result: SmokeResult) -> str:
     """JUnit XML: one ``<testcase>`` per smoke case, failures with the reply."""
-    failed = len(result.failed_cases)
-    attributes = {
-        "name": "jsonl-guard smoke",
-        "tests": str(len(result.cases)),
-        "failures": str(failed),
-        "errors": "0",
-    }
-    suites = ET.Element("testsuites", attributes)
-    suite = ET.SubElement(
-        suites, "testsuite", {**attributes, "name": _xml(f"smoke {result.model}"), "skipped": "0"}
+    return junit_xml(
+        [_junit_case(case, result.path) for case in result.cases],
+        name="jsonl-guard smoke",
+        suite=f"smoke {result.model}",
     )
-    for case in result.cases:
-        element = ET.SubElement(
-            suite,
-            "testcase",
-            classname="jsonl-guard.smoke",
-            name=_xml(case.case.name),
-            file=_xml(result.path),
-            line=str(case.case.line),
-        )
-        if not case.passed:
-            kinds = ", ".join(dict.fromkeys(c.kind for c in case.failures))
-            summary = f"{len(case.failures)} of {len(case.checks)} expectation(s) failed: {kinds}"
-            details = [f"{c.kind}: {c.message}" for c in case.failures]
-            details += _reply_lines(case.reply, 4000, 200)
-            failure = ET.SubElement(element, "failure", message=_xml(summary), type="smoke")
-            failure.text = _xml("\n".join(details))
-        ET.SubElement(element, "system-out").text = _xml(case.reply.content)
-    ET.indent(suites)
-    body = ET.tostring(suites, encoding="unicode")
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'
 
 
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+def _junit_case(case: CaseResult, path: str) -> JUnitCase:
+    failure = None
+    if not case.passed:
+        kinds = ", ".join(dict.fromkeys(c.kind for c in case.failures))
+        summary = f"{len(case.failures)} of {len(case.checks)} expectation(s) failed: {kinds}"
+        details = [f"{c.kind}: {c.message}" for c in case.failures]
+        details += _reply_lines(case.reply, 4000, 200)
+        failure = JUnitProblem("failure", summary, "smoke", "\n".join(details))
+    return JUnitCase(
+        "jsonl-guard.smoke",
+        case.case.name,
+        file=path,
+        line=case.case.line,
+        problem=failure,
+        output=case.reply.content,
+    )

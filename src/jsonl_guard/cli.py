@@ -1,7 +1,7 @@
 """The ``jsonl-guard`` command: ``main(argv) -> int``, never a traceback for bad input.
 
-Exit codes: 0 no errors (warnings alone pass unless --strict), 1 errors found,
-2 usage, configuration or I/O error.
+Exit codes (``ExitCode``): 0 no errors (warnings alone pass unless --strict), 1 errors
+found, 2 usage, configuration or I/O error, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -16,31 +16,21 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from . import __version__
+from ._arguments import budget, positive_int, tokenizer_choice
 from ._checker import CheckerCache, check_dataset
-from ._config import ConfigError, apply_settings, load_config
-from ._encodings import EncodingUnavailableError
-from ._fast_tokens import TokenizerMismatch, TokenizerUnavailableError, is_tokenizer_file
+from ._config import apply_settings, load_config
+from ._errors import ExitCode, JsonlGuardError, exit_for
 from ._file_run import Progress
-from ._models import ModelTableError, UnknownModelError
 from ._options import CheckOptions
 from ._parallel import parallel_jobs
-from ._profiles import UnknownProfileError
 from ._report import Report
-from ._selection import UnknownRuleError
-from .reporters import REPORTERS
+from .reporters import REPORTERS, RenderOptions
 from .reporters import summary as summary_reporter
-from .reporters import text as text_reporter
 from .rules_cli import print_models, print_profiles, print_rules
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
-
-class UsageError(Exception):
+class UsageError(JsonlGuardError):
     """Bad arguments or inputs that the user must fix before anything can be checked."""
-
-
-def build_parser() -> argparse.ArgumentParser:
-    return build_parsers()[0]
 
 
 def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
@@ -73,18 +63,18 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     )
     check.add_argument(
         "--epochs",
-        type=_positive_int,
+        type=positive_int,
         help="epochs for the cost estimate (default: OpenAI's heuristic)",
     )
     check.add_argument(
         "--max-cost",
-        type=_non_negative_float,
+        type=budget,
         metavar="USD",
         help="error when the estimated training cost is above this",
     )
     check.add_argument(
         "--min-examples",
-        type=_positive_int,
+        type=positive_int,
         metavar="N",
         help="minimum number of examples (default: the provider's)",
     )
@@ -125,14 +115,14 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     )
     check.add_argument(
         "--tokenizer",
-        type=_tokenizer_choice,
+        type=tokenizer_choice,
         metavar="auto|tiktoken|quicktok|PATH",
         help="token counter (default auto: quicktok when installed, else tiktoken), or a "
         "Hugging Face tokenizer.json for open models",
     )
     check.add_argument(
         "--max-seq-len",
-        type=_positive_int,
+        type=positive_int,
         metavar="N",
         help="token limit per example (for open models: your training sequence length)",
     )
@@ -177,34 +167,6 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     return parser, check
 
 
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{value!r} must be at least 1")
-    return number
-
-
-def _tokenizer_choice(value: str) -> str:
-    if value in ("auto", "tiktoken", "quicktok") or is_tokenizer_file(value):
-        return value
-    raise argparse.ArgumentTypeError(
-        f"{value!r}: choose auto, tiktoken, quicktok or a path to a tokenizer.json"
-    )
-
-
-def _non_negative_float(value: str) -> float:
-    try:
-        number = float(value.lstrip("$"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not an amount in US dollars") from None
-    if number < 0 or number != number:
-        raise argparse.ArgumentTypeError(f"{value!r} must be zero or more")
-    return number
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Parse the command line; ``check`` allows options between paths (``a.jsonl -q b.jsonl``)."""
     parser, check = build_parsers()
@@ -217,6 +179,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every error it may raise ends as one message and its exit code."""
     args = parse_args(argv)
     try:
         if args.command == "smoke":
@@ -234,35 +197,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "models":
             return print_models(load_config(args.config), args.format, sys.stdout)
         return run_check(args, sys.stdout)
-    except (
-        UsageError,
-        ConfigError,
-        UnknownModelError,
-        ModelTableError,
-        UnknownRuleError,
-        UnknownProfileError,
-    ) as error:
-        print(f"jsonl-guard: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except (EncodingUnavailableError, TokenizerUnavailableError) as error:
-        print(f"jsonl-guard: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except TokenizerMismatch as error:
-        # Only a stream gets here: a file is re-checked with tiktoken instead.
-        print(
-            f"jsonl-guard: error: {error} on a sampled text, and standard input cannot be "
-            "read again; run with --tokenizer tiktoken",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("jsonl-guard: interrupted", file=sys.stderr)
-        return 130
+    except (JsonlGuardError, KeyboardInterrupt) as error:
+        message, code = exit_for(error)
+        print(message, file=sys.stderr)
+        return code
     except BrokenPipeError:
         # The reader went away (`jsonl-guard profiles | head`): stop quietly, and keep
         # Python from complaining again while it flushes stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_USAGE
+        return ExitCode.USAGE
 
 
 def run_check(args: argparse.Namespace, out: TextIO) -> int:
@@ -284,7 +227,7 @@ def run_check(args: argparse.Namespace, out: TextIO) -> int:
     if args.output is not None:
         file_format = args.output_format or args.format
         terminal_format = args.format if args.output_format else "text"
-        _write_file(args.output, REPORTERS[file_format](report, False))
+        _write_file(args.output, REPORTERS[file_format](report))
         out.write(_render(report, terminal_format, args, out))
     else:
         out.write(_render(report, args.format, args, out))
@@ -333,13 +276,13 @@ def _cli_settings(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _render(report: Report, output_format: str, args: argparse.Namespace, out: TextIO) -> str:
-    if output_format == "text":
-        color = _use_color(args.color, out)
-        quiet = args.quiet
-        return text_reporter.render(
-            report, color, hints=not quiet, summary=not quiet, info=args.verbose
-        )
-    return REPORTERS[output_format](report, False)
+    options = RenderOptions(
+        color=output_format == "text" and _use_color(args.color, out),
+        hints=not args.quiet,
+        summary=not args.quiet,
+        info=args.verbose,
+    )
+    return REPORTERS[output_format](report, options)
 
 
 def _use_color(mode: str, out: TextIO) -> bool:
@@ -374,12 +317,12 @@ def expand_paths(arguments: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(paths))
 
 
-def exit_code(report: Report, *, strict: bool = False) -> int:
+def exit_code(report: Report, *, strict: bool = False) -> ExitCode:
     if report.io_errors:
-        return EXIT_USAGE
+        return ExitCode.USAGE
     if report.errors or (strict and report.warnings):
-        return EXIT_ERRORS
-    return EXIT_OK
+        return ExitCode.ERRORS
+    return ExitCode.OK
 
 
 def console_main() -> NoReturn:
@@ -394,7 +337,7 @@ def console_main() -> NoReturn:
         sys.stdout.flush()
         sys.stderr.flush()
     except (BrokenPipeError, ValueError):
-        code = code or EXIT_USAGE
+        code = code or ExitCode.USAGE
     os._exit(code)
 
 

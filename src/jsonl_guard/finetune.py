@@ -16,21 +16,35 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ._checker import Checker
+from ._errors import ERROR_PREFIX, ExitCode, JsonlGuardError
 from ._options import CheckOptions
 from ._report import FileReport
 from ._run_record import RunRecord, default_record_path
 from .reporters.text import render_file
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 RUN_METADATA_KEY = "jsonl_guard_run"
 
 
-class FinetuneStop(Exception):
-    """Ends a run with an exit code and a message for the user."""
+class FinetuneStop(JsonlGuardError):
+    """Ends a run with an exit code (``exit_code``, also ``code``) and a message for the user.
+
+    The message is an error (``error: ...``) only for a usage error; a failed check,
+    a cancelled confirmation or an interruption is told as it is.
+    """
 
     def __init__(self, code: int, message: str) -> None:
         super().__init__(message)
-        self.code = code
+        self.exit_code = ExitCode(code)
+
+    @property
+    def code(self) -> ExitCode:
+        return self.exit_code
+
+    def __reduce__(self) -> tuple[type[FinetuneStop], tuple[int, str]]:
+        return type(self), (self.exit_code, str(self))
+
+    def report(self, prefix: str = ERROR_PREFIX) -> str:
+        return f"{prefix if self.exit_code == ExitCode.USAGE else ''}{self}"
 
 
 @dataclass
@@ -84,16 +98,16 @@ def check_files(request: FinetuneRequest, console: Console) -> tuple[FileReport,
     """Check the files with ``check``'s engine; stop with exit 1 on any error (JG305 included)."""
     validation = request.validation
     if validation is not None and validation.resolve() == request.training.resolve():
-        raise FinetuneStop(EXIT_USAGE, f"{validation} is given as both training and validation")
+        raise FinetuneStop(ExitCode.USAGE, f"{validation} is given as both training and validation")
     reports = Checker(request.options).check_dataset([request.training], validation).report.files
     for report in reports:
         if report.io_error is not None:
-            raise FinetuneStop(EXIT_USAGE, f"cannot read {report.path}: {report.io_error}")
+            raise FinetuneStop(ExitCode.USAGE, f"cannot read {report.path}: {report.io_error}")
     failed = [r for r in reports if not r.ok]
     for report in failed:
         console.say(render_file(report))
     if failed:
-        raise FinetuneStop(EXIT_FAILED, "nothing was uploaded: fix the findings above first")
+        raise FinetuneStop(ExitCode.ERRORS, "nothing was uploaded: fix the findings above first")
     return reports[0], reports[1] if validation is not None else None
 
 
@@ -117,12 +131,12 @@ def confirm_or_stop(request: FinetuneRequest, console: Console) -> None:
         return
     if console.confirm is None:
         raise FinetuneStop(
-            EXIT_USAGE,
+            ExitCode.USAGE,
             "not a terminal, so nothing can be confirmed: pass --yes to upload and start "
             "the job (nothing was uploaded)",
         )
     if not console.confirm("Upload the file(s) and start the fine-tuning job? [y/N] "):
-        raise FinetuneStop(EXIT_FAILED, "cancelled: nothing was uploaded")
+        raise FinetuneStop(ExitCode.ERRORS, "cancelled: nothing was uploaded")
 
 
 def new_record(request: FinetuneRequest, report: FileReport) -> RunRecord:
@@ -163,7 +177,7 @@ def check_smoke_file(path: Path | None) -> None:
     except SmokeFileError as error:
         lines = "\n".join(error.lines())
         message = f"{lines}\nthe smoke file is broken: nothing was uploaded"
-        raise FinetuneStop(EXIT_USAGE, message) from None
+        raise FinetuneStop(ExitCode.USAGE, message) from None
 
 
 # The job method for each profile the fine-tuning API takes from a plain file.
@@ -175,7 +189,7 @@ def job_method(report: FileReport) -> str:
     if method is None:
         takes = ", ".join(JOB_METHODS)
         raise FinetuneStop(
-            EXIT_USAGE,
+            ExitCode.USAGE,
             f"{report.path} is in the {report.format} format; finetune submits {takes} files "
             "(reinforcement fine-tuning also needs a grader, other providers their own tools)",
         )
@@ -241,7 +255,7 @@ class Follower:
             elapsed = self.clock() - started
             if self.timeout is not None and elapsed >= self.timeout:
                 raise FinetuneStop(
-                    EXIT_FAILED,
+                    ExitCode.ERRORS,
                     f"timed out after {elapsed:,.0f} s; job {self.record.job_id} is still "
                     f"{job.status}. Resume with: jsonl-guard finetune --resume {self.path}",
                 )
@@ -287,13 +301,13 @@ def _api(step: str, record_file: Path | None, call: Callable[[], Any]) -> Any:
         message = describe_api_error(error, step)
         if record_file is not None:
             message += f"\nThe run record is kept: jsonl-guard finetune --resume {record_file}"
-        raise FinetuneStop(EXIT_USAGE, message) from None
+        raise FinetuneStop(ExitCode.USAGE, message) from None
 
 
 def _upload(client: Any, path: Path, expected_sha256: str, record_file: Path) -> str:
     if sha256_of(path) != expected_sha256:
         raise FinetuneStop(
-            EXIT_FAILED, f"{path} changed since it was checked; run the check again (no upload)"
+            ExitCode.ERRORS, f"{path} changed since it was checked; run the check again (no upload)"
         )
     with path.open("rb") as stream:  # the exact bytes that were checked
         uploaded = _api(
@@ -381,11 +395,11 @@ def submit_and_follow(
         record.save(path)
         if record.job_id is None:
             raise FinetuneStop(
-                EXIT_INTERRUPTED,
+                ExitCode.INTERRUPTED,
                 f"interrupted before the job started. Resume: jsonl-guard finetune --resume {path}",
             ) from None
         raise FinetuneStop(
-            EXIT_INTERRUPTED,
+            ExitCode.INTERRUPTED,
             f"interrupted; job {record.job_id} keeps running on the server.\n"
             f"  follow it again: jsonl-guard finetune --resume {path}\n"
             f"  cancel it:       jsonl-guard finetune --cancel {path}",
@@ -397,7 +411,7 @@ def finish(client: Any, record: RunRecord, console: Console, smoke: Path | None)
     if record.status == "succeeded":
         console.say(f"fine-tuned model: {record.fine_tuned_model}")
         if smoke is None or record.fine_tuned_model is None:
-            return EXIT_OK
+            return ExitCode.OK
         from .smoke import run_smoke_cli
 
         console.say(f"smoke test: {smoke}")
@@ -409,9 +423,9 @@ def finish(client: Any, record: RunRecord, console: Console, smoke: Path | None)
         detail = error.get("message") or "no error message was given"
         extra = ", ".join(f"{k}={error[k]}" for k in ("code", "param") if error.get(k))
         console.say(f"job {record.job_id} failed: {detail}" + (f" ({extra})" if extra else ""))
-        return EXIT_FAILED
+        return ExitCode.ERRORS
     console.say(f"job {record.job_id} ended: {record.status}")
-    return EXIT_FAILED
+    return ExitCode.ERRORS
 
 
 ClientFactory = Callable[[], Any]
@@ -425,7 +439,7 @@ def run_finetune(
 ) -> int:
     record = prepare(request, console)
     if record is None:
-        return EXIT_OK
+        return ExitCode.OK
     path = record_path(request)
     record.save(path)
     console.say(f"run record: {path}")
@@ -449,14 +463,14 @@ def cancel_finetune(path: Path, console: Console, make_client: ClientFactory) ->
     record = RunRecord.load(path)
     if record.job_id is None:
         console.say("no job was started for this run; nothing to cancel")
-        return EXIT_FAILED
+        return ExitCode.ERRORS
     if record.finished:
         console.say(f"job {record.job_id} already ended: {record.status}")
-        return EXIT_OK if record.status == "cancelled" else EXIT_FAILED
+        return ExitCode.OK if record.status == "cancelled" else ExitCode.ERRORS
     client = make_client()
     job_id = record.job_id
     job = _api(f"cancelling job {job_id}", path, lambda: client.fine_tuning.jobs.cancel(job_id))
     record.status = str(job.status)
     record.save(path)
     console.say(f"job {job_id}: {record.status}")
-    return EXIT_OK
+    return ExitCode.OK

@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from ._arguments import budget
 from ._config import Config, apply_settings, load_config
+from ._errors import ERROR_PREFIX, ExitCode, exit_for
 from ._options import CheckOptions
 from .finetune import (
-    EXIT_USAGE,
     Console,
     FinetuneRequest,
     FinetuneStop,
@@ -33,7 +34,7 @@ def add_finetune_parser(commands: Any) -> argparse.ArgumentParser:
     parser.add_argument("--epochs", type=int, help="n_epochs (default: OpenAI's auto)")
     parser.add_argument("--suffix", help="suffix for the fine-tuned model name (1-64 characters)")
     parser.add_argument("--seed", type=int)
-    parser.add_argument("--max-cost", type=float, metavar="USD", help="refuse above this estimate")
+    parser.add_argument("--max-cost", type=budget, metavar="USD", help="refuse above this estimate")
     parser.add_argument("--smoke", type=Path, metavar="SMOKE.jsonl", help="smoke-test the model")
     parser.add_argument("--poll-interval", type=float, default=10.0, metavar="SECONDS")
     parser.add_argument("--timeout", type=float, metavar="SECONDS", help="stop following after")
@@ -57,7 +58,7 @@ def _validate(args: argparse.Namespace) -> str | None:
         return "--epochs must be between 1 and 50"
     if args.suffix is not None and not 1 <= len(args.suffix) <= 64:
         return "--suffix must be 1 to 64 characters"
-    if args.poll_interval <= 0 or (args.timeout is not None and args.timeout <= 0):
+    if not args.poll_interval > 0 or (args.timeout is not None and not args.timeout > 0):
         return "--poll-interval and --timeout must be positive"
     return None
 
@@ -75,8 +76,8 @@ def run_finetune_command(args: argparse.Namespace, out: TextIO | None = None) ->
     stream = out or sys.stdout
     problem = _validate(args)
     if problem is not None:
-        print(f"jsonl-guard: error: {problem}", file=sys.stderr)
-        return EXIT_USAGE
+        print(f"{ERROR_PREFIX}{problem}", file=sys.stderr)
+        return ExitCode.USAGE
     from ._openai_client import make_client
 
     interactive = sys.stdin.isatty() and stream.isatty()
@@ -105,12 +106,12 @@ def run_finetune_command(args: argparse.Namespace, out: TextIO | None = None) ->
             record=args.record,
         )
         return run_finetune(request, console, make_client, settings)
-    except FinetuneStop as stop:
-        console.say(("error: " if stop.code == EXIT_USAGE else "") + str(stop))
-        return stop.code
-    except (CredentialsError, OpenAIMissingError, RecordError) as error:
-        console.say(f"error: {error}")
-        return EXIT_USAGE
+    except (FinetuneStop, CredentialsError, OpenAIMissingError, RecordError) as error:
+        # The run's own errors go to its console; usage errors (config, model,
+        # rules) reach ``cli.main`` like any command's.
+        message, code = exit_for(error, prefix="error: ")
+        console.say(message)
+        return code
 
 
 def _ask(question: str) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from typing import Any, TextIO
 
 from ._config import Config
+from ._errors import ExitCode
 from ._models import ModelSpec, model_table
 from ._profiles import Profile, models_of, profile_table, resolve_profile
 from ._rules import Rule, all_rules, find_rule
@@ -33,32 +34,32 @@ def print_rules(code: str | None, output: str, out: TextIO) -> int:
         rules = all_rules()
         if output == "json":
             out.write(json.dumps([_rule_dict(r) for r in rules], indent=2) + "\n")
-            return 0
+            return ExitCode.OK
         width = max(len(r.name) for r in rules)
         for rule in rules:
             severity = rule.severity.value
             out.write(f"{rule.code}  {rule.name:<{width}}  {severity:<7}  {rule.summary}\n")
-        return 0
+        return ExitCode.OK
     found = find_rule(code)
     if found is None:
         out.write(f"jsonl-guard: no rule {code!r}; run `jsonl-guard rules` for the list\n")
-        return 2
+        return ExitCode.USAGE
     if output == "json":
         out.write(json.dumps(_rule_dict(found), indent=2) + "\n")
-        return 0
+        return ExitCode.OK
     out.write(
         f"{found.code} {found.name} ({found.severity.value}, {found.scope.value} rule)\n\n"
         f"{found.summary}\n\nFix: {found.hint}\n\n"
         f"Bad:\n  {found.bad or '(empty file)'}\n\nFixed:\n  {found.good}\n"
     )
-    return 0
+    return ExitCode.OK
 
 
 def print_models(config: Config, output: str, out: TextIO) -> int:
     table = model_table(config.models)
     if output == "json":
         out.write(json.dumps({n: asdict(s) for n, s in table.items()}, indent=2) + "\n")
-        return 0
+        return ExitCode.OK
     width = max(len(name) for name in table)
     out.write(
         f"{'model':<{width}} {'provider':<10} {'encoding':<12} {'limit':>7} {'$/1M':>7}  "
@@ -71,7 +72,7 @@ def print_models(config: Config, output: str, out: TextIO) -> int:
             f"{_tokens(spec):>7} {price:>7}  {','.join(spec.methods):<9} "
             f"{', '.join(spec.aliases)}\n"
         )
-    return 0
+    return ExitCode.OK
 
 
 def _tokens(spec: ModelSpec) -> str:
@@ -112,7 +113,7 @@ def print_profiles(name: str | None, config: Config, output: str, out: TextIO) -
     if output == "json":
         data = [_profile_dict(p, models_of(p, models)) for p in profiles]
         out.write(json.dumps(data if name is None else data[0], indent=2) + "\n")
-        return 0
+        return ExitCode.OK
     for profile in profiles:
         method = find_token_method(profile.tokens)
         counted = "exact" if method.exact else "estimated"
@@ -123,4 +124,4 @@ def print_profiles(name: str | None, config: Config, output: str, out: TextIO) -
             out.write(f"  {model.name}: {_limits(model)}\n")
         if name:
             out.write(f"  token counting: {method.description}\n  source: {profile.source}\n")
-    return 0
+    return ExitCode.OK

@@ -84,18 +84,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, cast
 
-from ._encodings import EncodingUnavailableError
-from ._openai_client import (
-    DEFAULT_TIMEOUT,
-    CredentialsError,
-    OpenAIMissingError,
-    describe_api_error,
-    make_client,
-)
+from ._arguments import non_negative_int, positive_float
+from ._errors import ERROR_PREFIX, ExitCode, JsonlGuardError, exit_for
+from ._openai_client import DEFAULT_TIMEOUT, describe_api_error, make_client
 from ._smoke_eval import (
-    EXIT_ERROR,
-    EXIT_FAILED,
-    EXIT_PASSED,
     CaseResult,
     CheckResult,
     Reply,
@@ -115,19 +107,33 @@ from ._smoke_file import (
     load_smoke_file,
     parse_smoke_lines,
 )
-from ._smoke_report import FORMATS, plural, render, render_junit, render_text, result_dict
+from ._smoke_report import FORMATS, render, render_junit, render_text, result_dict
 
 if TYPE_CHECKING:
     import openai
     from openai.types.chat import ChatCompletionMessageParam
 
 
-class SmokeAPIError(Exception):
-    """A request failed for good (after the client's retries); the message names the step."""
+# The exit codes of ``smoke`` (aliases of ``ExitCode``'s).
+EXIT_PASSED, EXIT_FAILED, EXIT_ERROR = ExitCode.OK, ExitCode.ERRORS, ExitCode.USAGE
 
-    def __init__(self, message: str, *, completed: int = 0) -> None:
+
+class SmokeAPIError(JsonlGuardError):
+    """A request failed for good (after the client's retries); the message names the step.
+
+    ``completed`` cases of ``total`` (when known) had run before it.
+    """
+
+    def __init__(self, message: str, *, completed: int = 0, total: int | None = None) -> None:
         super().__init__(message)
-        self.completed = completed
+        self.completed, self.total = completed, total
+
+    def report(self, prefix: str = ERROR_PREFIX) -> str:
+        ran = ""
+        if self.completed:
+            of = "" if self.total is None else f" of {self.total}"
+            ran = f" ({self.completed}{of} cases had run)"
+        return f"{prefix}{self}{ran}"
 
 
 # -- running against the API -----------------------------------------------------------------
@@ -177,7 +183,7 @@ def run_cases(
     results: list[CaseResult] = []
     try:
         for case in cases:
-            reply = ask(active, model, case, completed=len(results))
+            reply = ask(active, model, case, completed=len(results), total=len(cases))
             result = evaluate(case, reply, model=model)
             results.append(result)
             if on_result is not None:
@@ -188,8 +194,18 @@ def run_cases(
     return SmokeResult(path, model, tuple(results))
 
 
-def ask(client: openai.OpenAI, model: str, case: SmokeCase, *, completed: int = 0) -> Reply:
-    """Send one case's messages; raises ``SmokeAPIError`` naming the case on failure."""
+def ask(
+    client: openai.OpenAI,
+    model: str,
+    case: SmokeCase,
+    *,
+    completed: int = 0,
+    total: int | None = None,
+) -> Reply:
+    """Send one case's messages; raises ``SmokeAPIError`` naming the case on failure.
+
+    ``completed`` and ``total``: how far the run is, for the error's message.
+    """
     import openai
 
     step = f"smoke case {case.name!r} (line {case.line}): chat completion with {model}"
@@ -203,9 +219,10 @@ def ask(client: openai.OpenAI, model: str, case: SmokeCase, *, completed: int = 
         )
     except openai.OpenAIError as error:
         message = describe_api_error(error, step)
-        raise SmokeAPIError(message, completed=completed) from error
+        raise SmokeAPIError(message, completed=completed, total=total) from error
     if not completion.choices:
-        raise SmokeAPIError(f"{step} failed: the API returned no choices", completed=completed)
+        message = f"{step} failed: the API returned no choices"
+        raise SmokeAPIError(message, completed=completed, total=total)
     choice = completion.choices[0]
     usage = completion.usage
     return Reply(
@@ -239,14 +256,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="text", help="report format")
     parser.add_argument(
         "--max-retries",
-        type=_non_negative_int,
+        type=non_negative_int,
         default=3,
         metavar="N",
         help="retries per request on rate limits, 5xx and connection errors (default 3)",
     )
     parser.add_argument(
         "--timeout",
-        type=_positive_float,
+        type=positive_float,
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help=f"timeout per request (default {DEFAULT_TIMEOUT:g})",
@@ -288,50 +305,13 @@ def run_smoke_cli(
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
     try:
-        cases = load_smoke_file(path)
-    except SmokeFileError as error:
-        for line in error.lines():
-            print(line, file=err)
-        count = plural(len(error.problems), "problem")
-        lines = plural(len({p.line for p in error.problems}), "line")
-        print(
-            f"jsonl-guard: error: {count} on {lines} of {error.path}; no request was sent",
-            file=err,
-        )
-        return EXIT_ERROR
-    try:
-        result = run_cases(
-            cases, model, client, path=str(path), max_retries=max_retries, timeout=timeout
-        )
-    except (CredentialsError, OpenAIMissingError, EncodingUnavailableError) as error:
-        print(f"jsonl-guard: error: {error}", file=err)
-        return EXIT_ERROR
-    except SmokeAPIError as error:
-        ran = f" ({error.completed} of {len(cases)} cases had run)" if error.completed else ""
-        print(f"jsonl-guard: error: {error}{ran}", file=err)
-        return EXIT_ERROR
+        result = run_smoke(path, model, client, max_retries=max_retries, timeout=timeout)
+    except JsonlGuardError as error:
+        message, code = exit_for(error)
+        print(message, file=err)
+        return code
     out.write(render(result, output_format))
     return result.exit_code
-
-
-def _non_negative_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"{value!r} must be zero or more")
-    return number
-
-
-def _positive_float(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if not number > 0 or number == float("inf"):
-        raise argparse.ArgumentTypeError(f"{value!r} must be more than zero")
-    return number
 
 
 __all__ = [

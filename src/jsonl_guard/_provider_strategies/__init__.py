@@ -4,8 +4,9 @@ Each module defines two tables, keyed by profile name:
 
 * ``PROFILE_EXAMPLES``: a function returning a strategy of valid examples (dicts)
   that the profile's default model accepts with no error and no warning;
-* ``PROFILE_CORRUPTIONS``: ``Corruption``s, each turning one valid example into a
-  line on which exactly its rule ``code`` fires (and no other error).
+* ``PROFILE_CORRUPTIONS``: ``jsonl_guard.strategies.Corruption``s (made with
+  ``corruption``), each turning one valid example into a line on which exactly its
+  rule ``code`` fires (and no other error).
 
 ``jsonl_guard.strategies.profile_examples`` / ``profile_corruptions`` read them,
 and ``tests/test_profile_properties.py`` proves every profile with them.
@@ -14,34 +15,41 @@ and ``tests/test_profile_properties.py`` proves every profile with them.
 from __future__ import annotations
 
 import copy
+import functools
 import importlib
 import json
 import pkgutil
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
+
+if TYPE_CHECKING:  # at run time: in ``corruption`` (jsonl_guard.strategies imports us)
+    from ..strategies import Corruption
 
 Example = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Corruption:
-    """``apply`` returns the corrupted example, or the raw line (bytes) for syntax damage.
+def corruption(
+    code: str, apply: Callable[[Example], Any], applies: Callable[[Example], bool] | None = None
+) -> Corruption:
+    """A profile's ``Corruption`` for rule ``code``, named after ``apply`` when it has a name.
 
-    ``applies`` says whether an example can carry this corruption (e.g. it needs a
-    second message).
+    ``apply`` returns the corrupted example, or the raw line (bytes) for syntax damage;
+    ``applies`` says whether an example can carry it (e.g. it needs a second message).
     """
+    from ..strategies import Corruption
 
-    code: str
-    apply: Callable[[Example], Example | bytes]
-    applies: Callable[[Example], bool] = lambda example: True
+    name = getattr(apply, "__name__", "").strip("_")
+    made = Corruption(code if name in ("", "<lambda>") else name.replace("_", "-"), code, apply)
+    return made if applies is None else replace(made, applicable=applies)
 
 
 def edited(change: Callable[[Example], object]) -> Callable[[Example], Example]:
     """A corruption's ``apply``: ``change`` edits a deep copy of the example in place."""
 
+    @functools.wraps(change)
     def apply(example: Example) -> Example:
         copied = copy.deepcopy(example)
         change(copied)

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
 
-from . import Corruption, Example
+from . import Example, corruption
+
+if TYPE_CHECKING:
+    from ..strategies import Corruption
 
 # Plain words: no reserved word (they all need a ':' or brackets), never blank.
 _TEXT = st.text(
@@ -130,26 +133,26 @@ def _merge_image_into_text(example: Example) -> Example:
 def _common(content: Callable[[str], Any]) -> list[Corruption]:
     """Corruptions every messages-based Bedrock profile shares (content: text -> content)."""
     return [
-        Corruption(
+        corruption(
             "JG620",
             lambda e: _with(
                 e, lambda c: c["messages"].append({"role": "user", "content": content("Thanks.")})
             ),
         ),
-        Corruption(
+        corruption(
             "JG620",
             lambda e: _with(
                 e,
                 lambda c: c["messages"].insert(0, {"role": "assistant", "content": content("Hi.")}),
             ),
         ),
-        Corruption(
+        corruption(
             "JG621", lambda e: _with(e, lambda c: c["messages"][-1].update(content=content(" ")))
         ),
-        Corruption("JG201", lambda e: _with(e, lambda c: c["messages"][0].update(role="bot"))),
-        Corruption("JG115", lambda e: _with(e, lambda c: c["messages"][-1].pop("role"))),
-        Corruption("JG114", lambda e: {**e, "messages": []}),
-        Corruption("JG110", lambda e: b'{"messages": [}'),
+        corruption("JG201", lambda e: _with(e, lambda c: c["messages"][0].update(role="bot"))),
+        corruption("JG115", lambda e: _with(e, lambda c: c["messages"][-1].pop("role"))),
+        corruption("JG114", lambda e: {**e, "messages": []}),
+        corruption("JG110", lambda e: b'{"messages": [}'),
     ]
 
 
@@ -167,53 +170,53 @@ PROFILE_EXAMPLES = {
 PROFILE_CORRUPTIONS = {
     "bedrock-claude": [
         *_common(lambda text: text),
-        Corruption("JG112", lambda e: {**e, "metadata": {"ticket": 1}}),
-        Corruption("JG117", lambda e: _with(e, lambda c: c["messages"][0].update(name="Ann"))),
-        Corruption("JG116", lambda e: _with(e, lambda c: c["messages"][0].update(content=7))),
-        Corruption("JG119", lambda e: {**e, "system": 7}),
+        corruption("JG112", lambda e: {**e, "metadata": {"ticket": 1}}),
+        corruption("JG117", lambda e: _with(e, lambda c: c["messages"][0].update(name="Ann"))),
+        corruption("JG116", lambda e: _with(e, lambda c: c["messages"][0].update(content=7))),
+        corruption("JG119", lambda e: {**e, "system": 7}),
     ],
     "bedrock-nova": [
         *_common(_blocks),
-        Corruption(
+        corruption(
             "JG622",
             lambda e: _with(
                 e, lambda c: c["messages"][0]["content"].insert(0, {"text": "User: hi"})
             ),
         ),
-        Corruption("JG623", _add(0, _image("bmp")), _no_video),
-        Corruption("JG624", _add(-1, _image()), _no_video),
-        Corruption(
+        corruption("JG623", _add(0, _image("bmp")), _no_video),
+        corruption("JG624", _add(-1, _image()), _no_video),
+        corruption(
             "JG626",
             lambda e: _with(e, lambda c: c["messages"][0]["content"].extend([_image()] * 11)),
             _no_video,
         ),
         # Two videos: one more than Nova takes, whatever media the example had.
-        Corruption(
+        corruption(
             "JG627",
             lambda e: _with(e, lambda c: c["messages"][0]["content"].extend([_VIDEO, _VIDEO])),
         ),
-        Corruption("JG628", _merge_image_into_text, _no_video),
-        Corruption("JG629", _add(0, _image(uri="https://shop.example/a.png")), _no_video),
-        Corruption("JG630", _add(-1, _REASONING)),
-        Corruption("JG632", lambda e: {**e, "toolConfig": _TOOLS}),
-        Corruption("JG118", _add(0, {"audio": {"format": "mp3"}})),
-        Corruption("JG113", lambda e: {k: v for k, v in e.items() if k != "messages"}),
+        corruption("JG628", _merge_image_into_text, _no_video),
+        corruption("JG629", _add(0, _image(uri="https://shop.example/a.png")), _no_video),
+        corruption("JG630", _add(-1, _REASONING)),
+        corruption("JG632", lambda e: {**e, "toolConfig": _TOOLS}),
+        corruption("JG118", _add(0, {"audio": {"format": "mp3"}})),
+        corruption("JG113", lambda e: {k: v for k, v in e.items() if k != "messages"}),
     ],
     "bedrock-converse": [
         *_common(_blocks),
-        Corruption(
+        corruption(
             "JG636", lambda e: {**e, "system": [{"text": "Be brief."}, {"text": "Be kind."}]}
         ),
-        Corruption("JG624", _add(-1, _image())),
-        Corruption("JG629", _add(0, _image(uri="https://shop.example/a.png"))),
-        Corruption("JG625", _add(0, _VIDEO)),
-        Corruption("JG118", _add(0, {"audio": {"format": "mp3"}})),
+        corruption("JG624", _add(-1, _image())),
+        corruption("JG629", _add(0, _image(uri="https://shop.example/a.png"))),
+        corruption("JG625", _add(0, _VIDEO)),
+        corruption("JG118", _add(0, {"audio": {"format": "mp3"}})),
     ],
     "bedrock-llama-completion": [
-        Corruption("JG621", lambda e: {**e, "completion": ""}),
-        Corruption("JG116", lambda e: {**e, "completion": 3}),
-        Corruption("JG112", lambda e: {**e, "system": "Be brief."}),
-        Corruption("JG113", lambda e: {"prompt": e["prompt"]}),
-        Corruption("JG110", lambda e: b'{"prompt": "a", '),
+        corruption("JG621", lambda e: {**e, "completion": ""}),
+        corruption("JG116", lambda e: {**e, "completion": 3}),
+        corruption("JG112", lambda e: {**e, "system": "Be brief."}),
+        corruption("JG113", lambda e: {"prompt": e["prompt"]}),
+        corruption("JG110", lambda e: b'{"prompt": "a", '),
     ],
 }

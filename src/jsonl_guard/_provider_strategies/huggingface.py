@@ -12,7 +12,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from . import Corruption, Example, edited
+from . import Example, corruption, edited
 
 # Short printable text: well under the default 1,024-token sequence length even when
 # estimated, so no example comes near JG401/JG403/JG680.
@@ -140,32 +140,32 @@ PROFILE_EXAMPLES = {
 }
 PROFILE_CORRUPTIONS = {
     "trl-language-modeling": [
-        Corruption("JG116", edited(_set("text", 42))),
-        Corruption("JG685", edited(_set("completion", "It ships today."))),
+        corruption("JG116", edited(_set("text", 42))),
+        corruption("JG685", edited(_set("completion", "It ships today."))),
     ],
     "trl-messages": [
-        Corruption("JG201", edited(lambda e: e["messages"][0].__setitem__("role", "customer"))),
-        Corruption("JG114", edited(_set("messages", []))),
+        corruption("JG201", edited(lambda e: e["messages"][0].__setitem__("role", "customer"))),
+        corruption("JG114", edited(_set("messages", []))),
     ],
     "trl-prompt-completion": [
-        Corruption("JG681", edited(_mix)),
-        Corruption("JG682", edited(_system_last), _conversational_prompt),
-        Corruption("JG685", edited(_set("label", True))),
+        corruption("JG681", edited(_mix)),
+        corruption("JG682", edited(_system_last), _conversational_prompt),
+        corruption("JG685", edited(_set("label", True))),
     ],
     "trl-preference": [
-        Corruption("JG681", edited(_mix)),
-        Corruption("JG682", edited(_system_last), _conversational_prompt),
-        Corruption("JG684", edited(_same)),
-        Corruption("JG685", edited(_set("label", True))),
-        Corruption("JG686", edited(lambda e: e.pop("rejected"))),
+        corruption("JG681", edited(_mix)),
+        corruption("JG682", edited(_system_last), _conversational_prompt),
+        corruption("JG684", edited(_same)),
+        corruption("JG685", edited(_set("label", True))),
+        corruption("JG686", edited(lambda e: e.pop("rejected"))),
     ],
     "trl-implicit-preference": [
-        Corruption("JG684", edited(_same)),
-        Corruption("JG685", edited(_set("label", False))),
+        corruption("JG684", edited(_same)),
+        corruption("JG685", edited(_set("label", False))),
     ],
     "trl-unpaired-preference": [
-        Corruption("JG119", edited(_set("label", "yes"))),
-        Corruption("JG681", edited(_mix)),
-        Corruption("JG682", edited(_system_last), _conversational_prompt),
+        corruption("JG119", edited(_set("label", "yes"))),
+        corruption("JG681", edited(_mix)),
+        corruption("JG682", edited(_system_last), _conversational_prompt),
     ],
 }

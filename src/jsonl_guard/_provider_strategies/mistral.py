@@ -8,7 +8,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from . import Corruption, Example, edited
+from . import Example, corruption, edited
 
 _TEXT = st.text(
     alphabet=st.characters(codec="utf-8", categories=("L", "N", "Zs")), max_size=50
@@ -107,25 +107,25 @@ PROFILE_EXAMPLES = {
 
 PROFILE_CORRUPTIONS = {
     "mistral": [
-        Corruption(
+        corruption(
             "JG670", edited(lambda e: e["messages"].append({"role": "user", "content": "?"}))
         ),
-        Corruption("JG671", edited(_tool_after_user)),
-        Corruption("JG672", edited(_rename_ids), _has_tools),
-        Corruption("JG673", edited(_drop_id), _has_tools),
-        Corruption("JG674", edited(_answer_twice), _has_tools),
-        Corruption("JG675", edited(_wrong_answer), _has_tools),
-        Corruption(
+        corruption("JG671", edited(_tool_after_user)),
+        corruption("JG672", edited(_rename_ids), _has_tools),
+        corruption("JG673", edited(_drop_id), _has_tools),
+        corruption("JG674", edited(_answer_twice), _has_tools),
+        corruption("JG675", edited(_wrong_answer), _has_tools),
+        corruption(
             "JG676",
             edited(lambda e: e["messages"][_call_turn(e)].update(content="Let me check.")),
             _has_tools,
         ),
-        Corruption("JG205", edited(lambda e: e["messages"][-1].update(weight=0.5))),
-        Corruption("JG206", edited(lambda e: _first(e, "user").update(weight=1))),
-        Corruption("JG201", edited(lambda e: _first(e, "user").update(role="customer"))),
+        corruption("JG205", edited(lambda e: e["messages"][-1].update(weight=0.5))),
+        corruption("JG206", edited(lambda e: _first(e, "user").update(weight=1))),
+        corruption("JG201", edited(lambda e: _first(e, "user").update(role="customer"))),
     ],
     "mistral-pretrain": [
-        Corruption("JG116", edited(lambda e: e.update(text=["a", "b"]))),
-        Corruption("JG111", lambda e: b"[1, 2]"),
+        corruption("JG116", edited(lambda e: e.update(text=["a", "b"]))),
+        corruption("JG111", lambda e: b"[1, 2]"),
     ],
 }

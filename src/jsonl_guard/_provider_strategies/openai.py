@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from . import Corruption, Example
+from . import Example, corruption
 
 # Plain words: no special-token text, never empty or whitespace only.
 _TEXT = st.text(
@@ -112,21 +112,21 @@ PROFILE_EXAMPLES = {
 
 PROFILE_CORRUPTIONS = {
     "openai-dpo": [
-        Corruption("JG260", _two_preferred),
-        Corruption("JG260", lambda e: {k: v for k, v in e.items() if k != "preferred_output"}),
-        Corruption("JG262", _system_last_in_input),
-        Corruption("JG263", _image_in_input),
-        Corruption("JG201", _bot_first_in_input),
-        Corruption("JG110", lambda e: b'{"input": {"messages": [}'),
+        corruption("JG260", _two_preferred),
+        corruption("JG260", lambda e: {k: v for k, v in e.items() if k != "preferred_output"}),
+        corruption("JG262", _system_last_in_input),
+        corruption("JG263", _image_in_input),
+        corruption("JG201", _bot_first_in_input),
+        corruption("JG110", lambda e: b'{"input": {"messages": [}'),
     ],
     "openai-rft": [
-        Corruption("JG270", _rft_assistant_last),
-        Corruption("JG201", _rft_system),
-        Corruption("JG114", lambda e: {**e, "messages": []}),
+        corruption("JG270", _rft_assistant_last),
+        corruption("JG201", _rft_system),
+        corruption("JG114", lambda e: {**e, "messages": []}),
     ],
     "openai-completion": [
-        Corruption("JG275", _completion_missing),
-        Corruption("JG275", lambda e: {**e, "prompt": 7}),
-        Corruption("JG276", _completion_empty),
+        corruption("JG275", _completion_missing),
+        corruption("JG275", lambda e: {**e, "prompt": 7}),
+        corruption("JG276", _completion_empty),
     ],
 }

@@ -11,7 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from . import Corruption, Example, edited
+from . import Example, corruption, edited
 
 # Visible text, so no example is empty; "<|" never appears (JG250 on fireworks-chat).
 _TEXT = st.text(
@@ -124,21 +124,21 @@ def _eleven_images(example: Example) -> None:
 
 
 CONVERSATION_CORRUPTIONS = [
-    Corruption("JG650", edited(lambda e: e.update(id=7))),
-    Corruption("JG651", edited(lambda e: _first(e, "assistant").update(weight=1.0))),
-    Corruption("JG652", edited(_repeat_user)),
-    Corruption("JG653", edited(lambda e: e.update(messages=[_first(e, "user")]))),
-    Corruption("JG201", edited(_unknown_role)),
-    Corruption("JG114", edited(lambda e: e.update(messages=[]))),
-    Corruption("JG654", edited(_image_in_assistant), _is_parts),
-    Corruption("JG655", edited(_eleven_images), _is_parts),
-    Corruption(
+    corruption("JG650", edited(lambda e: e.update(id=7))),
+    corruption("JG651", edited(lambda e: _first(e, "assistant").update(weight=1.0))),
+    corruption("JG652", edited(_repeat_user)),
+    corruption("JG653", edited(lambda e: e.update(messages=[_first(e, "user")]))),
+    corruption("JG201", edited(_unknown_role)),
+    corruption("JG114", edited(lambda e: e.update(messages=[]))),
+    corruption("JG654", edited(_image_in_assistant), _is_parts),
+    corruption("JG655", edited(_eleven_images), _is_parts),
+    corruption(
         "JG656",
         edited(lambda e: _first(e, "user")["content"].append(dict(_HTTPS_IMAGE))),
         _is_parts,
     ),
-    Corruption("JG658", edited(_weighted_image), _is_parts),
-    Corruption("JG659", edited(_to_parts), lambda e: not _is_parts(e)),
+    corruption("JG658", edited(_weighted_image), _is_parts),
+    corruption("JG659", edited(_to_parts), lambda e: not _is_parts(e)),
 ]
 
 
@@ -147,14 +147,14 @@ def _extra_preferred(example: Example) -> None:
 
 
 PREFERENCE_CORRUPTIONS = [
-    Corruption("JG650", edited(lambda e: e.update(metadata={"source": "chat"}))),
-    Corruption("JG119", edited(_extra_preferred)),
-    Corruption(
+    corruption("JG650", edited(lambda e: e.update(metadata={"source": "chat"}))),
+    corruption("JG119", edited(_extra_preferred)),
+    corruption(
         "JG660",
         edited(lambda e: e["input"]["messages"].append(copy.deepcopy(e["preferred_output"][0]))),
     ),
-    Corruption("JG651", edited(lambda e: e["input"]["messages"][-1].update(weight="1"))),
-    Corruption(
+    corruption("JG651", edited(lambda e: e["input"]["messages"][-1].update(weight="1"))),
+    corruption(
         "JG652",
         edited(lambda e: e["input"]["messages"].append(copy.deepcopy(e["input"]["messages"][-1]))),
     ),
@@ -170,19 +170,19 @@ PROFILE_EXAMPLES = {
 
 PROFILE_CORRUPTIONS = {
     "together-text": [
-        Corruption("JG650", edited(lambda e: e.update(id="row-1"))),
-        Corruption("JG116", edited(lambda e: e.update(text=42))),
-        Corruption("JG111", lambda e: b'"just a string"'),
+        corruption("JG650", edited(lambda e: e.update(id="row-1"))),
+        corruption("JG116", edited(lambda e: e.update(text=42))),
+        corruption("JG111", lambda e: b'"just a string"'),
     ],
     "together-instruction": [
-        Corruption("JG650", edited(lambda e: e.update(source="forum"))),
-        Corruption("JG116", edited(lambda e: e.update(completion=None))),
+        corruption("JG650", edited(lambda e: e.update(source="forum"))),
+        corruption("JG116", edited(lambda e: e.update(completion=None))),
     ],
     "together-conversation": CONVERSATION_CORRUPTIONS,
     "together-preference": PREFERENCE_CORRUPTIONS,
     "fireworks-chat": [
-        Corruption("JG201", edited(lambda e: _first(e, "user").update(role="customer"))),
-        Corruption("JG205", edited(lambda e: _first(e, "assistant").update(weight=0.5))),
-        Corruption("JG114", edited(lambda e: e.update(messages=[]))),
+        corruption("JG201", edited(lambda e: _first(e, "user").update(role="customer"))),
+        corruption("JG205", edited(lambda e: _first(e, "assistant").update(weight=0.5))),
+        corruption("JG114", edited(lambda e: e.update(messages=[]))),
     ],
 }

@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from . import Corruption, Example
+from . import Example, corruption
 
 # Printable text with a visible character, so no example trips the empty-text rule.
 _TEXT = st.text(
@@ -79,27 +79,27 @@ def _last(role: str) -> Any:
 PROFILE_EXAMPLES = {"vertex-gemini": sft_examples, "vertex-gemini-preference": preference_examples}
 
 _SHARED = [
-    Corruption("JG111", lambda e: [e]),  # type: ignore[arg-type, return-value]
-    Corruption("JG113", lambda e: {k: v for k, v in e.items() if k != "contents"}),
-    Corruption("JG114", lambda e: {**e, "contents": []}),
-    Corruption("JG201", lambda e: _with(e, lambda c: c["contents"][0].update(role="human"))),
-    Corruption("JG116", lambda e: _with(e, lambda c: c["contents"][0].update(parts=[]))),
-    Corruption("JG614", lambda e: {**e, "systemInstruction": "Be brief."}),
-    Corruption("JG110", lambda e: b'{"contents": [}'),
+    corruption("JG111", lambda e: [e]),
+    corruption("JG113", lambda e: {k: v for k, v in e.items() if k != "contents"}),
+    corruption("JG114", lambda e: {**e, "contents": []}),
+    corruption("JG201", lambda e: _with(e, lambda c: c["contents"][0].update(role="human"))),
+    corruption("JG116", lambda e: _with(e, lambda c: c["contents"][0].update(parts=[]))),
+    corruption("JG614", lambda e: {**e, "systemInstruction": "Be brief."}),
+    corruption("JG110", lambda e: b'{"contents": [}'),
 ]
 
 PROFILE_CORRUPTIONS = {
     "vertex-gemini": [
         *_SHARED,
-        Corruption(
+        corruption(
             "JG602",
             lambda e: _with(e, lambda c: c.update(contents=c["contents"][:1])),
         ),
-        Corruption(
+        corruption(
             "JG601",
             lambda e: _with(e, lambda c: c["contents"].insert(0, copy.deepcopy(c["contents"][0]))),
         ),
-        Corruption(
+        corruption(
             "JG605",
             lambda e: _with(
                 e,
@@ -108,7 +108,7 @@ PROFILE_CORRUPTIONS = {
                 ),
             ),
         ),
-        Corruption(
+        corruption(
             "JG606",
             lambda e: _with(
                 e,
@@ -120,17 +120,17 @@ PROFILE_CORRUPTIONS = {
     ],
     "vertex-gemini-preference": [
         *_SHARED,
-        Corruption(
+        corruption(
             "JG608",
             lambda e: _with(e, lambda c: [s.update(score=1) for s in c["completions"]]),
         ),
-        Corruption(
+        corruption(
             "JG609",
             lambda e: _with(
                 e, lambda c: c["contents"].append({"role": "model", "parts": [{"text": "Hi."}]})
             ),
         ),
-        Corruption(
+        corruption(
             "JG610",
             lambda e: _with(
                 e,

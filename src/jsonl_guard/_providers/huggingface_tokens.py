@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .._errors import JsonlGuardError
 from .._fast_tokens import TokenizerUnavailableError, is_tokenizer_file
 from .._token_methods import TokenTools, strings, text_only, token_method
 from .._tokens import ExampleTokens
@@ -32,8 +33,12 @@ class TokenizerFileError(TokenizerUnavailableError):
     """A ``--tokenizer`` file that cannot be used; the CLI reports it as a usage error."""
 
 
-class TemplateRejected(Exception):
-    """A chat template's ``raise_exception``: the template does not take this example."""
+class TemplateRejected(JsonlGuardError):
+    """A chat template's ``raise_exception``: the template does not take this example.
+
+    Caught where the template is rendered (the example is counted without it); it
+    never reaches a command.
+    """
 
 
 @dataclass(frozen=True)

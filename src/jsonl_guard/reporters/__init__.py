@@ -1,13 +1,13 @@
-"""Reporters turn a ``Report`` into text for one audience; the core never formats."""
+"""Reporters turn a ``Report`` into text for one audience; the core never formats.
+
+Every reporter is ``render(report, options=PLAIN) -> str``; ``REPORTERS`` maps each
+``--format`` to one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from .._report import Report
 from . import github, json_, junit, sarif, text
-
-Render = Callable[[Report, bool], str]
+from ._options import PLAIN, Render, RenderOptions
 
 REPORTERS: dict[str, Render] = {
     "text": text.render,
@@ -17,4 +17,4 @@ REPORTERS: dict[str, Render] = {
     "junit": junit.render,
 }
 
-__all__ = ["REPORTERS", "Render"]
+__all__ = ["PLAIN", "REPORTERS", "Render", "RenderOptions"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .._diagnostics import Diagnostic, Severity
 from .._report import Report
+from ._options import PLAIN, RenderOptions
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -30,7 +31,7 @@ def annotation(path: str, diagnostic: Diagnostic) -> str:
     return f"::{_COMMAND[diagnostic.severity]} {','.join(properties)}::{escape_data(message)}"
 
 
-def render(report: Report, color: bool = False) -> str:
+def render(report: Report, options: RenderOptions = PLAIN) -> str:
     lines = []
     for file in report.files:
         if file.io_error is not None:

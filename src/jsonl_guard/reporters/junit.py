@@ -2,51 +2,26 @@
 
 from __future__ import annotations
 
-import re
-import xml.etree.ElementTree as ET
-
+from .._junit import JUnitCase, JUnitProblem, junit_xml
 from .._report import FileReport, Report
+from ._options import PLAIN, RenderOptions
 from .text import render_file
 
-# Characters XML 1.0 cannot hold at all, even escaped (file names and data may have them).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
-
-def _xml_text(text: str) -> str:
-    return _NOT_XML.sub("\ufffd", text)
-
-
-def _case(file: FileReport) -> ET.Element:
-    case = ET.Element("testcase", classname="jsonl-guard", name=_xml_text(file.path))
+def _case(file: FileReport) -> JUnitCase:
     if file.io_error is not None:
-        error = ET.SubElement(case, "error", message=file.io_error, type="io-error")
-        error.text = _xml_text(f"{file.path}: {file.io_error}")
-        return case
-    details = _xml_text(render_file(file, info=True))
+        error = JUnitProblem("error", file.io_error, "io-error", f"{file.path}: {file.io_error}")
+        return JUnitCase("jsonl-guard", file.path, problem=error)
+    details = render_file(file, info=True)
     if file.errors:
         message = f"{file.errors} error(s), {file.warnings} warning(s) in {file.examples} examples"
-        ET.SubElement(case, "failure", message=message, type="jsonl-guard").text = details
-    elif details:
-        ET.SubElement(case, "system-out").text = details
-    return case
+        failure = JUnitProblem("failure", message, "jsonl-guard", details)
+        return JUnitCase("jsonl-guard", file.path, problem=failure)
+    return JUnitCase("jsonl-guard", file.path, output=details or None)
 
 
-def render(report: Report, color: bool = False) -> str:
-    failures = sum(1 for f in report.files if f.io_error is None and f.errors)
-    errors = report.io_errors
-    attributes = {
-        "name": "jsonl-guard",
-        "tests": str(len(report.files)),
-        "failures": str(failures),
-        "errors": str(errors),
-    }
-    suites = ET.Element("testsuites", attributes)
-    suite = ET.SubElement(suites, "testsuite", {**attributes, "skipped": "0"})
-    for file in report.files:
-        suite.append(_case(file))
-    ET.indent(suites)
-    body = ET.tostring(suites, encoding="unicode")
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'
+def render(report: Report, options: RenderOptions = PLAIN) -> str:
+    return junit_xml([_case(file) for file in report.files], name="jsonl-guard")
 
 
 __all__ = ["render"]

@@ -11,6 +11,7 @@ from .. import __version__
 from .._diagnostics import Diagnostic, Severity
 from .._report import FileReport, Report
 from .._rules import Rule, all_rules
+from ._options import PLAIN, RenderOptions
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/jsonl-guard/jsonl-guard"
@@ -89,5 +90,5 @@ def sarif_log(report: Report) -> dict[str, Any]:
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
-def render(report: Report, color: bool = False) -> str:
+def render(report: Report, options: RenderOptions = PLAIN) -> str:
     return json.dumps(sarif_log(report), indent=2, ensure_ascii=False) + "\n"

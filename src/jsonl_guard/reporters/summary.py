@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from .._report import FileReport, Report
+from ._options import PLAIN, RenderOptions
 
 MAX_RULE_ROWS = 15
 
@@ -39,7 +40,7 @@ def _row(file: FileReport) -> str:
     )
 
 
-def render(report: Report, color: bool = False) -> str:
+def render(report: Report, options: RenderOptions = PLAIN) -> str:
     verdict = "❌ errors found" if report.errors or report.io_errors else "✅ no errors"
     lines = [
         f"## jsonl-guard: {verdict}",

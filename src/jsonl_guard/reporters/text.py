@@ -6,6 +6,7 @@ from .._cost import CostEstimate
 from .._diagnostics import Diagnostic, Severity
 from .._fast_tokens import QUICKTOK_FELL_BACK
 from .._report import FileReport, Report, TokenSummary
+from ._options import PLAIN, RenderOptions
 
 _COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 
@@ -18,19 +19,12 @@ class _Style:
         return f"\x1b[{code}m{text}\x1b[0m" if self.enabled else text
 
 
-def render(
-    report: Report,
-    color: bool = False,
-    *,
-    hints: bool = True,
-    summary: bool = True,
-    info: bool = False,
-) -> str:
-    style = _Style(color)
+def render(report: Report, options: RenderOptions = PLAIN) -> str:
+    style = _Style(options.color)
     out: list[str] = []
     for file in report.files:
-        out.extend(_file_lines(file, style, hints=hints, info=info))
-    if summary:
+        out.extend(_file_lines(file, style, hints=options.hints, info=options.info))
+    if options.summary:
         for file in report.files:
             out.extend(_summary_lines(file, style))
         if len(report.files) > 1:

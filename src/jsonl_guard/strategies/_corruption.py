@@ -61,6 +61,11 @@ class Corruption:
     ``line`` is the corrupted example as one JSONL line (no newline) and ``code``
     the rule it must trigger. Call :meth:`applies_to` first: some defects need
     something to break (a tool call, a second call, ...).
+
+    ``mutate`` gets a deep copy of the example and returns the corrupted value (it
+    may edit the copy in place and return it), or the raw line itself (``str`` or
+    ``bytes``) for damage that is not JSON. The chat corruptions (:func:`corruptions`)
+    and every profile's (:func:`profile_corruptions`) are of this one type.
     """
 
     name: str
@@ -72,11 +77,22 @@ class Corruption:
     def applies_to(self, example: Example) -> bool:
         return self.applicable(example)
 
-    def __call__(self, example: Example) -> tuple[str, str]:
+    def applies(self, example: Example) -> bool:
+        """Same as :meth:`applies_to`."""
+        return self.applies_to(example)
+
+    def apply(self, example: Example) -> Any:
+        """The corrupted example (a changed copy), or the raw line for non-JSON damage."""
         if not self.applies_to(example):
             raise ValueError(f"corruption {self.name!r} does not apply to this example")
-        result = self.mutate(copy.deepcopy(example))
-        line = result if isinstance(result, str) else _dump(result)
+        return self.mutate(copy.deepcopy(example))
+
+    def __call__(self, example: Example) -> tuple[str, str]:
+        result = self.apply(example)
+        if isinstance(result, bytes):
+            line = result.decode("utf-8")
+        else:
+            line = result if isinstance(result, str) else _dump(result)
         return line, self.code
 
     def __str__(self) -> str:

@@ -1,0 +1,107 @@
+"""The shared option validators, and budgets: ``nan``/``inf`` are never an amount of money."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from helpers import EXAMPLES
+from jsonl_guard import CheckOptions
+from jsonl_guard._arguments import (
+    budget,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    tokenizer_choice,
+)
+from jsonl_guard._config import ConfigError, apply_settings, load_config
+from jsonl_guard.cli import main
+from jsonl_guard.testing import JsonlGuard
+
+NOT_FINITE = ["nan", "NaN", "inf", "-inf", "Infinity", "$inf", "1e999"]
+GOOD = str(EXAMPLES / "support-good.jsonl")
+
+
+@pytest.mark.parametrize(
+    ("validator", "text", "value"),
+    [
+        (positive_int, "3", 3),
+        (non_negative_int, "0", 0),
+        (positive_float, "0.5", 0.5),
+        (budget, "$5", 5.0),
+        (budget, "0", 0.0),
+        (tokenizer_choice, "quicktok", "quicktok"),
+        (tokenizer_choice, "models/tokenizer.json", "models/tokenizer.json"),
+    ],
+)
+def test_validators_accept(validator, text, value) -> None:
+    assert validator(text) == value
+
+
+@pytest.mark.parametrize(
+    ("validator", "text", "message"),
+    [
+        (positive_int, "x", "'x' is not a whole number"),
+        (positive_int, "0", "'0' must be at least 1"),
+        (non_negative_int, "-1", "'-1' must be zero or more"),
+        (positive_float, "abc", "'abc' is not a number"),
+        (positive_float, "0", "'0' must be more than zero"),
+        (positive_float, "nan", "'nan' must be more than zero"),
+        (positive_float, "inf", "'inf' must be more than zero"),
+        (budget, "cheap", "'cheap' is not an amount in US dollars"),
+        (budget, "-1", "'-1' must be zero or more"),
+        *((budget, text, f"{text!r} must be a finite amount, zero or more") for text in NOT_FINITE),
+        (tokenizer_choice, "bpe", "'bpe': choose auto, tiktoken, quicktok or a path"),
+    ],
+)
+def test_validators_reject(validator, text, message) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match="^" + message.replace("$", r"\$")):
+        validator(text)
+
+
+@pytest.mark.parametrize("amount", NOT_FINITE)
+def test_check_rejects_a_budget_that_is_not_finite(capsys, amount) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["check", GOOD, f"--max-cost={amount}"])
+    assert exit_info.value.code == 2
+    assert "must be a finite amount, zero or more" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("amount", ["nan", "inf", "-inf"])
+def test_finetune_rejects_a_budget_that_is_not_finite(capsys, amount) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["finetune", GOOD, f"--max-cost={amount}", "--dry-run"])
+    assert exit_info.value.code == 2
+    assert "must be a finite amount, zero or more" in capsys.readouterr().err
+
+
+def test_finetune_takes_a_budget_like_check(capsys) -> None:
+    code = main(["finetune", GOOD, "--max-cost", "$0.0001", "--dry-run"])
+    assert code == 1
+    assert "JG501" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("option", ["--poll-interval", "--timeout"])
+def test_finetune_rejects_a_nan_interval(capsys, option) -> None:
+    assert main(["finetune", GOOD, option, "nan", "--dry-run"]) == 2
+    assert "--poll-interval and --timeout must be positive" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("amount", ["nan", "inf", "-inf"])
+def test_a_config_budget_must_be_finite(tmp_path, amount) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_text(f"[tool.jsonl-guard]\nmax-cost = {amount}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="max-cost must be a finite amount, zero or more"):
+        load_config(path)
+
+
+@pytest.mark.parametrize("amount", [float("nan"), float("inf")])
+def test_a_library_budget_must_be_finite(amount) -> None:
+    with pytest.raises(ValueError, match="finite amount"):
+        JsonlGuard().options_for("train.jsonl", max_cost=amount)
+
+
+def test_a_negative_config_budget_keeps_its_message() -> None:
+    with pytest.raises(ConfigError, match=r"^x: max-cost must be a number of US dollars$"):
+        apply_settings(CheckOptions(), {"max-cost": -1}, "x")
