@@ -26,7 +26,9 @@ from jsonl_guard._models import ModelTableError
 from jsonl_guard._openai_client import CredentialsError, OpenAIMissingError
 from jsonl_guard._profiles import UnknownProfileError
 from jsonl_guard._providers.huggingface_tokens import TemplateRejected, TokenizerFileError
+from jsonl_guard._rules import UnregisteredCodeError
 from jsonl_guard._run_record import RecordError
+from jsonl_guard._selection import InvalidSeverityError
 from jsonl_guard._smoke_file import Problem
 from jsonl_guard.cli import UsageError, main
 from jsonl_guard.finetune import FinetuneStop
@@ -84,6 +86,16 @@ CASES: dict[type[BaseException], tuple[BaseException, str, int]] = {
     EncodingUnavailableError: (
         EncodingUnavailableError("o200k_base", "gone"),
         f"{PREFIX}cannot load tokenizer encoding 'o200k_base' offline: gone. ",
+        2,
+    ),
+    InvalidSeverityError: (
+        InvalidSeverityError("JG401: 'fatal' is not a severity; use error, warning or info"),
+        f"{PREFIX}JG401: 'fatal' is not a severity; use error, warning or info",
+        2,
+    ),
+    UnregisteredCodeError: (
+        UnregisteredCodeError("JG999 is not a registered rule code"),
+        f"{PREFIX}JG999 is not a registered rule code",
         2,
     ),
     TokenizerUnavailableError: (

@@ -23,7 +23,7 @@ from ._models import DEFAULT_MODEL, ModelSpec, UnknownModelError, model_table, r
 from ._options import CheckOptions
 from ._report import Distribution, FileReport, Report, TokenSummary, report_dict
 from ._rules import Rule, all_rules, find_rule
-from ._selection import UnknownRuleError
+from ._selection import InvalidSeverityError, UnknownRuleError
 from ._shards import Shard, merge_shards
 from ._tokens import ExampleTokens, TokenCounter
 
@@ -43,6 +43,7 @@ __all__ = [
     "ExitCode",
     "FileReport",
     "FileRun",
+    "InvalidSeverityError",
     "Finding",
     "JsonlGuardError",
     "ModelSpec",

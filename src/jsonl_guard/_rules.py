@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from ._diagnostics import Finding, Severity
+from ._errors import JsonlGuardError
 from ._features import unknown_features
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-class UnregisteredCodeError(LookupError):
+class UnregisteredCodeError(JsonlGuardError, LookupError):
     """A finding carries a code that no rule declares: a bug in jsonl-guard, not in the data."""
 
 

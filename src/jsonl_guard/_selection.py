@@ -14,7 +14,7 @@ class UnknownRuleError(JsonlGuardError, ValueError):
     """A select/ignore/severity entry that matches no rule."""
 
 
-class InvalidSeverityError(ValueError):
+class InvalidSeverityError(JsonlGuardError, ValueError):
     """A severity override whose level is not error, warning or info."""
 
 
