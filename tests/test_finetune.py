@@ -213,10 +213,11 @@ def test_ctrl_c_while_following_leaves_the_job_and_resume_follows_it(
 
     console = Console(out=_Sink())
     settings = FollowSettings(poll_interval=0.01, sleep=interrupt)
+    from jsonl_guard._openai_backend import OpenAIBackend
     from jsonl_guard._openai_client import make_client
 
     with pytest.raises(FinetuneStop) as stop:
-        submit_and_follow(make_client(), record, record_file, console, settings)
+        submit_and_follow(OpenAIBackend(make_client()), record, record_file, console, settings)
     assert stop.value.code == 130
     assert "keeps running" in str(stop.value) and f"--cancel {record_file}" in str(stop.value)
     fake_openai_env.set_status(record.job_id, "succeeded")

@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ._errors import JsonlGuardError
+from ._finetune_backend import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
     import openai
 
 INSTALL_HINT = 'pip install "jsonl-guard[finetune]"'
-DEFAULT_TIMEOUT = 120.0
 
 _KEY_VARIABLES = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN")
 # Things that look like credentials in server messages ("Incorrect API key provided: sk-...").
@@ -230,6 +230,7 @@ def _one_line(text: str) -> str:
 
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "INSTALL_HINT",
     "CredentialsError",
     "OpenAIMissingError",

@@ -17,7 +17,9 @@ from typing import Any
 from ._errors import JsonlGuardError
 
 RECORD_VERSION = 1
-TERMINAL_STATUSES = ("succeeded", "failed", "cancelled")
+# How every platform's job ends (``_finetune_backend``: each backend maps its own words).
+SUCCEEDED, FAILED, CANCELLED = "succeeded", "failed", "cancelled"
+TERMINAL_STATUSES = (SUCCEEDED, FAILED, CANCELLED)
 
 
 class RecordError(JsonlGuardError, ValueError):
@@ -36,6 +38,7 @@ class RunRecord:
     suffix: str | None = None
     seed: int | None = None
     method: str = "supervised"  # the job's method type: supervised or dpo
+    platform: str = "openai"  # the fine-tune backend (_finetune_backend.BACKENDS) it runs on
     estimate: dict[str, Any] = field(default_factory=dict)
     training_file_id: str | None = None
     validation_file_id: str | None = None

@@ -3,6 +3,9 @@
 This module is an edge (network and terminal), kept apart from the pure core.
 Every step is written to the run record before it completes, so an interrupted
 run resumes with ``--resume RECORD`` and never submits a second job.
+
+The platform is reached only through a ``FinetuneBackend`` (``_finetune_backend``),
+chosen by the model's provider; nothing here knows a platform's SDK.
 """
 
 from __future__ import annotations
@@ -13,16 +16,18 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO, TypeVar
 
 from ._checker import Checker
 from ._errors import ERROR_PREFIX, ExitCode, JsonlGuardError
+from ._finetune_backend import FinetuneBackend, Job, backend_for, make_backend
+from ._models import resolve_model
 from ._options import CheckOptions
 from ._report import FileReport
-from ._run_record import RunRecord, default_record_path
+from ._run_record import CANCELLED, FAILED, SUCCEEDED, RunRecord, default_record_path
 from .reporters.text import render_file
 
-RUN_METADATA_KEY = "jsonl_guard_run"
+T = TypeVar("T")
 
 
 class FinetuneStop(JsonlGuardError):
@@ -139,7 +144,7 @@ def confirm_or_stop(request: FinetuneRequest, console: Console) -> None:
         raise FinetuneStop(ExitCode.ERRORS, "cancelled: nothing was uploaded")
 
 
-def new_record(request: FinetuneRequest, report: FileReport) -> RunRecord:
+def new_record(request: FinetuneRequest, report: FileReport, backend: FinetuneBackend) -> RunRecord:
     cost = report.cost
     assert cost is not None
     return RunRecord(
@@ -152,7 +157,8 @@ def new_record(request: FinetuneRequest, report: FileReport) -> RunRecord:
         epochs=request.options.epochs,
         suffix=request.suffix,
         seed=request.seed,
-        method=job_method(report),
+        method=job_method(report, backend),
+        platform=backend.platform,
         estimate={
             "examples": report.examples,
             "billed_tokens": cost.billed_tokens,
@@ -180,26 +186,31 @@ def check_smoke_file(path: Path | None) -> None:
         raise FinetuneStop(ExitCode.USAGE, message) from None
 
 
-# The job method for each profile the fine-tuning API takes from a plain file.
-JOB_METHODS = {"openai-chat": "supervised", "openai-dpo": "dpo"}
-
-
-def job_method(report: FileReport) -> str:
-    method = JOB_METHODS.get(report.format)
+def job_method(report: FileReport, backend: FinetuneBackend) -> str:
+    """The job method the backend starts for the file's format; a usage error if none."""
+    method = backend.job_methods.get(report.format)
     if method is None:
-        takes = ", ".join(JOB_METHODS)
+        takes = ", ".join(backend.job_methods)
+        note = f" ({backend.job_methods_note})" if backend.job_methods_note else ""
         raise FinetuneStop(
             ExitCode.USAGE,
-            f"{report.path} is in the {report.format} format; finetune submits {takes} files "
-            "(reinforcement fine-tuning also needs a grader, other providers their own tools)",
+            f"{report.path} is in the {report.format} format; finetune submits {takes} files"
+            + note,
         )
     return method
 
 
-def prepare(request: FinetuneRequest, console: Console) -> RunRecord | None:
+def choose_backend(options: CheckOptions) -> FinetuneBackend:
+    """The backend of the model's platform (not connected); a usage error if none yet."""
+    return backend_for(resolve_model(options.model, options.models))
+
+
+def prepare(
+    request: FinetuneRequest, console: Console, backend: FinetuneBackend
+) -> RunRecord | None:
     """Check, estimate and confirm. ``None`` means a dry run: stop here."""
     train_report, _ = check_files(request, console)
-    job_method(train_report)
+    job_method(train_report, backend)
     check_smoke_file(request.smoke)
     for line in estimate_lines(train_report):
         console.say(line)
@@ -207,23 +218,7 @@ def prepare(request: FinetuneRequest, console: Console) -> RunRecord | None:
         console.say("dry run: nothing uploaded")
         return None
     confirm_or_stop(request, console)
-    return new_record(request, train_report)
-
-
-def job_parameters(record: RunRecord) -> dict[str, Any]:
-    parameters: dict[str, Any] = {
-        "model": record.model,
-        "training_file": record.training_file_id,
-        "metadata": {RUN_METADATA_KEY: record.run_id},
-        "method": {"type": record.method, record.method: {"hyperparameters": {}}},
-    }
-    if record.epochs is not None:
-        parameters["method"][record.method]["hyperparameters"]["n_epochs"] = record.epochs
-    for key in ("validation_file_id", "suffix", "seed"):
-        value = getattr(record, key)
-        if value is not None:
-            parameters[key.removesuffix("_id")] = value
-    return parameters
+    return new_record(request, train_report, backend)
 
 
 Sleep = Callable[[float], None]
@@ -234,7 +229,7 @@ Clock = Callable[[], float]
 class Follower:
     """Polls a job until it ends, showing status changes and new events."""
 
-    client: Any
+    backend: FinetuneBackend
     record: RunRecord
     path: Path
     console: Console
@@ -243,11 +238,11 @@ class Follower:
     sleep: Sleep = time.sleep
     clock: Clock = time.monotonic
 
-    def run(self) -> Any:
+    def run(self) -> Job:
         assert self.record.job_id is not None
         started = self.clock()
         while True:
-            job = self.client.fine_tuning.jobs.retrieve(self.record.job_id)
+            job = self.backend.retrieve_job(self.record.job_id)
             self._show_events()
             self._update(job)
             if self.record.finished:
@@ -262,12 +257,12 @@ class Follower:
             self.console.status(f"job {self.record.job_id}: {job.status} ({elapsed:,.0f} s)")
             self.sleep(self.poll_interval)
 
-    def _update(self, job: Any) -> None:
+    def _update(self, job: Job) -> None:
         changed = job.status != self.record.status
         self.record.status = job.status
         self.record.fine_tuned_model = job.fine_tuned_model
         self.record.trained_tokens = job.trained_tokens
-        if job.error is not None and getattr(job.error, "message", None):
+        if job.error is not None and job.error.message:
             self.record.error = {
                 "code": job.error.code,
                 "message": job.error.message,
@@ -279,9 +274,9 @@ class Follower:
 
     def _show_events(self) -> None:
         assert self.record.job_id is not None
-        page = self.client.fine_tuning.jobs.list_events(self.record.job_id, limit=100)
+        events = self.backend.list_events(self.record.job_id)
         seen = set(self.record.seen_event_ids)
-        fresh = [event for event in page.data if event.id not in seen]
+        fresh = [event for event in events if event.id not in seen]
         for event in sorted(fresh, key=lambda e: (e.created_at, e.id)):
             self.console.say(f"  [{event.level}] {event.message}")
             self.record.seen_event_ids.append(event.id)
@@ -289,54 +284,37 @@ class Follower:
             self.record.save(self.path)
 
 
-def _api(step: str, record_file: Path | None, call: Callable[[], Any]) -> Any:
+def _api(backend: FinetuneBackend, step: str, record_file: Path | None, call: Callable[[], T]) -> T:
     """Run one API call; after the SDK's own retries, stop with a message naming the step."""
-    import openai
-
-    from ._openai_client import describe_api_error
-
     try:
         return call()
-    except openai.OpenAIError as error:
-        message = describe_api_error(error, step)
+    except Exception as error:
+        message = backend.describe_error(error, step)
+        if message is None:
+            raise
         if record_file is not None:
             message += f"\nThe run record is kept: jsonl-guard finetune --resume {record_file}"
         raise FinetuneStop(ExitCode.USAGE, message) from None
 
 
-def _upload(client: Any, path: Path, expected_sha256: str, record_file: Path) -> str:
+def _upload(backend: FinetuneBackend, path: Path, expected_sha256: str, record_file: Path) -> str:
     if sha256_of(path) != expected_sha256:
         raise FinetuneStop(
             ExitCode.ERRORS, f"{path} changed since it was checked; run the check again (no upload)"
         )
-    with path.open("rb") as stream:  # the exact bytes that were checked
-        uploaded = _api(
-            f"uploading {path}",
-            record_file,
-            lambda: client.files.create(file=(path.name, stream), purpose="fine-tune"),
-        )
-    return str(uploaded.id)
+    # The exact bytes that were checked.
+    return _api(backend, f"uploading {path}", record_file, lambda: backend.upload(path))
 
 
-def _find_job(client: Any, record: RunRecord, record_file: Path) -> Any | None:
-    """A job this run created before an interruption cut off its answer, if any."""
-    page = _api(
-        "looking for the job started before the interruption",
-        record_file,
-        lambda: client.fine_tuning.jobs.list(limit=100),
-    )
-    for job in page.data:
-        metadata = getattr(job, "metadata", None) or {}
-        if metadata.get(RUN_METADATA_KEY) == record.run_id:
-            return job
-    return None
+def submit(backend: FinetuneBackend, record: RunRecord, path: Path, console: Console) -> None:
+    """Upload and create the job, recording each step; calling it again resumes it.
 
-
-def submit(client: Any, record: RunRecord, path: Path, console: Console) -> None:
-    """Upload and create the job, recording each step; calling it again resumes it."""
+    A job whose creation was cut off (``job_create_started`` without a ``job_id``) is
+    looked for by the run's id first: never a second job.
+    """
     if record.training_file_id is None:
         record.training_file_id = _upload(
-            client, Path(record.training_path), record.training_sha256, path
+            backend, Path(record.training_path), record.training_sha256, path
         )
         record.status = "uploaded"
         record.save(path)
@@ -344,24 +322,28 @@ def submit(client: Any, record: RunRecord, path: Path, console: Console) -> None
     if record.validation_path is not None and record.validation_file_id is None:
         assert record.validation_sha256 is not None
         record.validation_file_id = _upload(
-            client, Path(record.validation_path), record.validation_sha256, path
+            backend, Path(record.validation_path), record.validation_sha256, path
         )
         record.save(path)
         console.say(f"uploaded {record.validation_path}: {record.validation_file_id}")
     if record.job_id is not None:
         return
-    job = _find_job(client, record, path) if record.job_create_started else None
+    job = None
+    if record.job_create_started:
+        job = _api(
+            backend,
+            "looking for the job started before the interruption",
+            path,
+            lambda: backend.find_job(record),
+        )
     if job is None:
         record.job_create_started = True
         record.save(path)
-        parameters = job_parameters(record)
         job = _api(
-            "creating the fine-tuning job",
-            path,
-            lambda: client.fine_tuning.jobs.create(**parameters),
+            backend, "creating the fine-tuning job", path, lambda: backend.create_job(record)
         )
-    record.job_id = str(job.id)
-    record.status = str(job.status)
+    record.job_id = job.id
+    record.status = job.status
     record.save(path)
     console.say(f"job {record.job_id} created ({record.status})")
 
@@ -376,12 +358,17 @@ class FollowSettings:
 
 
 def submit_and_follow(
-    client: Any, record: RunRecord, path: Path, console: Console, settings: FollowSettings
+    backend: FinetuneBackend,
+    record: RunRecord,
+    path: Path,
+    console: Console,
+    settings: FollowSettings,
 ) -> int:
+    """Submit (or resume) and follow the job, then ``finish``; ``backend`` is connected."""
     try:
-        submit(client, record, path, console)
+        submit(backend, record, path, console)
         follower = Follower(
-            client,
+            backend,
             record,
             path,
             console,
@@ -390,7 +377,7 @@ def submit_and_follow(
             settings.sleep,
             settings.clock,
         )
-        _api(f"following job {record.job_id}", path, follower.run)
+        _api(backend, f"following job {record.job_id}", path, follower.run)
     except KeyboardInterrupt:
         record.save(path)
         if record.job_id is None:
@@ -404,11 +391,14 @@ def submit_and_follow(
             f"  follow it again: jsonl-guard finetune --resume {path}\n"
             f"  cancel it:       jsonl-guard finetune --cancel {path}",
         ) from None
-    return finish(client, record, console, settings.smoke)
+    return finish(backend, record, console, settings.smoke)
 
 
-def finish(client: Any, record: RunRecord, console: Console, smoke: Path | None) -> int:
-    if record.status == "succeeded":
+def finish(
+    backend: FinetuneBackend, record: RunRecord, console: Console, smoke: Path | None
+) -> int:
+    """Tell how the job ended; smoke-test a fine-tuned model through the same backend."""
+    if record.status == SUCCEEDED:
         console.say(f"fine-tuned model: {record.fine_tuned_model}")
         if smoke is None or record.fine_tuned_model is None:
             return ExitCode.OK
@@ -416,9 +406,9 @@ def finish(client: Any, record: RunRecord, console: Console, smoke: Path | None)
 
         console.say(f"smoke test: {smoke}")
         return run_smoke_cli(
-            smoke, record.fine_tuned_model, client=client, out=console.out, err=console.out
+            smoke, record.fine_tuned_model, client=backend, out=console.out, err=console.out
         )
-    if record.status == "failed":
+    if record.status == FAILED:
         error = record.error or {}
         detail = error.get("message") or "no error message was given"
         extra = ", ".join(f"{k}={error[k]}" for k in ("code", "param") if error.get(k))
@@ -428,49 +418,62 @@ def finish(client: Any, record: RunRecord, console: Console, smoke: Path | None)
     return ExitCode.ERRORS
 
 
-ClientFactory = Callable[[], Any]
+def connect(backend: FinetuneBackend) -> FinetuneBackend:
+    """Connect ``backend``; a credentials (or missing SDK) error ends the run with its message."""
+    try:
+        backend.connect()
+    except JsonlGuardError as error:
+        raise FinetuneStop(error.exit_code, str(error)) from None
+    return backend
 
 
 def run_finetune(
     request: FinetuneRequest,
     console: Console,
-    make_client: ClientFactory,
     settings: FollowSettings,
+    backend: FinetuneBackend | None = None,
 ) -> int:
-    record = prepare(request, console)
+    """A new run. ``backend``: default, the one for the model's provider (``BACKENDS``),
+    chosen before the files are checked."""
+    backend = choose_backend(request.options) if backend is None else backend
+    record = prepare(request, console, backend)
     if record is None:
         return ExitCode.OK
     path = record_path(request)
     record.save(path)
     console.say(f"run record: {path}")
-    client = make_client()
-    return submit_and_follow(client, record, path, console, settings)
+    return submit_and_follow(connect(backend), record, path, console, settings)
 
 
 def resume_finetune(
-    path: Path, console: Console, make_client: ClientFactory, settings: FollowSettings
+    path: Path,
+    console: Console,
+    settings: FollowSettings,
+    backend: FinetuneBackend | None = None,
 ) -> int:
+    """Follow a recorded run again. ``backend``: default, the record's platform's."""
     record = RunRecord.load(path)
-    client = make_client()
+    backend = connect(make_backend(record.platform) if backend is None else backend)
     if record.finished:
         console.say(f"job {record.job_id} already ended: {record.status}")
-        return finish(client, record, console, settings.smoke)
+        return finish(backend, record, console, settings.smoke)
     console.say(f"resuming run {record.run_id} from {path}")
-    return submit_and_follow(client, record, path, console, settings)
+    return submit_and_follow(backend, record, path, console, settings)
 
 
-def cancel_finetune(path: Path, console: Console, make_client: ClientFactory) -> int:
+def cancel_finetune(path: Path, console: Console, backend: FinetuneBackend | None = None) -> int:
+    """Cancel a recorded run's job. ``backend``: default, the record's platform's."""
     record = RunRecord.load(path)
     if record.job_id is None:
         console.say("no job was started for this run; nothing to cancel")
         return ExitCode.ERRORS
     if record.finished:
         console.say(f"job {record.job_id} already ended: {record.status}")
-        return ExitCode.OK if record.status == "cancelled" else ExitCode.ERRORS
-    client = make_client()
+        return ExitCode.OK if record.status == CANCELLED else ExitCode.ERRORS
+    backend = connect(make_backend(record.platform) if backend is None else backend)
     job_id = record.job_id
-    job = _api(f"cancelling job {job_id}", path, lambda: client.fine_tuning.jobs.cancel(job_id))
-    record.status = str(job.status)
+    job = _api(backend, f"cancelling job {job_id}", path, lambda: backend.cancel_job(job_id))
+    record.status = job.status
     record.save(path)
     console.say(f"job {job_id}: {record.status}")
     return ExitCode.OK

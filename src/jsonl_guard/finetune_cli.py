@@ -78,20 +78,17 @@ def run_finetune_command(args: argparse.Namespace, out: TextIO | None = None) ->
     if problem is not None:
         print(f"{ERROR_PREFIX}{problem}", file=sys.stderr)
         return ExitCode.USAGE
-    from ._openai_client import make_client
-
     interactive = sys.stdin.isatty() and stream.isatty()
     console = Console(stream, live=interactive, confirm=_ask if interactive else None)
     settings = FollowSettings(poll_interval=args.poll_interval, timeout=args.timeout,
                               smoke=args.smoke)  # fmt: skip
-    from ._openai_client import CredentialsError, OpenAIMissingError
     from ._run_record import RecordError
 
     try:
         if args.cancel is not None:
-            return cancel_finetune(args.cancel, console, make_client)
+            return cancel_finetune(args.cancel, console)
         if args.resume is not None:
-            return resume_finetune(args.resume, console, make_client, settings)
+            return resume_finetune(args.resume, console, settings)
         config = load_config(args.config)
         validation = args.validation_file or config.validation_file
         request = FinetuneRequest(
@@ -105,10 +102,12 @@ def run_finetune_command(args: argparse.Namespace, out: TextIO | None = None) ->
             yes=args.yes,
             record=args.record,
         )
-        return run_finetune(request, console, make_client, settings)
-    except (FinetuneStop, CredentialsError, OpenAIMissingError, RecordError) as error:
-        # The run's own errors go to its console; usage errors (config, model,
-        # rules) reach ``cli.main`` like any command's.
+        # The backend (``_finetune_backend.BACKENDS``) is the model's platform's.
+        return run_finetune(request, console, settings)
+    except (FinetuneStop, RecordError) as error:
+        # The run's own errors (credentials included) go to its console; usage errors
+        # (config, model, no backend for its platform, rules) reach ``cli.main`` like
+        # any command's.
         message, code = exit_for(error, prefix="error: ")
         console.say(message)
         return code

@@ -69,9 +69,11 @@ missing credentials or an API error that persisted after the retries.
 ``run_smoke(path, model, client=...)`` is the library entry point (it raises);
 ``run_smoke_cli(path, model, client=..., out=...)`` prints the report and returns the exit
 code, for other commands; ``load_smoke_file`` and ``evaluate`` are the pure parts (no
-network).
+network). ``client`` is a fine-tune backend (``_finetune_backend.FinetuneBackend``) or an
+``openai.OpenAI`` client; without one, the backend of the model's provider is used when
+there is one, else OpenAI's (an unknown or ``ft:`` name, any OpenAI-compatible server).
 
-This module runs cases against a client and holds the CLI; it re-exports the rest:
+This module runs cases against a backend and holds the CLI; it re-exports the rest:
 ``_smoke_file`` (parsing and validating the smoke file), ``_smoke_eval`` (checking a
 reply against its expectations, the results) and ``_smoke_report`` (text, JSON, JUnit).
 """
@@ -82,11 +84,17 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO, cast
+from typing import TYPE_CHECKING, TextIO
 
 from ._arguments import non_negative_int, positive_float
 from ._errors import ERROR_PREFIX, ExitCode, JsonlGuardError, exit_for
-from ._openai_client import DEFAULT_TIMEOUT, describe_api_error, make_client
+from ._finetune_backend import (
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    FinetuneBackend,
+    as_backend,
+    smoke_backend_for,
+)
 from ._smoke_eval import (
     CaseResult,
     CheckResult,
@@ -110,8 +118,9 @@ from ._smoke_file import (
 from ._smoke_report import FORMATS, render, render_junit, render_text, result_dict
 
 if TYPE_CHECKING:
-    import openai
-    from openai.types.chat import ChatCompletionMessageParam
+    from ._openai_backend import OpenAIClient
+
+    Client = FinetuneBackend | OpenAIClient
 
 
 # The exit codes of ``smoke`` (aliases of ``ExitCode``'s).
@@ -142,18 +151,19 @@ class SmokeAPIError(JsonlGuardError):
 def run_smoke(
     path: str | Path,
     model: str,
-    client: openai.OpenAI | None = None,
+    client: Client | None = None,
     *,
-    max_retries: int = 3,
+    max_retries: int = DEFAULT_RETRIES,
     timeout: float | None = DEFAULT_TIMEOUT,
     on_result: Callable[[CaseResult], None] | None = None,
 ) -> SmokeResult:
     """Run every case of the smoke file at ``path`` against ``model``.
 
     The file is validated first (``SmokeFileError``, before any request). Without a
-    ``client`` one is made from the environment (``CredentialsError`` /
-    ``OpenAIMissingError``) and closed afterwards; ``max_retries`` and ``timeout`` apply
-    to it only. An API error that outlasts the retries raises ``SmokeAPIError``.
+    ``client`` (a backend or an ``openai.OpenAI`` client) the model's backend is
+    connected from the environment (``CredentialsError`` / ``OpenAIMissingError`` for
+    OpenAI's) and closed afterwards; ``max_retries`` and ``timeout`` apply to it only.
+    An API error that outlasts the retries raises ``SmokeAPIError``.
     """
     cases = load_smoke_file(path)
     return run_cases(
@@ -170,16 +180,20 @@ def run_smoke(
 def run_cases(
     cases: Sequence[SmokeCase],
     model: str,
-    client: openai.OpenAI | None = None,
+    client: Client | None = None,
     *,
     path: str = "<smoke>",
-    max_retries: int = 3,
+    max_retries: int = DEFAULT_RETRIES,
     timeout: float | None = DEFAULT_TIMEOUT,
     on_result: Callable[[CaseResult], None] | None = None,
 ) -> SmokeResult:
     """``run_smoke`` for cases already loaded."""
     own_client = client is None
-    active = make_client(max_retries=max_retries, timeout=timeout) if client is None else client
+    if client is None:
+        active = smoke_backend_for(model)
+        active.connect(max_retries=max_retries, timeout=timeout)
+    else:
+        active = as_backend(client)
     results: list[CaseResult] = []
     try:
         for case in cases:
@@ -195,7 +209,7 @@ def run_cases(
 
 
 def ask(
-    client: openai.OpenAI,
+    client: Client,
     model: str,
     case: SmokeCase,
     *,
@@ -206,31 +220,24 @@ def ask(
 
     ``completed`` and ``total``: how far the run is, for the error's message.
     """
-    import openai
-
+    backend = as_backend(client)
     step = f"smoke case {case.name!r} (line {case.line}): chat completion with {model}"
-    temperature = case.request_temperature(model)
     try:
-        completion = client.chat.completions.create(
-            model=model,
-            messages=cast("list[ChatCompletionMessageParam]", list(case.messages)),
-            temperature=openai.omit if temperature is None else temperature,
-            max_completion_tokens=case.max_completion_tokens or openai.omit,
+        reply = backend.chat(
+            model,
+            case.messages,
+            temperature=case.request_temperature(model),
+            max_completion_tokens=case.max_completion_tokens,
         )
-    except openai.OpenAIError as error:
-        message = describe_api_error(error, step)
+    except Exception as error:
+        message = backend.describe_error(error, step)
+        if message is None:
+            raise
         raise SmokeAPIError(message, completed=completed, total=total) from error
-    if not completion.choices:
+    if reply is None:
         message = f"{step} failed: the API returned no choices"
         raise SmokeAPIError(message, completed=completed, total=total)
-    choice = completion.choices[0]
-    usage = completion.usage
-    return Reply(
-        content=choice.message.content or "",
-        completion_tokens=usage.completion_tokens if usage is not None else None,
-        finish_reason=choice.finish_reason,
-        refusal=choice.message.refusal,
-    )
+    return reply
 
 
 # -- the command -----------------------------------------------------------------------------
@@ -289,16 +296,17 @@ def run_smoke_cli(
     path: str | Path,
     model: str,
     *,
-    client: openai.OpenAI | None = None,
+    client: Client | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
     output_format: str = "text",
-    max_retries: int = 3,
+    max_retries: int = DEFAULT_RETRIES,
     timeout: float | None = DEFAULT_TIMEOUT,
 ) -> int:
     """Run the smoke file, write the report to ``out`` and return the exit code (0, 1, 2).
 
-    For other commands (``finetune --smoke``): pass their ``client`` to reuse it. Problems
+    For other commands (``finetune --smoke``): pass their backend as ``client`` to reuse
+    it (it is left open). Problems
     (a bad smoke file, credentials, an API error after retries) go to ``err`` as
     ``jsonl-guard: error: ...`` lines and give 2; nothing raises.
     """
