@@ -60,7 +60,7 @@ def generate(path: Path, examples: int, seed: int = 7) -> None:
 def cookbook_flow(path: Path) -> int:
     import tiktoken  # noqa: F401 - loaded the same way jsonl-guard loads it
 
-    from jsonl_guard._encodings import load_encoding
+    from jsonl_guard.tokens.encodings import load_encoding
 
     encoding = load_encoding("o200k_base")
     with path.open(encoding="utf-8") as stream:
@@ -111,7 +111,7 @@ def _counter(tokenizer: str) -> Callable[[str], int]:
 
         count: Callable[[str], int] = quicktok.get_encoding("o200k_base").count
         return count
-    from jsonl_guard._encodings import load_encoding
+    from jsonl_guard.tokens.encodings import load_encoding
 
     encoding = load_encoding("o200k_base")
     return lambda text: len(encoding.encode_ordinary(text))
@@ -121,7 +121,7 @@ _CEILING_COUNT: Callable[[str], int] | None = None
 
 
 def _encode_range(task: tuple[str, int, int]) -> int:
-    from jsonl_guard._parallel import range_lines
+    from jsonl_guard.engine.parallel import range_lines
 
     assert _CEILING_COUNT is not None
     count, total = _CEILING_COUNT, 0
@@ -137,7 +137,7 @@ def tokenizer_only(tokenizer: str) -> Callable[[Path], int]:
     def run(path: Path) -> int:
         import multiprocessing
 
-        from jsonl_guard._parallel import byte_ranges, range_count
+        from jsonl_guard.engine.parallel import byte_ranges, range_count
 
         global _CEILING_COUNT
         _CEILING_COUNT = _counter(tokenizer)  # once, before forking, as jsonl-guard does

@@ -14,9 +14,9 @@ import re
 import sys
 from pathlib import Path
 
-from jsonl_guard._models import ModelSpec, model_table
-from jsonl_guard._profiles import models_of, profile_table
-from jsonl_guard._token_methods import find_token_method
+from jsonl_guard.engine.models import ModelSpec, model_table
+from jsonl_guard.engine.profiles import models_of, profile_table
+from jsonl_guard.tokens.methods import find_token_method
 
 DOCS = Path(__file__).resolve().parent
 

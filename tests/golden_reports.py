@@ -170,7 +170,7 @@ def _rule_cases() -> list[Case]:
 
 
 def _default_model(profile: str) -> str:
-    from jsonl_guard._profiles import resolve_profile
+    from jsonl_guard.engine.profiles import resolve_profile
 
     return resolve_profile(profile).default_model
 
@@ -249,7 +249,7 @@ def _example_cases() -> list[Case]:
 
 
 def _generated_profiles() -> list[str]:
-    from jsonl_guard._provider_strategies import example_strategies
+    from jsonl_guard.strategies._profiles import example_strategies
 
     return ["openai-chat", *sorted(example_strategies())]
 

@@ -8,15 +8,15 @@ import pytest
 
 from helpers import EXAMPLES
 from jsonl_guard import CheckOptions
-from jsonl_guard._arguments import (
+from jsonl_guard.cli import main
+from jsonl_guard.cli.arguments import (
     budget,
     non_negative_int,
     positive_float,
     positive_int,
     tokenizer_choice,
 )
-from jsonl_guard._config import ConfigError, apply_settings, load_config
-from jsonl_guard.cli import main
+from jsonl_guard.engine.config import ConfigError, apply_settings, load_config
 from jsonl_guard.testing import JsonlGuard
 
 NOT_FINITE = ["nan", "NaN", "inf", "-inf", "Infinity", "$inf", "1e999"]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from helpers import example, write_jsonl
-from jsonl_guard._config import ConfigError, load_config
 from jsonl_guard.cli import main
+from jsonl_guard.engine.config import ConfigError, load_config
 
 
 def project(tmp_path: Path, config: str) -> Path:

@@ -38,7 +38,7 @@ def test_truncation_warning_lines_match_the_cookbook():
 
 
 def test_toy_dataset_tokens_follow_the_cookbook_formula():
-    from jsonl_guard._encodings import load_encoding
+    from jsonl_guard.tokens.encodings import load_encoding
 
     encoding = load_encoding("cl100k_base")
     path = FIXTURES / "conformance" / "toy_chat_fine_tuning.jsonl"

@@ -25,8 +25,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tiktoken_ext import openai_public
 
-from jsonl_guard import _encodings
-from jsonl_guard._encodings import (
+from jsonl_guard.tokens import encodings as _encodings
+from jsonl_guard.tokens.encodings import (
     SUPPORTED_ENCODINGS,
     EncodingUnavailableError,
     encoding_source,
@@ -352,7 +352,7 @@ CHILD = textwrap.dedent(
     socket.socket.connect = refuse
     socket.create_connection = refuse
     socket.getaddrinfo = refuse
-    from jsonl_guard._encodings import encoding_source, load_encoding
+    from jsonl_guard.tokens.encodings import encoding_source, load_encoding
 
     out = {}
     for name in ("o200k_base", "cl100k_base"):

@@ -17,22 +17,22 @@ import pytest
 import jsonl_guard
 from helpers import ROOT
 from jsonl_guard import ExitCode, JsonlGuardError, UnknownModelError, UnknownRuleError
-from jsonl_guard import cli as cli_module
-from jsonl_guard._config import ConfigError
-from jsonl_guard._encodings import EncodingUnavailableError
-from jsonl_guard._errors import exit_for
-from jsonl_guard._fast_tokens import TokenizerMismatch, TokenizerUnavailableError
-from jsonl_guard._models import ModelTableError
-from jsonl_guard._openai_client import CredentialsError, OpenAIMissingError
-from jsonl_guard._profiles import UnknownProfileError
-from jsonl_guard._providers.huggingface_tokens import TemplateRejected, TokenizerFileError
-from jsonl_guard._rules import UnregisteredCodeError
-from jsonl_guard._run_record import RecordError
-from jsonl_guard._selection import InvalidSeverityError
-from jsonl_guard._smoke_file import Problem
 from jsonl_guard.cli import UsageError, main
+from jsonl_guard.cli import app as cli_module
+from jsonl_guard.engine.config import ConfigError
+from jsonl_guard.engine.models import ModelTableError
+from jsonl_guard.engine.profiles import UnknownProfileError
+from jsonl_guard.errors import exit_for
 from jsonl_guard.finetune import FinetuneStop
+from jsonl_guard.finetune.openai_client import CredentialsError, OpenAIMissingError
+from jsonl_guard.finetune.record import RecordError
+from jsonl_guard.providers.huggingface.tokens import TemplateRejected, TokenizerFileError
+from jsonl_guard.rules.registry import UnregisteredCodeError
+from jsonl_guard.rules.selection import InvalidSeverityError
 from jsonl_guard.smoke import SmokeAPIError, SmokeFileError
+from jsonl_guard.smoke.file import Problem
+from jsonl_guard.tokens.backends import TokenizerMismatch, TokenizerUnavailableError
+from jsonl_guard.tokens.encodings import EncodingUnavailableError
 
 SOURCE = ROOT / "src" / "jsonl_guard"
 PREFIX = "jsonl-guard: error: "

@@ -6,12 +6,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import jsonl_guard._fast_tokens as fast_tokens
+import jsonl_guard.tokens.backends as fast_tokens
 from helpers import EXAMPLES
 from jsonl_guard import Checker, CheckOptions, check_path
-from jsonl_guard._encodings import load_encoding
-from jsonl_guard._fast_tokens import TokenizerUnavailableError, resolve_tokenizer
 from jsonl_guard.cli import main
+from jsonl_guard.tokens.backends import TokenizerUnavailableError, resolve_tokenizer
+from jsonl_guard.tokens.encodings import load_encoding
 
 quicktok = pytest.importorskip("quicktok", reason='the "fast" extra is not installed')
 # Emoji with ZWJ, combining marks, CJK, controls, and pieces of special tokens.
@@ -125,8 +125,8 @@ def test_a_missing_reference_vocab_in_a_parallel_check_is_a_usage_error_not_a_tr
     monkeypatch, tmp_path, capsys
 ):
     # The verifier process loads tiktoken; its error must reach the CLI intact.
-    import jsonl_guard._parallel as parallel
-    from jsonl_guard._encodings import EncodingUnavailableError
+    import jsonl_guard.engine.parallel as parallel
+    from jsonl_guard.tokens.encodings import EncodingUnavailableError
 
     def unavailable(name):
         raise EncodingUnavailableError(name, "no vocab here")

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from jsonl_guard._features import FEATURES, example_features
-from jsonl_guard._parse import canonical_json
+from jsonl_guard.engine.gating import FEATURES, example_features
+from jsonl_guard.engine.parse import canonical_json
 
 U = {"role": "user", "content": "Where is my order?"}
 A = {"role": "assistant", "content": "It ships today."}

@@ -13,7 +13,6 @@ import pytest
 
 from fake_openai import fake_openai_env_fixture, fake_openai_fixture  # noqa: F401
 from helpers import EXAMPLES, example, write_jsonl
-from jsonl_guard._run_record import RunRecord
 from jsonl_guard.cli import main
 from jsonl_guard.finetune import (
     Console,
@@ -21,6 +20,7 @@ from jsonl_guard.finetune import (
     FollowSettings,
     submit_and_follow,
 )
+from jsonl_guard.finetune.record import RunRecord
 
 FAST = ["--poll-interval", "0.01"]
 
@@ -213,8 +213,8 @@ def test_ctrl_c_while_following_leaves_the_job_and_resume_follows_it(
 
     console = Console(out=_Sink())
     settings = FollowSettings(poll_interval=0.01, sleep=interrupt)
-    from jsonl_guard._openai_backend import OpenAIBackend
-    from jsonl_guard._openai_client import make_client
+    from jsonl_guard.finetune.openai_backend import OpenAIBackend
+    from jsonl_guard.finetune.openai_client import make_client
 
     with pytest.raises(FinetuneStop) as stop:
         submit_and_follow(OpenAIBackend(make_client()), record, record_file, console, settings)

@@ -2,17 +2,17 @@
 
 ``jsonl-guard finetune`` (check, estimate, confirm, record, upload, start, follow,
 smoke-test) talks to a platform only through ``FinetuneBackend``
-(``src/jsonl_guard/_finetune_backend.py``). A new platform is three steps:
+(``src/jsonl_guard/finetune/backend.py``). A new platform is three steps:
 
 1. Subclass ``FinetuneBackend`` in ``src/jsonl_guard/_<platform>_backend.py``
    (``ToyBackend`` below): name the platform, list the file formats it tunes on, and
    fill in the methods with the platform's SDK.
 2. Register it in ``BACKENDS`` (platform name -> a factory of the backend). Here the
    test does it with ``monkeypatch.setitem``; in the package it is one line in
-   ``_finetune_backend.BACKENDS``.
+   ``finetune.backend.BACKENDS``.
 3. Make the model table point at it: a model whose ``provider`` is the platform's
    name is fine-tuned there (here a model from ``pyproject.toml``; built-in models
-   come from ``data/providers/<provider>.toml``).
+   come from ``providers/<provider>/provider.toml``).
 
 Then ``test_the_toy_backend_runs_a_whole_finetune`` is the end-to-end test to copy,
 with the platform's real SDK against a local fake server (as ``tests/fake_openai.py``
@@ -35,7 +35,8 @@ import pytest
 
 from fake_openai import fake_openai_env_fixture, fake_openai_fixture  # noqa: F401
 from helpers import EXAMPLES
-from jsonl_guard._finetune_backend import (
+from jsonl_guard.cli import main
+from jsonl_guard.finetune.backend import (
     BACKENDS,
     CANCELLED,
     FAILED,
@@ -48,10 +49,9 @@ from jsonl_guard._finetune_backend import (
     platform_for,
     smoke_backend_for,
 )
-from jsonl_guard._openai_backend import OpenAIBackend
-from jsonl_guard._run_record import RunRecord
-from jsonl_guard._smoke_eval import Reply
-from jsonl_guard.cli import main
+from jsonl_guard.finetune.openai_backend import OpenAIBackend
+from jsonl_guard.finetune.record import RunRecord
+from jsonl_guard.smoke.expectations import Reply
 
 # -- the toy platform: what a real platform's servers would be -----------------------------
 

@@ -15,7 +15,7 @@ from jsonl_guard import (
     model_table,
     resolve_model,
 )
-from jsonl_guard._models import ModelTableError
+from jsonl_guard.engine.models import ModelTableError
 
 LIMITS = {
     "gpt-3.5-turbo-0613": 4096,

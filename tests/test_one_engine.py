@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-import jsonl_guard._fast_tokens as fast_tokens
-import jsonl_guard._parallel as parallel
+import jsonl_guard.engine.parallel as parallel
+import jsonl_guard.tokens.backends as fast_tokens
 from helpers import EXAMPLES, example
 from jsonl_guard import Checker, CheckOptions, check_shard_path, shard_report
 from jsonl_guard.cli import main
@@ -173,7 +173,7 @@ def _count(text: str, unit: str) -> str:
 
 def _as_json(report: object) -> dict[str, object]:
     from jsonl_guard import report_dict
-    from jsonl_guard._report import Report
+    from jsonl_guard.engine.report import Report
 
     data = report_dict(Report((report,)))  # type: ignore[arg-type]
     files: list[dict[str, object]] = data["files"]

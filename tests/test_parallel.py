@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from helpers import EXAMPLES, example
 from jsonl_guard import Checker, CheckOptions
-from jsonl_guard._parallel import byte_ranges, fork_available, range_lines
 from jsonl_guard.cli import main
+from jsonl_guard.engine.parallel import byte_ranges, fork_available, range_lines
 
 pytestmark = pytest.mark.skipif(not fork_available(), reason="needs the fork start method")
 BAD = (EXAMPLES / "support-bad.jsonl").read_bytes().splitlines(keepends=True)
@@ -21,7 +21,7 @@ CHECKER = Checker(CheckOptions(max_cost=0.05))
 
 def both(path, jobs):
     """The single-process report, and the parallel one (which must really fork)."""
-    import jsonl_guard._parallel as parallel_module
+    import jsonl_guard.engine.parallel as parallel_module
 
     single = CHECKER.check_path(path)
     calls = []
@@ -88,7 +88,7 @@ def test_any_file_any_job_count(tmp_path_factory, lines, jobs):
 
 
 def test_small_files_stay_in_process(tmp_path, monkeypatch):
-    import jsonl_guard._parallel as parallel
+    import jsonl_guard.engine.parallel as parallel
 
     def refuse(*args, **kwargs):
         raise AssertionError("a small file must not fork")
@@ -100,7 +100,7 @@ def test_small_files_stay_in_process(tmp_path, monkeypatch):
 
 
 def test_cli_jobs_output_is_identical(capsys, tmp_path, monkeypatch):
-    import jsonl_guard._parallel as parallel
+    import jsonl_guard.engine.parallel as parallel
 
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
     path = tmp_path / "corpus.jsonl"

@@ -16,8 +16,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jsonl_guard._diagnostics import Finding
-from jsonl_guard._parse import _parse_with_reference, canonical_json, parse_line
+from jsonl_guard.engine.diagnostics import Finding
+from jsonl_guard.engine.parse import _parse_with_reference, canonical_json, parse_line
 
 # Colons, quotes, backslashes and surrogates are what the fast path must get right.
 _TEXT = st.text(

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from jsonl_guard import Checker, CheckOptions, Severity, check_lines, check_path
-from jsonl_guard._models import resolve_model
-from jsonl_guard._profiles import profile_table, resolve_profile
+from jsonl_guard.engine.models import resolve_model
+from jsonl_guard.engine.profiles import profile_table, resolve_profile
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CONFORMANCE = FIXTURES / "conformance" / "bedrock"

@@ -6,8 +6,8 @@ import json
 
 from helpers import FIXTURES, example
 from jsonl_guard import CheckOptions, Severity, check_lines, check_path
-from jsonl_guard._models import resolve_model
-from jsonl_guard._profiles import resolve_profile
+from jsonl_guard.engine.models import resolve_model
+from jsonl_guard.engine.profiles import resolve_profile
 
 MODEL = "accounts/fireworks/models/llama-v3p1-8b-instruct"
 GOOD = FIXTURES / "profiles" / "fireworks-chat" / "good.jsonl"

@@ -15,17 +15,17 @@ from typing import Any
 import pytest
 
 from jsonl_guard import Checker, CheckOptions, Severity, check_lines
-from jsonl_guard._models import resolve_model
-from jsonl_guard._profiles import choose_profile
-from jsonl_guard._provider_strategies import example_strategies
-from jsonl_guard._providers.huggingface_tokens import (
+from jsonl_guard.cli import main
+from jsonl_guard.engine.models import resolve_model
+from jsonl_guard.engine.profiles import choose_profile
+from jsonl_guard.providers.huggingface.tokens import (
     CHATML_TOKENS_PER_MESSAGE,
     TokenizerFileError,
     extract_prompt,
     load_tokenizer,
 )
-from jsonl_guard._token_methods import TokenTools, find_token_method
-from jsonl_guard.cli import main
+from jsonl_guard.strategies._profiles import example_strategies
+from jsonl_guard.tokens.methods import TokenTools, find_token_method
 
 tokenizers = pytest.importorskip("tokenizers")
 

@@ -13,7 +13,7 @@ import pytest
 
 from helpers import FIXTURES
 from jsonl_guard import Checker, CheckOptions, Severity, check_lines, check_path
-from jsonl_guard._models import builtin_models, resolve_model
+from jsonl_guard.engine.models import builtin_models, resolve_model
 
 CONFORMANCE = FIXTURES / "conformance" / "mistral"
 CASES = json.loads((CONFORMANCE / "cases.json").read_text("utf-8"))

@@ -9,8 +9,8 @@ import tiktoken
 
 from helpers import FIXTURES, example
 from jsonl_guard import CheckOptions, Severity, check_lines, check_path
-from jsonl_guard._models import resolve_model
-from jsonl_guard._profiles import choose_profile, profiles_of
+from jsonl_guard.engine.models import resolve_model
+from jsonl_guard.engine.profiles import choose_profile, profiles_of
 
 PROFILES = FIXTURES / "profiles"
 PEER = FIXTURES / "conformance" / "openai-dpo-together"

@@ -5,7 +5,7 @@ This is the one place the per-provider strategies are proven (the provider test
 files test their rules, detection and limits).
 
 The strategies come from ``jsonl_guard.strategies.profile_examples`` /
-``profile_corruptions`` (one module per provider under ``_provider_strategies``).
+``profile_corruptions`` (one module per provider under ``strategies._profiles``).
 """
 
 from __future__ import annotations
@@ -18,15 +18,15 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from jsonl_guard import Checker, CheckOptions, Severity
-from jsonl_guard._models import resolve_model
-from jsonl_guard._profiles import resolve_profile
-from jsonl_guard._provider_strategies import corruptions, example_strategies
+from jsonl_guard.engine.models import resolve_model
+from jsonl_guard.engine.profiles import resolve_profile
 from jsonl_guard.strategies import (
     Corruption,
     profile_corruptions,
     profile_datasets,
     profile_examples,
 )
+from jsonl_guard.strategies._profiles import corruptions, example_strategies
 
 PROFILES = sorted(example_strategies())
 CORRUPTED = sorted(
@@ -59,7 +59,7 @@ def _lines(examples: list[dict]) -> list[bytes]:
 
 
 def test_every_profile_has_strategies() -> None:
-    from jsonl_guard._profiles import profile_table
+    from jsonl_guard.engine.profiles import profile_table
 
     refused = {name for name in profile_table() if name.endswith("-legacy")}
     # openai-chat has its own, older strategies in jsonl_guard.strategies.

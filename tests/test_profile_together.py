@@ -13,7 +13,7 @@ import pytest
 
 from helpers import FIXTURES
 from jsonl_guard import Checker, CheckOptions, Severity, check_lines, check_path
-from jsonl_guard._models import resolve_model
+from jsonl_guard.engine.models import resolve_model
 
 CONFORMANCE = FIXTURES / "conformance" / "together"
 CASES = json.loads((CONFORMANCE / "cases.json").read_text("utf-8"))
@@ -144,7 +144,7 @@ def test_estimated_tokens_over_the_limit_say_so() -> None:
 
 
 def test_every_together_model_names_a_source() -> None:
-    from jsonl_guard._models import builtin_models
+    from jsonl_guard.engine.models import builtin_models
 
     models = [m for m in builtin_models().values() if m.provider == "together"]
     assert len(models) >= 3

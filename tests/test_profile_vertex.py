@@ -12,9 +12,9 @@ import pytest
 
 from helpers import FIXTURES, write_jsonl
 from jsonl_guard import Checker, CheckOptions, Severity, check_lines, check_path
-from jsonl_guard._models import resolve_model
-from jsonl_guard._profiles import choose_profile, profiles_of
-from jsonl_guard._token_methods import TokenTools, find_token_method
+from jsonl_guard.engine.models import resolve_model
+from jsonl_guard.engine.profiles import choose_profile, profiles_of
+from jsonl_guard.tokens.methods import TokenTools, find_token_method
 
 CONFORMANCE = FIXTURES / "conformance" / "vertex"
 CASES = json.loads((CONFORMANCE / "cases.json").read_text("utf-8"))

@@ -10,8 +10,9 @@ import pytest
 
 from helpers import EXAMPLES, example, write_jsonl
 from jsonl_guard import Checker, CheckOptions, check_lines, check_path
-from jsonl_guard._models import resolve_model
-from jsonl_guard._profiles import (
+from jsonl_guard.cli import main
+from jsonl_guard.engine.models import resolve_model
+from jsonl_guard.engine.profiles import (
     UnknownProfileError,
     choose_profile,
     detect,
@@ -19,7 +20,6 @@ from jsonl_guard._profiles import (
     profiles_of,
     resolve_profile,
 )
-from jsonl_guard.cli import main
 
 PROFILES_DIR = Path(__file__).resolve().parent / "fixtures" / "profiles"
 GOOD_FILES = sorted(PROFILES_DIR.glob("*/good.jsonl"))
@@ -259,8 +259,8 @@ def test_the_text_report_names_the_format_and_how_it_was_chosen(capsys) -> None:
 
 
 def test_every_profile_names_a_schema_a_token_method_and_a_default_model_that_takes_it() -> None:
-    from jsonl_guard._schema import load_schema
-    from jsonl_guard._token_methods import find_token_method
+    from jsonl_guard.engine.schema import load_schema
+    from jsonl_guard.tokens.methods import find_token_method
 
     for profile in profile_table().values():
         assert load_schema(profile.schema)["$schema"].endswith("2020-12/schema")
@@ -271,7 +271,7 @@ def test_every_profile_names_a_schema_a_token_method_and_a_default_model_that_ta
 
 
 def test_every_model_names_its_source_and_takes_a_profile() -> None:
-    from jsonl_guard._models import model_table
+    from jsonl_guard.engine.models import model_table
 
     for name, spec in model_table().items():
         assert spec.source, name

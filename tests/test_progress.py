@@ -6,8 +6,8 @@ import io
 
 from helpers import EXAMPLES
 from jsonl_guard import Checker, CheckOptions
-from jsonl_guard._progress import file_progress
 from jsonl_guard.cli import main
+from jsonl_guard.cli.progress import file_progress
 
 BAD = (EXAMPLES / "support-bad.jsonl").read_bytes().splitlines(keepends=True)
 

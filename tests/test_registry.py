@@ -1,4 +1,4 @@
-"""The rule registry (``_rules.py``): one declaration shape, checked at declaration.
+"""The rule registry (``rules/registry.py``): one declaration shape, checked at declaration.
 
 A rule's code is ``JG`` and three digits and is declared once, its name too; example
 and dataset rules say which rule sets they belong to; a finding whose code no rule
@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-import jsonl_guard._rules as registry
+import jsonl_guard.rules.registry as registry
 from jsonl_guard import Finding, Severity, all_rules
-from jsonl_guard._profiles import profile_table
-from jsonl_guard._rules import (
+from jsonl_guard.engine.profiles import profile_table
+from jsonl_guard.rules.registry import (
     Rule,
     Scope,
     UnregisteredCodeError,
@@ -32,7 +32,7 @@ from jsonl_guard._rules import (
     load_rule_modules,
     schema_rule,
 )
-from jsonl_guard._selection import InvalidSeverityError, RuleSelection, UnknownRuleError
+from jsonl_guard.rules.selection import InvalidSeverityError, RuleSelection, UnknownRuleError
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 PACKAGE = SRC / "jsonl_guard"
@@ -251,7 +251,7 @@ def test_every_code_a_schema_names_is_declared() -> None:
     # arguments that are not a string, before the rule checks the string's JSON).
     declared = {rule.code for rule in all_rules()}
     named = {}
-    for path in sorted((PACKAGE / "schemas").glob("*.json")):
+    for path in sorted(PACKAGE.glob("providers/*/schemas/*.json")):
         for code in _schema_codes(json.loads(path.read_text("utf-8"))):
             named.setdefault(code, path.name)
     assert named, "the scan finds the schemas' x-rule codes"
@@ -297,7 +297,7 @@ def _declares(path: Path) -> bool:
 
 def _listed_modules() -> set[str]:
     """The modules ``load_rule_modules`` imports, read from its source."""
-    tree = ast.parse((PACKAGE / "_rules.py").read_text("utf-8"))
+    tree = ast.parse((PACKAGE / "rules/registry.py").read_text("utf-8"))
     function = next(
         node
         for node in tree.body
@@ -306,17 +306,17 @@ def _listed_modules() -> set[str]:
     listed = set()
     for node in ast.walk(function):
         if isinstance(node, ast.ImportFrom):
-            base = _resolve("jsonl_guard._rules", node.module, node.level)
+            base = _resolve("jsonl_guard.rules.registry", node.module, node.level)
             listed |= {f"{base}.{alias.name}" for alias in node.names}
     return listed
 
 
 def test_every_declaring_module_is_in_the_module_list() -> None:
     declaring = {name for name, path in MODULES.items() if _declares(path)}
-    assert "jsonl_guard._dataset_rules" in declaring and "jsonl_guard._token_methods" in declaring
-    # _token_methods declares the two shared token methods and is imported by every
+    assert "jsonl_guard.rules.dataset" in declaring and "jsonl_guard.tokens.methods" in declaring
+    # tokens.methods declares the two shared token methods and is imported by every
     # lookup of a method; every other declaring module must be listed.
-    assert declaring - {"jsonl_guard._token_methods"} == _listed_modules()
+    assert declaring - {"jsonl_guard.tokens.methods"} == _listed_modules()
 
 
 def test_loading_registers_every_listed_module() -> None:
@@ -407,13 +407,13 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_import_cycle_through_the_registry_rules_or_token_methods() -> None:
     graph = {name: _top_level_imports(name) for name in MODULES}
-    assert "jsonl_guard._rules" in graph["jsonl_guard._content_rules"]  # the scan works
-    assert "jsonl_guard._content_rules" not in graph["jsonl_guard._rules"]  # (in a function)
+    assert "jsonl_guard.rules.registry" in graph["jsonl_guard.rules.content"]  # the scan works
+    assert "jsonl_guard.rules.content" not in graph["jsonl_guard.rules.registry"]  # (in a function)
     watched = {
-        "jsonl_guard._rules",
-        "jsonl_guard._selection",
-        "jsonl_guard._token_methods",
-        "jsonl_guard._rule_helpers",
+        "jsonl_guard.rules.registry",
+        "jsonl_guard.rules.selection",
+        "jsonl_guard.tokens.methods",
+        "jsonl_guard.rules.helpers",
         *_listed_modules(),
     }
     assert [cycle for cycle in _cycles(graph) if watched & set(cycle)] == []

@@ -198,4 +198,4 @@ def test_one_junit_writer():
         for path in source.rglob("*.py")
         if "xml.etree" in path.read_text("utf-8")
     )
-    assert writers == ["_junit.py"]
+    assert writers == ["reporters/junit_xml.py"]

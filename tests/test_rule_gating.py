@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from helpers import EXAMPLES
 from jsonl_guard import Checker, CheckOptions, Severity, all_rules
-from jsonl_guard._features import NO_FEATURES
-from jsonl_guard._line import LineChecker, LineOutcome
-from jsonl_guard._rules import example_rule
+from jsonl_guard.engine.gating import NO_FEATURES
+from jsonl_guard.engine.line import LineChecker, LineOutcome
+from jsonl_guard.rules.registry import example_rule
 from jsonl_guard.strategies import Corruption, chat_datasets, corruptions
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "rules").glob("*/*.jsonl"))

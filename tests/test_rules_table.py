@@ -388,7 +388,7 @@ DESCRIBED_EXAMPLE_RULES = {
 
 
 def test_only_file_and_dataset_rules_document_by_description() -> None:
-    from jsonl_guard._rules import Scope
+    from jsonl_guard.rules.registry import Scope
 
     described = [r.code for r in RULES if r not in LITERAL_BAD or r not in LITERAL_GOOD]
     assert all(

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from jsonl_guard._schema import _fast_validator, load_schema
+from jsonl_guard.engine.schema import _fast_validator, load_schema
 from jsonl_guard.strategies import chat_examples
 
 REFERENCE = Draft202012Validator(load_schema("openai-chat"))

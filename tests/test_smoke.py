@@ -16,9 +16,8 @@ import pytest
 
 from fake_openai import fake_openai_env_fixture, fake_openai_fixture  # noqa: F401
 from helpers import FIXTURES, write_jsonl
-from jsonl_guard._encodings import load_encoding
-from jsonl_guard._openai_client import CredentialsError, describe_api_error, make_client
 from jsonl_guard.cli import main
+from jsonl_guard.finetune.openai_client import CredentialsError, describe_api_error, make_client
 from jsonl_guard.smoke import (
     Reply,
     SmokeFileError,
@@ -30,6 +29,7 @@ from jsonl_guard.smoke import (
     run_smoke,
     run_smoke_cli,
 )
+from jsonl_guard.tokens.encodings import load_encoding
 
 BROKEN = FIXTURES / "smoke" / "broken.jsonl"
 GOLDEN = Path(__file__).resolve().parent / "golden"

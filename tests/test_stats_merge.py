@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from helpers import EXAMPLES, example
 from jsonl_guard import Checker, CheckOptions, Shard
-from jsonl_guard._stats import DatasetStats, percentiles
+from jsonl_guard.engine.stats import DatasetStats, percentiles
 
 LINES = (EXAMPLES / "support-bad.jsonl").read_bytes().splitlines(keepends=True)
 # Duplicates across the cut: the same examples appear before and after it.

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jsonl_guard import Checker, CheckOptions, Severity
-from jsonl_guard._encodings import load_encoding
 from jsonl_guard.strategies import chat_examples
+from jsonl_guard.tokens.encodings import load_encoding
 
 BASE = settings(
     deadline=None,  # the first count loads a tokenizer
@@ -205,7 +205,7 @@ def test_tool_example_splits_its_tokens():
 
 
 def documented_estimate(example: dict[str, Any], encoding: str) -> dict[str, int]:
-    """The approximation _tokens.py documents for what the cookbook leaves out."""
+    """The approximation tokens/chat_formula.py documents for what the cookbook leaves out."""
     messages = 3
     calls = images = 0
     for message in example["messages"]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._checker import (
+from .engine.checker import (
     Checked,
     Checker,
     DatasetResult,
@@ -14,18 +14,18 @@ from ._checker import (
     check_shard_path,
     shard_report,
 )
-from ._cost import CostEstimate, default_epochs
-from ._diagnostics import Diagnostic, Finding, Severity
-from ._encodings import EncodingUnavailableError
-from ._errors import ExitCode, JsonlGuardError
-from ._file_run import FileRun
-from ._models import DEFAULT_MODEL, ModelSpec, UnknownModelError, model_table, resolve_model
-from ._options import CheckOptions
-from ._report import Distribution, FileReport, Report, TokenSummary, report_dict
-from ._rules import Rule, all_rules, find_rule
-from ._selection import InvalidSeverityError, UnknownRuleError
-from ._shards import Shard, merge_shards
-from ._tokens import ExampleTokens, TokenCounter
+from .engine.cost import CostEstimate, default_epochs
+from .engine.diagnostics import Diagnostic, Finding, Severity
+from .engine.file_run import FileRun
+from .engine.models import DEFAULT_MODEL, ModelSpec, UnknownModelError, model_table, resolve_model
+from .engine.options import CheckOptions
+from .engine.report import Distribution, FileReport, Report, TokenSummary, report_dict
+from .engine.shards import Shard, merge_shards
+from .errors import ExitCode, JsonlGuardError
+from .rules.registry import Rule, all_rules, find_rule
+from .rules.selection import InvalidSeverityError, UnknownRuleError
+from .tokens.chat_formula import ExampleTokens, TokenCounter
+from .tokens.encodings import EncodingUnavailableError
 
 __version__ = "0.1.0"
 

@@ -20,11 +20,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from ._checker import Checker, CheckerCache, check_dataset
-from ._config import Config, apply_settings, load_config
-from ._diagnostics import Severity
-from ._options import CheckOptions
-from ._report import FileReport, Report
+from .engine.checker import Checker, CheckerCache, check_dataset
+from .engine.config import Config, apply_settings, load_config
+from .engine.diagnostics import Severity
+from .engine.options import CheckOptions
+from .engine.report import FileReport, Report
 from .reporters.text import render_file
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from .._report import Report
+from ..engine.report import Report
 
 
 @dataclass(frozen=True)

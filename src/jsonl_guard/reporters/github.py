@@ -6,8 +6,8 @@ LF are percent-encoded; property values (file, title) also encode ``:`` and ``,`
 
 from __future__ import annotations
 
-from .._diagnostics import Diagnostic, Severity
-from .._report import Report
+from ..engine.diagnostics import Diagnostic, Severity
+from ..engine.report import Report
 from ._options import PLAIN, RenderOptions
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .._report import Report, report_dict
+from ..engine.report import Report, report_dict
 from ._options import PLAIN, RenderOptions
 
 

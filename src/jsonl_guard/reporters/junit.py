@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .._junit import JUnitCase, JUnitProblem, junit_xml
-from .._report import FileReport, Report
+from ..engine.report import FileReport, Report
 from ._options import PLAIN, RenderOptions
+from .junit_xml import JUnitCase, JUnitProblem, junit_xml
 from .text import render_file
 
 

@@ -8,9 +8,9 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import __version__
-from .._diagnostics import Diagnostic, Severity
-from .._report import FileReport, Report
-from .._rules import Rule, all_rules
+from ..engine.diagnostics import Diagnostic, Severity
+from ..engine.report import FileReport, Report
+from ..rules.registry import Rule, all_rules
 from ._options import PLAIN, RenderOptions
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .._report import FileReport, Report
+from ..engine.report import FileReport, Report
 from ._options import PLAIN, RenderOptions
 
 MAX_RULE_ROWS = 15

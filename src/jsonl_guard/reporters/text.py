@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .._cost import CostEstimate
-from .._diagnostics import Diagnostic, Severity
-from .._fast_tokens import QUICKTOK_FELL_BACK
-from .._report import FileReport, Report, TokenSummary
+from ..engine.cost import CostEstimate
+from ..engine.diagnostics import Diagnostic, Severity
+from ..engine.report import FileReport, Report, TokenSummary
+from ..tokens.backends import QUICKTOK_FELL_BACK
 from ._options import PLAIN, RenderOptions
 
 _COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}

@@ -23,10 +23,10 @@ imports it.
 
 from __future__ import annotations
 
-from .._provider_strategies import profile_corruptions, profile_datasets, profile_examples
 from ._chat import chat_datasets, chat_examples, image_parts, json_arguments, tool_definitions
 from ._corruption import Corruption
 from ._corruptions import CORRUPTION_CODES, corruptions
+from ._profiles import profile_corruptions, profile_datasets, profile_examples
 from ._text import SPECIAL_TOKEN_TEXTS, function_names, participant_names, texts
 
 __all__ = [

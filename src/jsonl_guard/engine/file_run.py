@@ -1,0 +1,258 @@
+"""One file's check: its profile, its lines fed in order (or in parts), then its report.
+
+A ``Checker`` is the immutable setup shared by many files; everything that belongs
+to one file lives here: the detected profile and the model it implies, the
+tokenizer the file is counted with, whether quicktok was dropped for it, its role
+(training or validation) and the training files a validation file is compared
+with. ``Checker`` opens a run per file; nothing outside the engine drives one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from itertools import chain, islice
+from typing import TYPE_CHECKING, Any
+
+from ..rules.context import TRAINING, DatasetContext
+from ..tokens.backends import QUICKTOK_FELL_BACK, Sample, is_tokenizer_file, verify_samples
+from ..tokens.methods import find_token_method
+from .cost import estimate_cost
+from .diagnostics import Diagnostic, Finding
+from .line import LineChecker
+from .models import DEFAULT_MODEL, ModelSpec, resolve_model
+from .options import CheckOptions
+from .profiles import Detection, Profile, choose_profile
+from .report import FileReport, TokenSummary
+from .shards import Shard
+from .stats import DatasetStats
+
+if TYPE_CHECKING:
+    from .checker import Checker
+
+PROGRESS_EVERY_LINES = 500
+# The profile is detected from the first object among a file's first lines.
+DETECT_LINES = 64
+Progress = Callable[[int], None]
+# (shown path, stats) of each training file a validation file goes with.
+Training = tuple[tuple[str, DatasetStats], ...]
+
+
+def _counts_with_a_tokenizer_file(profile: Profile) -> bool:
+    return bool(find_token_method(profile.tokens).with_tokenizer_file)
+
+
+def _model_chosen(options: CheckOptions) -> bool:
+    # A library caller may set ``model`` and leave ``model_source`` at its default.
+    return options.model_source != "default" or options.model != DEFAULT_MODEL
+
+
+def first_object(lines: Iterable[bytes]) -> Any:
+    """The first line that parses as a JSON object (``None`` if none does)."""
+    for raw in lines:
+        try:
+            value = json.loads(raw)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            continue
+        if isinstance(value, dict):
+            return value
+    return None
+
+
+class FileRun:
+    """The state of checking one file; ``feed`` its lines, then ``finish`` it once."""
+
+    def __init__(
+        self,
+        checker: Checker,
+        *,
+        tokenizer: str,
+        role: str = TRAINING,
+        training: Training = (),
+        progress: Progress | None = None,
+        fell_back: bool = False,
+    ) -> None:
+        self.checker = checker
+        self.tokenizer = tokenizer
+        self.role = role
+        self.training = training
+        self.progress = progress
+        self.fell_back = fell_back  # quicktok disagreed with tiktoken: counted with tiktoken
+        self.detection: Detection | None = None
+        self.model: ModelSpec = checker.chosen_model
+        self.take_spot_samples()  # a previous file's leftovers are not this file's
+
+    def detect(self, first_example: Any = None) -> Detection:
+        """Choose the profile (and, when none was chosen, the model) from the first example."""
+        options = self.checker.options
+        detection = choose_profile(
+            first_example,
+            model=self.checker.chosen_model if _model_chosen(options) else None,
+            chosen=options.profile,
+            chosen_source=options.profile_source,
+            prefer=_counts_with_a_tokenizer_file if is_tokenizer_file(options.tokenizer) else None,
+        )
+        self.adopt(detection)
+        return detection
+
+    def adopt(self, detection: Detection) -> None:
+        """Check with ``detection``'s profile (and the model it implies, unless chosen)."""
+        options = self.checker.options
+        model = self.checker.chosen_model
+        if not _model_chosen(options):
+            model = resolve_model(detection.profile.default_model, options.models)
+        if options.max_seq_len is not None:
+            model = replace(model, token_limit=options.max_seq_len)
+        self.detection, self.model = detection, model
+
+    def detect_from(self, lines: Iterable[bytes]) -> Iterable[bytes]:
+        """Detect from the head of ``lines``; the returned lines still hold the head."""
+        if isinstance(lines, (list, tuple)):
+            head: Sequence[bytes] = lines[:DETECT_LINES]
+            rest: Iterable[bytes] = lines
+        else:
+            iterator = iter(lines)
+            head = list(islice(iterator, DETECT_LINES))
+            rest = chain(head, iterator)
+        found = first_object(head)
+        if self.detection is None or found is not None:
+            self.detect(found)
+        return rest
+
+    @property
+    def line_checker(self) -> LineChecker:
+        detection = self.detection or self.detect()
+        return self.checker.line_checker(detection.profile, self.model, self.tokenizer)
+
+    def feed(
+        self, lines: Iterable[bytes], *, first_line: int = 1, file_start: bool | None = None
+    ) -> Shard:
+        """Check consecutive lines of the file, numbered from ``first_line``.
+
+        The parts of one file can be fed separately (in any process) and their shards
+        merged in file order before ``finish``. ``file_start`` says whether the first
+        line opens the file (default: when ``first_line`` is 1).
+        """
+        # An empty part (or one of blank lines) decides nothing: a later part may.
+        if self.detection is None or self.detection.source == "default":
+            lines = self.detect_from(lines)
+        stats = DatasetStats()
+        findings: list[Finding] = []
+        checker = self.line_checker
+        opens_file = first_line == 1 if file_start is None else file_start
+        progress, consumed = self.progress, 0
+        for number, raw in enumerate(lines, first_line):
+            if progress is not None:
+                consumed += len(raw)
+                if number % PROGRESS_EVERY_LINES == 0:
+                    progress(consumed)
+            line = raw[:-1] if raw.endswith(b"\n") else raw
+            outcome = checker.check(line, number, file_start=opens_file and number == first_line)
+            stats.lines += 1
+            findings.extend(outcome.findings)
+            if outcome.crlf:
+                stats.add_crlf(number)
+            if outcome.is_example:
+                stats.examples += 1
+            if outcome.tokens is not None:
+                stats.add_tokens(outcome.tokens)
+            if outcome.digest is not None:
+                stats.add_digest(outcome.digest, number)
+        return Shard(stats, findings, self.detection, self.tokenizer_description)
+
+    def take_spot_samples(self) -> list[Sample]:
+        """quicktok's spot-check samples since the last call, for ``verify_samples``."""
+        samples: list[Sample] = []
+        for line_checker in self.checker.line_checkers(self.tokenizer):
+            samples += line_checker.tools.take_spot_samples()
+        return samples
+
+    def verify(self) -> None:
+        """Recount quicktok's samples with tiktoken; ``TokenizerMismatch`` if one differs."""
+        verify_samples(self.take_spot_samples())
+
+    @property
+    def tokenizer_description(self) -> str:
+        described = self.line_checker.tools.used
+        if self.fell_back:
+            described += f" ({QUICKTOK_FELL_BACK})"
+        return described
+
+    def finish(self, path: str, shard: Shard, *, size: int | None = None) -> FileReport:
+        """Run the dataset-level rules on the file's merged shard and build its report."""
+        detection = self.detection or self.detect()
+        checker, stats = self.line_checker, shard.stats
+        options = self.checker.options
+        cost = estimate_cost(
+            stats.totals,
+            self.model,
+            model_source=options.model_source,
+            epochs=options.epochs,
+            max_cost=options.max_cost,
+        )
+        context = DatasetContext(
+            self.model,
+            options,
+            cost,
+            detection,
+            self.role,
+            self.training,
+            size,
+            checker.token_method.exact,
+        )
+        file_findings = list(_file_findings(stats))
+        if stats.examples:
+            for rule in self.checker.selection.rules.values():
+                if rule.dataset_check is not None and rule.applies_to(detection.profile.rule_sets):
+                    file_findings.extend(rule.dataset_check(stats, context))
+        diagnostics = self._diagnose([*file_findings, *_first_foreign_line(shard.findings)])
+        tokens = TokenSummary.from_stats(
+            stats,
+            encoding=self.model.encoding,
+            limit=self.model.known_token_limit,
+            tokenizer=(shard.tokenizer or self.tokenizer_description) if stats.totals else "",
+            exact=checker.token_method.exact,
+            method=checker.token_method.description,
+        )
+        return FileReport(
+            path,
+            detection.profile.name,
+            stats.examples,
+            diagnostics,
+            tokens,
+            cost,
+            role=self.role,
+            profile_source=detection.source,
+        )
+
+    def _diagnose(self, findings: list[Finding]) -> tuple[Diagnostic, ...]:
+        diagnosed = (self.checker.selection.diagnose(f) for f in findings)
+        kept = [d for d in diagnosed if d is not None]
+        return tuple(sorted(kept, key=Diagnostic.sort_key))
+
+
+def _file_findings(stats: DatasetStats) -> list[Finding]:
+    findings = []
+    if stats.examples == 0:
+        message = "the file has no examples" if stats.lines else "the file is empty"
+        findings.append(Finding("JG100", message))
+    if stats.crlf_lines:
+        findings.append(
+            Finding(
+                "JG104",
+                f"{stats.crlf_lines:,} line(s) end with CRLF (first: line {stats.first_crlf_line})",
+            )
+        )
+    return findings
+
+
+def _first_foreign_line(findings: list[Finding]) -> list[Finding]:
+    """A file that mixes formats is reported once, at the first line that differs."""
+    foreign = [f for f in findings if f.code == "JG130"]
+    if len(foreign) < 2:
+        return findings
+    first = foreign[0]
+    summary = f"{first.message}; {len(foreign) - 1:,} more line(s) differ from the file's format"
+    kept = [f for f in findings if f.code != "JG130" or f is first]
+    return [replace(f, message=summary) if f is first else f for f in kept]

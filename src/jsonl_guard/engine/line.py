@@ -1,0 +1,178 @@
+"""Check one line of a JSONL file: a pure function of its bytes and the check setup.
+
+Nothing here depends on other lines, so lines can be checked in any order, in
+any process; ``LineOutcome`` carries what the file-level aggregation needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..rules.context import ExampleContext, object_messages
+from ..rules.registry import ExampleCheck, Rule
+from ..rules.selection import RuleSelection
+from ..tokens.chat_formula import ExampleTokens
+from ..tokens.methods import TokenTools, find_token_method
+from .diagnostics import Finding
+from .gating import ESTIMATED_TOKENS, NO_FEATURES, example_features
+from .models import ModelSpec
+from .parse import parse_line
+from .profiles import Profile, detect, profile_table
+from .schema import schema_findings
+
+BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(slots=True)
+class LineOutcome:
+    findings: list[Finding] = field(default_factory=list)
+    is_example: bool = False
+    tokens: ExampleTokens | None = None
+    digest: bytes | None = None
+    crlf: bool = False
+
+
+_LONE_SURROGATE = re.compile(
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+
+
+def _lone_surrogate_column(raw: bytes) -> int:
+    match = _LONE_SURROGATE.search(raw)
+    return len(raw[: match.start()].decode("utf-8", "replace")) + 1 if match else 1
+
+
+def _has_lone_surrogate(raw: bytes, example: Any) -> bool:
+    """The regex on the raw line suspects; the parsed value confirms (escaped backslashes)."""
+    if b"\\u" not in raw or not _LONE_SURROGATE.search(raw):
+        return False
+    try:
+        json.dumps(example, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    except RecursionError:
+        return False
+    return False
+
+
+class LineChecker:
+    """Holds what every line needs: the profile, the model, the tokenizer and the rules.
+
+    Rules that need a feature (tools, content parts, ...) only run on examples that
+    have it, which never changes an outcome; ``gate_rules=False`` runs every rule on
+    every example (the tests compare the two).
+    """
+
+    def __init__(
+        self,
+        *,
+        profile: Profile,
+        model: ModelSpec,
+        selection: RuleSelection,
+        tools: TokenTools,
+        gate_rules: bool = True,
+    ) -> None:
+        self.profile = profile
+        self.format_name = profile.schema
+        self.model = model
+        self.selection = selection
+        self.tools = tools
+        self.token_method = find_token_method(profile.tokens, model, tools.tokenizer)
+        self.example_rules: list[Rule] = [
+            rule
+            for rule in selection.rules.values()
+            if rule.example_check is not None and rule.applies_to(profile.rule_sets)
+        ]
+        self._others = [p for p in profile_table().values() if p is not profile]
+        self._gated = gate_rules and any(rule.needs for rule in self.example_rules)
+        # The (code, check) pairs to run for each set of features, built on first sight.
+        self._checks_for: dict[frozenset[str], list[tuple[str, ExampleCheck]]] = {}
+
+    def warm_up(self) -> None:
+        """Load the tokenizer now (before forking workers, so they share it)."""
+        if self.model.encoding and self.token_method.exact:
+            self.tools.chat  # noqa: B018 - loads the vocab
+
+    def other_format(self, example: Any) -> Profile | None:
+        """The profile a line's keys belong to, when it lacks this file's keys.
+
+        Roles only steer the detection of a file: a system message in an RFT file is
+        that file's error to report (JG201), not a line of another format.
+        """
+        if not isinstance(example, dict) or self.profile.has_keys(example):
+            return None
+        return detect(example, self._others)
+
+    def check(self, raw: bytes, number: int, *, file_start: bool | None = None) -> LineOutcome:
+        """``file_start``: the line opens the file (default: it is line 1)."""
+        outcome = LineOutcome()
+        if raw.endswith(b"\r"):
+            raw, outcome.crlf = raw[:-1], True
+        if (number == 1 if file_start is None else file_start) and raw.startswith(BOM):
+            raw = raw[len(BOM) :]
+            if not self.model.allows_bom:
+                outcome.findings.append(Finding("JG101", "the file starts with a UTF-8 BOM", 1, 1))
+        if not raw or raw.isspace():  # isspace stops at the first other byte; strip copies
+            outcome.findings.append(Finding("JG103", "blank line", number, 1))
+            return outcome
+        outcome.is_example = True
+        parsed = parse_line(raw, number, outcome.findings)
+        if parsed is None:
+            return outcome
+        example = parsed.value
+        other = self.other_format(example)
+        if other is not None:
+            # One finding instead of a flood of schema errors for a foreign line (and
+            # no digest: it is not an example of this file's format).
+            message = f"the line is in the {other.name} format, not {self.profile.name}"
+            outcome.findings.append(Finding("JG130", message, number, 1))
+            return outcome
+        if not parsed.unicode_checked and _has_lone_surrogate(raw, example):
+            column = _lone_surrogate_column(raw)
+            message = "a \\u escape encodes an unpaired surrogate, which is not valid Unicode"
+            outcome.findings.append(Finding("JG102", message, number, column))
+            return outcome
+        try:
+            canonical = parsed.canonical
+            if isinstance(example, dict):
+                # sha256 runs on the CPU's SHA instructions: twice blake2b's speed here.
+                outcome.digest = hashlib.sha256(canonical).digest()
+            self._check_example(example, canonical, number, outcome)
+        except RecursionError:
+            message = "the example is nested too deeply to check (hundreds of levels)"
+            outcome.findings.append(Finding("JG122", message, number, 1))
+        return outcome
+
+    def _check_example(
+        self, example: Any, canonical: bytes, number: int, outcome: LineOutcome
+    ) -> None:
+        for finding in schema_findings(example, self.format_name):
+            outcome.findings.append(Finding(finding.code, finding.message, number, 1))
+        if not isinstance(example, dict):
+            return
+        outcome.tokens = self.token_method.count(example, self.tools)
+        exact = self.token_method.exact
+        messages = object_messages(example)
+        context = ExampleContext(self.model, outcome.tokens, messages, exact)
+        features = example_features(example, canonical) if self._gated else NO_FEATURES
+        checks = self._checks_for.get(features)
+        if checks is None:
+            checks = self._checks_for[features] = self._checks(features)
+        for code, check in checks:
+            for message in check(example, context):
+                outcome.findings.append(Finding(code, message, number, 1))
+
+    def _checks(self, features: frozenset[str]) -> list[tuple[str, ExampleCheck]]:
+        """The example rules that can fire on an example with ``features``."""
+        if not self.token_method.exact:
+            features |= ESTIMATED_TOKENS
+        return [
+            (rule.code, rule.example_check)
+            for rule in self.example_rules
+            if rule.example_check is not None and (not self._gated or rule.needs <= features)
+        ]

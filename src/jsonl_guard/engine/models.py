@@ -1,0 +1,204 @@
+"""The model table: which encoding, limit, price and methods apply to a model name."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from ..errors import JsonlGuardError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+DEFAULT_MODEL = "gpt-4o-mini-2024-07-18"
+# A model whose provider publishes no per-example limit (Nova, Llama on Bedrock):
+# nothing reaches it, and reports show "no known limit".
+NO_KNOWN_LIMIT = 2**53
+_FIELDS = (
+    "provider",
+    "encoding",
+    "token_limit",
+    "price_per_million",
+    "min_examples",
+    "methods",
+    "images",
+    "max_images_per_example",
+    "aliases",
+    "source",
+    "profiles",
+    "recommended_examples",
+    "max_examples",
+    "max_validation_examples",
+    "max_file_mb",
+    "max_validation_file_mb",
+    "chars_per_token",
+    "allows_bom",
+    "default_epochs",
+    "max_media_examples",
+)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    encoding: str
+    token_limit: int
+    provider: str = "openai"
+    price_per_million: float | None = None
+    min_examples: int = 10
+    methods: tuple[str, ...] = ("sft",)
+    images: bool = False
+    max_images_per_example: int = 10
+    aliases: tuple[str, ...] = field(default=())
+    source: str = ""
+    profiles: tuple[str, ...] = ()
+    recommended_examples: int = 50
+    max_examples: int | None = None
+    max_validation_examples: int | None = None
+    max_file_mb: float = 512
+    max_validation_file_mb: float | None = None
+    chars_per_token: float | None = None
+    allows_bom: bool = False  # the provider reads a UTF-8 BOM (Azure asks for one)
+    default_epochs: int | None = None  # the provider's default; None: OpenAI's heuristic
+    max_media_examples: int | None = None  # cap on examples holding images or other media
+    base: str = ""  # table entry this name resolved to (differs for ft: and aliases)
+
+    @property
+    def known_token_limit(self) -> int | None:
+        return None if self.token_limit >= NO_KNOWN_LIMIT else self.token_limit
+
+    @property
+    def table_name(self) -> str:
+        return self.base or self.name
+
+
+class UnknownModelError(JsonlGuardError, ValueError):
+    """A model name that is neither in the table nor in the user's config."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        self.name = name
+        self.known = known
+        super().__init__(
+            f"unknown model {name!r}. Known models: {', '.join(known)}. "
+            f"To add one, put a table in pyproject.toml, e.g.\n"
+            f'  [tool.jsonl-guard.models."{name}"]\n'
+            f'  encoding = "o200k_base"\n'
+            f"  token_limit = 65536\n"
+            f"  price_per_million = 3.0"
+        )
+
+
+class ModelTableError(JsonlGuardError, ValueError):
+    """A model entry (built-in or from config) that is missing or mistypes a field."""
+
+
+def spec_from_mapping(name: str, data: Mapping[str, Any]) -> ModelSpec:
+    unknown = set(data) - set(_FIELDS)
+    if unknown:
+        raise ModelTableError(f"model {name!r}: unknown field(s) {', '.join(sorted(unknown))}")
+    try:
+        price = data.get("price_per_million")
+        return ModelSpec(
+            name=name,
+            encoding=str(data.get("encoding", "")),
+            token_limit=int(data.get("token_limit", NO_KNOWN_LIMIT)),
+            provider=str(data.get("provider", "custom")),
+            price_per_million=None if price is None else float(price),
+            min_examples=int(data.get("min_examples", 10)),
+            methods=tuple(str(m) for m in data.get("methods", ("sft",))),
+            images=bool(data.get("images", False)),
+            max_images_per_example=int(data.get("max_images_per_example", 10)),
+            aliases=tuple(str(a) for a in data.get("aliases", ())),
+            source=str(data.get("source", "user config")),
+            profiles=tuple(str(p) for p in data.get("profiles", ())),
+            recommended_examples=int(data.get("recommended_examples", 50)),
+            max_examples=_optional_int(data.get("max_examples")),
+            max_validation_examples=_optional_int(data.get("max_validation_examples")),
+            max_file_mb=float(data.get("max_file_mb", 512)),
+            max_validation_file_mb=_optional_float(data.get("max_validation_file_mb")),
+            chars_per_token=_optional_float(data.get("chars_per_token")),
+            allows_bom=bool(data.get("allows_bom", False)),
+            default_epochs=_optional_int(data.get("default_epochs")),
+            max_media_examples=_optional_int(data.get("max_media_examples")),
+        )
+    except KeyError as missing:
+        raise ModelTableError(f"model {name!r}: missing field {missing}") from None
+    except (TypeError, ValueError) as bad:
+        raise ModelTableError(f"model {name!r}: {bad}") from None
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+@cache
+def provider_tables() -> dict[str, dict[str, Any]]:
+    """Each provider file of ``providers/*/provider.toml`` parsed: provider -> its TOML tables."""
+    folder = resources.files("jsonl_guard").joinpath("providers")
+    tables = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        table = entry.joinpath("provider.toml")
+        if entry.is_dir() and table.is_file():
+            tables[entry.name] = tomllib.loads(table.read_text("utf-8"))
+    return tables
+
+
+@cache
+def builtin_models() -> dict[str, ModelSpec]:
+    models: dict[str, ModelSpec] = {}
+    for provider, table in provider_tables().items():
+        for name, data in table.get("models", {}).items():
+            if name in models:
+                raise ModelTableError(f"model {name!r} is defined twice (again in {provider})")
+            models[name] = spec_from_mapping(name, data)
+    return models
+
+
+def model_table(overrides: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, ModelSpec]:
+    """The built-in table with the user's additions and overrides applied (field by field)."""
+    table = dict(builtin_models())
+    for name, data in (overrides or {}).items():
+        if name in table:
+            base = {k: getattr(table[name], k) for k in _FIELDS}
+            table[name] = spec_from_mapping(name, {**base, **data})
+        else:
+            # A model of one's own needs its limit spelled out: leaving it out is far more
+            # likely a slip than a provider without one (the built-in table marks those).
+            if "token_limit" not in data:
+                raise ModelTableError(f"model {name!r}: missing field 'token_limit'")
+            table[name] = spec_from_mapping(name, data)
+    return table
+
+
+def base_model_name(name: str) -> str:
+    """``ft:gpt-4.1-mini-2025-04-14:acme::abc123`` -> ``gpt-4.1-mini-2025-04-14``.
+
+    tiktoken's own prefix table maps ``ft:gpt-4.1-...`` to cl100k (it matches
+    ``ft:gpt-4``), so fine-tuned names are always reduced to their base first.
+    """
+    if name.startswith("ft:"):
+        return name.split(":")[1]
+    return name
+
+
+def resolve_model(name: str, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> ModelSpec:
+    table = model_table(overrides)
+    base = base_model_name(name)
+    if base in table:
+        spec = table[base]
+    else:
+        by_alias = {alias: spec for spec in table.values() for alias in spec.aliases}
+        if base not in by_alias:
+            raise UnknownModelError(name, sorted(table))
+        spec = by_alias[base]
+    return spec if name == spec.name else replace(spec, name=name, base=spec.name)

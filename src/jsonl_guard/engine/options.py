@@ -1,0 +1,37 @@
+"""Check options: what the caller (CLI, config, plugin, library user) asks for."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .diagnostics import Severity
+from .models import DEFAULT_MODEL
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Everything that changes a check's verdict. Immutable; build a new one to change it.
+
+    ``select``/``ignore`` take rule codes, code prefixes (``JG2``) or rule names.
+    ``severity`` overrides a rule's default severity, e.g. ``{"JG401": WARNING}``.
+    ``model_source`` records where the model came from, for the report.
+    ``profile`` forces a file format (``None``: detect it per file); ``tokenizer`` is
+    ``auto``, ``tiktoken``, ``quicktok`` or the path of a Hugging Face tokenizer.json,
+    and ``max_seq_len`` is the token limit that goes with such a tokenizer.
+    """
+
+    model: str = DEFAULT_MODEL
+    model_source: str = "default"
+    epochs: int | None = None
+    max_cost: float | None = None
+    min_examples: int | None = None
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    profile: str | None = None
+    profile_source: str = "option"
+    tokenizer: str = "auto"
+    max_seq_len: int | None = None

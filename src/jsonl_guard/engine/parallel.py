@@ -1,0 +1,128 @@
+"""Check one big file on several cores: byte ranges, forked workers, merged shards.
+
+The file is cut into ranges that start on line boundaries. Each range is checked
+in a forked worker process, which shares the parent's loaded tiktoken vocab
+copy-on-write (a spawned worker would spend 0.3-0.5 s re-loading it), and comes
+back as a ``Shard`` numbered from its own first line. Shards merge in file order,
+so the report is identical to the single-process one. Where ``fork`` is not
+available (Windows; macOS defaults to spawn), or the file is small, the check
+stays in this process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import multiprocessing
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..tokens.backends import Sample, TokenizerMismatch, first_mismatch
+from ..tokens.encodings import load_encoding
+from .file_run import FileRun
+from .shards import Shard
+
+# Below this size forking costs more than it saves (measured on 2 cores).
+MIN_PARALLEL_BYTES = 8 * 1024 * 1024
+# Ranges per worker: while the last range runs, the other workers may sit idle, so
+# many small ranges keep the cores busy to the end (each costs a task and a shard).
+RANGES_PER_JOB = 16
+
+
+def range_count(size: int, jobs: int) -> int:
+    """How many ranges to cut a file of ``size`` bytes into for ``jobs`` workers."""
+    return max(1, min(jobs * RANGES_PER_JOB, size))
+
+
+_WORKER_RUN: FileRun | None = None
+
+
+def fork_available() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def byte_ranges(path: Path, parts: int) -> list[tuple[int, int]]:
+    """``parts`` (or fewer) ranges covering the file, each starting at a line start."""
+    size = path.stat().st_size
+    bounds = [0]
+    with path.open("rb") as stream:
+        for part in range(1, parts):
+            stream.seek(max(size * part // parts - 1, bounds[-1]))
+            stream.readline()  # to just after the next newline: a line start
+            position = stream.tell()
+            if bounds[-1] < position < size:
+                bounds.append(position)
+    bounds.append(size)
+    return list(itertools.pairwise(bounds))
+
+
+def range_lines(path: Path, start: int, end: int) -> Iterator[bytes]:
+    with path.open("rb") as stream:
+        stream.seek(start)
+        remaining = end - start
+        while remaining > 0:
+            line = stream.readline()
+            if not line:
+                return
+            remaining -= len(line)
+            yield line
+
+
+def _check_range(task: tuple[str, int, int]) -> tuple[Shard, list[Sample]]:
+    """One range's shard and quicktok's spot-check samples."""
+    path, start, end = task
+    run = _WORKER_RUN
+    assert run is not None
+    run.progress = None  # only the parent draws progress
+    shard = run.feed(range_lines(Path(path), start, end), file_start=start == 0)
+    return shard, run.take_spot_samples()
+
+
+def _load_reference(encoding_name: str) -> None:
+    # Returns nothing: the loaded Encoding stays in the verifier (it does not pickle).
+    load_encoding(encoding_name)
+
+
+def check_ranges(run: FileRun, path: Path, ranges: list[tuple[int, int]], jobs: int) -> Shard:
+    """Check the ranges in ``jobs`` forked workers and merge them in order.
+
+    tiktoken loads once, before forking, so the workers share it. quicktok loads in
+    each worker instead, and its samples are recounted by a process of their own
+    that loads tiktoken while the workers count: no process holds both vocabularies.
+    Raises ``TokenizerMismatch`` when tiktoken counts a sample otherwise.
+    """
+    global _WORKER_RUN
+    tools, progress = run.line_checker.tools, run.progress
+    spot_checked = tools.tokenizer == "quicktok"
+    if not spot_checked:
+        run.line_checker.warm_up()
+    _WORKER_RUN = run
+    merged = Shard()  # each shard is appended as it arrives, then dropped
+    samples: list[Sample] = []
+    try:
+        context = multiprocessing.get_context("fork")
+        with contextlib.ExitStack() as stack:
+            verifier = stack.enter_context(context.Pool(1)) if spot_checked else None
+            if verifier is not None:
+                verifier.apply_async(_load_reference, (run.model.encoding,))
+            pool = stack.enter_context(context.Pool(processes=min(jobs, len(ranges))))
+            tasks = [(str(path), a, b) for a, b in ranges]
+            for (_, end), (shard, sampled) in zip(
+                ranges, pool.imap(_check_range, tasks), strict=True
+            ):
+                merged.absorb(shard)
+                samples += sampled
+                if progress is not None:
+                    progress(end)
+            mismatch = verifier.apply(first_mismatch, (samples,)) if verifier else None
+    finally:
+        _WORKER_RUN = None
+    if mismatch is not None:
+        raise TokenizerMismatch(*mismatch)
+    return merged
+
+
+def parallel_jobs(requested: int | None) -> int:
+    """``None`` or 0 means every core."""
+    return max(1, requested or os.cpu_count() or 1)

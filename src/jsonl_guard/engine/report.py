@@ -1,0 +1,194 @@
+"""The typed report a check returns, and its stable JSON form (see docs/json-report.md)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .cost import CostEstimate
+from .diagnostics import Diagnostic, Severity
+from .stats import DatasetStats, percentiles
+
+REPORT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Distribution:
+    min: int
+    mean: float
+    p50: float
+    p90: float
+    max: int
+
+    @classmethod
+    def of(cls, values: Any) -> Distribution:
+        if not values:
+            return cls(0, 0.0, 0.0, 0.0, 0)
+        p50, p90 = percentiles(values, (0.5, 0.9))
+        return cls(
+            min(values),
+            round(sum(values) / len(values), 1),
+            round(p50, 1),
+            round(p90, 1),
+            max(values),
+        )
+
+
+@dataclass(frozen=True)
+class TokenSummary:
+    encoding: str
+    exact: bool
+    total: int
+    counted_examples: int
+    per_example: Distribution
+    assistant_total: int
+    assistant_per_example: Distribution
+    messages: int
+    tool_definitions: int
+    tool_calls: int
+    images: int
+    limit: int | None  # None: the provider publishes no per-example limit
+    over_limit_examples: int
+    tokenizer: str = ""
+    method: str = ""
+
+    @property
+    def max_example(self) -> int:
+        return self.per_example.max
+
+    @classmethod
+    def from_stats(
+        cls,
+        stats: DatasetStats,
+        *,
+        encoding: str,
+        limit: int | None,
+        tokenizer: str = "",
+        exact: bool = True,
+        method: str = "",
+    ) -> TokenSummary:
+        """``exact``: the profile's method counts with a tokenizer (not an estimate)."""
+        return cls(
+            encoding=encoding,
+            exact=exact and stats.approximate_examples == 0,
+            total=stats.total_tokens,
+            counted_examples=len(stats.totals),
+            per_example=Distribution.of(stats.totals),
+            assistant_total=sum(stats.assistant),
+            assistant_per_example=Distribution.of(stats.assistant),
+            messages=stats.messages_tokens,
+            tool_definitions=stats.tool_definition_tokens,
+            tool_calls=stats.tool_call_tokens,
+            images=stats.image_tokens,
+            limit=limit,
+            over_limit_examples=0
+            if limit is None
+            else sum(1 for total in stats.totals if total > limit),
+            tokenizer=tokenizer,
+            method=method,
+        )
+
+
+@dataclass(frozen=True)
+class FileReport:
+    path: str
+    format: str
+    examples: int
+    diagnostics: tuple[Diagnostic, ...] = ()
+    tokens: TokenSummary | None = None
+    cost: CostEstimate | None = None
+    io_error: str | None = None
+    role: str = "training"
+    profile_source: str = ""
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for d in self.diagnostics if d.severity is severity)
+
+    @property
+    def errors(self) -> int:
+        return self.count(Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return self.count(Severity.WARNING)
+
+    @property
+    def ok(self) -> bool:
+        return self.io_error is None and self.errors == 0
+
+
+@dataclass(frozen=True)
+class Report:
+    files: tuple[FileReport, ...] = field(default_factory=tuple)
+
+    @property
+    def errors(self) -> int:
+        return sum(f.errors for f in self.files)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.warnings for f in self.files)
+
+    @property
+    def io_errors(self) -> int:
+        return sum(1 for f in self.files if f.io_error is not None)
+
+    @property
+    def ok(self) -> bool:
+        return all(f.ok for f in self.files)
+
+
+def diagnostic_dict(diagnostic: Diagnostic) -> dict[str, Any]:
+    return {
+        "code": diagnostic.code,
+        "name": diagnostic.name,
+        "severity": diagnostic.severity.value,
+        "line": diagnostic.line,
+        "column": diagnostic.column,
+        "message": diagnostic.message,
+        "hint": diagnostic.hint,
+    }
+
+
+def tokens_dict(tokens: TokenSummary) -> dict[str, Any]:
+    data = asdict(tokens)
+    data["max_example"] = tokens.max_example
+    return data
+
+
+def file_dict(report: FileReport) -> dict[str, Any]:
+    return {
+        "path": report.path,
+        "format": report.format,
+        "profile_source": report.profile_source,
+        "role": report.role,
+        "examples": report.examples,
+        "errors": report.errors,
+        "warnings": report.warnings,
+        "io_error": report.io_error,
+        "diagnostics": [diagnostic_dict(d) for d in report.diagnostics],
+        "tokens": None if report.tokens is None else tokens_dict(report.tokens),
+        "cost": None if report.cost is None else asdict(report.cost),
+    }
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    return {
+        "version": REPORT_VERSION,
+        "files": [file_dict(f) for f in report.files],
+        "summary": {
+            "files": len(report.files),
+            "errors": report.errors,
+            "warnings": report.warnings,
+            "io_errors": report.io_errors,
+            "examples": sum(f.examples for f in report.files),
+            "estimated_usd": _total_cost(report),
+        },
+    }
+
+
+def _total_cost(report: Report) -> float | None:
+    costs = [f.cost.estimated_usd for f in report.files if f.cost is not None]
+    if not costs or any(c is None for c in costs):
+        return None
+    return round(sum(c for c in costs if c is not None), 4)

@@ -1,0 +1,165 @@
+"""Per-file statistics that are kept instead of examples, and that merge.
+
+Only a few integers per example are kept (its token counts and a 64-bit digest
+for duplicate detection), so memory stays small for big files. Two
+``DatasetStats`` of consecutive parts of a file merge into the stats of the
+whole, which is what lets later work split a file across processes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from array import array
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..tokens.chat_formula import ExampleTokens
+
+
+@dataclass
+class DatasetStats:
+    lines: int = 0
+    examples: int = 0
+    # 4 bytes a count ("I"): no example has 4 billion tokens, no file 4 billion lines.
+    totals: array[int] = field(default_factory=lambda: array("I"))
+    assistant: array[int] = field(default_factory=lambda: array("I"))
+    messages_tokens: int = 0
+    tool_definition_tokens: int = 0
+    tool_call_tokens: int = 0
+    image_tokens: int = 0
+    approximate_examples: int = 0
+    media_examples: int = 0  # examples holding images or other media
+    crlf_lines: int = 0
+    first_crlf_line: int | None = None
+    # One 64-bit digest and its line per example (12 bytes each); duplicates are
+    # found at the end, so parts merge by appending.
+    digests: array[int] = field(default_factory=lambda: array("Q"))
+    digest_lines: array[int] = field(default_factory=lambda: array("I"))
+
+    def add_tokens(self, tokens: ExampleTokens) -> None:
+        self.totals.append(tokens.total)
+        self.assistant.append(tokens.assistant)
+        self.messages_tokens += tokens.messages
+        self.tool_definition_tokens += tokens.tool_definitions
+        self.tool_call_tokens += tokens.tool_calls
+        self.image_tokens += tokens.images
+        self.approximate_examples += tokens.approximate
+        self.media_examples += tokens.images > 0
+
+    def add_digest(self, digest: bytes, line: int) -> None:
+        self.digests.append(int.from_bytes(digest[:8], "little"))
+        self.digest_lines.append(line)
+
+    def add_crlf(self, line: int) -> None:
+        self.crlf_lines += 1
+        if self.first_crlf_line is None:
+            self.first_crlf_line = line
+
+    def extend(self, later: DatasetStats, offset: int = 0) -> None:
+        """Append ``later`` in place (no copy of what is already here), its lines moved
+        ``offset`` further into the file."""
+        self.lines += later.lines
+        self.examples += later.examples
+        self.totals.extend(later.totals)
+        self.assistant.extend(later.assistant)
+        self.messages_tokens += later.messages_tokens
+        self.tool_definition_tokens += later.tool_definition_tokens
+        self.tool_call_tokens += later.tool_call_tokens
+        self.image_tokens += later.image_tokens
+        self.approximate_examples += later.approximate_examples
+        self.media_examples += later.media_examples
+        self.crlf_lines += later.crlf_lines
+        if self.first_crlf_line is None and later.first_crlf_line is not None:
+            self.first_crlf_line = later.first_crlf_line + offset
+        self.digests.extend(later.digests)
+        if offset:
+            self.digest_lines.extend(line + offset for line in later.digest_lines)
+        else:
+            self.digest_lines.extend(later.digest_lines)
+
+    def first_lines(self, among: set[int] | None = None) -> dict[int, int]:
+        """Digest -> the first line holding that example (only digests ``among``, if given).
+
+        Digests are appended in line order, so the first seen is the first line.
+        """
+        first: dict[int, int] = {}
+        for digest, line in zip(self.digests, self.digest_lines, strict=True):
+            if digest not in first and (among is None or digest in among):
+                first[digest] = line
+        return first
+
+    def shared_with(self, other: DatasetStats) -> list[tuple[int, int]]:
+        """(line here, line in ``other``) of each example both hold, in line order."""
+        mine = self.first_lines()
+        theirs = other.first_lines(among=set(mine))
+        return sorted((line, theirs[digest]) for digest, line in mine.items() if digest in theirs)
+
+    @property
+    def duplicates(self) -> list[tuple[int, int]]:
+        """(line, first line with the same example), in line order."""
+        repeated = _repeated(self.digests)
+        if not repeated:
+            return []
+        first: dict[int, int] = {}
+        repeats = []
+        for digest, line in zip(self.digests, self.digest_lines, strict=True):
+            if digest in repeated:
+                if digest in first:
+                    repeats.append((line, first[digest]))
+                else:
+                    first[digest] = line
+        return repeats
+
+    @property
+    def total_tokens(self) -> int:
+        return sum(self.totals)
+
+
+# 2**24 bits (2 MB) sift 64-bit digests for repeats without a set or a sorted list of
+# them all (~60 MB for the 800k examples of a 2 GB file).
+_SIEVE_BITS = 24
+
+
+def _repeated(digests: array[int]) -> set[int]:
+    """The digests that occur more than once."""
+    mask, seen = (1 << _SIEVE_BITS) - 1, bytearray(1 << (_SIEVE_BITS - 3))
+    candidates: set[int] = set()
+    for digest in digests:  # a digest whose bit is already set may repeat: keep it
+        bit = digest & mask
+        if seen[bit >> 3] & (1 << (bit & 7)):
+            candidates.add(digest)
+        else:
+            seen[bit >> 3] |= 1 << (bit & 7)
+    if not candidates:
+        return set()
+    # A candidate's first occurrence set the bit, so one more pass counts exactly.
+    counts = dict.fromkeys(candidates, 0)
+    for digest in digests:
+        if digest in counts:
+            counts[digest] += 1
+    return {digest for digest, n in counts.items() if n > 1}
+
+
+def percentiles(values: array[int] | list[int], qs: tuple[float, ...]) -> list[float]:
+    """Linear-interpolated percentiles (numpy's default, as the cookbook reports them).
+
+    Built from the count of each distinct value: exact, and small whatever the file
+    size (token counts repeat; a sorted copy of them all would not).
+    """
+    if not values:
+        return [0.0] * len(qs)
+    counts = Counter(values)
+    ordered = sorted(counts)
+    cumulative = list(itertools.accumulate(counts[value] for value in ordered))
+
+    def nth(k: int) -> int:  # the k-th smallest value, from 0
+        return ordered[bisect.bisect_right(cumulative, k)]
+
+    results = []
+    for q in qs:
+        position = (len(values) - 1) * q
+        low = int(position)
+        high = min(low + 1, len(values) - 1)
+        results.append(nth(low) + (nth(high) - nth(low)) * (position - low))
+    return results

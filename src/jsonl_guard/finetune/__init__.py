@@ -1,0 +1,61 @@
+"""``jsonl-guard finetune``: check, upload, start and follow a fine-tuning job, then smoke-test
+the model.
+"""
+
+from __future__ import annotations
+
+from .run import (
+    Clock,
+    Console,
+    FinetuneRequest,
+    FinetuneStop,
+    Follower,
+    FollowSettings,
+    Sleep,
+    T,
+    cancel_finetune,
+    check_files,
+    check_smoke_file,
+    choose_backend,
+    confirm_or_stop,
+    connect,
+    estimate_lines,
+    finish,
+    job_method,
+    new_record,
+    prepare,
+    record_path,
+    resume_finetune,
+    run_finetune,
+    sha256_of,
+    submit,
+    submit_and_follow,
+)
+
+__all__ = [
+    "Clock",
+    "Console",
+    "FinetuneRequest",
+    "FinetuneStop",
+    "FollowSettings",
+    "Follower",
+    "Sleep",
+    "T",
+    "cancel_finetune",
+    "check_files",
+    "check_smoke_file",
+    "choose_backend",
+    "confirm_or_stop",
+    "connect",
+    "estimate_lines",
+    "finish",
+    "job_method",
+    "new_record",
+    "prepare",
+    "record_path",
+    "resume_finetune",
+    "run_finetune",
+    "sha256_of",
+    "submit",
+    "submit_and_follow",
+]

@@ -1,0 +1,479 @@
+"""``jsonl-guard finetune``: check, estimate, confirm, upload, start, follow, smoke-test.
+
+This module is an edge (network and terminal), kept apart from the pure core.
+Every step is written to the run record before it completes, so an interrupted
+run resumes with ``--resume RECORD`` and never submits a second job.
+
+The platform is reached only through a ``FinetuneBackend`` (``finetune.backend``),
+chosen by the model's provider; nothing here knows a platform's SDK.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO, TypeVar
+
+from ..engine.checker import Checker
+from ..engine.models import resolve_model
+from ..engine.options import CheckOptions
+from ..engine.report import FileReport
+from ..errors import ERROR_PREFIX, ExitCode, JsonlGuardError
+from ..reporters.text import render_file
+from .backend import FinetuneBackend, Job, backend_for, make_backend
+from .record import CANCELLED, FAILED, SUCCEEDED, RunRecord, default_record_path
+
+T = TypeVar("T")
+
+
+class FinetuneStop(JsonlGuardError):
+    """Ends a run with an exit code (``exit_code``, also ``code``) and a message for the user.
+
+    The message is an error (``error: ...``) only for a usage error; a failed check,
+    a cancelled confirmation or an interruption is told as it is.
+    """
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.exit_code = ExitCode(code)
+
+    @property
+    def code(self) -> ExitCode:
+        return self.exit_code
+
+    def __reduce__(self) -> tuple[type[FinetuneStop], tuple[int, str]]:
+        return type(self), (self.exit_code, str(self))
+
+    def report(self, prefix: str = ERROR_PREFIX) -> str:
+        return f"{prefix if self.exit_code == ExitCode.USAGE else ''}{self}"
+
+
+@dataclass
+class FinetuneRequest:
+    training: Path
+    options: CheckOptions
+    validation: Path | None = None
+    suffix: str | None = None
+    seed: int | None = None
+    smoke: Path | None = None
+    poll_interval: float = 10.0
+    timeout: float | None = None
+    dry_run: bool = False
+    yes: bool = False
+    record: Path | None = None
+
+
+@dataclass
+class Console:
+    """Where a run talks to the user; ``live`` draws a status line on a terminal."""
+
+    out: TextIO
+    live: bool = False
+    confirm: Callable[[str], bool] | None = None
+    _status_shown: bool = field(default=False, repr=False)
+
+    def say(self, text: str) -> None:
+        if self._status_shown:
+            self.out.write("\n")
+            self._status_shown = False
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def status(self, text: str) -> None:
+        """A live line on a terminal; in CI logs only changes are printed (by ``say``)."""
+        if self.live:
+            self.out.write("\r\x1b[2K" + text)
+            self.out.flush()
+            self._status_shown = True
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_files(request: FinetuneRequest, console: Console) -> tuple[FileReport, FileReport | None]:
+    """Check the files with ``check``'s engine; stop with exit 1 on any error (JG305 included)."""
+    validation = request.validation
+    if validation is not None and validation.resolve() == request.training.resolve():
+        raise FinetuneStop(ExitCode.USAGE, f"{validation} is given as both training and validation")
+    reports = Checker(request.options).check_dataset([request.training], validation).report.files
+    for report in reports:
+        if report.io_error is not None:
+            raise FinetuneStop(ExitCode.USAGE, f"cannot read {report.path}: {report.io_error}")
+    failed = [r for r in reports if not r.ok]
+    for report in failed:
+        console.say(render_file(report))
+    if failed:
+        raise FinetuneStop(ExitCode.ERRORS, "nothing was uploaded: fix the findings above first")
+    return reports[0], reports[1] if validation is not None else None
+
+
+def estimate_lines(report: FileReport) -> list[str]:
+    cost, tokens = report.cost, report.tokens
+    assert cost is not None and tokens is not None
+    usd = "unknown (no price in the model table)"
+    if cost.estimated_usd is not None:
+        usd = f"${cost.estimated_usd:,.2f}"
+    return [
+        f"training file: {report.path} ({report.examples:,} examples, {tokens.total:,} tokens)",
+        f"model: {cost.model}",
+        f"epochs: {cost.epochs} ({cost.epochs_source})",
+        f"billed tokens: {cost.billed_tokens:,}",
+        f"estimated cost: {usd}",
+    ]
+
+
+def confirm_or_stop(request: FinetuneRequest, console: Console) -> None:
+    if request.yes:
+        return
+    if console.confirm is None:
+        raise FinetuneStop(
+            ExitCode.USAGE,
+            "not a terminal, so nothing can be confirmed: pass --yes to upload and start "
+            "the job (nothing was uploaded)",
+        )
+    if not console.confirm("Upload the file(s) and start the fine-tuning job? [y/N] "):
+        raise FinetuneStop(ExitCode.ERRORS, "cancelled: nothing was uploaded")
+
+
+def new_record(request: FinetuneRequest, report: FileReport, backend: FinetuneBackend) -> RunRecord:
+    cost = report.cost
+    assert cost is not None
+    return RunRecord(
+        run_id=uuid.uuid4().hex[:12],
+        model=request.options.model,
+        training_path=str(request.training),
+        training_sha256=sha256_of(request.training),
+        validation_path=None if request.validation is None else str(request.validation),
+        validation_sha256=None if request.validation is None else sha256_of(request.validation),
+        epochs=request.options.epochs,
+        suffix=request.suffix,
+        seed=request.seed,
+        method=job_method(report, backend),
+        platform=backend.platform,
+        estimate={
+            "examples": report.examples,
+            "billed_tokens": cost.billed_tokens,
+            "epochs": cost.epochs,
+            "estimated_usd": cost.estimated_usd,
+        },
+    )
+
+
+def record_path(request: FinetuneRequest) -> Path:
+    return request.record or default_record_path(request.training)
+
+
+def check_smoke_file(path: Path | None) -> None:
+    """A broken smoke file must fail before any money is spent."""
+    if path is None:
+        return
+    from ..smoke.command import SmokeFileError, load_smoke_file
+
+    try:
+        load_smoke_file(path)
+    except SmokeFileError as error:
+        lines = "\n".join(error.lines())
+        message = f"{lines}\nthe smoke file is broken: nothing was uploaded"
+        raise FinetuneStop(ExitCode.USAGE, message) from None
+
+
+def job_method(report: FileReport, backend: FinetuneBackend) -> str:
+    """The job method the backend starts for the file's format; a usage error if none."""
+    method = backend.job_methods.get(report.format)
+    if method is None:
+        takes = ", ".join(backend.job_methods)
+        note = f" ({backend.job_methods_note})" if backend.job_methods_note else ""
+        raise FinetuneStop(
+            ExitCode.USAGE,
+            f"{report.path} is in the {report.format} format; finetune submits {takes} files"
+            + note,
+        )
+    return method
+
+
+def choose_backend(options: CheckOptions) -> FinetuneBackend:
+    """The backend of the model's platform (not connected); a usage error if none yet."""
+    return backend_for(resolve_model(options.model, options.models))
+
+
+def prepare(
+    request: FinetuneRequest, console: Console, backend: FinetuneBackend
+) -> RunRecord | None:
+    """Check, estimate and confirm. ``None`` means a dry run: stop here."""
+    train_report, _ = check_files(request, console)
+    job_method(train_report, backend)
+    check_smoke_file(request.smoke)
+    for line in estimate_lines(train_report):
+        console.say(line)
+    if request.dry_run:
+        console.say("dry run: nothing uploaded")
+        return None
+    confirm_or_stop(request, console)
+    return new_record(request, train_report, backend)
+
+
+Sleep = Callable[[float], None]
+Clock = Callable[[], float]
+
+
+@dataclass
+class Follower:
+    """Polls a job until it ends, showing status changes and new events."""
+
+    backend: FinetuneBackend
+    record: RunRecord
+    path: Path
+    console: Console
+    poll_interval: float
+    timeout: float | None
+    sleep: Sleep = time.sleep
+    clock: Clock = time.monotonic
+
+    def run(self) -> Job:
+        assert self.record.job_id is not None
+        started = self.clock()
+        while True:
+            job = self.backend.retrieve_job(self.record.job_id)
+            self._show_events()
+            self._update(job)
+            if self.record.finished:
+                return job
+            elapsed = self.clock() - started
+            if self.timeout is not None and elapsed >= self.timeout:
+                raise FinetuneStop(
+                    ExitCode.ERRORS,
+                    f"timed out after {elapsed:,.0f} s; job {self.record.job_id} is still "
+                    f"{job.status}. Resume with: jsonl-guard finetune --resume {self.path}",
+                )
+            self.console.status(f"job {self.record.job_id}: {job.status} ({elapsed:,.0f} s)")
+            self.sleep(self.poll_interval)
+
+    def _update(self, job: Job) -> None:
+        changed = job.status != self.record.status
+        self.record.status = job.status
+        self.record.fine_tuned_model = job.fine_tuned_model
+        self.record.trained_tokens = job.trained_tokens
+        if job.error is not None and job.error.message:
+            self.record.error = {
+                "code": job.error.code,
+                "message": job.error.message,
+                "param": job.error.param,
+            }
+        if changed:
+            self.record.save(self.path)
+            self.console.say(f"status: {job.status}")
+
+    def _show_events(self) -> None:
+        assert self.record.job_id is not None
+        events = self.backend.list_events(self.record.job_id)
+        seen = set(self.record.seen_event_ids)
+        fresh = [event for event in events if event.id not in seen]
+        for event in sorted(fresh, key=lambda e: (e.created_at, e.id)):
+            self.console.say(f"  [{event.level}] {event.message}")
+            self.record.seen_event_ids.append(event.id)
+        if fresh:
+            self.record.save(self.path)
+
+
+def _api(backend: FinetuneBackend, step: str, record_file: Path | None, call: Callable[[], T]) -> T:
+    """Run one API call; after the SDK's own retries, stop with a message naming the step."""
+    try:
+        return call()
+    except Exception as error:
+        message = backend.describe_error(error, step)
+        if message is None:
+            raise
+        if record_file is not None:
+            message += f"\nThe run record is kept: jsonl-guard finetune --resume {record_file}"
+        raise FinetuneStop(ExitCode.USAGE, message) from None
+
+
+def _upload(backend: FinetuneBackend, path: Path, expected_sha256: str, record_file: Path) -> str:
+    if sha256_of(path) != expected_sha256:
+        raise FinetuneStop(
+            ExitCode.ERRORS, f"{path} changed since it was checked; run the check again (no upload)"
+        )
+    # The exact bytes that were checked.
+    return _api(backend, f"uploading {path}", record_file, lambda: backend.upload(path))
+
+
+def submit(backend: FinetuneBackend, record: RunRecord, path: Path, console: Console) -> None:
+    """Upload and create the job, recording each step; calling it again resumes it.
+
+    A job whose creation was cut off (``job_create_started`` without a ``job_id``) is
+    looked for by the run's id first: never a second job.
+    """
+    if record.training_file_id is None:
+        record.training_file_id = _upload(
+            backend, Path(record.training_path), record.training_sha256, path
+        )
+        record.status = "uploaded"
+        record.save(path)
+        console.say(f"uploaded {record.training_path}: {record.training_file_id}")
+    if record.validation_path is not None and record.validation_file_id is None:
+        assert record.validation_sha256 is not None
+        record.validation_file_id = _upload(
+            backend, Path(record.validation_path), record.validation_sha256, path
+        )
+        record.save(path)
+        console.say(f"uploaded {record.validation_path}: {record.validation_file_id}")
+    if record.job_id is not None:
+        return
+    job = None
+    if record.job_create_started:
+        job = _api(
+            backend,
+            "looking for the job started before the interruption",
+            path,
+            lambda: backend.find_job(record),
+        )
+    if job is None:
+        record.job_create_started = True
+        record.save(path)
+        job = _api(
+            backend, "creating the fine-tuning job", path, lambda: backend.create_job(record)
+        )
+    record.job_id = job.id
+    record.status = job.status
+    record.save(path)
+    console.say(f"job {record.job_id} created ({record.status})")
+
+
+@dataclass
+class FollowSettings:
+    poll_interval: float = 10.0
+    timeout: float | None = None
+    smoke: Path | None = None
+    sleep: Sleep = time.sleep
+    clock: Clock = time.monotonic
+
+
+def submit_and_follow(
+    backend: FinetuneBackend,
+    record: RunRecord,
+    path: Path,
+    console: Console,
+    settings: FollowSettings,
+) -> int:
+    """Submit (or resume) and follow the job, then ``finish``; ``backend`` is connected."""
+    try:
+        submit(backend, record, path, console)
+        follower = Follower(
+            backend,
+            record,
+            path,
+            console,
+            settings.poll_interval,
+            settings.timeout,
+            settings.sleep,
+            settings.clock,
+        )
+        _api(backend, f"following job {record.job_id}", path, follower.run)
+    except KeyboardInterrupt:
+        record.save(path)
+        if record.job_id is None:
+            raise FinetuneStop(
+                ExitCode.INTERRUPTED,
+                f"interrupted before the job started. Resume: jsonl-guard finetune --resume {path}",
+            ) from None
+        raise FinetuneStop(
+            ExitCode.INTERRUPTED,
+            f"interrupted; job {record.job_id} keeps running on the server.\n"
+            f"  follow it again: jsonl-guard finetune --resume {path}\n"
+            f"  cancel it:       jsonl-guard finetune --cancel {path}",
+        ) from None
+    return finish(backend, record, console, settings.smoke)
+
+
+def finish(
+    backend: FinetuneBackend, record: RunRecord, console: Console, smoke: Path | None
+) -> int:
+    """Tell how the job ended; smoke-test a fine-tuned model through the same backend."""
+    if record.status == SUCCEEDED:
+        console.say(f"fine-tuned model: {record.fine_tuned_model}")
+        if smoke is None or record.fine_tuned_model is None:
+            return ExitCode.OK
+        from ..smoke.command import run_smoke_cli
+
+        console.say(f"smoke test: {smoke}")
+        return run_smoke_cli(
+            smoke, record.fine_tuned_model, client=backend, out=console.out, err=console.out
+        )
+    if record.status == FAILED:
+        error = record.error or {}
+        detail = error.get("message") or "no error message was given"
+        extra = ", ".join(f"{k}={error[k]}" for k in ("code", "param") if error.get(k))
+        console.say(f"job {record.job_id} failed: {detail}" + (f" ({extra})" if extra else ""))
+        return ExitCode.ERRORS
+    console.say(f"job {record.job_id} ended: {record.status}")
+    return ExitCode.ERRORS
+
+
+def connect(backend: FinetuneBackend) -> FinetuneBackend:
+    """Connect ``backend``; a credentials (or missing SDK) error ends the run with its message."""
+    try:
+        backend.connect()
+    except JsonlGuardError as error:
+        raise FinetuneStop(error.exit_code, str(error)) from None
+    return backend
+
+
+def run_finetune(
+    request: FinetuneRequest,
+    console: Console,
+    settings: FollowSettings,
+    backend: FinetuneBackend | None = None,
+) -> int:
+    """A new run. ``backend``: default, the one for the model's provider (``BACKENDS``),
+    chosen before the files are checked."""
+    backend = choose_backend(request.options) if backend is None else backend
+    record = prepare(request, console, backend)
+    if record is None:
+        return ExitCode.OK
+    path = record_path(request)
+    record.save(path)
+    console.say(f"run record: {path}")
+    return submit_and_follow(connect(backend), record, path, console, settings)
+
+
+def resume_finetune(
+    path: Path,
+    console: Console,
+    settings: FollowSettings,
+    backend: FinetuneBackend | None = None,
+) -> int:
+    """Follow a recorded run again. ``backend``: default, the record's platform's."""
+    record = RunRecord.load(path)
+    backend = connect(make_backend(record.platform) if backend is None else backend)
+    if record.finished:
+        console.say(f"job {record.job_id} already ended: {record.status}")
+        return finish(backend, record, console, settings.smoke)
+    console.say(f"resuming run {record.run_id} from {path}")
+    return submit_and_follow(backend, record, path, console, settings)
+
+
+def cancel_finetune(path: Path, console: Console, backend: FinetuneBackend | None = None) -> int:
+    """Cancel a recorded run's job. ``backend``: default, the record's platform's."""
+    record = RunRecord.load(path)
+    if record.job_id is None:
+        console.say("no job was started for this run; nothing to cancel")
+        return ExitCode.ERRORS
+    if record.finished:
+        console.say(f"job {record.job_id} already ended: {record.status}")
+        return ExitCode.OK if record.status == CANCELLED else ExitCode.ERRORS
+    backend = connect(make_backend(record.platform) if backend is None else backend)
+    job_id = record.job_id
+    job = _api(backend, f"cancelling job {job_id}", path, lambda: backend.cancel_job(job_id))
+    record.status = job.status
+    record.save(path)
+    console.say(f"job {job_id}: {record.status}")
+    return ExitCode.OK

@@ -1,0 +1,1 @@
+"""azure: formats and models (``provider.toml``)."""

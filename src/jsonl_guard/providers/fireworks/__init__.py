@@ -1,0 +1,1 @@
+"""fireworks: formats and models (``provider.toml``)."""

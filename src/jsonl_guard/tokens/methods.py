@@ -1,0 +1,164 @@
+"""How a profile counts an example's tokens: exact with a tokenizer, or estimated.
+
+A profile names its method (``tokens = "..."`` in the provider table). Methods are
+small functions registered with ``@token_method``; they get the example and a
+``TokenTools`` with what counting may need, and return ``None`` when the example
+has no countable shape (its schema findings say why).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..engine.models import ModelSpec, ModelTableError
+from ..rules.registry import load_rule_modules
+from .backends import Sample, is_tokenizer_file
+from .chat_formula import ExampleTokens, TokenCounter
+
+DEFAULT_CHARS_PER_TOKEN = 4.0
+# Estimated counts within this fraction of a limit are warned about (JG403).
+ESTIMATE_SAFETY_MARGIN = 0.10
+# Keys whose string values are structure, not text the model reads.
+STRUCTURAL_KEYS = frozenset(
+    {"role", "type", "mimeType", "mime_type", "fileUri", "uri", "url", "schemaVersion", "format"}
+)
+
+
+class TokenTools:
+    """What a counting method may use; the exact tokenizer loads on first use."""
+
+    def __init__(
+        self, model: ModelSpec, tokenizer: str = "tiktoken", *, max_seq_len: int | None = None
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.max_seq_len = max_seq_len
+        self._chat: TokenCounter | None = None
+        self.used = ""  # the counter actually used, for the report
+
+    @property
+    def chat(self) -> TokenCounter:
+        """tiktoken (or quicktok) for the model's encoding, with the cookbook's chat formula."""
+        if self._chat is None:
+            self._chat = TokenCounter(self.model.encoding, self.tokenizer)
+            self.used = self._chat.tokenizer
+        return self._chat
+
+    def take_spot_samples(self) -> list[Sample]:
+        """quicktok's samples since the last call (``tokens.backends.verify_samples``)."""
+        if self._chat is None or not self._chat.spot_samples:
+            return []
+        samples = list(self._chat.spot_samples)
+        self._chat.spot_samples.clear()
+        return samples
+
+    @property
+    def chars_per_token(self) -> float:
+        return self.model.chars_per_token or DEFAULT_CHARS_PER_TOKEN
+
+    def estimate(self, characters: int) -> int:
+        """Tokens for a text of ``characters`` characters, rounded up (never under)."""
+        if not self.used:
+            self.used = f"estimate: {self.chars_per_token:g} characters per token"
+        return math.ceil(characters / self.chars_per_token)
+
+
+Count = Callable[[dict[str, Any], TokenTools], "ExampleTokens | None"]
+
+
+@dataclass(frozen=True)
+class TokenMethod:
+    """``needs_encoding``: counts with the model's tiktoken encoding, so a model without
+    one (an open model served with an OpenAI-style format) is estimated instead.
+    ``with_tokenizer_file``: the method to use instead when the user gave a Hugging Face
+    tokenizer.json (``--tokenizer``), e.g. an exact variant of an estimating method."""
+
+    name: str
+    exact: bool
+    description: str
+    count: Count
+    needs_encoding: bool = False
+    with_tokenizer_file: str = ""
+
+
+TOKEN_METHODS: dict[str, TokenMethod] = {}
+
+
+def token_method(
+    name: str,
+    *,
+    exact: bool,
+    description: str,
+    needs_encoding: bool = False,
+    with_tokenizer_file: str = "",
+) -> Callable[[Count], Count]:
+    def register(count: Count) -> Count:
+        if name in TOKEN_METHODS:
+            raise ValueError(f"token method {name!r} registered twice")
+        TOKEN_METHODS[name] = TokenMethod(
+            name, exact, description, count, needs_encoding, with_tokenizer_file
+        )
+        return count
+
+    return register
+
+
+def find_token_method(
+    name: str, model: ModelSpec | None = None, tokenizer: str = ""
+) -> TokenMethod:
+    """The method ``name``; for a model without a tiktoken encoding, the text estimate;
+    with a tokenizer.json (``tokenizer``), the method's tokenizer-file variant."""
+    load_rule_modules()  # provider modules register their methods on import
+    if name not in TOKEN_METHODS:
+        known = ", ".join(sorted(TOKEN_METHODS))
+        raise ModelTableError(f"unknown token method {name!r}; known: {known}")
+    method = TOKEN_METHODS[name]
+    if method.with_tokenizer_file and is_tokenizer_file(tokenizer):
+        return find_token_method(method.with_tokenizer_file, model)
+    if method.needs_encoding and model is not None and not model.encoding:
+        return TOKEN_METHODS["estimate-text"]
+    return method
+
+
+def text_only(total: int, assistant: int = 0) -> ExampleTokens:
+    """Tokens of an example with no tool or image parts."""
+    return ExampleTokens(total, total, 0, 0, 0, assistant)
+
+
+def strings(value: Any, key: str = "") -> Iterator[str]:
+    """Every string an example holds that is text (not a role, type, URI or the like)."""
+    if isinstance(value, str):
+        if key not in STRUCTURAL_KEYS:
+            yield value
+    elif isinstance(value, dict):
+        for child_key, child in value.items():
+            yield from strings(child, str(child_key))
+    elif isinstance(value, list):
+        for child in value:
+            yield from strings(child, key)
+
+
+@token_method(
+    "openai-chat",
+    exact=True,
+    description="tiktoken with the OpenAI cookbook's chat formula (tools and images estimated)",
+    needs_encoding=True,
+)
+def openai_chat(example: dict[str, Any], tools: TokenTools) -> ExampleTokens | None:
+    if not isinstance(example.get("messages"), list):
+        return None
+    return tools.chat.count(example)
+
+
+@token_method(
+    "estimate-text",
+    exact=False,
+    description="estimate: the characters of every text value divided by the model's "
+    "characters per token, rounded up",
+)
+def estimate_text(example: dict[str, Any], tools: TokenTools) -> ExampleTokens | None:
+    total = tools.estimate(sum(len(text) for text in strings(example)))
+    return text_only(total)
