@@ -199,3 +199,19 @@ def test_one_junit_writer():
         if "xml.etree" in path.read_text("utf-8")
     )
     assert writers == ["reporters/junit_xml.py"]
+
+
+def test_the_quicktok_warning_comes_from_the_flag_not_from_the_text() -> None:
+    from dataclasses import replace
+
+    from jsonl_guard.reporters import text
+
+    report = Checker(CheckOptions(tokenizer="tiktoken")).check_path(
+        ROOT / "examples" / "tiny.jsonl"
+    )
+    assert report.tokens is not None
+    # A tokenizer name that merely mentions the phrase is not a fall-back.
+    named = replace(report.tokens, tokenizer="tiktoken (quicktok disagreed with tiktoken)")
+    assert "warning: quicktok" not in text.render_file(replace(report, tokens=named))
+    dropped = replace(report.tokens, quicktok_dropped=True)
+    assert "warning: quicktok disagreed" in text.render_file(replace(report, tokens=dropped))

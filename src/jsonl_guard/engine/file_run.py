@@ -159,7 +159,8 @@ class FileRun:
                 stats.add_tokens(outcome.tokens)
             if outcome.digest is not None:
                 stats.add_digest(outcome.digest, number)
-        return Shard(stats, findings, self.detection, self.tokenizer_description)
+        used = checker.tools.used
+        return Shard(stats, findings, self.detection, used, self.fell_back)
 
     def take_spot_samples(self) -> list[Sample]:
         """quicktok's spot-check samples since the last call, for ``verify_samples``."""
@@ -172,12 +173,13 @@ class FileRun:
         """Recount quicktok's samples with tiktoken; ``TokenizerMismatch`` if one differs."""
         verify_samples(self.take_spot_samples())
 
-    @property
-    def tokenizer_description(self) -> str:
-        described = self.line_checker.tools.used
-        if self.fell_back:
-            described += f" ({QUICKTOK_FELL_BACK})"
-        return described
+    def _tokenizer(self, shard: Shard) -> tuple[str, bool]:
+        """The counter the report names, and whether quicktok was dropped for tiktoken."""
+        fell_back = self.fell_back or shard.fell_back
+        described = shard.tokenizer or self.line_checker.tools.used
+        if not shard.stats.totals:
+            return "", fell_back
+        return (f"{described} ({QUICKTOK_FELL_BACK})" if fell_back else described), fell_back
 
     def finish(self, path: str, shard: Shard, *, size: int | None = None) -> FileReport:
         """Run the dataset-level rules on the file's merged shard and build its report."""
@@ -206,12 +208,14 @@ class FileRun:
             for rule in self.checker.selection.rules.values():
                 if rule.dataset_check is not None and rule.applies_to(detection.profile.rule_sets):
                     file_findings.extend(rule.dataset_check(stats, context))
+        tokenizer, fell_back = self._tokenizer(shard)
         diagnostics = self._diagnose([*file_findings, *_first_foreign_line(shard.findings)])
         tokens = TokenSummary.from_stats(
             stats,
             encoding=self.model.encoding,
             limit=self.model.known_token_limit,
-            tokenizer=(shard.tokenizer or self.tokenizer_description) if stats.totals else "",
+            tokenizer=tokenizer,
+            quicktok_dropped=fell_back,
             exact=checker.token_method.exact,
             method=checker.token_method.description,
         )

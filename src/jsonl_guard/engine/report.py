@@ -51,6 +51,9 @@ class TokenSummary:
     over_limit_examples: int
     tokenizer: str = ""
     method: str = ""
+    # quicktok disagreed with tiktoken, so tiktoken counted: the JSON form says so in
+    # ``tokenizer`` (its contract predates this field), reporters read the flag.
+    quicktok_dropped: bool = False
 
     @property
     def max_example(self) -> int:
@@ -66,6 +69,7 @@ class TokenSummary:
         tokenizer: str = "",
         exact: bool = True,
         method: str = "",
+        quicktok_dropped: bool = False,
     ) -> TokenSummary:
         """``exact``: the profile's method counts with a tokenizer (not an estimate)."""
         return cls(
@@ -86,6 +90,7 @@ class TokenSummary:
             else sum(1 for total in stats.totals if total > limit),
             tokenizer=tokenizer,
             method=method,
+            quicktok_dropped=quicktok_dropped,
         )
 
 
@@ -152,6 +157,7 @@ def diagnostic_dict(diagnostic: Diagnostic) -> dict[str, Any]:
 
 def tokens_dict(tokens: TokenSummary) -> dict[str, Any]:
     data = asdict(tokens)
+    del data["quicktok_dropped"]  # ``tokenizer`` says it (docs/json-report.md)
     data["max_example"] = tokens.max_example
     return data
 

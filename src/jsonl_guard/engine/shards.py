@@ -29,8 +29,10 @@ class Shard:
     findings: list[Finding] = field(default_factory=list)
     # The profile of the shard's lines (``None``: no line was checked yet).
     detection: Detection | None = None
-    # The token counter that counted them, as the report names it ("": none yet).
+    # The token counter that counted them, as the report names it ("": none yet), and
+    # whether it is tiktoken because quicktok disagreed with it on this corpus.
     tokenizer: str = ""
+    fell_back: bool = False
 
     def absorb(self, later: Shard) -> None:
         """Append ``later`` in place: merging many shards copies each one once."""
@@ -42,6 +44,7 @@ class Shard:
         if self.detection is None or self.detection.source == "default":
             self.detection = later.detection or self.detection
         self.tokenizer = self.tokenizer or later.tokenizer
+        self.fell_back = self.fell_back or later.fell_back
 
 
 def merge_shards(shards: Iterable[Shard]) -> Shard:

@@ -107,7 +107,7 @@ def _token_lines(tokens: TokenSummary) -> list[str]:
         )
     if tokens.over_limit_examples:
         lines.append(f"    {tokens.over_limit_examples:,} example(s) over the limit")
-    if QUICKTOK_FELL_BACK in tokens.tokenizer:
+    if tokens.quicktok_dropped:
         lines.append(
             f"    warning: {QUICKTOK_FELL_BACK}; the counts above are tiktoken's "
             "(please report it with the quicktok version)"
