@@ -212,6 +212,6 @@ def test_the_quicktok_warning_comes_from_the_flag_not_from_the_text() -> None:
     assert report.tokens is not None
     # A tokenizer name that merely mentions the phrase is not a fall-back.
     named = replace(report.tokens, tokenizer="tiktoken (quicktok disagreed with tiktoken)")
-    assert "warning: quicktok" not in text.render_file(replace(report, tokens=named))
+    assert "warning: quicktok" not in text.render(Report((replace(report, tokens=named),)))
     dropped = replace(report.tokens, quicktok_dropped=True)
-    assert "warning: quicktok disagreed" in text.render_file(replace(report, tokens=dropped))
+    assert "warning: quicktok disagreed" in text.render(Report((replace(report, tokens=dropped),)))
