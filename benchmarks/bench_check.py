@@ -17,7 +17,10 @@ then runs, each in a fresh forked child (so peak RSS is per variant):
   tokenizer on this machine); each jsonl-guard run is compared with its own;
 * ``jg TOKENIZER -jN``: ``Checker().check_path`` with all rules on, with tiktoken in
   one process and in forked workers over byte ranges (N = every core), and with
-  the optional quicktok tokenizer (``pip install "jsonl-guard[fast]"``).
+  the optional quicktok tokenizer (``pip install "jsonl-guard[fast]"``);
+* ``base TOKENIZER -jN`` (with ``--baseline SRC``): the same, from another checkout,
+  e.g. ``git worktree add ../base v0.1.0`` then ``--baseline ../base/src``, so a
+  change is measured against what it replaces in one run, round-robin.
 
 Ratios are to the cookbook run of the same invocation: compare ratios, not
 absolute times across machines or days.
@@ -151,8 +154,17 @@ def tokenizer_only(tokenizer: str) -> Callable[[Path], int]:
     return run
 
 
-def jsonl_guard(tokenizer: str, jobs: int) -> Callable[[Path], int]:
+def _use_checkout(src: str) -> None:
+    """Import jsonl_guard from another checkout's ``src`` (in a forked child only)."""
+    for name in [m for m in sys.modules if m == "jsonl_guard" or m.startswith("jsonl_guard.")]:
+        del sys.modules[name]
+    sys.path.insert(0, src)
+
+
+def jsonl_guard(tokenizer: str, jobs: int, src: str | None = None) -> Callable[[Path], int]:
     def run(path: Path) -> int:
+        if src is not None:
+            _use_checkout(src)
         from jsonl_guard import Checker, CheckOptions
 
         report = Checker(CheckOptions(tokenizer=tokenizer)).check_path(path, jobs=jobs)
@@ -185,16 +197,23 @@ def measure(variant: Callable[[Path], int], path: Path) -> tuple[float, int, int
     return elapsed, result, usage.ru_maxrss
 
 
-def _variants(cores: int) -> list[tuple[str, Callable[[Path], int], str]]:
-    """(name, variant, tokenizer whose ceiling it is measured against)."""
-    return [
+def _variants(
+    cores: int, baseline: str | None = None
+) -> list[tuple[str, Callable[[Path], int], str]]:
+    """(name, variant, tokenizer whose ceiling it is measured against); with ``baseline``
+    (another checkout's src folder) each jsonl-guard variant also runs from there."""
+    checks = [("tiktoken", 1), ("tiktoken", cores), ("quicktok", cores)]
+    variants = [
         ("cookbook", cookbook_flow, ""),
         ("ceiling tiktoken", tokenizer_only("tiktoken"), "tiktoken"),
         ("ceiling quicktok", tokenizer_only("quicktok"), "quicktok"),
-        ("jg tiktoken -j1", jsonl_guard("tiktoken", 1), "tiktoken"),
-        (f"jg tiktoken -j{cores}", jsonl_guard("tiktoken", cores), "tiktoken"),
-        (f"jg quicktok -j{cores}", jsonl_guard("quicktok", cores), "quicktok"),
     ]
+    for tokenizer, jobs in checks:
+        variants.append((f"jg {tokenizer} -j{jobs}", jsonl_guard(tokenizer, jobs), tokenizer))
+        if baseline is not None:
+            run = jsonl_guard(tokenizer, jobs, baseline)
+            variants.append((f"base {tokenizer} -j{jobs}", run, tokenizer))
+    return variants
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -209,6 +228,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", nargs="+", metavar="NAME", help="run only variants whose name has one of these"
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="SRC",
+        help="also run each jsonl-guard variant from this checkout's src folder ('base ...'), "
+        "e.g. a git worktree of the last release, to compare in the same run",
+    )
     args = parser.parse_args(argv)
     data = ROOT / "benchmarks" / "data"
     data.mkdir(parents=True, exist_ok=True)
@@ -221,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
           f"best of {args.rounds} round(s)")  # fmt: skip
     variants = [
         v
-        for v in _variants(os.cpu_count() or 1)
+        for v in _variants(os.cpu_count() or 1, args.baseline)
         if not args.only or any(o in v[0] for o in args.only)
     ]
     # Round-robin, so a machine that slows down for a while slows every variant alike.

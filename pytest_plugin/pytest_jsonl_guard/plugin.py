@@ -80,7 +80,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def guard_for(config: pytest.Config) -> JsonlGuard:
     """The run's ``JsonlGuard``: project config from the rootdir, plus the run's options.
 
-    :raises ValueError: the config is unreadable or holds a wrong value.
+    :raises jsonl_guard.JsonlGuardError: the config is unreadable or holds a wrong value.
     """
     if _GUARD not in config.stash:
         from jsonl_guard.testing import JsonlGuard
@@ -96,9 +96,11 @@ def guard_for(config: pytest.Config) -> JsonlGuard:
 @pytest.fixture(scope="session")
 def jsonl_guard(pytestconfig: pytest.Config) -> JsonlGuard:
     """A checker with the project's ``[tool.jsonl-guard]`` config: ``check``, ``assert_valid``."""
+    from jsonl_guard import JsonlGuardError
+
     try:
         return guard_for(pytestconfig)
-    except ValueError as error:
+    except JsonlGuardError as error:
         pytest.fail(f"jsonl-guard: error: {error}", pytrace=False)
 
 
@@ -224,14 +226,14 @@ class JsonlGuardItem(pytest.Item):
 
         :returns: the outcome, and ``checked``, ``cached`` or ``usage-error``.
         """
-        from jsonl_guard import EncodingUnavailableError, __version__
+        from jsonl_guard import JsonlGuardError, __version__
 
         shown = self._shown(self.path)
         try:
             guard = guard_for(self.config)
             options = guard.options_for(self.path)
             guard.checker(options)
-        except ValueError as error:  # bad config, unknown model or rule
+        except JsonlGuardError as error:  # bad config, unknown model or rule
             return _usage_error(shown, error), "usage-error"
         collection = self._collection()
         # The validation file is compared with the collected training files (JG305).
@@ -245,7 +247,7 @@ class JsonlGuardItem(pytest.Item):
                 return hit, "cached"
         try:
             report = guard.check(self.path, training=training, show=self._shown)
-        except EncodingUnavailableError as error:
+        except JsonlGuardError as error:  # e.g. no tokenizer vocab offline
             return _usage_error(shown, error), "usage-error"
         outcome = _judge(report, strict=guard.strict)
         if collection is not None and digest is not None and report.io_error is None:
