@@ -16,7 +16,7 @@ from pathlib import Path
 
 from jsonl_guard.engine.models import ModelSpec, model_table
 from jsonl_guard.engine.profiles import models_of, profile_table
-from jsonl_guard.tokens.methods import find_token_method
+from jsonl_guard.rules.catalogue import token_method_for
 
 DOCS = Path(__file__).resolve().parent
 
@@ -67,7 +67,7 @@ def profiles_table() -> str:
         keys += [f"`{k}` = `{v}`" for k, v in profile.detect_values.items()]
         if profile.detect_roles:
             keys.append("a message with role " + " / ".join(f"`{r}`" for r in profile.detect_roles))
-        counted = "exact" if find_token_method(profile.tokens).exact else "estimated"
+        counted = "exact" if token_method_for(profile.tokens).exact else "estimated"
         names = ", ".join(f"`{m.name}`" for m in models_of(profile, models)) or "—"
         rows.append(
             f"| `{profile.name}` | {profile.provider} | {profile.method} | {', '.join(keys)} | "

@@ -27,7 +27,7 @@ from jsonl_guard.finetune import FinetuneStop
 from jsonl_guard.finetune.openai_client import CredentialsError, OpenAIMissingError
 from jsonl_guard.finetune.record import RecordError
 from jsonl_guard.providers.huggingface.tokens import TemplateRejected, TokenizerFileError
-from jsonl_guard.rules.registry import UnregisteredCodeError
+from jsonl_guard.rules.catalogue import UnregisteredCodeError
 from jsonl_guard.rules.selection import InvalidSeverityError
 from jsonl_guard.smoke import SmokeAPIError, SmokeFileError
 from jsonl_guard.smoke.file import Problem

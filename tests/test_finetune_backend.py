@@ -4,12 +4,12 @@
 smoke-test) talks to a platform only through ``FinetuneBackend``
 (``src/jsonl_guard/finetune/backend.py``). A new platform is three steps:
 
-1. Subclass ``FinetuneBackend`` in ``src/jsonl_guard/_<platform>_backend.py``
+1. Subclass ``FinetuneBackend`` in ``src/jsonl_guard/finetune/<platform>_backend.py``
    (``ToyBackend`` below): name the platform, list the file formats it tunes on, and
    fill in the methods with the platform's SDK.
 2. Register it in ``BACKENDS`` (platform name -> a factory of the backend). Here the
    test does it with ``monkeypatch.setitem``; in the package it is one line in
-   ``finetune.backend.BACKENDS``.
+   ``BACKENDS`` in ``src/jsonl_guard/finetune/backends.py``.
 3. Make the model table point at it: a model whose ``provider`` is the platform's
    name is fine-tuned there (here a model from ``pyproject.toml``; built-in models
    come from ``providers/<provider>/provider.toml``).
@@ -37,7 +37,6 @@ from fake_openai import fake_openai_env_fixture, fake_openai_fixture  # noqa: F4
 from helpers import EXAMPLES
 from jsonl_guard.cli import main
 from jsonl_guard.finetune.backend import (
-    BACKENDS,
     CANCELLED,
     FAILED,
     SUCCEEDED,
@@ -45,10 +44,8 @@ from jsonl_guard.finetune.backend import (
     Job,
     JobError,
     JobEvent,
-    make_backend,
-    platform_for,
-    smoke_backend_for,
 )
+from jsonl_guard.finetune.backends import BACKENDS, make_backend, platform_for, smoke_backend_for
 from jsonl_guard.finetune.openai_backend import OpenAIBackend
 from jsonl_guard.finetune.record import RunRecord
 from jsonl_guard.smoke.expectations import Reply

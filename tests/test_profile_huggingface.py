@@ -24,8 +24,9 @@ from jsonl_guard.providers.huggingface.tokens import (
     extract_prompt,
     load_tokenizer,
 )
+from jsonl_guard.rules.catalogue import token_method_for
 from jsonl_guard.strategies._profiles import example_strategies
-from jsonl_guard.tokens.methods import TokenTools, find_token_method
+from jsonl_guard.tokens.methods import TokenTools
 
 tokenizers = pytest.importorskip("tokenizers")
 
@@ -54,7 +55,7 @@ def chatml(messages: list[tuple[str, str]], generation: bool = False) -> str:
 
 def count(example: dict[str, Any], tokenizer: str = TOKENIZER) -> tuple[int, int, str]:
     tools = TokenTools(MODEL, tokenizer)
-    tokens = find_token_method("hf-tokenizer", MODEL).count(example, tools)
+    tokens = token_method_for("hf-tokenizer", MODEL).count(example, tools)
     assert tokens is not None
     return tokens.total, tokens.assistant, tools.used
 
@@ -177,14 +178,14 @@ def test_without_a_tokenizer_file_the_count_is_an_estimate() -> None:
     total, answer, used = count({"prompt": "x" * 40, "completion": "y" * 8}, "auto")
     assert (total, answer) == (12, 2)  # 48 characters / 4, prompt 40 / 4
     assert used.startswith("estimate") and "no --tokenizer" in used
-    assert find_token_method("hf-tokenizer", MODEL).exact is False
+    assert token_method_for("hf-tokenizer", MODEL).exact is False
 
 
 def test_the_exact_variant_counts_the_same() -> None:
     example = {"prompt": Q, "completion": A}
-    exact = find_token_method("hf-tokenizer-file", MODEL)
+    exact = token_method_for("hf-tokenizer-file", MODEL)
     assert exact.exact is True
-    assert exact.count(example, TokenTools(MODEL, TOKENIZER)) == find_token_method(
+    assert exact.count(example, TokenTools(MODEL, TOKENIZER)) == token_method_for(
         "hf-tokenizer", MODEL
     ).count(example, TokenTools(MODEL, TOKENIZER))
 

@@ -14,7 +14,8 @@ from helpers import FIXTURES, write_jsonl
 from jsonl_guard import Checker, CheckOptions, Severity, check_lines, check_path
 from jsonl_guard.engine.models import resolve_model
 from jsonl_guard.engine.profiles import choose_profile, profiles_of
-from jsonl_guard.tokens.methods import TokenTools, find_token_method
+from jsonl_guard.rules.catalogue import token_method_for
+from jsonl_guard.tokens.methods import TokenTools
 
 CONFORMANCE = FIXTURES / "conformance" / "vertex"
 CASES = json.loads((CONFORMANCE / "cases.json").read_text("utf-8"))
@@ -103,7 +104,7 @@ def test_conformance_cases_match_the_peer_verdict(case: dict[str, Any]) -> None:
 
 def test_estimate_counts_text_characters_and_a_floor_per_file_part() -> None:
     model = resolve_model("gemini-2.5-flash")
-    method = find_token_method("gemini-estimate", model)
+    method = token_method_for("gemini-estimate", model)
     assert not method.exact
     example = {
         "systemInstruction": {"role": "system", "parts": [{"text": "Be brief."}]},

@@ -260,11 +260,11 @@ def test_the_text_report_names_the_format_and_how_it_was_chosen(capsys) -> None:
 
 def test_every_profile_names_a_schema_a_token_method_and_a_default_model_that_takes_it() -> None:
     from jsonl_guard.engine.schema import load_schema
-    from jsonl_guard.tokens.methods import find_token_method
+    from jsonl_guard.rules.catalogue import token_method_for
 
     for profile in profile_table().values():
         assert load_schema(profile.schema)["$schema"].endswith("2020-12/schema")
-        find_token_method(profile.tokens)
+        token_method_for(profile.tokens)
         assert profile in profiles_of(resolve_model(profile.default_model)), profile.name
         assert profile.detect, f"{profile.name}: no identifying keys"
         assert profile.source, f"{profile.name}: no source"

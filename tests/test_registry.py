@@ -1,10 +1,12 @@
-"""The rule registry (``rules/registry.py``): one declaration shape, checked at declaration.
+"""The rule registry (``rules/registry.py``): one declaration shape, checked at declaration;
+and the catalogue (``rules/catalogue.py``): every declaring module, in one list.
 
 A rule's code is ``JG`` and three digits and is declared once, its name too; example
 and dataset rules say which rule sets they belong to; a finding whose code no rule
 declares is an error, never dropped; every code the source or a schema raises is
-declared; every declaring module is in the explicit module list; and the registry,
-the rule modules and the token methods import each other without a cycle.
+declared; every declaring module is in the catalogue's explicit module list; a token
+method no module registers is an error, never another count; and the registry, the
+catalogue, the rule modules and the token methods import each other without a cycle.
 """
 
 from __future__ import annotations
@@ -20,19 +22,20 @@ import pytest
 
 import jsonl_guard.rules.registry as registry
 from jsonl_guard import Finding, Severity, all_rules
+from jsonl_guard.engine.models import ModelTableError
 from jsonl_guard.engine.profiles import profile_table
+from jsonl_guard.rules.catalogue import UnregisteredCodeError, load_rule_modules, token_method_for
 from jsonl_guard.rules.registry import (
     Rule,
     Scope,
-    UnregisteredCodeError,
     dataset_rule,
     declare,
     example_rule,
     file_rule,
-    load_rule_modules,
     schema_rule,
 )
 from jsonl_guard.rules.selection import InvalidSeverityError, RuleSelection, UnknownRuleError
+from jsonl_guard.tokens.methods import find_token_method
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 PACKAGE = SRC / "jsonl_guard"
@@ -297,7 +300,7 @@ def _declares(path: Path) -> bool:
 
 def _listed_modules() -> set[str]:
     """The modules ``load_rule_modules`` imports, read from its source."""
-    tree = ast.parse((PACKAGE / "rules/registry.py").read_text("utf-8"))
+    tree = ast.parse((PACKAGE / "rules/catalogue.py").read_text("utf-8"))
     function = next(
         node
         for node in tree.body
@@ -306,7 +309,7 @@ def _listed_modules() -> set[str]:
     listed = set()
     for node in ast.walk(function):
         if isinstance(node, ast.ImportFrom):
-            base = _resolve("jsonl_guard.rules.registry", node.module, node.level)
+            base = _resolve("jsonl_guard.rules.catalogue", node.module, node.level)
             listed |= {f"{base}.{alias.name}" for alias in node.names}
     return listed
 
@@ -315,7 +318,7 @@ def test_every_declaring_module_is_in_the_module_list() -> None:
     declaring = {name for name, path in MODULES.items() if _declares(path)}
     assert "jsonl_guard.rules.dataset" in declaring and "jsonl_guard.tokens.methods" in declaring
     # tokens.methods declares the two shared token methods and is imported by every
-    # lookup of a method; every other declaring module must be listed.
+    # declaring module that counts tokens; every other declaring module must be listed.
     assert declaring - {"jsonl_guard.tokens.methods"} == _listed_modules()
 
 
@@ -408,12 +411,46 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_no_import_cycle_through_the_registry_rules_or_token_methods() -> None:
     graph = {name: _top_level_imports(name) for name in MODULES}
     assert "jsonl_guard.rules.registry" in graph["jsonl_guard.rules.content"]  # the scan works
-    assert "jsonl_guard.rules.content" not in graph["jsonl_guard.rules.registry"]  # (in a function)
+    assert (
+        "jsonl_guard.rules.content" not in graph["jsonl_guard.rules.catalogue"]
+    )  # (in a function)
     watched = {
         "jsonl_guard.rules.registry",
+        "jsonl_guard.rules.catalogue",
         "jsonl_guard.rules.selection",
         "jsonl_guard.tokens.methods",
         "jsonl_guard.rules.helpers",
         *_listed_modules(),
     }
     assert [cycle for cycle in _cycles(graph) if watched & set(cycle)] == []
+
+
+def test_declaring_modules_never_import_the_catalogue() -> None:
+    """The catalogue imports them (in ``load_rule_modules``); they import only what
+    declares (``rules.registry``, ``tokens.methods``), never the catalogue, at any level."""
+    for name in [*_listed_modules(), "jsonl_guard.rules.registry", "jsonl_guard.tokens.methods"]:
+        tree = ast.parse(MODULES[name].read_text("utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                base = _resolve(name, node.module, node.level)
+                targets = {base, *(f"{base}.{alias.name}" for alias in node.names)}
+                assert "jsonl_guard.rules.catalogue" not in targets, name
+                assert "jsonl_guard.rules.selection" not in targets, name
+
+
+# -- token methods ---------------------------------------------------------------------------------
+
+
+def test_a_profile_token_method_is_found_with_every_provider_loaded() -> None:
+    """``token_method_for`` loads the catalogue first: a provider's method (declared in
+    its own module) is found however little was imported before."""
+    for profile in profile_table().values():
+        assert token_method_for(profile.tokens).name == profile.tokens
+
+
+@pytest.mark.parametrize("lookup", [token_method_for, find_token_method])
+def test_an_unregistered_token_method_is_an_error_not_a_count(lookup) -> None:
+    with pytest.raises(
+        ModelTableError, match="unknown token method 'no-such-method'; registered: "
+    ):
+        lookup("no-such-method")

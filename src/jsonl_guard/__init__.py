@@ -22,7 +22,8 @@ from .engine.options import CheckOptions
 from .engine.report import Distribution, FileReport, Report, TokenSummary, report_dict
 from .engine.shards import Shard, merge_shards
 from .errors import ExitCode, JsonlGuardError
-from .rules.registry import Rule, all_rules, find_rule
+from .rules.catalogue import all_rules, find_rule
+from .rules.registry import Rule
 from .rules.selection import InvalidSeverityError, UnknownRuleError
 from .tokens.chat_formula import ExampleTokens, TokenCounter
 from .tokens.encodings import EncodingUnavailableError

@@ -10,15 +10,9 @@ from typing import Any, TextIO
 from ..engine.config import Config, apply_settings, load_config
 from ..engine.options import CheckOptions
 from ..errors import ERROR_PREFIX, ExitCode, exit_for
-from ..finetune.run import (
-    Console,
-    FinetuneRequest,
-    FinetuneStop,
-    FollowSettings,
-    cancel_finetune,
-    resume_finetune,
-    run_finetune,
-)
+from ..finetune.console import Console, FinetuneStop
+from ..finetune.follow import FollowSettings
+from ..finetune.run import FinetuneRequest, cancel_finetune, resume_finetune, run_finetune
 from .arguments import budget
 
 
@@ -102,7 +96,7 @@ def run_finetune_command(args: argparse.Namespace, out: TextIO | None = None) ->
             yes=args.yes,
             record=args.record,
         )
-        # The backend (``finetune.backend.BACKENDS``) is the model's platform's.
+        # The backend (``finetune.backends.BACKENDS``) is the model's platform's.
         return run_finetune(request, console, settings)
     except (FinetuneStop, RecordError) as error:
         # The run's own errors (credentials included) go to its console; usage errors

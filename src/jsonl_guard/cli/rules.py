@@ -11,8 +11,8 @@ from ..engine.config import Config
 from ..engine.models import ModelSpec, model_table
 from ..engine.profiles import Profile, models_of, profile_table, resolve_profile
 from ..errors import ExitCode
-from ..rules.registry import Rule, all_rules, find_rule
-from ..tokens.methods import find_token_method
+from ..rules.catalogue import all_rules, find_rule, token_method_for
+from ..rules.registry import Rule
 
 
 def _rule_dict(rule: Rule) -> dict[str, Any]:
@@ -97,7 +97,7 @@ def _limits(model: ModelSpec) -> str:
 
 
 def _profile_dict(profile: Profile, models: list[ModelSpec]) -> dict[str, Any]:
-    method = find_token_method(profile.tokens)
+    method = token_method_for(profile.tokens)
     return {
         **asdict(profile),
         "detect_values": dict(profile.detect_values),
@@ -115,7 +115,7 @@ def print_profiles(name: str | None, config: Config, output: str, out: TextIO) -
         out.write(json.dumps(data if name is None else data[0], indent=2) + "\n")
         return ExitCode.OK
     for profile in profiles:
-        method = find_token_method(profile.tokens)
+        method = token_method_for(profile.tokens)
         counted = "exact" if method.exact else "estimated"
         keys = ", ".join(profile.detect) or "-"
         out.write(f"{profile.name}  ({profile.provider}, {profile.method})  {profile.title}\n")

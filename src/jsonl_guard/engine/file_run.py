@@ -15,9 +15,9 @@ from dataclasses import replace
 from itertools import chain, islice
 from typing import TYPE_CHECKING, Any
 
+from ..rules.catalogue import token_method_for
 from ..rules.context import TRAINING, DatasetContext
 from ..tokens.backends import QUICKTOK_FELL_BACK, Sample, is_tokenizer_file, verify_samples
-from ..tokens.methods import find_token_method
 from .cost import estimate_cost
 from .diagnostics import Diagnostic, Finding
 from .line import LineChecker
@@ -40,7 +40,7 @@ Training = tuple[tuple[str, DatasetStats], ...]
 
 
 def _counts_with_a_tokenizer_file(profile: Profile) -> bool:
-    return bool(find_token_method(profile.tokens).with_tokenizer_file)
+    return bool(token_method_for(profile.tokens).with_tokenizer_file)
 
 
 def _model_chosen(options: CheckOptions) -> bool:

@@ -12,11 +12,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..rules.catalogue import token_method_for
 from ..rules.context import ExampleContext, object_messages
 from ..rules.registry import ExampleCheck, Rule
 from ..rules.selection import RuleSelection
 from ..tokens.chat_formula import ExampleTokens
-from ..tokens.methods import TokenTools, find_token_method
+from ..tokens.methods import TokenTools
 from .diagnostics import Finding
 from .gating import ESTIMATED_TOKENS, NO_FEATURES, example_features
 from .models import ModelSpec
@@ -82,7 +83,7 @@ class LineChecker:
         self.model = model
         self.selection = selection
         self.tools = tools
-        self.token_method = find_token_method(profile.tokens, model, tools.tokenizer)
+        self.token_method = token_method_for(profile.tokens, model, tools.tokenizer)
         self.example_rules: list[Rule] = [
             rule
             for rule in selection.rules.values()

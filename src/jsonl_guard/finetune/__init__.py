@@ -4,14 +4,10 @@ the model.
 
 from __future__ import annotations
 
+from .console import Console, FinetuneStop
+from .follow import Clock, Follower, FollowSettings, Sleep
 from .run import (
-    Clock,
-    Console,
     FinetuneRequest,
-    FinetuneStop,
-    Follower,
-    FollowSettings,
-    Sleep,
     T,
     cancel_finetune,
     check_files,

@@ -1,20 +1,24 @@
-"""One fine-tuning platform behind one interface: ``FinetuneBackend``, and the registry.
+"""The interface of a fine-tuning platform: ``FinetuneBackend`` and the values it returns.
 
 ``jsonl-guard finetune`` (check, estimate, confirm, record, submit, follow, finish) and
 ``jsonl-guard smoke`` talk to a platform only through a ``FinetuneBackend``; nothing
 else in the package knows a platform's SDK. OpenAI (with Azure OpenAI, chosen by
-environment variables) is ``finetune.openai_backend.OpenAIBackend``.
+environment variables) is ``finetune.openai_backend.OpenAIBackend``. This module is the
+interface only (it imports no backend); ``finetune.backends`` is the registry of the
+platforms and finds the backend for a model.
 
 Adding a platform is one module plus its tests
 ==============================================
 
-1. A module ``_<platform>_backend.py`` with a subclass of ``FinetuneBackend``: set
-   ``platform`` and ``job_methods``, implement the abstract methods. Import the
-   platform's SDK inside the methods (``connect`` first), never at module level, so
-   ``jsonl-guard check`` never pays for it.
-2. One entry in ``BACKENDS`` below (a factory that imports the module lazily). Models
-   whose ``provider`` (``providers/*/provider.toml``) is the platform's name then go to it;
-   a provider spelt otherwise needs an entry in ``PROVIDER_PLATFORMS`` too.
+1. A module ``finetune/<platform>_backend.py`` with a subclass of ``FinetuneBackend``
+   (it imports this module, never ``finetune.backends``): set ``platform`` and
+   ``job_methods``, implement the abstract methods. Import the platform's SDK inside
+   the methods (``connect`` first), never at module level, so ``jsonl-guard check``
+   never pays for it.
+2. One entry in ``BACKENDS`` in ``finetune/backends.py`` (a factory that imports the
+   module lazily). Models whose ``provider`` (``providers/*/provider.toml``) is the
+   platform's name then go to it; a provider spelt otherwise needs an entry in
+   ``PROVIDER_PLATFORMS`` there too.
 3. Tests: ``tests/test_finetune_backend.py`` runs a whole ``jsonl-guard finetune`` with
    a toy in-memory backend; it is the walk-through.
 
@@ -38,17 +42,12 @@ The contract, beyond the signatures:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
-from ..engine.models import ModelSpec, UnknownModelError, resolve_model
-from ..errors import JsonlGuardError
 from .record import CANCELLED, FAILED, SUCCEEDED, TERMINAL_STATUSES, RunRecord
-
-if TYPE_CHECKING:
-    from .openai_backend import OpenAIClient
 
 # The key (or label) under which a job carries the id of the run that created it.
 RUN_METADATA_KEY = "jsonl_guard_run"
@@ -99,7 +98,7 @@ class JobEvent:
 class FinetuneBackend(ABC):
     """One fine-tuning platform: upload, jobs, their events, and chat for smoke tests."""
 
-    # The platform's name: its key in ``BACKENDS``, kept in the run record.
+    # The platform's name: its key in ``finetune.backends.BACKENDS``, kept in the run record.
     platform: ClassVar[str]
     # The file formats (profiles) the platform fine-tunes on, each with its job method.
     job_methods: ClassVar[Mapping[str, str]]
@@ -161,101 +160,17 @@ class FinetuneBackend(ABC):
         reply's text and completion tokens, or ``None`` when the answer holds no reply."""
 
 
-# -- the registry ------------------------------------------------------------------------
-
-BackendFactory = Callable[[], FinetuneBackend]
-
-
-def _openai() -> FinetuneBackend:
-    from .openai_backend import OpenAIBackend
-
-    return OpenAIBackend()
-
-
-# Platform name -> a factory of its (not yet connected) backend.
-BACKENDS: dict[str, BackendFactory] = {"openai": _openai}
-# Model-table providers served by a platform of another name. "custom" is a model from
-# the user's config without a ``provider``: jsonl-guard always sent those to OpenAI's
-# API (``OPENAI_BASE_URL`` reaches any OpenAI-compatible server).
-PROVIDER_PLATFORMS: dict[str, str] = {"azure": "openai", "custom": "openai"}
-
-
-def platform_for(provider: str) -> str | None:
-    """The platform serving a model-table ``provider``, if there is a backend for it."""
-    platform = PROVIDER_PLATFORMS.get(provider, provider)
-    return platform if platform in BACKENDS else None
-
-
-def available_platforms() -> str:
-    """``openai (openai, azure and custom models)``: the platforms, for messages."""
-    described = []
-    for platform in BACKENDS:
-        providers = [platform] + [p for p, name in PROVIDER_PLATFORMS.items() if name == platform]
-        listed = ", ".join(providers[:-1]) + " and " + providers[-1] if providers[1:] else platform
-        described.append(f"{platform} ({listed} models)")
-    return "; ".join(described) or "none"
-
-
-def make_backend(platform: str) -> FinetuneBackend:
-    """A new backend for ``platform`` (not connected yet)."""
-    factory = BACKENDS.get(platform)
-    if factory is None:
-        raise JsonlGuardError(
-            f"no fine-tune backend for {platform}; there are: {available_platforms()}"
-        )
-    return factory()
-
-
-def backend_for(spec: ModelSpec) -> FinetuneBackend:
-    """The backend that fine-tunes ``spec``'s models; a usage error when there is none."""
-    platform = platform_for(spec.provider)
-    if platform is None:
-        raise JsonlGuardError(
-            f"no fine-tune backend for {spec.provider} yet; {spec.name} is a {spec.provider} "
-            f"model, and finetune submits to: {available_platforms()}. "
-            f"`jsonl-guard check --model {spec.name}` still checks the file; nothing was uploaded"
-        )
-    return make_backend(platform)
-
-
-def smoke_backend_for(model: str) -> FinetuneBackend:
-    """The backend ``smoke`` sends ``model``'s prompts to: its provider's when there is
-    one, else OpenAI's (an unknown name: any OpenAI-compatible server)."""
-    try:
-        platform = platform_for(resolve_model(model).provider)
-    except UnknownModelError:
-        platform = None
-    return make_backend(platform or "openai")
-
-
-def as_backend(client: FinetuneBackend | OpenAIClient) -> FinetuneBackend:
-    """A backend as it is; an ``openai.OpenAI`` client (the older API) in OpenAI's backend."""
-    if isinstance(client, FinetuneBackend):
-        return client
-    from .openai_backend import OpenAIBackend
-
-    return OpenAIBackend(client)
-
-
 __all__ = [
-    "BACKENDS",
     "CANCELLED",
     "DEFAULT_RETRIES",
     "DEFAULT_TIMEOUT",
     "FAILED",
-    "PROVIDER_PLATFORMS",
     "RUN_METADATA_KEY",
     "SUCCEEDED",
     "TERMINAL_STATUSES",
-    "BackendFactory",
     "FinetuneBackend",
     "Job",
     "JobError",
     "JobEvent",
-    "as_backend",
-    "available_platforms",
-    "backend_for",
-    "make_backend",
-    "platform_for",
-    "smoke_backend_for",
+    "Reply",
 ]

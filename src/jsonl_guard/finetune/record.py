@@ -38,7 +38,7 @@ class RunRecord:
     suffix: str | None = None
     seed: int | None = None
     method: str = "supervised"  # the job's method type: supervised or dpo
-    platform: str = "openai"  # the fine-tune backend (finetune.backend.BACKENDS) it runs on
+    platform: str = "openai"  # the fine-tune backend (finetune.backends.BACKENDS) it runs on
     estimate: dict[str, Any] = field(default_factory=dict)
     training_file_id: str | None = None
     validation_file_id: str | None = None

@@ -5,51 +5,34 @@ Every step is written to the run record before it completes, so an interrupted
 run resumes with ``--resume RECORD`` and never submits a second job.
 
 The platform is reached only through a ``FinetuneBackend`` (``finetune.backend``),
-chosen by the model's provider; nothing here knows a platform's SDK.
+chosen by the model's provider (``finetune.backends``); nothing here knows a
+platform's SDK. A started job is followed by ``finetune.follow.Follower``; the run
+talks to the user through ``finetune.console.Console`` and ends early with a
+``FinetuneStop``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import TypeVar
 
 from ..engine.checker import Checker
 from ..engine.models import resolve_model
 from ..engine.options import CheckOptions
 from ..engine.report import FileReport
-from ..errors import ERROR_PREFIX, ExitCode, JsonlGuardError
+from ..errors import ExitCode, JsonlGuardError
 from ..reporters.text import render_file
-from .backend import FinetuneBackend, Job, backend_for, make_backend
+from .backend import FinetuneBackend
+from .backends import backend_for, make_backend
+from .console import Console, FinetuneStop
+from .follow import Follower, FollowSettings
 from .record import CANCELLED, FAILED, SUCCEEDED, RunRecord, default_record_path
 
 T = TypeVar("T")
-
-
-class FinetuneStop(JsonlGuardError):
-    """Ends a run with an exit code (``exit_code``, also ``code``) and a message for the user.
-
-    The message is an error (``error: ...``) only for a usage error; a failed check,
-    a cancelled confirmation or an interruption is told as it is.
-    """
-
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.exit_code = ExitCode(code)
-
-    @property
-    def code(self) -> ExitCode:
-        return self.exit_code
-
-    def __reduce__(self) -> tuple[type[FinetuneStop], tuple[int, str]]:
-        return type(self), (self.exit_code, str(self))
-
-    def report(self, prefix: str = ERROR_PREFIX) -> str:
-        return f"{prefix if self.exit_code == ExitCode.USAGE else ''}{self}"
 
 
 @dataclass
@@ -65,30 +48,6 @@ class FinetuneRequest:
     dry_run: bool = False
     yes: bool = False
     record: Path | None = None
-
-
-@dataclass
-class Console:
-    """Where a run talks to the user; ``live`` draws a status line on a terminal."""
-
-    out: TextIO
-    live: bool = False
-    confirm: Callable[[str], bool] | None = None
-    _status_shown: bool = field(default=False, repr=False)
-
-    def say(self, text: str) -> None:
-        if self._status_shown:
-            self.out.write("\n")
-            self._status_shown = False
-        self.out.write(text + "\n")
-        self.out.flush()
-
-    def status(self, text: str) -> None:
-        """A live line on a terminal; in CI logs only changes are printed (by ``say``)."""
-        if self.live:
-            self.out.write("\r\x1b[2K" + text)
-            self.out.flush()
-            self._status_shown = True
 
 
 def sha256_of(path: Path) -> str:
@@ -221,69 +180,6 @@ def prepare(
     return new_record(request, train_report, backend)
 
 
-Sleep = Callable[[float], None]
-Clock = Callable[[], float]
-
-
-@dataclass
-class Follower:
-    """Polls a job until it ends, showing status changes and new events."""
-
-    backend: FinetuneBackend
-    record: RunRecord
-    path: Path
-    console: Console
-    poll_interval: float
-    timeout: float | None
-    sleep: Sleep = time.sleep
-    clock: Clock = time.monotonic
-
-    def run(self) -> Job:
-        assert self.record.job_id is not None
-        started = self.clock()
-        while True:
-            job = self.backend.retrieve_job(self.record.job_id)
-            self._show_events()
-            self._update(job)
-            if self.record.finished:
-                return job
-            elapsed = self.clock() - started
-            if self.timeout is not None and elapsed >= self.timeout:
-                raise FinetuneStop(
-                    ExitCode.ERRORS,
-                    f"timed out after {elapsed:,.0f} s; job {self.record.job_id} is still "
-                    f"{job.status}. Resume with: jsonl-guard finetune --resume {self.path}",
-                )
-            self.console.status(f"job {self.record.job_id}: {job.status} ({elapsed:,.0f} s)")
-            self.sleep(self.poll_interval)
-
-    def _update(self, job: Job) -> None:
-        changed = job.status != self.record.status
-        self.record.status = job.status
-        self.record.fine_tuned_model = job.fine_tuned_model
-        self.record.trained_tokens = job.trained_tokens
-        if job.error is not None and job.error.message:
-            self.record.error = {
-                "code": job.error.code,
-                "message": job.error.message,
-                "param": job.error.param,
-            }
-        if changed:
-            self.record.save(self.path)
-            self.console.say(f"status: {job.status}")
-
-    def _show_events(self) -> None:
-        assert self.record.job_id is not None
-        events = self.backend.list_events(self.record.job_id)
-        seen = set(self.record.seen_event_ids)
-        fresh = [event for event in events if event.id not in seen]
-        for event in sorted(fresh, key=lambda e: (e.created_at, e.id)):
-            self.console.say(f"  [{event.level}] {event.message}")
-            self.record.seen_event_ids.append(event.id)
-        if fresh:
-            self.record.save(self.path)
-
-
 def _api(backend: FinetuneBackend, step: str, record_file: Path | None, call: Callable[[], T]) -> T:
     """Run one API call; after the SDK's own retries, stop with a message naming the step."""
     try:
@@ -346,15 +242,6 @@ def submit(backend: FinetuneBackend, record: RunRecord, path: Path, console: Con
     record.status = job.status
     record.save(path)
     console.say(f"job {record.job_id} created ({record.status})")
-
-
-@dataclass
-class FollowSettings:
-    poll_interval: float = 10.0
-    timeout: float | None = None
-    smoke: Path | None = None
-    sleep: Sleep = time.sleep
-    clock: Clock = time.monotonic
 
 
 def submit_and_follow(

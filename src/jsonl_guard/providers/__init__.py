@@ -2,5 +2,5 @@
 
 Each module registers its example, dataset and schema rules (with the ``rule_sets`` its
 profiles list in ``providers/<provider>/provider.toml``) and any token method when imported;
-``rules.registry.load_rule_modules`` lists every module to import.
+``rules.catalogue.load_rule_modules`` lists every module to import.
 """

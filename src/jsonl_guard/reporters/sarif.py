@@ -10,7 +10,8 @@ from urllib.parse import quote
 from .. import __version__
 from ..engine.diagnostics import Diagnostic, Severity
 from ..engine.report import FileReport, Report
-from ..rules.registry import Rule, all_rules
+from ..rules.catalogue import all_rules
+from ..rules.registry import Rule
 from ._options import PLAIN, RenderOptions
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -1,20 +1,12 @@
-"""The rule registry, rule selection, the rule context and the rules every profile shares
-(file, schema, conversation, tools, content, dataset).
+"""The rule registry, the catalogue of rule modules, rule selection, the rule context and
+the rules every profile shares (file, schema, conversation, tools, content, dataset).
 """
 
 from __future__ import annotations
 
+from .catalogue import all_rules, find_rule, load_rule_modules
 from .context import TRAINING, VALIDATION, DatasetContext, ExampleContext, object_messages
-from .registry import (
-    ExampleCheck,
-    Rule,
-    all_rules,
-    dataset_rule,
-    example_rule,
-    find_rule,
-    load_rule_modules,
-    schema_rule,
-)
+from .registry import ExampleCheck, Rule, dataset_rule, example_rule, schema_rule
 from .selection import InvalidSeverityError, RuleSelection, UnknownRuleError
 
 __all__ = [

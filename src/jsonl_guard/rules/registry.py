@@ -20,16 +20,17 @@ A check never repeats its rule's code: an example check yields one message per p
 the file or a ``(message, line)`` pair about one line, and ``declare`` wraps it into
 findings with its rule's code.
 
-Declaring modules register their rules (and token methods) when imported;
-``load_rule_modules`` imports every one of them, from its explicit list. Adding a rule is
-one function in an existing module (and its fixtures); adding a module is one import in
-that list. Rule modules import this module, never the other way round at import time.
+Declaring modules register their rules (and token methods) when imported. This module
+holds the registry only and imports none of them: ``rules.catalogue`` lists every
+declaring module, imports them all (``load_rule_modules``) and looks rules up in the
+whole catalogue (``all_rules``, ``find_rule``). Adding a rule is one function in an
+existing module (and its fixtures); adding a module is one import in the catalogue's
+list. Rule modules import this module, never ``rules.catalogue``.
 """
 
 from __future__ import annotations
 
 import enum
-import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -37,7 +38,6 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from ..engine.diagnostics import Finding, Severity
 from ..engine.gating import unknown_features
-from ..errors import JsonlGuardError
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -126,10 +126,6 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {}
-
-
-class UnregisteredCodeError(JsonlGuardError, LookupError):
-    """A finding carries a code that no rule declares: a bug in jsonl-guard, not in the data."""
 
 
 def declare(
@@ -224,57 +220,3 @@ def dataset_rule(
         return check
 
     return register
-
-
-@functools.cache
-def load_rule_modules() -> None:
-    """Import every module that declares rules or token methods, once; importing one
-    registers what it declares. Rule and token-method lookups call this first.
-
-    This is the list: a new rule module, or a new provider's module, is one import here
-    (``tests/test_registry.py`` fails for a declaring module missing from it).
-    """
-    from ..providers.bedrock import blocks as bedrock_blocks  # noqa: F401 - provider rules and token methods
-    from ..providers.bedrock import rules as bedrock  # noqa: F401 - provider rules and token methods
-    from ..providers.huggingface import rules as huggingface  # noqa: F401 - provider rules and token methods
-    from ..providers.huggingface import tokens as huggingface_tokens  # noqa: F401 - provider rules and token methods
-    from ..providers.mistral import rules as mistral  # noqa: F401 - provider rules and token methods
-    from ..providers.openai import rules as openai  # noqa: F401 - provider rules and token methods
-    from ..providers.together import rules as together  # noqa: F401 - provider rules and token methods
-    from ..providers.vertex import legacy as vertex_legacy  # noqa: F401 - provider rules and token methods
-    from ..providers.vertex import preference as vertex_preference  # noqa: F401 - provider rules and token methods
-    from ..providers.vertex import rules as vertex  # noqa: F401 - provider rules and token methods
-    from . import (  # noqa: F401 - importing registers the rules
-        content,
-        conversation,
-        dataset,
-        file,
-        schema,
-        tools,
-    )
-
-
-def all_rules() -> list[Rule]:
-    """Every registered rule, sorted by code (imports the rule modules first)."""
-    load_rule_modules()
-    return sorted(RULES.values(), key=lambda r: r.code)
-
-
-def find_rule(code_or_name: str) -> Rule | None:
-    wanted = code_or_name.strip()
-    for rule in all_rules():
-        if wanted.upper() == rule.code or wanted.lower() == rule.name:
-            return rule
-    return None
-
-
-def registered_rule(code: str) -> Rule:
-    """The rule with this exact code; ``UnregisteredCodeError`` when no rule declares it."""
-    load_rule_modules()
-    rule = RULES.get(code)
-    if rule is None:
-        raise UnregisteredCodeError(
-            f"internal error: a finding has the code {code!r}, which no rule declares "
-            "(a bug in jsonl-guard; please report it)"
-        )
-    return rule

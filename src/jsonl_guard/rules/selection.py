@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from ..engine.diagnostics import Diagnostic, Finding, Severity
 from ..errors import JsonlGuardError
-from .registry import Rule, all_rules, registered_rule
+from .catalogue import all_rules, registered_rule
+from .registry import Rule
 
 
 class UnknownRuleError(JsonlGuardError, ValueError):
@@ -78,7 +79,7 @@ class RuleSelection:
         """The finding as reported, or None when its rule is not selected.
 
         A code that no rule declares is a bug in jsonl-guard, never dropped silently:
-        ``rules.registry.UnregisteredCodeError``.
+        ``rules.catalogue.UnregisteredCodeError``.
         """
         rule = self.rules.get(finding.code)
         if rule is None:

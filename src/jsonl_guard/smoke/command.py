@@ -88,14 +88,8 @@ from typing import TYPE_CHECKING, TextIO
 
 from ..cli.arguments import non_negative_int, positive_float
 from ..errors import ERROR_PREFIX, ExitCode, JsonlGuardError, exit_for
-from ..finetune.backend import (
-    DEFAULT_RETRIES,
-    DEFAULT_TIMEOUT,
-    FinetuneBackend,
-    Reply,
-    as_backend,
-    smoke_backend_for,
-)
+from ..finetune.backend import DEFAULT_RETRIES, DEFAULT_TIMEOUT, FinetuneBackend, Reply
+from ..finetune.backends import as_backend, smoke_backend_for
 from .expectations import (
     CaseResult,
     CheckResult,

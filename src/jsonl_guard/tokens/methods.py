@@ -4,6 +4,12 @@ A profile names its method (``tokens = "..."`` in the provider table). Methods a
 small functions registered with ``@token_method``; they get the example and a
 ``TokenTools`` with what counting may need, and return ``None`` when the example
 has no countable shape (its schema findings say why).
+
+The two shared methods are declared here; a provider's own methods are declared in its
+modules and registered when they are imported, which ``rules.catalogue`` does
+(``load_rule_modules``). ``find_token_method`` looks only among the methods registered
+so far and imports nothing: a profile's method is looked up with
+``rules.catalogue.token_method_for``, which loads the catalogue first.
 """
 
 from __future__ import annotations
@@ -14,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..engine.models import ModelSpec, ModelTableError
-from ..rules.registry import load_rule_modules
 from .backends import Sample, is_tokenizer_file
 from .chat_formula import ExampleTokens, TokenCounter
 
@@ -109,12 +114,18 @@ def token_method(
 def find_token_method(
     name: str, model: ModelSpec | None = None, tokenizer: str = ""
 ) -> TokenMethod:
-    """The method ``name``; for a model without a tiktoken encoding, the text estimate;
-    with a tokenizer.json (``tokenizer``), the method's tokenizer-file variant."""
-    load_rule_modules()  # provider modules register their methods on import
+    """The registered method ``name``; for a model without a tiktoken encoding, the text
+    estimate; with a tokenizer.json (``tokenizer``), the method's tokenizer-file variant.
+
+    A name no loaded module registered is a ``ModelTableError``, never a fallback count
+    (``rules.catalogue.token_method_for`` loads every provider's methods first).
+    """
     if name not in TOKEN_METHODS:
         known = ", ".join(sorted(TOKEN_METHODS))
-        raise ModelTableError(f"unknown token method {name!r}; known: {known}")
+        raise ModelTableError(
+            f"unknown token method {name!r}; registered: {known} (a provider's methods "
+            "register when rules.catalogue.load_rule_modules() imports its modules)"
+        )
     method = TOKEN_METHODS[name]
     if method.with_tokenizer_file and is_tokenizer_file(tokenizer):
         return find_token_method(method.with_tokenizer_file, model)

@@ -1,0 +1,111 @@
+"""The registry of fine-tune backends: the one place a new platform is registered.
+
+``BACKENDS`` maps a platform's name to a factory of its backend (a subclass of
+``finetune.backend.FinetuneBackend``, not connected yet); ``PROVIDER_PLATFORMS`` sends
+the models of a provider spelt otherwise to a platform. The lookups here choose the
+backend for a run (``backend_for``: the model's provider's), a resumed run
+(``make_backend``: the record's platform) and a smoke test (``smoke_backend_for``).
+
+Each factory imports its backend's module when it is called, so a command that never
+fine-tunes never loads one; a backend module imports only the interface
+(``finetune.backend``), never this module. Registering a platform is one entry in
+``BACKENDS`` (see ``finetune/backend.py`` for the whole recipe).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ..engine.models import ModelSpec, UnknownModelError, resolve_model
+from ..errors import JsonlGuardError
+from .backend import FinetuneBackend
+
+if TYPE_CHECKING:
+    from .openai_backend import OpenAIClient
+
+BackendFactory = Callable[[], FinetuneBackend]
+
+
+def _openai() -> FinetuneBackend:
+    from .openai_backend import OpenAIBackend
+
+    return OpenAIBackend()
+
+
+# Platform name -> a factory of its (not yet connected) backend.
+BACKENDS: dict[str, BackendFactory] = {"openai": _openai}
+# Model-table providers served by a platform of another name. "custom" is a model from
+# the user's config without a ``provider``: jsonl-guard always sent those to OpenAI's
+# API (``OPENAI_BASE_URL`` reaches any OpenAI-compatible server).
+PROVIDER_PLATFORMS: dict[str, str] = {"azure": "openai", "custom": "openai"}
+
+
+def platform_for(provider: str) -> str | None:
+    """The platform serving a model-table ``provider``, if there is a backend for it."""
+    platform = PROVIDER_PLATFORMS.get(provider, provider)
+    return platform if platform in BACKENDS else None
+
+
+def available_platforms() -> str:
+    """``openai (openai, azure and custom models)``: the platforms, for messages."""
+    described = []
+    for platform in BACKENDS:
+        providers = [platform] + [p for p, name in PROVIDER_PLATFORMS.items() if name == platform]
+        listed = ", ".join(providers[:-1]) + " and " + providers[-1] if providers[1:] else platform
+        described.append(f"{platform} ({listed} models)")
+    return "; ".join(described) or "none"
+
+
+def make_backend(platform: str) -> FinetuneBackend:
+    """A new backend for ``platform`` (not connected yet)."""
+    factory = BACKENDS.get(platform)
+    if factory is None:
+        raise JsonlGuardError(
+            f"no fine-tune backend for {platform}; there are: {available_platforms()}"
+        )
+    return factory()
+
+
+def backend_for(spec: ModelSpec) -> FinetuneBackend:
+    """The backend that fine-tunes ``spec``'s models; a usage error when there is none."""
+    platform = platform_for(spec.provider)
+    if platform is None:
+        raise JsonlGuardError(
+            f"no fine-tune backend for {spec.provider} yet; {spec.name} is a {spec.provider} "
+            f"model, and finetune submits to: {available_platforms()}. "
+            f"`jsonl-guard check --model {spec.name}` still checks the file; nothing was uploaded"
+        )
+    return make_backend(platform)
+
+
+def smoke_backend_for(model: str) -> FinetuneBackend:
+    """The backend ``smoke`` sends ``model``'s prompts to: its provider's when there is
+    one, else OpenAI's (an unknown name: any OpenAI-compatible server)."""
+    try:
+        platform = platform_for(resolve_model(model).provider)
+    except UnknownModelError:
+        platform = None
+    return make_backend(platform or "openai")
+
+
+def as_backend(client: FinetuneBackend | OpenAIClient) -> FinetuneBackend:
+    """A backend as it is; an ``openai.OpenAI`` client (the older API) in OpenAI's backend."""
+    if isinstance(client, FinetuneBackend):
+        return client
+    from .openai_backend import OpenAIBackend
+
+    return OpenAIBackend(client)
+
+
+__all__ = [
+    "BACKENDS",
+    "PROVIDER_PLATFORMS",
+    "BackendFactory",
+    "as_backend",
+    "available_platforms",
+    "backend_for",
+    "make_backend",
+    "platform_for",
+    "smoke_backend_for",
+]
