@@ -82,7 +82,7 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         "--format",
         choices=sorted(REPORTERS),
         default="text",
-        help="report format (text, json, github annotations, sarif, junit)",
+        help=f"report format: {', '.join(sorted(REPORTERS))} (github: annotations)",
     )
     check.add_argument(
         "--output",

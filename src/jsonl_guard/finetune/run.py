@@ -135,7 +135,7 @@ def check_smoke_file(path: Path | None) -> None:
     """A broken smoke file must fail before any money is spent."""
     if path is None:
         return
-    from ..smoke.command import SmokeFileError, load_smoke_file
+    from ..smoke.file import SmokeFileError, load_smoke_file
 
     try:
         load_smoke_file(path)

@@ -92,24 +92,14 @@ from ..finetune.backend import DEFAULT_RETRIES, DEFAULT_TIMEOUT, FinetuneBackend
 from ..finetune.backends import as_backend, smoke_backend_for
 from .expectations import (
     CaseResult,
-    CheckResult,
     SmokeResult,
-    count_reply_tokens,
     evaluate,
-    reply_encoding,
 )
 from .file import (
-    CASE_KEYS,
-    EXPECTATION_KINDS,
-    ROLES,
-    Expectations,
-    Problem,
     SmokeCase,
-    SmokeFileError,
     load_smoke_file,
-    parse_smoke_lines,
 )
-from .report import FORMATS, render, render_junit, render_text, result_dict
+from .report import FORMATS, render
 
 if TYPE_CHECKING:
     from ..finetune.openai_backend import OpenAIClient
@@ -314,38 +304,3 @@ def run_smoke_cli(
         return code
     out.write(render(result, output_format))
     return result.exit_code
-
-
-__all__ = [
-    "CASE_KEYS",
-    "EXIT_ERROR",
-    "EXIT_FAILED",
-    "EXIT_PASSED",
-    "EXPECTATION_KINDS",
-    "FORMATS",
-    "ROLES",
-    "CaseResult",
-    "CheckResult",
-    "Expectations",
-    "Problem",
-    "Reply",
-    "SmokeAPIError",
-    "SmokeCase",
-    "SmokeFileError",
-    "SmokeResult",
-    "add_arguments",
-    "ask",
-    "count_reply_tokens",
-    "evaluate",
-    "load_smoke_file",
-    "parse_smoke_lines",
-    "render",
-    "render_junit",
-    "render_text",
-    "reply_encoding",
-    "result_dict",
-    "run_cases",
-    "run_command",
-    "run_smoke",
-    "run_smoke_cli",
-]
