@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import re
+import runpy
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +21,7 @@ import pytest
 
 import jsonl_guard.engine.parallel as parallel
 import jsonl_guard.tokens.backends as fast_tokens
-from helpers import EXAMPLES, example
+from helpers import EXAMPLES, ROOT, example
 from jsonl_guard import Checker, CheckOptions, check_shard_path, shard_report
 from jsonl_guard.cli import main
 from jsonl_guard.testing import JsonlGuard
@@ -156,6 +158,16 @@ def test_a_clean_dataset_costs_the_same_in_every_edge(
     assert merged.tokens is not None and merged.cost is not None
     assert merged.tokens.total == tokens
     assert "quicktok disagreed" in merged.tokens.tokenizer
+
+    # examples/dask_check.py: shards on Dask workers (threads here), merged.
+    pytest.importorskip("dask")
+    monkeypatch.setattr(sys, "argv", ["dask_check.py", TRAIN, "--format", "json"])
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_path(str(ROOT / "examples" / "dask_check.py"), run_name="__main__")
+    dask_file = json.loads(capsys.readouterr().out)["files"][0]
+    assert exited.value.code == 0
+    assert dask_file["tokens"]["total"] == tokens
+    assert dask_file["cost"]["estimated_usd"] == usd
 
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
     result = Checker(options).check_dataset([TRAIN], VALID, jobs=2).report
