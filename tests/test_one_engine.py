@@ -16,13 +16,14 @@ import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import jsonl_guard.engine.parallel as parallel
 import jsonl_guard.tokens.backends as fast_tokens
 from helpers import EXAMPLES, ROOT, example
-from jsonl_guard import Checker, CheckOptions, check_shard_path, shard_report
+from jsonl_guard import Checker, CheckOptions, check_shard_path, report_dict, shard_report
 from jsonl_guard.cli import main
 from jsonl_guard.testing import JsonlGuard
 
@@ -38,11 +39,11 @@ Finding = tuple[str, "int | None", str]
 class _Miscounting:
     """quicktok that counts one token too many in every text over 40 characters."""
 
-    def __init__(self, real: object) -> None:
+    def __init__(self, real: Any) -> None:
         self.real = real
 
     def count(self, text: str) -> int:
-        return self.real.count(text) + (len(text) > 40)  # type: ignore[attr-defined]
+        return self.real.count(text) + (len(text) > 40)
 
 
 @pytest.fixture
@@ -79,15 +80,15 @@ def from_text(text: str) -> set[Finding]:
     }
 
 
-def cli_edge(capsys: pytest.CaptureFixture[str], *paths: str) -> tuple[int, dict[str, object]]:
+def cli_edge(capsys: pytest.CaptureFixture[str], *paths: str) -> tuple[int, dict[str, Any]]:
     code = main(["check", *paths, "--format", "json"])
     return code, json.loads(capsys.readouterr().out)
 
 
-def json_findings(data: dict[str, object]) -> set[Finding]:
+def json_findings(data: dict[str, Any]) -> set[Finding]:
     return {
         (Path(f["path"]).name, d["line"], d["code"])
-        for f in data["files"]  # type: ignore[attr-defined]
+        for f in data["files"]
         for d in f["diagnostics"]
     }
 
@@ -104,13 +105,13 @@ def test_every_edge_reports_the_same_dataset_the_same_way(
     for code, data in runs:
         assert code == 1
         files = data["files"]
-        assert [(f["path"], f["role"]) for f in files] == [  # type: ignore[attr-defined]
+        assert [(f["path"], f["role"]) for f in files] == [
             (TRAIN, "training"),
             (VALID, "validation"),
         ]
-        assert files[0]["tokens"]["total"] == tokens  # type: ignore[index]
-        assert "quicktok disagreed" in files[0]["tokens"]["tokenizer"]  # type: ignore[index]
-        assert files[0]["cost"]["estimated_usd"] == usd  # type: ignore[index]
+        assert files[0]["tokens"]["total"] == tokens
+        assert "quicktok disagreed" in files[0]["tokens"]["tokenizer"]
+        assert files[0]["cost"]["estimated_usd"] == usd
     expected = json_findings(runs[0][1])
     assert all(json_findings(data) == expected for _, data in runs)
     assert ("valid.jsonl", 2, "JG305") in expected
@@ -118,7 +119,7 @@ def test_every_edge_reports_the_same_dataset_the_same_way(
 
     # jsonl_guard.testing, as a test suite would call it.
     report = JsonlGuard.from_project(project).check_dataset([TRAIN])
-    assert json_findings({"files": [_as_json(f) for f in report.files]}) == expected
+    assert json_findings(report_dict(report)) == expected
     assert report.files[0].tokens is not None and report.files[0].tokens.total == tokens
 
     # finetune refuses, with the same error, before anything is uploaded.
@@ -144,7 +145,7 @@ def test_a_clean_dataset_costs_the_same_in_every_edge(
     tokens, usd = reference()
     code, data = cli_edge(capsys, "data")
     assert code == 0
-    assert data["files"][0]["tokens"]["total"] == tokens  # type: ignore[index]
+    assert data["files"][0]["tokens"]["total"] == tokens
 
     code = main(["finetune", TRAIN, "--dry-run"])
     out = capsys.readouterr().out
@@ -181,12 +182,3 @@ def _count(text: str, unit: str) -> str:
     found = re.search(rf"\(([\d,]+) {unit}", text)
     assert found is not None
     return found.group(1)
-
-
-def _as_json(report: object) -> dict[str, object]:
-    from jsonl_guard import report_dict
-    from jsonl_guard.engine.report import Report
-
-    data = report_dict(Report((report,)))  # type: ignore[arg-type]
-    files: list[dict[str, object]] = data["files"]
-    return files[0]
