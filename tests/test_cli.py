@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -273,3 +274,34 @@ def test_the_console_script_flushes_everything_and_keeps_the_exit_code(name, cod
     assert done.returncode == code
     report = json.loads(done.stdout)  # the whole report arrived, not a cut buffer
     assert report["summary"]["errors"] == (0 if code == 0 else 10)
+
+
+def test_internal_error_is_one_message_and_exit_2(capsys, good_file, monkeypatch):
+    # A bug (any exception that is not a JsonlGuardError) once ended in a traceback.
+    import jsonl_guard.cli.app as app
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(app, "run_check", broken)
+    monkeypatch.delenv("JSONL_GUARD_DEBUG", raising=False)
+    code, out, err = run(capsys, "check", str(good_file), "--quiet")
+    assert code == 2
+    assert out == ""
+    first, second = err.splitlines()
+    assert first == "jsonl-guard: internal error: RuntimeError: boom second line"
+    assert "https://github.com/jsonl-guard/jsonl-guard/issues" in second
+    assert f"jsonl-guard check {shlex.quote(str(good_file))} --quiet" in second
+    assert "Traceback" not in err
+
+
+def test_internal_error_raises_with_debug_set(capsys, good_file, monkeypatch):
+    import jsonl_guard.cli.app as app
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(app, "run_check", broken)
+    monkeypatch.setenv("JSONL_GUARD_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="boom"):
+        main(["check", str(good_file)])

@@ -110,3 +110,42 @@ def test_cli_jobs_output_is_identical(capsys, tmp_path, monkeypatch):
         code = main(["check", str(path), "--jobs", jobs, "--format", "json"])
         outputs.append((code, capsys.readouterr().out))
     assert outputs[0] == outputs[1]
+
+
+def test_workers_capped_at_cores_and_ranges(tmp_path, monkeypatch):
+    # --jobs 100000 once forked 100,000 workers (and cut 1.6 million ranges).
+    import multiprocessing
+
+    import jsonl_guard.engine.parallel as parallel_module
+
+    real = multiprocessing.get_context("fork")
+    pools: list[int | None] = []
+
+    class SpyContext:
+        def Pool(self, processes=None):  # multiprocessing's name
+            pools.append(processes)
+            return real.Pool(processes)
+
+    monkeypatch.setattr(parallel_module.os, "cpu_count", lambda: 3)
+    monkeypatch.setattr(parallel_module.multiprocessing, "get_context", lambda _: SpyContext())
+    assert parallel_module.parallel_jobs(100_000) == 3
+    assert parallel_module.parallel_jobs(0) == 3
+    assert parallel_module.range_count(10**9, 100_000) == 3 * parallel_module.RANGES_PER_JOB
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(b"".join(BAD * 4))
+    checker = Checker(CheckOptions(tokenizer="tiktoken"))  # quicktok adds a verifier pool
+    single = checker.check_path(path)
+    assert checker.check_path(path, jobs=100_000, min_parallel_bytes=0) == single
+    assert pools == [3]
+    pools.clear()
+    two = byte_ranges(path, 2)
+    run_ranges = parallel_module.check_ranges
+    shard_checked: list[int] = []
+
+    def counted(run, file, ranges, jobs):
+        shard_checked.append(len(ranges))
+        return run_ranges(run, file, two, jobs)
+
+    monkeypatch.setattr(parallel_module, "check_ranges", counted)
+    assert checker.check_path(path, jobs=100_000, min_parallel_bytes=0) == single
+    assert pools == [len(two)] == [2]

@@ -16,6 +16,12 @@ ERROR_PREFIX = "jsonl-guard: error: "
 INTERRUPTED_MESSAGE = "jsonl-guard: interrupted"
 
 
+# Where an internal error (a bug, never bad input) is to be reported.
+ISSUE_TRACKER = "https://github.com/jsonl-guard/jsonl-guard/issues"
+# Set to 1, a command lets an internal error's traceback through (for debugging).
+DEBUG_VARIABLE = "JSONL_GUARD_DEBUG"
+
+
 class ExitCode(IntEnum):
     """The exit status of every jsonl-guard command."""
 
@@ -52,4 +58,29 @@ def exit_for(
     return error.report(prefix), error.exit_code
 
 
-__all__ = ["ERROR_PREFIX", "ExitCode", "JsonlGuardError", "exit_for"]
+def internal_error(error: Exception, command: str) -> tuple[str, ExitCode]:
+    """The message and exit status for an exception no command expected (a bug).
+
+    Two lines and no traceback: what went wrong, and where to report it with
+    ``command``; set ``JSONL_GUARD_DEBUG=1`` for the traceback.
+    """
+    detail = " ".join(str(error).split())
+    first = f"jsonl-guard: internal error: {type(error).__name__}" + (
+        f": {detail}" if detail else ""
+    )
+    report = (
+        f"This is a bug in jsonl-guard. Please report it at {ISSUE_TRACKER} with the "
+        f"command you ran ({command}); rerun it with {DEBUG_VARIABLE}=1 for the traceback."
+    )
+    return f"{first}\n{report}", ExitCode.USAGE
+
+
+__all__ = [
+    "DEBUG_VARIABLE",
+    "ERROR_PREFIX",
+    "ISSUE_TRACKER",
+    "ExitCode",
+    "JsonlGuardError",
+    "exit_for",
+    "internal_error",
+]

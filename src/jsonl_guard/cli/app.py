@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import NoReturn
 
 from .. import __version__
 from ..engine.config import load_config
-from ..errors import ExitCode, JsonlGuardError, exit_for
+from ..errors import DEBUG_VARIABLE, ExitCode, JsonlGuardError, exit_for, internal_error
 from ..reporters import REPORTERS
 from .arguments import budget, positive_int, tokenizer_choice
 from .check import run_check
@@ -121,7 +122,7 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         type=int,
         default=0,
         metavar="N",
-        help="worker processes for big files (default 0: every core; 1: no workers)",
+        help="worker processes for big files (default 0: every core, also the most; 1: no workers)",
     )
     check.add_argument("--config", type=Path, help="read settings from this pyproject.toml")
     check.add_argument("--color", choices=["auto", "always", "never"], default="auto")
@@ -169,8 +170,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; every error it may raise ends as one message and its exit code."""
-    args = parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
     try:
+        args = parse_args(arguments)
         if args.command == "smoke":
             from ..smoke.command import run_command as run_smoke_command
 
@@ -195,6 +197,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Python from complaining again while it flushes stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return ExitCode.USAGE
+    except Exception as error:  # a bug: one message, not a traceback (unless debugging)
+        if os.environ.get(DEBUG_VARIABLE, "") not in ("", "0"):
+            raise
+        message, code = internal_error(error, shlex.join(["jsonl-guard", *arguments]))
+        print(message, file=sys.stderr)
+        return code
 
 
 def console_main() -> NoReturn:

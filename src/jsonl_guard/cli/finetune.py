@@ -36,6 +36,9 @@ def add_finetune_parser(commands: Any) -> argparse.ArgumentParser:
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     parser.add_argument("--record", type=Path, metavar="FILE", help="run record path (default: "
                         "TRAIN.jsonl.finetune.json next to the training file)")  # fmt: skip
+    parser.add_argument("--new", action="store_true", help="start another run although the "
+                        "record shows an unfinished one; that record is kept and the new one "
+                        "is written beside it as NAME.2.json (the first free number)")  # fmt: skip
     parser.add_argument("--config", type=Path, help="read settings from this pyproject.toml")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--resume", type=Path, metavar="RECORD", help="continue a recorded run")
@@ -50,6 +53,8 @@ def _validate(args: argparse.Namespace) -> str | None:
         return "--resume and --cancel take the run record only, not TRAIN.jsonl"
     if args.epochs is not None and not 1 <= args.epochs <= 50:
         return "--epochs must be between 1 and 50"
+    if (args.resume or args.cancel) and args.new:
+        return "--new starts a run from TRAIN.jsonl; it does not go with --resume or --cancel"
     if args.suffix is not None and not 1 <= len(args.suffix) <= 64:
         return "--suffix must be 1 to 64 characters"
     if not args.poll_interval > 0 or (args.timeout is not None and not args.timeout > 0):
@@ -95,6 +100,8 @@ def run_finetune_command(args: argparse.Namespace, out: TextIO | None = None) ->
             dry_run=args.dry_run,
             yes=args.yes,
             record=args.record,
+            config=config.source,
+            new=args.new,
         )
         # The backend (``finetune.backends.BACKENDS``) is the model's platform's.
         return run_finetune(request, console, settings)

@@ -38,6 +38,7 @@ from typing import Any
 from ..errors import JsonlGuardError
 from ..tokens.backends import is_tokenizer_file
 from .diagnostics import Severity
+from .models import ModelTableError, model_table
 from .options import CheckOptions
 
 if sys.version_info >= (3, 11):
@@ -111,7 +112,14 @@ def load_config(path: Path | None = None, *, start: Path | None = None) -> Confi
         raise ConfigError(f"{source}: cannot read: {error.strerror or error}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"{source}: invalid TOML: {error}") from None
-    table = document.get("tool", {}).get(SECTION) or document.get("tool", {}).get("jsonl_guard")
+    except RecursionError:  # tomllib recurses once per level of nested arrays or tables
+        raise ConfigError(
+            f"{source}: invalid TOML: arrays or tables nested too deeply to read; flatten them"
+        ) from None
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{source}: `tool` must be a table (like [tool.{SECTION}]), not {tool!r}")
+    table = tool.get(SECTION) or tool.get("jsonl_guard")
     if table is None:
         return Config(source=source) if path else Config()
     return parse_table(_normalise(table, source), source)
@@ -132,7 +140,17 @@ def parse_table(table: dict[str, Any], source: Path) -> Config:
     settings = {k: v for k, v in table.items() if k in _OPTION_KEYS}
     apply_settings(CheckOptions(), settings, str(source))  # validate early
     overrides = []
-    for index, entry in enumerate(table.get("overrides", [])):
+    entries = table.get("overrides", [])
+    if not isinstance(entries, list):
+        raise ConfigError(
+            f"{source}: overrides must be an array of tables, each written "
+            f"[[tool.{SECTION}.overrides]] with a `paths` list, not {entries!r}"
+        )
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise ConfigError(
+                f"{source}: overrides[{index}] must be a table with a `paths` list, not {entry!r}"
+            )
         entry = _normalise(entry, source)
         patterns = entry.pop("paths", None)
         if not isinstance(patterns, list) or not patterns:
@@ -147,6 +165,10 @@ def parse_table(table: dict[str, Any], source: Path) -> Config:
     models = table.get("models", {})
     if not isinstance(models, dict):
         raise ConfigError(f"{source}: [tool.{SECTION}.models] must be a table of tables")
+    try:
+        model_table(models)  # validate early, naming the file
+    except ModelTableError as error:
+        raise ConfigError(f"{source}: [tool.{SECTION}.models]: {error}; fix that entry") from None
     strict = table.get("strict", False)
     if not isinstance(strict, bool):
         raise ConfigError(f"{source}: strict must be true or false")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -10,6 +11,7 @@ from importlib import resources
 from typing import Any
 
 from ..errors import JsonlGuardError
+from ..tokens.encodings import SUPPORTED_ENCODINGS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -99,46 +101,106 @@ class ModelTableError(JsonlGuardError, ValueError):
 
 
 def spec_from_mapping(name: str, data: Mapping[str, Any]) -> ModelSpec:
+    """A ``ModelSpec`` from a table entry, each field checked (never coerced: a string is
+    not a list of methods, ``"false"`` is not a boolean, ``"big"`` is not a limit)."""
+    if not isinstance(data, Mapping):
+        raise _not_a_table(name, data)
     unknown = set(data) - set(_FIELDS)
     if unknown:
         raise ModelTableError(f"model {name!r}: unknown field(s) {', '.join(sorted(unknown))}")
-    try:
-        price = data.get("price_per_million")
-        return ModelSpec(
-            name=name,
-            encoding=str(data.get("encoding", "")),
-            token_limit=int(data.get("token_limit", NO_KNOWN_LIMIT)),
-            provider=str(data.get("provider", "custom")),
-            price_per_million=None if price is None else float(price),
-            min_examples=int(data.get("min_examples", 10)),
-            methods=tuple(str(m) for m in data.get("methods", ("sft",))),
-            images=bool(data.get("images", False)),
-            max_images_per_example=int(data.get("max_images_per_example", 10)),
-            aliases=tuple(str(a) for a in data.get("aliases", ())),
-            source=str(data.get("source", "user config")),
-            profiles=tuple(str(p) for p in data.get("profiles", ())),
-            recommended_examples=int(data.get("recommended_examples", 50)),
-            max_examples=_optional_int(data.get("max_examples")),
-            max_validation_examples=_optional_int(data.get("max_validation_examples")),
-            max_file_mb=float(data.get("max_file_mb", 512)),
-            max_validation_file_mb=_optional_float(data.get("max_validation_file_mb")),
-            chars_per_token=_optional_float(data.get("chars_per_token")),
-            allows_bom=bool(data.get("allows_bom", False)),
-            default_epochs=_optional_int(data.get("default_epochs")),
-            max_media_examples=_optional_int(data.get("max_media_examples")),
+    fields = _Fields(name, data)
+    return ModelSpec(
+        name=name,
+        encoding=fields.encoding(),
+        token_limit=fields.integer("token_limit", NO_KNOWN_LIMIT, minimum=1),
+        provider=fields.text("provider", "custom"),
+        price_per_million=fields.number("price_per_million", None, positive=False),
+        min_examples=fields.integer("min_examples", 10, minimum=0),
+        methods=fields.texts("methods", ("sft",)),
+        images=fields.boolean("images"),
+        max_images_per_example=fields.integer("max_images_per_example", 10, minimum=0),
+        aliases=fields.texts("aliases", ()),
+        source=fields.text("source", "user config"),
+        profiles=fields.texts("profiles", ()),
+        recommended_examples=fields.integer("recommended_examples", 50, minimum=0),
+        max_examples=fields.integer("max_examples", None, minimum=1),
+        max_validation_examples=fields.integer("max_validation_examples", None, minimum=1),
+        max_file_mb=fields.number("max_file_mb", 512.0, positive=True, unlimited=True) or 512.0,
+        max_validation_file_mb=fields.number(
+            "max_validation_file_mb", None, positive=True, unlimited=True
+        ),
+        chars_per_token=fields.number("chars_per_token", None, positive=True),
+        allows_bom=fields.boolean("allows_bom"),
+        default_epochs=fields.integer("default_epochs", None, minimum=1),
+        max_media_examples=fields.integer("max_media_examples", None, minimum=0),
+    )
+
+
+def _not_a_table(name: str, data: object) -> ModelTableError:
+    return ModelTableError(
+        f"model {name!r} must be a table of fields such as encoding and token_limit, not {data!r}"
+    )
+
+
+class _Fields:
+    """Typed reads of one model entry; a wrong value is a ``ModelTableError`` naming it."""
+
+    def __init__(self, name: str, data: Mapping[str, Any]) -> None:
+        self.name = name
+        self.data = data
+
+    def _wrong(self, key: str, wanted: str) -> ModelTableError:
+        return ModelTableError(
+            f"model {self.name!r}: {key} must be {wanted}, not {self.data[key]!r}"
         )
-    except KeyError as missing:
-        raise ModelTableError(f"model {name!r}: missing field {missing}") from None
-    except (TypeError, ValueError) as bad:
-        raise ModelTableError(f"model {name!r}: {bad}") from None
 
+    def encoding(self) -> str:
+        value = self.data.get("encoding", "")
+        if value != "" and value not in SUPPORTED_ENCODINGS:
+            choices = " or ".join(repr(e) for e in SUPPORTED_ENCODINGS)
+            raise self._wrong("encoding", f'{choices} (or "" for none)')
+        return str(value)
 
-def _optional_int(value: Any) -> int | None:
-    return None if value is None else int(value)
+    def integer(self, key: str, default: int | None, *, minimum: int) -> Any:
+        value = self.data.get(key, default)
+        if value is None and default is None:
+            return None
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            raise self._wrong(key, f"a whole number, {minimum} or more")
+        return value
 
+    def number(
+        self, key: str, default: float | None, *, positive: bool, unlimited: bool = False
+    ) -> float | None:
+        value = self.data.get(key, default)
+        if value is None and default is None:
+            return None
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        # TOML allows nan and inf: nan is never a price, a size or a ratio; inf is only a
+        # file size ("no limit", as the Bedrock table spells it).
+        finite = number and (math.isfinite(value) or (unlimited and value == math.inf))
+        if not finite or value < 0 or (positive and value == 0):
+            wanted = "a number above 0" if positive else "a number, 0 or more"
+            raise self._wrong(key, f"{wanted} (not nan{'' if unlimited else ' or inf'})")
+        return float(value)
 
-def _optional_float(value: Any) -> float | None:
-    return None if value is None else float(value)
+    def text(self, key: str, default: str) -> str:
+        value = self.data.get(key, default)
+        if not isinstance(value, str):
+            raise self._wrong(key, "a string")
+        return value
+
+    def texts(self, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        value = self.data.get(key, default)
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise self._wrong(key, 'a list of strings, e.g. ["sft"]')
+        return tuple(value)
+
+    def boolean(self, key: str) -> bool:
+        value = self.data.get(key, False)
+        if not isinstance(value, bool):
+            raise self._wrong(key, "true or false (a TOML boolean, unquoted)")
+        return value
 
 
 @cache
@@ -168,6 +230,8 @@ def model_table(overrides: Mapping[str, Mapping[str, Any]] | None = None) -> dic
     """The built-in table with the user's additions and overrides applied (field by field)."""
     table = dict(builtin_models())
     for name, data in (overrides or {}).items():
+        if not isinstance(data, Mapping):  # user input, whatever the type says
+            raise _not_a_table(name, data)
         if name in table:
             base = {k: getattr(table[name], k) for k in _FIELDS}
             table[name] = spec_from_mapping(name, {**base, **data})

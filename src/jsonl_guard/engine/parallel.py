@@ -32,7 +32,16 @@ RANGES_PER_JOB = 16
 
 def range_count(size: int, jobs: int) -> int:
     """How many ranges to cut a file of ``size`` bytes into for ``jobs`` workers."""
-    return max(1, min(jobs * RANGES_PER_JOB, size))
+    return max(1, min(worker_count(jobs, size) * RANGES_PER_JOB, size))
+
+
+def worker_count(jobs: int, tasks: int) -> int:
+    """Workers to fork for ``jobs`` requested: never more than the cores or the tasks.
+
+    More processes than cores only compete for them (``--jobs 100000`` would fork a
+    hundred thousand), and more than the ranges sit idle.
+    """
+    return max(1, min(jobs, os.cpu_count() or 1, tasks))
 
 
 _WORKER_RUN: FileRun | None = None
@@ -106,7 +115,7 @@ def check_ranges(run: FileRun, path: Path, ranges: list[tuple[int, int]], jobs: 
             verifier = stack.enter_context(context.Pool(1)) if spot_checked else None
             if verifier is not None:
                 verifier.apply_async(_load_reference, (run.model.encoding,))
-            pool = stack.enter_context(context.Pool(processes=min(jobs, len(ranges))))
+            pool = stack.enter_context(context.Pool(processes=worker_count(jobs, len(ranges))))
             tasks = [(str(path), a, b) for a, b in ranges]
             for (_, end), (shard, sampled) in zip(
                 ranges, pool.imap(_check_range, tasks), strict=True
@@ -124,5 +133,6 @@ def check_ranges(run: FileRun, path: Path, ranges: list[tuple[int, int]], jobs: 
 
 
 def parallel_jobs(requested: int | None) -> int:
-    """``None`` or 0 means every core."""
-    return max(1, requested or os.cpu_count() or 1)
+    """``None`` or 0 means every core; more than the cores is capped at the cores."""
+    cores = os.cpu_count() or 1
+    return max(1, min(requested or cores, cores))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,7 @@ class RunRecord:
 
     def save(self, path: Path) -> None:
         text = json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # The folder was checked by ``claim_record_path``; it is never created here.
         handle, temporary = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
@@ -89,3 +90,83 @@ class RunRecord:
 def default_record_path(training: Path) -> Path:
     """``data/train.jsonl`` -> ``data/train.jsonl.finetune.json``."""
     return training.with_name(training.name + ".finetune.json")
+
+
+# A run record is a few kilobytes (its event ids included); a bigger file is not one
+# of ours, and is not read whole to find out.
+MAX_RECORD_BYTES = 16 * 1024 * 1024
+
+
+def claim_record_path(path: Path, inputs: Iterable[Path | None], *, new: bool = False) -> Path:
+    """Where a new run's record is written; a ``RecordError`` (exit 2) before any upload.
+
+    Never an input file (compared resolved), a folder, a path in a folder that is
+    missing or cannot be written, or an existing file that is not a run record. A
+    record of an unfinished run is kept: it is refused, or with ``new`` the new
+    record goes beside it (``NAME.2.json``, the first free number).
+    """
+    resolved = path.resolve()
+    for item in inputs:
+        if item is not None and item.resolve() == resolved:
+            raise RecordError(
+                f"the run record {path} would overwrite the input file {item}: choose another "
+                "--record path (nothing was uploaded)"
+            )
+    if path.is_dir():
+        raise RecordError(f"cannot write the run record {path}: it is a directory")
+    _check_folder(path)
+    if not path.exists() and not path.is_symlink():
+        return path
+    record = _existing_record(path)
+    if not new and not record.finished:
+        raise RecordError(
+            f"{path} records run {record.run_id}, which is not finished (job "
+            f"{record.job_id or 'not created yet'}, status {record.status}); a new run would "
+            "start a second paid job, so nothing was uploaded.\n"
+            f"  follow it:  jsonl-guard finetune --resume {path}\n"
+            f"  cancel it:  jsonl-guard finetune --cancel {path}\n"
+            "  or start another run anyway with --new (this record is kept)"
+        )
+    return _beside(path) if new else path
+
+
+def _check_folder(path: Path) -> None:
+    folder = path.parent
+    if not folder.is_dir():
+        reason = "is not a folder" if folder.exists() else "does not exist"
+        raise RecordError(f"cannot write the run record {path}: the folder {folder} {reason}")
+    try:  # a real write: permission bits alone miss read-only mounts and ACLs
+        handle, probe = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=folder)
+        os.close(handle)
+        Path(probe).unlink()
+    except OSError as error:
+        raise RecordError(
+            f"cannot write the run record {path}: {error.strerror or error}"
+        ) from None
+
+
+def _existing_record(path: Path) -> RunRecord:
+    refusal = (
+        f"{path} exists and is not a jsonl-guard run record: refusing to overwrite it "
+        "(nothing was uploaded); choose another --record path"
+    )
+    try:
+        if path.stat().st_size > MAX_RECORD_BYTES:
+            raise RecordError(refusal)
+    except OSError as error:
+        raise RecordError(f"cannot read run record {path}: {error.strerror or error}") from None
+    try:
+        return RunRecord.load(path)
+    except RecordError:
+        raise RecordError(refusal) from None
+
+
+def _beside(path: Path) -> Path:
+    """``run.json`` -> ``run.2.json`` (``run`` -> ``run.2``): the first name not taken."""
+    stem, suffix = (path.name[:-5], ".json") if path.name.endswith(".json") else (path.name, "")
+    number = 2
+    while True:
+        candidate = path.with_name(f"{stem}.{number}{suffix}")
+        if not candidate.exists() and not candidate.is_symlink():
+            return candidate
+        number += 1

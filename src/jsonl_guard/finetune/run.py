@@ -30,7 +30,14 @@ from .backend import FinetuneBackend
 from .backends import backend_for, make_backend
 from .console import Console, FinetuneStop
 from .follow import Follower, FollowSettings
-from .record import CANCELLED, FAILED, SUCCEEDED, RunRecord, default_record_path
+from .record import (
+    CANCELLED,
+    FAILED,
+    SUCCEEDED,
+    RunRecord,
+    claim_record_path,
+    default_record_path,
+)
 
 T = TypeVar("T")
 
@@ -48,6 +55,8 @@ class FinetuneRequest:
     dry_run: bool = False
     yes: bool = False
     record: Path | None = None
+    config: Path | None = None  # the config file read: never overwritten by the record
+    new: bool = False  # start a run even beside an unfinished one's record
 
 
 def sha256_of(path: Path) -> str:
@@ -173,11 +182,25 @@ def prepare(
     check_smoke_file(request.smoke)
     for line in estimate_lines(train_report):
         console.say(line)
+    check_budget_checkable(request, train_report)
     if request.dry_run:
         console.say("dry run: nothing uploaded")
         return None
     confirm_or_stop(request, console)
     return new_record(request, train_report, backend)
+
+
+def check_budget_checkable(request: FinetuneRequest, report: FileReport) -> None:
+    """A budget that cannot be checked (no price: JG502) stops the run before any upload."""
+    cost = report.cost
+    if request.options.max_cost is None or cost is None or cost.price_per_million_usd is not None:
+        return
+    raise FinetuneStop(
+        ExitCode.USAGE,
+        f"the budget of ${request.options.max_cost:,.2f} cannot be checked: no training price "
+        f"is known for {cost.model}. Set price_per_million in "
+        f'[tool.jsonl-guard.models."{cost.model}"], or drop --max-cost (nothing was uploaded)',
+    )
 
 
 def _api(backend: FinetuneBackend, step: str, record_file: Path | None, call: Callable[[], T]) -> T:
@@ -323,10 +346,13 @@ def run_finetune(
     """A new run. ``backend``: default, the one for the model's provider (``BACKENDS``),
     chosen before the files are checked."""
     backend = choose_backend(request.options) if backend is None else backend
+    path = record_path(request)
+    if not request.dry_run:  # a dry run writes no record
+        inputs = (request.training, request.validation, request.smoke, request.config)
+        path = claim_record_path(path, inputs, new=request.new)
     record = prepare(request, console, backend)
     if record is None:
         return ExitCode.OK
-    path = record_path(request)
     record.save(path)
     console.say(f"run record: {path}")
     return submit_and_follow(connect(backend), record, path, console, settings)
