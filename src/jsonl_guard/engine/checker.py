@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from ..rules.context import TRAINING, VALIDATION
 from ..rules.selection import RuleSelection
@@ -38,6 +38,7 @@ PathLike = str | os.PathLike[str]
 # Called per file with its shown path and size; the context gives a progress callback.
 ProgressFactory = Callable[[str, int], AbstractContextManager[Progress | None]]
 STDIN = "-"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -152,10 +153,7 @@ class Checker:
 
         try:
             size = Path(path).stat().st_size
-            try:
-                return read(fall_back=False)
-            except TokenizerMismatch:
-                return read(fall_back=True)
+            return _with_fall_back(read)
         except IsADirectoryError:
             message = "is a directory, not a JSONL file"
         except FileNotFoundError:
@@ -193,23 +191,12 @@ class Checker:
         """
         return self._checked_lines(lines, path, size).report
 
-    def _checked_lines(
-        self,
-        lines: Iterable[bytes],
-        path: str,
-        size: int | None,
-        role: str = TRAINING,
-        training: Training = (),
-    ) -> Checked:
-        run = self.open(size=size, role=role, training=training)
-        try:
-            shard = run.feed(lines)
-            run.verify()
-        except TokenizerMismatch:
-            if not isinstance(lines, (list, tuple)):
-                raise
-            run = self.open(size=size, role=role, training=training, fall_back=True)
-            shard = run.feed(lines)
+    def _checked_lines(self, lines: Iterable[bytes], path: str, size: int | None) -> Checked:
+        def read(fall_back: bool) -> tuple[FileRun, Shard]:
+            run = self.open(size=size, fall_back=fall_back)
+            return run, _verified(run, lines)
+
+        run, shard = _with_fall_back(read, again=isinstance(lines, (list, tuple)))
         return Checked(run.finish(path, shard, size=size), shard.stats)
 
     def check_examples(self, examples: Iterable[Any], *, path: str = "<memory>") -> FileReport:
@@ -342,12 +329,10 @@ def check_shard(checker: Checker, lines: Iterable[bytes]) -> Shard:
     tuple is counted again with tiktoken, and a stream, which cannot be read
     again, raises ``TokenizerMismatch``.
     """
-    try:
-        return _shard(checker.open(), lines)
-    except TokenizerMismatch:
-        if not isinstance(lines, (list, tuple)):
-            raise
-        return _shard(checker.open(fall_back=True), lines)
+    return _with_fall_back(
+        lambda fall_back: _verified(checker.open(fall_back=fall_back), lines),
+        again=isinstance(lines, (list, tuple)),
+    )
 
 
 def check_shard_path(checker: Checker, path: PathLike) -> Shard:
@@ -356,18 +341,27 @@ def check_shard_path(checker: Checker, path: PathLike) -> Shard:
 
     def read(fall_back: bool) -> Shard:
         with Path(path).open("rb") as stream:
-            return _shard(checker.open(size=size, fall_back=fall_back), stream)
+            return _verified(checker.open(size=size, fall_back=fall_back), stream)
 
-    try:
-        return read(fall_back=False)
-    except TokenizerMismatch:
-        return read(fall_back=True)
+    return _with_fall_back(read)
 
 
-def _shard(run: FileRun, lines: Iterable[bytes]) -> Shard:
+def _verified(run: FileRun, lines: Iterable[bytes]) -> Shard:
+    """``lines`` fed to ``run``, then quicktok's samples recounted (``TokenizerMismatch``)."""
     shard = run.feed(lines)
     run.verify()
     return shard
+
+
+def _with_fall_back(attempt: Callable[[bool], T], *, again: bool = True) -> T:
+    """``attempt(False)``; when quicktok disagreed with tiktoken and the input can be
+    read again (``again``), ``attempt(True)``: the same, counted with tiktoken."""
+    try:
+        return attempt(False)
+    except TokenizerMismatch:
+        if not again:
+            raise
+        return attempt(True)
 
 
 def shard_report(checker: Checker, shard: Shard, *, path: str = "<merged>") -> FileReport:

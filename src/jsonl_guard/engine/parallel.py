@@ -32,16 +32,17 @@ RANGES_PER_JOB = 16
 
 def range_count(size: int, jobs: int) -> int:
     """How many ranges to cut a file of ``size`` bytes into for ``jobs`` workers."""
-    return max(1, min(worker_count(jobs, size) * RANGES_PER_JOB, size))
+    return max(1, min(worker_count(jobs) * RANGES_PER_JOB, size))
 
 
-def worker_count(jobs: int, tasks: int) -> int:
+def worker_count(jobs: int, tasks: int | None = None) -> int:
     """Workers to fork for ``jobs`` requested: never more than the cores or the tasks.
 
     More processes than cores only compete for them (``--jobs 100000`` would fork a
     hundred thousand), and more than the ranges sit idle.
     """
-    return max(1, min(jobs, os.cpu_count() or 1, tasks))
+    cores = os.cpu_count() or 1
+    return max(1, min(jobs, cores, cores if tasks is None else tasks))
 
 
 _WORKER_RUN: FileRun | None = None
@@ -134,5 +135,4 @@ def check_ranges(run: FileRun, path: Path, ranges: list[tuple[int, int]], jobs: 
 
 def parallel_jobs(requested: int | None) -> int:
     """``None`` or 0 means every core; more than the cores is capped at the cores."""
-    cores = os.cpu_count() or 1
-    return max(1, min(requested or cores, cores))
+    return worker_count(requested or os.cpu_count() or 1)
