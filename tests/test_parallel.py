@@ -122,9 +122,9 @@ def test_workers_capped_at_cores_and_ranges(tmp_path, monkeypatch):
     pools: list[int | None] = []
 
     class SpyContext:
-        def Pool(self, processes=None):  # multiprocessing's name
+        def Pool(self, processes=None, initializer=None):  # multiprocessing's names
             pools.append(processes)
-            return real.Pool(processes)
+            return real.Pool(processes, initializer)
 
     monkeypatch.setattr(parallel_module.os, "cpu_count", lambda: 3)
     monkeypatch.setattr(parallel_module.multiprocessing, "get_context", lambda _: SpyContext())
@@ -149,3 +149,33 @@ def test_workers_capped_at_cores_and_ranges(tmp_path, monkeypatch):
     monkeypatch.setattr(parallel_module, "check_ranges", counted)
     assert checker.check_path(path, jobs=100_000, min_parallel_bytes=0) == single
     assert pools == [len(two)] == [2]
+
+
+@pytest.mark.parametrize("whole_group", [True, False], ids=["terminal", "parent-only"])
+def test_ctrl_c_during_a_parallel_check_is_one_line_and_exit_130(tmp_path, whole_group):
+    # A terminal's Ctrl-C reaches every worker too: each printed its own traceback.
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(b"".join(BAD) * 5000)  # ~40 MB: seconds of work on two workers
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jsonl_guard.cli", "check", str(path), "-q", "--jobs", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    time.sleep(1.5)  # start-up, vocab, fork
+    if whole_group:
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        process.send_signal(signal.SIGINT)
+    try:
+        _, err = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        raise AssertionError("the check hung after Ctrl-C") from None
+    assert (process.returncode, err.decode()) == (130, "jsonl-guard: interrupted\n")

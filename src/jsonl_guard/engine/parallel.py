@@ -15,6 +15,7 @@ import contextlib
 import itertools
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,6 +90,12 @@ def _check_range(task: tuple[str, int, int]) -> tuple[Shard, list[Sample]]:
     return shard, run.take_spot_samples()
 
 
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the parent, which ends them: one message, not one
+    traceback per worker (a terminal sends SIGINT to the whole process group)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _load_reference(encoding_name: str) -> None:
     # Returns nothing: the loaded Encoding stays in the verifier (it does not pickle).
     load_encoding(encoding_name)
@@ -113,10 +120,13 @@ def check_ranges(run: FileRun, path: Path, ranges: list[tuple[int, int]], jobs: 
     try:
         context = multiprocessing.get_context("fork")
         with contextlib.ExitStack() as stack:
-            verifier = stack.enter_context(context.Pool(1)) if spot_checked else None
+            verifier = (
+                stack.enter_context(context.Pool(1, _ignore_interrupts)) if spot_checked else None
+            )
             if verifier is not None:
                 verifier.apply_async(_load_reference, (run.model.encoding,))
-            pool = stack.enter_context(context.Pool(processes=worker_count(jobs, len(ranges))))
+            workers = worker_count(jobs, len(ranges))
+            pool = stack.enter_context(context.Pool(workers, _ignore_interrupts))
             tasks = [(str(path), a, b) for a, b in ranges]
             for (_, end), (shard, sampled) in zip(
                 ranges, pool.imap(_check_range, tasks), strict=True
