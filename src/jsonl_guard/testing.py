@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from .engine.checker import Checker, CheckerCache, check_dataset
+from .engine.checker import Checker, CheckerCache, check_dataset, same_file
 from .engine.config import Config, apply_settings, load_config
 from .engine.diagnostics import Severity
 from .engine.options import CheckOptions
@@ -85,14 +85,9 @@ class JsonlGuard:
         )
         return cls(config, model=model, strict=strict)
 
-    @property
-    def validation_file(self) -> str | None:
-        """The config's ``validation-file`` (resolved from the config's folder)."""
-        return self.config.validation_file
-
     def is_validation_file(self, path: str | os.PathLike[str]) -> bool:
         validation = self.config.validation_file
-        return validation is not None and os.path.realpath(path) == os.path.realpath(validation)
+        return validation is not None and same_file(path, validation)
 
     def options_for(
         self, path: str | os.PathLike[str], **overrides: Unpack[Overrides]

@@ -300,10 +300,14 @@ def _checked_file(
 
 def _without(paths: Sequence[PathLike], validation: PathLike | None) -> Iterator[PathLike]:
     """``paths`` without the validation file (it is checked once, as validation)."""
-    excluded = None if validation is None else os.path.realpath(validation)
     for path in paths:
-        if excluded is None or str(path) == STDIN or os.path.realpath(path) != excluded:
+        if validation is None or str(path) == STDIN or not same_file(path, validation):
             yield path
+
+
+def same_file(one: PathLike, other: PathLike) -> bool:
+    """Whether two paths name one file (links and ``..`` resolved; need not exist)."""
+    return os.path.realpath(one) == os.path.realpath(other)
 
 
 def shown_path(path: PathLike) -> str:

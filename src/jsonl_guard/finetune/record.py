@@ -105,9 +105,10 @@ def claim_record_path(path: Path, inputs: Iterable[Path | None], *, new: bool = 
     record of an unfinished run is kept: it is refused, or with ``new`` the new
     record goes beside it (``NAME.2.json``, the first free number).
     """
-    resolved = path.resolve()
+    from ..engine.checker import same_file  # only a new run needs the engine here
+
     for item in inputs:
-        if item is not None and item.resolve() == resolved:
+        if item is not None and same_file(item, path):
             raise RecordError(
                 f"the run record {path} would overwrite the input file {item}: choose another "
                 "--record path (nothing was uploaded)"

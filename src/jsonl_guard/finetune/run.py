@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from ..engine.checker import Checker
+from ..engine.checker import Checker, same_file
 from ..engine.models import resolve_model
 from ..engine.options import CheckOptions
 from ..engine.report import FileReport
@@ -70,7 +70,7 @@ def sha256_of(path: Path) -> str:
 def check_files(request: FinetuneRequest, console: Console) -> tuple[FileReport, FileReport | None]:
     """Check the files with ``check``'s engine; stop with exit 1 on any error (JG305 included)."""
     validation = request.validation
-    if validation is not None and validation.resolve() == request.training.resolve():
+    if validation is not None and same_file(validation, request.training):
         raise FinetuneStop(ExitCode.USAGE, f"{validation} is given as both training and validation")
     reports = Checker(request.options).check_dataset([request.training], validation).report.files
     for report in reports:
