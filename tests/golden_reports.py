@@ -86,6 +86,7 @@ FLAGS = {
     "min_examples": "--min-examples",
     "epochs": "--epochs",
     "max_seq_len": "--max-seq-len",
+    "max_line_bytes": "--max-line-bytes",
 }
 
 

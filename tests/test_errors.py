@@ -20,6 +20,7 @@ from jsonl_guard import ExitCode, JsonlGuardError, UnknownModelError, UnknownRul
 from jsonl_guard.cli import UsageError, main
 from jsonl_guard.cli import app as cli_module
 from jsonl_guard.engine.config import ConfigError
+from jsonl_guard.engine.lines import InputError
 from jsonl_guard.engine.models import ModelTableError
 from jsonl_guard.engine.profiles import UnknownProfileError
 from jsonl_guard.errors import exit_for
@@ -131,6 +132,11 @@ CASES: dict[type[BaseException], tuple[BaseException, str, int]] = {
     ),
     RecordError: (RecordError("cannot read run record x"), f"{PREFIX}cannot read run record x", 2),
     FinetuneStop: (FinetuneStop(1, "cancelled: nothing was uploaded"), "cancelled: nothing", 1),
+    InputError: (
+        InputError("stdin is closed: pipe or redirect a file to it (`< data.jsonl`)"),
+        f"{PREFIX}stdin is closed: pipe or redirect a file to it (`< data.jsonl`)",
+        2,
+    ),
     KeyboardInterrupt: (KeyboardInterrupt(), "jsonl-guard: interrupted", 130),
 }
 

@@ -8,7 +8,7 @@ file-level finding), and the good file must never yield it.
 
 An optional ``options.json`` next to them holds ``CheckOptions`` fields
 (``model``, ``max_cost``, ``min_examples``, ``epochs``, ``profile``, ``models``,
-``max_seq_len``) shared by both files, with per-file overrides under ``"bad"`` /
+``max_seq_len``, ``max_line_bytes``) shared by both files, with per-file overrides under ``"bad"`` /
 ``"good"``. Two more keys: ``"training"`` names a file in the folder that is
 checked first as the training file, so that bad/good are checked as its
 validation file; ``"expect"`` gives the lines for rules not listed in ``EXPECTED``
@@ -43,7 +43,16 @@ from jsonl_guard import (
 
 RULES_DIR = Path(__file__).resolve().parent / "fixtures" / "rules"
 MAX_FILE_BYTES = 512 * 1024 * 1024
-OPTION_KEYS = {"model", "max_cost", "min_examples", "epochs", "profile", "models", "max_seq_len"}
+OPTION_KEYS = {
+    "model",
+    "max_cost",
+    "min_examples",
+    "epochs",
+    "profile",
+    "models",
+    "max_seq_len",
+    "max_line_bytes",
+}
 EXTRA_KEYS = {"bad", "good", "training", "expect"}
 
 # Rule code -> sorted 1-based lines where it fires in bad.jsonl (None: file level).
@@ -55,6 +64,7 @@ EXPECTED: dict[str, list[int] | None] = {
     "JG103": [4, 9],  # an empty line and a whitespace-only line between examples
     "JG104": None,  # lines 3 and 8 end with CRLF: one file-level finding
     "JG105": None,  # no 512 MB fixture: see SYNTHETIC_BAD
+    "JG106": [3, 8],  # 5,097 and 5,127 bytes, over max_line_bytes 4,096 (options.json)
     "JG110": [3, 8],  # a lost closing brace; single-quoted key
     # --- schema rules ---
     "JG111": [2, 7],  # a bare messages array; a double-encoded (string) example

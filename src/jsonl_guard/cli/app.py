@@ -117,6 +117,13 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         help="token limit per example (for open models: your training sequence length)",
     )
     check.add_argument(
+        "--max-line-bytes",
+        type=positive_int,
+        metavar="N",
+        help="longest line read, in bytes (default 64 MiB); a longer one is reported (JG106) "
+        "and skipped",
+    )
+    check.add_argument(
         "--jobs",
         "-j",
         type=int,

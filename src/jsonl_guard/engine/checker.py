@@ -27,6 +27,7 @@ from ..tokens.methods import TokenTools
 from . import parallel
 from .file_run import FileRun, Progress, Training
 from .line import LineChecker
+from .lines import Input, InputError, open_input, open_stdin, shortened
 from .models import ModelSpec, resolve_model
 from .options import CheckOptions
 from .profiles import Profile, resolve_profile
@@ -38,6 +39,7 @@ PathLike = str | os.PathLike[str]
 # Called per file with its shown path and size; the context gives a progress callback.
 ProgressFactory = Callable[[str, int], AbstractContextManager[Progress | None]]
 STDIN = "-"
+STDIN_SHOWN = "<stdin>"
 T = TypeVar("T")
 
 
@@ -146,30 +148,31 @@ class Checker:
         training: Training = (),
     ) -> Checked:
         def read(fall_back: bool) -> Checked:
-            run = self.open(
-                size=size, role=role, training=training, progress=progress, fall_back=fall_back
-            )
-            return self._read(run, Path(path), shown, size, jobs, min_parallel_bytes)
+            with open_input(path, shown) as source:
+                run = self.open(
+                    size=source.size,
+                    role=role,
+                    training=training,
+                    progress=progress,
+                    fall_back=fall_back,
+                )
+                return self._read(run, source, Path(path), shown, jobs, min_parallel_bytes)
 
         try:
-            size = Path(path).stat().st_size
             return _with_fall_back(read)
-        except IsADirectoryError:
-            message = "is a directory, not a JSONL file"
-        except FileNotFoundError:
-            message = "no such file"
-        except PermissionError:
-            message = "permission denied"
-        except OSError as error:
-            message = f"cannot read: {error.strerror or error}"
-        shown_profile = self.options.profile or ""
-        return Checked(FileReport(shown, shown_profile, 0, io_error=message, role=role), None)
+        except InputError as error:
+            return self._unreadable(shortened(shown), str(error), role)
+
+    def _unreadable(self, shown: str, message: str, role: str = TRAINING) -> Checked:
+        report = FileReport(shown, self.options.profile or "", 0, io_error=message, role=role)
+        return Checked(report, None)
 
     def _read(
-        self, run: FileRun, path: Path, shown: str, size: int, jobs: int, min_bytes: int | None
+        self, run: FileRun, source: Input, path: Path, shown: str, jobs: int, min_bytes: int | None
     ) -> Checked:
-        with path.open("rb") as stream:
-            lines = run.detect_from(stream)
+        size = source.size
+        lines = run.detect_from(source.lines(self.options.max_line_bytes))
+        if source.compression is None:
             # Looked up on the module at call time: tests lower the threshold.
             threshold = parallel.MIN_PARALLEL_BYTES if min_bytes is None else min_bytes
             if jobs > 1 and size >= threshold and parallel.fork_available():
@@ -177,8 +180,13 @@ class Checker:
                 if len(ranges) >= 2:
                     shard = parallel.check_ranges(run, path, ranges, jobs)
                     return Checked(run.finish(shown, shard, size=size), shard.stats)
-            shard = run.feed(lines)
+        elif run.progress is not None:  # lines count decompressed bytes; the bar, the file's
+            shown_progress = run.progress
+            run.progress = lambda _: shown_progress(source.position())
+        shard = run.feed(lines)
         run.verify()
+        # A decompressed file's size is what it would be uploaded as.
+        size = size if source.compression is None else source.read_size()
         return Checked(run.finish(shown, shard, size=size), shard.stats)
 
     def check_lines(
@@ -268,8 +276,7 @@ def check_dataset(
     for path in _without(training, validation):
         checker = checker_for(str(path))
         if str(path) == STDIN:
-            stream = stdin if stdin is not None else sys.stdin.buffer
-            files.append(checker._checked_lines(stream, "<stdin>", None))
+            files.append(_checked_stdin(checker, stdin))
         else:
             shown = show(path) if show is not None else str(path)
             files.append(_checked_file(checker, path, shown, jobs, progress))
@@ -279,6 +286,18 @@ def check_dataset(
         shown = (show or shown_path)(validation)
         files.append(_checked_file(checker, validation, shown, jobs, progress, VALIDATION, seen))
     return DatasetResult(tuple(files))
+
+
+def _checked_stdin(checker: Checker, stdin: BinaryIO | None) -> Checked:
+    """Standard input (or ``stdin``), read with the limits of a stream that may not end."""
+    if stdin is None and sys.stdin is not None:  # None: the process started with it closed
+        stdin = sys.stdin.buffer
+    try:
+        source = open_stdin(stdin)
+        lines = source.lines(checker.options.max_line_bytes)
+        return checker._checked_lines(lines, STDIN_SHOWN, None)
+    except InputError as error:
+        return checker._unreadable(STDIN_SHOWN, str(error))
 
 
 def _checked_file(
@@ -292,8 +311,8 @@ def _checked_file(
 ) -> Checked:
     try:
         size = Path(path).stat().st_size
-    except OSError:
-        size = 0
+    except (OSError, ValueError):
+        size = 0  # only sizes the progress bar: _checked_path reports why it cannot be read
     with progress(shown, size) if progress is not None else nullcontext() as callback:
         return checker._checked_path(path, shown, jobs, None, callback, role, training)
 
@@ -340,12 +359,15 @@ def check_shard(checker: Checker, lines: Iterable[bytes]) -> Shard:
 
 
 def check_shard_path(checker: Checker, path: PathLike) -> Shard:
-    """The shard of a file (counted again with tiktoken if quicktok disagreed)."""
-    size = Path(path).stat().st_size
+    """The shard of a file (counted again with tiktoken if quicktok disagreed).
+
+    Raises ``InputError`` when the file cannot be read.
+    """
 
     def read(fall_back: bool) -> Shard:
-        with Path(path).open("rb") as stream:
-            return _verified(checker.open(size=size, fall_back=fall_back), stream)
+        with open_input(path, str(path)) as source:
+            run = checker.open(size=source.size, fall_back=fall_back)
+            return _verified(run, source.lines(checker.options.max_line_bytes))
 
     return _with_fall_back(read)
 

@@ -15,6 +15,7 @@ Keys (kebab-case; snake_case is accepted too)::
     validation-file = "data/valid.jsonl"   # checked with the training files
     tokenizer = "models/tokenizer.json"    # or auto / tiktoken / quicktok
     max-seq-len = 4096         # the token limit that goes with such a tokenizer
+    max-line-bytes = 67108864  # a longer line is reported (JG106), not read (default 64 MiB)
 
     [tool.jsonl-guard.models."my-model"]   # add or override a model
     encoding = "o200k_base"
@@ -58,6 +59,7 @@ _OPTION_KEYS = {
     "tokenizer",
     "profile",
     "max-seq-len",
+    "max-line-bytes",
 }
 _TOP_KEYS = _OPTION_KEYS | {"strict", "models", "overrides", "validation-file"}
 
@@ -229,10 +231,10 @@ def apply_settings(options: CheckOptions, settings: Mapping[str, Any], where: st
             if not isinstance(value, str):
                 raise ConfigError(f"{where}: profile must be a profile name")
             changes.update(profile=value, profile_source="option" if where == "cli" else where)
-        elif key == "max-seq-len":
+        elif key in ("max-seq-len", "max-line-bytes"):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ConfigError(f"{where}: max-seq-len must be a positive integer")
-            changes["max_seq_len"] = value
+                raise ConfigError(f"{where}: {key} must be a positive integer")
+            changes[key.replace("-", "_")] = value
         elif key == "severity":
             changes["severity"] = {**options.severity, **_severity_map(value, where)}
     return replace(options, **changes)

@@ -10,7 +10,7 @@ with. ``Checker`` opens a run per file; nothing outside the engine drives one.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from itertools import chain, islice
 from typing import TYPE_CHECKING, Any
@@ -21,6 +21,7 @@ from ..tokens.backends import QUICKTOK_FELL_BACK, Sample, is_tokenizer_file, ver
 from .cost import estimate_cost
 from .diagnostics import Diagnostic, Finding
 from .line import LineChecker
+from .lines import LongLine, line_bytes, size_text
 from .models import DEFAULT_MODEL, ModelSpec, resolve_model
 from .options import CheckOptions
 from .profiles import Detection, Profile, choose_profile
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 PROGRESS_EVERY_LINES = 500
 # The profile is detected from the first object among a file's first lines.
 DETECT_LINES = 64
+# ... or fewer, once they hold this many bytes: lines up to max-line-bytes are held here.
+DETECT_BYTES = 16 * 1024 * 1024
 Progress = Callable[[int], None]
 # (shown path, stats) of each training file a validation file goes with.
 Training = tuple[tuple[str, DatasetStats], ...]
@@ -46,6 +49,18 @@ def _counts_with_a_tokenizer_file(profile: Profile) -> bool:
 def _model_chosen(options: CheckOptions) -> bool:
     # A library caller may set ``model`` and leave ``model_source`` at its default.
     return options.model_source != "default" or options.model != DEFAULT_MODEL
+
+
+def _head(lines: Iterator[bytes]) -> list[bytes]:
+    """The first lines to detect the profile from (``DETECT_LINES``, ``DETECT_BYTES``)."""
+    head: list[bytes] = []
+    held = 0
+    for line in islice(lines, DETECT_LINES):
+        head.append(line)
+        held += len(line)
+        if held >= DETECT_BYTES:
+            break
+    return head
 
 
 def first_object(lines: Iterable[bytes]) -> Any:
@@ -113,7 +128,7 @@ class FileRun:
             rest: Iterable[bytes] = lines
         else:
             iterator = iter(lines)
-            head = list(islice(iterator, DETECT_LINES))
+            head = _head(iterator)
             rest = chain(head, iterator)
         found = first_object(head)
         if self.detection is None or found is not None:
@@ -142,12 +157,21 @@ class FileRun:
         checker = self.line_checker
         opens_file = first_line == 1 if file_start is None else file_start
         progress, consumed = self.progress, 0
+        limit = self.checker.options.max_line_bytes
         for number, raw in enumerate(lines, first_line):
             if progress is not None:
-                consumed += len(raw)
+                consumed += line_bytes(raw)
                 if number % PROGRESS_EVERY_LINES == 0:
                     progress(consumed)
             line = raw[:-1] if raw.endswith(b"\n") else raw
+            if isinstance(raw, LongLine) or len(line) > limit:
+                # Not blank, so an example, like a line of invalid JSON; nothing in it is read.
+                length = raw.length if isinstance(raw, LongLine) else len(line)
+                message = f"the line is {length:,} bytes, over the {size_text(limit)} limit"
+                findings.append(Finding("JG106", message + " (max-line-bytes)", number, 1))
+                stats.lines += 1
+                stats.examples += 1
+                continue
             outcome = checker.check(line, number, file_start=opens_file and number == first_line)
             stats.lines += 1
             findings.extend(outcome.findings)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .diagnostics import Severity
+from .lines import DEFAULT_MAX_LINE_BYTES
 from .models import DEFAULT_MODEL
 
 
@@ -20,6 +21,7 @@ class CheckOptions:
     ``profile`` forces a file format (``None``: detect it per file); ``tokenizer`` is
     ``auto``, ``tiktoken``, ``quicktok`` or the path of a Hugging Face tokenizer.json,
     and ``max_seq_len`` is the token limit that goes with such a tokenizer.
+    ``max_line_bytes``: a longer line is skipped unread and reported (JG106).
     """
 
     model: str = DEFAULT_MODEL
@@ -35,3 +37,4 @@ class CheckOptions:
     profile_source: str = "option"
     tokenizer: str = "auto"
     max_seq_len: int | None = None
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES

@@ -22,6 +22,7 @@ from pathlib import Path
 from ..tokens.backends import Sample, TokenizerMismatch, first_mismatch
 from ..tokens.encodings import load_encoding
 from .file_run import FileRun
+from .lines import DEFAULT_MAX_LINE_BYTES, line_bytes, read_lines, skip_line
 from .shards import Shard
 
 # Below this size forking costs more than it saves (measured on 2 cores).
@@ -60,7 +61,7 @@ def byte_ranges(path: Path, parts: int) -> list[tuple[int, int]]:
     with path.open("rb") as stream:
         for part in range(1, parts):
             stream.seek(max(size * part // parts - 1, bounds[-1]))
-            stream.readline()  # to just after the next newline: a line start
+            skip_line(stream)  # to just after the next newline: a line start
             position = stream.tell()
             if bounds[-1] < position < size:
                 bounds.append(position)
@@ -68,15 +69,19 @@ def byte_ranges(path: Path, parts: int) -> list[tuple[int, int]]:
     return list(itertools.pairwise(bounds))
 
 
-def range_lines(path: Path, start: int, end: int) -> Iterator[bytes]:
+def range_lines(
+    path: Path, start: int, end: int, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+) -> Iterator[bytes]:
+    """The lines of a range (read as every path reads: over-long lines as markers)."""
     with path.open("rb") as stream:
         stream.seek(start)
+        lines = read_lines(stream, max_line_bytes)
         remaining = end - start
         while remaining > 0:
-            line = stream.readline()
-            if not line:
+            line = next(lines, None)
+            if line is None:
                 return
-            remaining -= len(line)
+            remaining -= line_bytes(line)
             yield line
 
 
@@ -86,7 +91,8 @@ def _check_range(task: tuple[str, int, int]) -> tuple[Shard, list[Sample]]:
     run = _WORKER_RUN
     assert run is not None
     run.progress = None  # only the parent draws progress
-    shard = run.feed(range_lines(Path(path), start, end), file_start=start == 0)
+    lines = range_lines(Path(path), start, end, run.checker.options.max_line_bytes)
+    shard = run.feed(lines, file_start=start == 0)
     return shard, run.take_spot_samples()
 
 

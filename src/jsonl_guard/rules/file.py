@@ -3,8 +3,9 @@
 ``engine/parse.py`` raises the JSON rules (invalid UTF-8, invalid JSON, duplicate keys),
 ``engine/line.py`` those about one line's bytes (BOM, blank line, a line in another format, an
 unpaired surrogate, nesting too deep to check) and ``engine/checker.py`` those about the whole
-file (no examples, CRLF line endings). ``tests/test_registry.py`` checks that every code
-they raise is declared here (or elsewhere in the registry).
+file (no examples, CRLF line endings); ``engine/file_run.py`` reports a line over
+max-line-bytes, which ``engine/lines.py`` skipped unread. ``tests/test_registry.py`` checks
+that every code they raise is declared here (or elsewhere in the registry).
 """
 
 from __future__ import annotations
@@ -61,6 +62,18 @@ file_rule(
     hint="Convert to LF line endings (e.g. `dos2unix FILE`).",
     bad=GOOD + "\r\n",
     good=GOOD + "\n",
+)
+file_rule(
+    code="JG106",
+    name="line-too-long",
+    severity=ERROR,
+    summary="A line is longer than max-line-bytes (64 MiB by default), far over any "
+    "provider's per-example limit; it is skipped, not read.",
+    hint="Split or shorten the example (often a file with no newlines, or binary data); if "
+    "lines this long are meant, raise max-line-bytes in [tool.jsonl-guard] or with "
+    "--max-line-bytes.",
+    bad="(one line of 100 MB)",
+    good=GOOD,
 )
 file_rule(
     code="JG130",
