@@ -19,6 +19,7 @@ from helpers import ROOT
 from jsonl_guard import ExitCode, JsonlGuardError, UnknownModelError, UnknownRuleError
 from jsonl_guard.cli import UsageError, main
 from jsonl_guard.cli import app as cli_module
+from jsonl_guard.cli.app import OutputError
 from jsonl_guard.engine.config import ConfigError
 from jsonl_guard.engine.lines import InputError
 from jsonl_guard.engine.models import ModelTableError
@@ -135,6 +136,11 @@ CASES: dict[type[BaseException], tuple[BaseException, str, int]] = {
     InputError: (
         InputError("stdin is closed: pipe or redirect a file to it (`< data.jsonl`)"),
         f"{PREFIX}stdin is closed: pipe or redirect a file to it (`< data.jsonl`)",
+        2,
+    ),
+    OutputError: (
+        OutputError("cannot write to standard output: No space left on device"),
+        f"{PREFIX}cannot write to standard output: No space left on device",
         2,
     ),
     KeyboardInterrupt: (KeyboardInterrupt(), "jsonl-guard: interrupted", 130),

@@ -252,6 +252,30 @@ def test_a_closed_stdin_is_a_message():
     assert_one_message(result, "<stdin>: error: stdin is closed")
 
 
+def test_a_full_disk_on_stdout_is_one_line_on_stderr(tmp_path):
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(b"".join(CORPUS))
+    for argv in (["check", str(path)], ["rules"]):
+        with Path("/dev/full").open("w") as full:
+            result = jsonl_guard(*argv, stdout=full, stderr=subprocess.PIPE)
+        assert result.returncode == 2
+        err = assert_one_message(result, "cannot write to standard output: No space left")
+        assert err.count("\n") == 1
+
+
+def test_a_closed_stdout_is_one_line_on_stderr(tmp_path):
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(row(1))
+    result = subprocess.run(
+        ["bash", "-c", f'"{sys.executable}" -m jsonl_guard check "{path}" >&-'],
+        capture_output=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert_one_message(result, "standard output is closed")
+
+
 # -- paths the OS refuses -------------------------------------------------------------
 
 

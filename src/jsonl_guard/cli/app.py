@@ -7,12 +7,13 @@ found, 2 usage, configuration or I/O error, 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn, TextIO, cast
 
 from .. import __version__
 from ..engine.config import load_config
@@ -175,34 +176,101 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(arguments)
 
 
+class OutputError(JsonlGuardError):
+    """Standard output cannot be written (closed, a full disk, ``/dev/full``)."""
+
+
+class _Stdout:
+    """``sys.stdout`` while a command runs: a failed write is an ``OutputError``, which
+    ends the command with one line on stderr (a broken pipe stays a quiet stop)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise _output_error(error) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise _output_error(error) from None
+
+    def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding, ...
+        return getattr(self._stream, name)
+
+
+def _output_error(error: OSError) -> OutputError:
+    return OutputError(
+        f"cannot write to standard output: {error.strerror or error}; "
+        "redirect it to a file with room (or use --output FILE)"
+    )
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null: what is still buffered for it cannot be written either,
+    and Python would complain again while flushing it at exit."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; every error it may raise ends as one message and its exit code."""
     arguments = list(sys.argv[1:] if argv is None else argv)
+    if sys.stdout is None:  # the process started with it closed (`>&-`)
+        print(
+            "jsonl-guard: error: standard output is closed; redirect it to a file "
+            "(`> report.txt`) or to /dev/null",
+            file=sys.stderr,
+        )
+        return ExitCode.USAGE
+    real_stdout = sys.stdout
+    sys.stdout = cast(TextIO, _Stdout(real_stdout))
     try:
-        args = parse_args(arguments)
-        if args.command == "smoke":
-            from ..smoke.command import run_command as run_smoke_command
+        return _run(arguments)
+    finally:
+        sys.stdout = real_stdout
 
-            return run_smoke_command(args, sys.stdout, sys.stderr)
-        if args.command == "finetune":
-            from .finetune import run_finetune_command
 
-            return run_finetune_command(args, sys.stdout)
-        if args.command == "rules":
-            return print_rules(args.code, args.format, sys.stdout)
-        if args.command == "profiles":
-            return print_profiles(args.name, load_config(args.config), args.format, sys.stdout)
-        if args.command == "models":
-            return print_models(load_config(args.config), args.format, sys.stdout)
-        return run_check(args, sys.stdout)
+def _command(args: argparse.Namespace) -> int:
+    if args.command == "smoke":
+        from ..smoke.command import run_command as run_smoke_command
+
+        return run_smoke_command(args, sys.stdout, sys.stderr)
+    if args.command == "finetune":
+        from .finetune import run_finetune_command
+
+        return run_finetune_command(args, sys.stdout)
+    if args.command == "rules":
+        return print_rules(args.code, args.format, sys.stdout)
+    if args.command == "profiles":
+        return print_profiles(args.name, load_config(args.config), args.format, sys.stdout)
+    if args.command == "models":
+        return print_models(load_config(args.config), args.format, sys.stdout)
+    return run_check(args, sys.stdout)
+
+
+def _run(arguments: list[str]) -> int:
+    try:
+        code = _command(parse_args(arguments))
+        sys.stdout.flush()  # a full disk shows here, while a message can still say so
+        return code
     except (JsonlGuardError, KeyboardInterrupt) as error:
+        if isinstance(error, OutputError):
+            _discard_stdout()
         message, code = exit_for(error)
         print(message, file=sys.stderr)
         return code
     except BrokenPipeError:
-        # The reader went away (`jsonl-guard profiles | head`): stop quietly, and keep
-        # Python from complaining again while it flushes stdout at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        # The reader went away (`jsonl-guard profiles | head`): stop quietly.
+        _discard_stdout()
         return ExitCode.USAGE
     except Exception as error:  # a bug: one message, not a traceback (unless debugging)
         if os.environ.get(DEBUG_VARIABLE, "") not in ("", "0"):
@@ -221,9 +289,11 @@ def console_main() -> NoReturn:
     """
     code = main()
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (BrokenPipeError, ValueError):
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        if sys.stderr is not None:
+            sys.stderr.flush()
+    except (OSError, ValueError):  # a broken pipe, a full disk: main said what it could
         code = code or ExitCode.USAGE
     os._exit(code)
 
