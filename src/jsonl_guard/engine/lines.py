@@ -194,6 +194,7 @@ _KINDS = (
     (stat.S_ISBLK, "is a block device, not a regular file"),
     (stat.S_ISSOCK, "is a socket, not a regular file"),
 )
+_NONBLOCK: int = getattr(os, "O_NONBLOCK", 0)
 _STREAM_ADVICE = "; to check a stream, pipe it to `jsonl-guard check -`"
 
 
@@ -205,7 +206,7 @@ def open_input(path: str | os.PathLike[str], shown: str) -> Input:
     """
     try:
         # O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK | getattr(os, "O_BINARY", 0))
     except OSError as error:
         raise InputError(os_reason(error)) from None
     except ValueError:  # a NUL byte in the path
@@ -216,7 +217,8 @@ def open_input(path: str | os.PathLike[str], shown: str) -> Input:
             if is_kind(status.st_mode):
                 advice = "" if stat.S_ISDIR(status.st_mode) else _STREAM_ADVICE
                 raise InputError(message + advice)
-        os.set_blocking(fd, True)
+        if _NONBLOCK:  # reads block as usual (Windows has no O_NONBLOCK, nor FIFOs)
+            os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)
         raise
