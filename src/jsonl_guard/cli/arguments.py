@@ -1,4 +1,5 @@
-"""The argparse ``type=`` validators every command shares: bad values are usage errors.
+"""The argparse ``type=`` validators every command shares, and ``UsageError``: bad values
+are usage errors.
 
 Each turns the text of an option into its value or raises
 ``argparse.ArgumentTypeError`` with the reason, which argparse prints after the
@@ -10,7 +11,12 @@ from __future__ import annotations
 import argparse
 import math
 
+from ..errors import JsonlGuardError
 from ..tokens.backends import TOKENIZERS, is_tokenizer_file
+
+
+class UsageError(JsonlGuardError):
+    """Bad arguments or inputs that the user must fix before anything can be checked."""
 
 
 def _whole_number(value: str) -> int:
