@@ -18,14 +18,14 @@ from .. import __version__
 from ..engine.config import load_config
 from ..errors import DEBUG_VARIABLE, ExitCode, JsonlGuardError, exit_for, internal_error
 from ..reporters import REPORTERS
-from .arguments import budget, positive_int, tokenizer_choice
+from .arguments import Parser, budget, positive_int, tokenizer_choice
 from .check import run_check
 from .rules import print_models, print_profiles, print_rules
 
 
 def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     """The top-level parser and its ``check`` sub-parser."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(  # its sub-commands' parsers are Parsers too: no abbreviations
         prog="jsonl-guard",
         description="Check fine-tuning JSONL files before you upload them.",
     )

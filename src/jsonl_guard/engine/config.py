@@ -47,7 +47,7 @@ from typing import Any
 from ..errors import JsonlGuardError
 from ..tokens.backends import is_tokenizer_file
 from .diagnostics import Severity
-from .models import ModelTableError, model_table
+from .models import ModelTableError, canonical_model_name, model_table
 from .options import CheckOptions
 
 if sys.version_info >= (3, 11):
@@ -273,7 +273,8 @@ def apply_settings(options: CheckOptions, settings: Mapping[str, Any], where: st
         if key == "model":
             if not isinstance(value, str):
                 raise ConfigError(f"{where}: model must be a string")
-            changes.update(model=value, model_source=where if where != "cli" else "cli")
+            model = canonical_model_name(value, options.models)
+            changes.update(model=model, model_source=where if where != "cli" else "cli")
         elif key in ("epochs", "min-examples"):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ConfigError(f"{where}: {key} must be a positive integer")
