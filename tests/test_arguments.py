@@ -105,3 +105,63 @@ def test_a_library_budget_must_be_finite(amount) -> None:
 def test_a_negative_config_budget_keeps_its_message() -> None:
     with pytest.raises(ConfigError, match=r"^x: max-cost must be a number of US dollars$"):
         apply_settings(CheckOptions(), {"max-cost": -1}, "x")
+
+
+# --- no abbreviations; the closest option, model or profile suggested ------------------------
+
+
+def _parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    found = [parser]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                found.extend(_parsers(sub))
+    return found
+
+
+def test_no_parser_takes_an_abbreviation() -> None:
+    from jsonl_guard.cli.app import build_parsers
+
+    parsers = _parsers(build_parsers()[0])
+    assert {p.prog.split()[-1] for p in parsers} >= {"check", "finetune", "smoke", "models"}
+    assert all(not p.allow_abbrev for p in parsers)
+
+
+@pytest.mark.parametrize(
+    ("argv", "suggestion"),
+    [
+        (["check", GOOD, "--mod", "gpt-4o-2024-08-06"], "did you mean --model?"),
+        (["check", GOOD, "--modle=gpt-4o-2024-08-06"], "did you mean --model?"),
+        (["check", "--exclud", "x", GOOD], "did you mean --exclude?"),
+        (["finetune", GOOD, "--dry-rn"], "did you mean --dry-run?"),
+        (["models", "--formt", "json"], "did you mean --format?"),
+    ],
+)
+def test_a_mistyped_option_is_refused_with_the_closest_one(capsys, argv, suggestion) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "unrecognized arguments" in err and suggestion in err
+
+
+def test_an_unknown_option_with_nothing_close_gets_no_guess(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["check", GOOD, "--zzzzzz"])
+    assert "did you mean" not in capsys.readouterr().err
+
+
+def test_model_names_in_any_case(capsys) -> None:
+    assert main(["check", GOOD, "--model", "GPT-4o-mini-2024-07-18", "--format", "json"]) == 0
+    assert '"model": "gpt-4o-mini-2024-07-18"' in capsys.readouterr().out
+    assert apply_settings(CheckOptions(), {"model": "GPT-4O-2024-08-06"}, "cli").model == (
+        "gpt-4o-2024-08-06"
+    )
+
+
+def test_an_unknown_model_or_profile_suggests_the_closest(capsys) -> None:
+    assert main(["check", GOOD, "--model", "gpt-4o-mini-2024-07-81"]) == 2
+    assert "Did you mean 'gpt-4o-mini-2024-07-18'" in capsys.readouterr().err
+    assert main(["check", GOOD, "--profile", "openai-chta"]) == 2
+    assert "unknown profile 'openai-chta'. Did you mean 'openai-chat'" in capsys.readouterr().err
+    assert main(["check", GOOD, "--profile", "OpenAI-Chat", "-q"]) == 0

@@ -144,3 +144,71 @@ def test_explicit_config_path(tmp_path):
     assert config.settings == {"max-cost": 12.5}
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(tmp_path / "missing.toml")
+
+
+# --- each file's own config (the nearest pyproject.toml with [tool.jsonl-guard]) ------------
+
+
+def _two_projects(tmp_path: Path) -> tuple[Path, Path]:
+    """``proj`` (model gpt-3.5, its data two folders down) and ``other`` (no config)."""
+    (tmp_path / "proj" / "data" / "train").mkdir(parents=True)
+    proj = project(tmp_path / "proj", '[tool.jsonl-guard]\nmodel = "gpt-3.5-turbo-0125"')
+    write_jsonl(proj / "data" / "train" / "x.jsonl", [example(i) for i in range(60)])
+    other = tmp_path / "other"
+    other.mkdir()
+    return proj, other
+
+
+def test_a_file_gets_its_projects_config_from_any_working_directory(tmp_path, monkeypatch, capsys):
+    proj, other = _two_projects(tmp_path)
+    (proj / "data" / "pyproject.toml").write_text("[project]\nname = 'sub'\n")  # no table: passed
+    monkeypatch.chdir(other)
+    _, data = check_json(capsys, str(proj / "data" / "train" / "x.jsonl"))
+    cost = data["files"][0]["cost"]
+    assert (cost["model"], cost["model_source"]) == ("gpt-3.5-turbo-0125", "config")
+
+
+def test_files_of_two_projects_each_get_their_own_config(tmp_path, monkeypatch, capsys):
+    _, other = _two_projects(tmp_path)
+    project(other, '[tool.jsonl-guard]\nmodel = "gpt-4o-2024-08-06"')
+    write_jsonl(other / "y.jsonl", [example(i) for i in range(60)])
+    monkeypatch.chdir(tmp_path)
+    _, data = check_json(capsys, "proj", "other")
+    models = {Path(f["path"]).name: f["cost"]["model"] for f in data["files"]}
+    assert models == {"x.jsonl": "gpt-3.5-turbo-0125", "y.jsonl": "gpt-4o-2024-08-06"}
+
+
+def test_config_option_forces_one_config_for_every_file(tmp_path, monkeypatch, capsys):
+    proj, other = _two_projects(tmp_path)
+    forced = project(other, '[tool.jsonl-guard]\nmodel = "gpt-4o-2024-08-06"') / "pyproject.toml"
+    monkeypatch.chdir(other)
+    _, data = check_json(capsys, str(proj / "data"), "--config", str(forced))
+    assert data["files"][0]["cost"]["model"] == "gpt-4o-2024-08-06"
+
+
+def test_verbose_names_the_config_of_each_file_on_stderr(tmp_path, monkeypatch, capsys):
+    proj, other = _two_projects(tmp_path)
+    write_jsonl(other / "y.jsonl", [example(i) for i in range(60)])
+    monkeypatch.chdir(tmp_path)
+    code = main(["check", "proj", "other/y.jsonl", "-v", "--format", "json"])
+    captured = capsys.readouterr()
+    assert code == 0
+    json.loads(captured.out)  # the report stays clean
+    x = str(Path("proj", "data", "train", "x.jsonl"))
+    assert f"jsonl-guard: {x}: config {proj / 'pyproject.toml'}" in captured.err
+    assert "jsonl-guard: other/y.jsonl: config none (defaults)" in captured.err
+    main(["check", "other/y.jsonl", "-v", "--config", str(proj / "pyproject.toml")])
+    assert f"config {proj / 'pyproject.toml'} (--config)" in capsys.readouterr().err
+
+
+def test_the_validation_file_of_the_training_files_config(tmp_path, monkeypatch, capsys):
+    (tmp_path / "proj" / "data").mkdir(parents=True)
+    proj = project(tmp_path / "proj", '[tool.jsonl-guard]\nvalidation-file = "data/valid.jsonl"')
+    write_jsonl(proj / "data" / "train.jsonl", [example(i) for i in range(60)])
+    write_jsonl(proj / "data" / "valid.jsonl", [example(i) for i in range(100, 110)])
+    monkeypatch.chdir(tmp_path)
+    _, data = check_json(capsys, "proj/data/train.jsonl")
+    assert [(Path(f["path"]).name, f["role"]) for f in data["files"]] == [
+        ("train.jsonl", "training"),
+        ("valid.jsonl", "validation"),
+    ]

@@ -69,7 +69,8 @@ CASES: dict[type[BaseException], tuple[BaseException, str, int]] = {
     ConfigError: (ConfigError("pyproject.toml: bad"), f"{PREFIX}pyproject.toml: bad", 2),
     UnknownModelError: (
         UnknownModelError("gpt-9", ["gpt-4o"]),
-        f"{PREFIX}unknown model 'gpt-9'. Known models: gpt-4o. To add one, put a table in "
+        f"{PREFIX}unknown model 'gpt-9'. Did you mean 'gpt-4o'? Known models: gpt-4o. To add "
+        "one, put a table in "
         'pyproject.toml, e.g.\n  [tool.jsonl-guard.models."gpt-9"]\n  encoding = "o200k_base"\n'
         "  token_limit = 65536\n  price_per_million = 3.0",
         2,
@@ -233,4 +234,6 @@ def test_errors_that_cross_processes_pickle(error: JsonlGuardError) -> None:
 
 def test_a_real_usage_error_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "examples/support-good.jsonl", "--model", "gpt-9"]) == 2
-    assert capsys.readouterr().err.startswith(f"{PREFIX}unknown model 'gpt-9'. Known models:")
+    err = capsys.readouterr().err
+    assert err.startswith(f"{PREFIX}unknown model 'gpt-9'. Did you mean 'gpt-4o'")
+    assert "Known models:" in err

@@ -125,6 +125,18 @@ def test_dry_run_stops_after_the_estimate(capsys, fake_openai_env, train):
     assert not train.with_name("train.jsonl.finetune.json").exists()
 
 
+def test_the_training_files_project_config_applies_from_any_working_directory(
+    capsys, fake_openai_env, train, tmp_path, tmp_path_factory, monkeypatch
+):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.jsonl-guard]\nmodel = "gpt-4.1-mini-2025-04-14"\n'
+    )
+    monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
+    code, out = run(capsys, str(train), "--dry-run")
+    assert code == 0, out
+    assert "gpt-4.1-mini-2025-04-14" in out and "gpt-4o-mini" not in out
+
+
 def test_broken_smoke_file_fails_before_upload(capsys, fake_openai_env, train, tmp_path):
     smoke = tmp_path / "smoke.jsonl"
     smoke.write_text('{"messages": [{"role": "user", "content": "hi"}], "expect": {}}\n{oops\n')

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .app import console_main, main, parse_args
-from .check import UsageError, exit_code, expand_paths
+from .arguments import UsageError
+from .check import exit_code, expand_paths
 
 __all__ = [
     "UsageError",

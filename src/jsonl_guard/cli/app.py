@@ -19,14 +19,14 @@ from .. import __version__
 from ..engine.config import load_config
 from ..errors import DEBUG_VARIABLE, ExitCode, JsonlGuardError, exit_for, internal_error
 from ..reporters import REPORTERS
-from .arguments import budget, positive_int, tokenizer_choice
+from .arguments import Parser, budget, positive_int, tokenizer_choice
 from .check import run_check
 from .rules import print_models, print_profiles, print_rules
 
 
 def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     """The top-level parser and its ``check`` sub-parser."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(  # its sub-commands' parsers are Parsers too: no abbreviations
         prog="jsonl-guard",
         description="Check fine-tuning JSONL files before you upload them.",
     )
@@ -132,12 +132,35 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         metavar="N",
         help="worker processes for big files (default 0: every core, also the most; 1: no workers)",
     )
-    check.add_argument("--config", type=Path, help="read settings from this pyproject.toml")
+    check.add_argument(
+        "--config",
+        type=Path,
+        help="read settings from this pyproject.toml for every file (default: for each file, "
+        "the nearest pyproject.toml above it with a [tool.jsonl-guard] table)",
+    )
+    check.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="skip what this .gitignore-style pattern matches when searching directories "
+        "and globs (repeatable; relative to the working directory)",
+    )
+    check.add_argument(
+        "--no-ignore",
+        action="store_true",
+        help="search hidden folders and what .gitignore files ignore too",
+    )
     check.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     check.add_argument(
         "-q", "--quiet", action="store_true", help="findings only: no hints or summary"
     )
-    check.add_argument("-v", "--verbose", action="store_true", help="also show info-level findings")
+    check.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also show info-level findings, and (on stderr) which config each file got",
+    )
 
     rules = commands.add_parser("rules", help="list the rules, or explain one")
     rules.add_argument("code", nargs="?", help="a rule code or name to explain")

@@ -1,11 +1,16 @@
 """``jsonl-guard check``: expand the paths, check each file (and the validation file) with the
-configured options, render the report and compute the exit code.
+options of its config, render the report and compute the exit code.
+
+Each file gets the config of the nearest pyproject.toml above it with a
+``[tool.jsonl-guard]`` table (``--config`` forces one); ``-v`` says which, on stderr,
+so a JSON or SARIF report on stdout stays clean. The run's validation file is the
+one ``--validation-file`` or the files' configs name; ``strict`` in any of them makes
+the run strict (one exit code for the run).
 """
 
 from __future__ import annotations
 
 import argparse
-import glob
 import os
 import sys
 from collections.abc import Sequence
@@ -14,31 +19,37 @@ from pathlib import Path
 from typing import TextIO
 
 from ..engine.checker import CheckerCache, check_dataset
-from ..engine.config import apply_settings, load_config
+from ..engine.config import Config, ConfigFinder, apply_settings
 from ..engine.file_run import Progress
 from ..engine.options import CheckOptions
 from ..engine.parallel import parallel_jobs
 from ..engine.report import Report
-from ..errors import ExitCode, JsonlGuardError
+from ..errors import ExitCode
 from ..reporters import REPORTERS, RenderOptions
 from ..reporters import summary as summary_reporter
-
-
-class UsageError(JsonlGuardError):
-    """Bad arguments or inputs that the user must fix before anything can be checked."""
+from ..untrusted import printable
+from .arguments import UsageError
+from .discover import SearchSettings, discover
+from .ignore import Pattern, parse_lines
 
 
 def run_check(args: argparse.Namespace, out: TextIO) -> int:
-    config = load_config(args.config)
-    paths = expand_paths(args.paths)
+    finder = ConfigFinder(args.config)
+    paths = expand_paths(args.paths, finder, exclude=args.exclude, no_ignore=args.no_ignore)
+    configs = [finder.for_path(path) for path in paths]
     cli_settings = _cli_settings(args)
     checkers = CheckerCache(
-        lambda path: apply_settings(config.options_for(path, CheckOptions()), cli_settings, "cli")
+        lambda path: apply_settings(
+            finder.for_path(path).options_for(path, CheckOptions()), cli_settings, "cli"
+        )
     )
+    validation = args.validation_file or _validation_file(configs)
+    if args.verbose:
+        _say_configs(paths, configs, validation, finder)
     shows_text = args.format == "text" or args.output is not None
     result = check_dataset(
         paths,
-        args.validation_file or config.validation_file,
+        validation,
         checker_for=checkers.for_path,
         jobs=parallel_jobs(args.jobs),
         progress=_progress_bars if shows_text and not args.no_progress else None,
@@ -52,7 +63,32 @@ def run_check(args: argparse.Namespace, out: TextIO) -> int:
     else:
         out.write(_render(report, args.format, args, out))
     _append_step_summary(report)
-    return exit_code(report, strict=args.strict or config.strict)
+    return exit_code(report, strict=args.strict or any(config.strict for config in configs))
+
+
+def _validation_file(configs: Sequence[Config]) -> str | None:
+    named = {c.validation_file for c in configs if c.validation_file is not None}
+    if len(named) > 1:
+        raise UsageError(
+            "the files' configs name different validation files "
+            f"({', '.join(sorted(printable(n) for n in named))}); check each project on its "
+            "own, or pass --validation-file"
+        )
+    return next(iter(named), None)
+
+
+def _say_configs(
+    paths: Sequence[str], configs: Sequence[Config], validation: str | None, finder: ConfigFinder
+) -> None:
+    """``-v``: which config each file is checked with (stderr: stdout may be a report)."""
+    shown = list(zip(paths, configs, strict=True))
+    if validation is not None:
+        shown.append((validation, finder.for_path(validation)))
+    for path, config in shown:
+        source = "none (defaults): no pyproject.toml with [tool.jsonl-guard] above it"
+        if config.source is not None:
+            source = str(config.source) + (" (--config)" if finder.forced is not None else "")
+        print(f"jsonl-guard: {printable(path)}: config {printable(source)}", file=sys.stderr)
 
 
 def _progress_bars(path: str, size: int) -> AbstractContextManager[Progress | None]:
@@ -115,26 +151,36 @@ def _use_color(mode: str, out: TextIO) -> bool:
     return out.isatty() and os.environ.get("TERM") != "dumb"
 
 
-def expand_paths(arguments: Sequence[str]) -> list[str]:
-    """Files as given, directories searched for ``*.jsonl``, globs expanded; sorted, no repeats."""
-    paths: list[str] = []
-    for argument in arguments:
-        if argument == "-":
-            paths.append(argument)
-        elif Path(argument).is_dir():
-            found = sorted(str(p) for p in Path(argument).rglob("*.jsonl") if p.is_file())
-            if not found:
-                raise UsageError(f"no .jsonl files under directory {argument}")
-            paths.extend(found)
-        elif glob.has_magic(argument) and not Path(argument).exists():
-            matches = glob.glob(argument, recursive=True)  # noqa: PTH207 - absolute globs too
-            found = sorted(p for p in matches if Path(p).is_file())
-            if not found:
-                raise UsageError(f"no files match {argument}")
-            paths.extend(found)
-        else:
-            paths.append(argument)
-    return list(dict.fromkeys(paths))
+def expand_paths(
+    arguments: Sequence[str],
+    finder: ConfigFinder | None = None,
+    *,
+    exclude: Sequence[str] = (),
+    no_ignore: bool = False,
+) -> list[str]:
+    """Files as given; directories searched for ``*.jsonl``/``*.ndjson``/``*.jsonl.gz`` and
+    globs expanded (skipping hidden folders, .gitignore'd paths and the ``exclude``
+    patterns of ``exclude`` and of each folder's config); each file once. Folders that
+    cannot be read are named on stderr."""
+    configs = finder or ConfigFinder()
+    parsed: dict[Path | None, tuple[Pattern, ...]] = {}
+
+    def patterns(folder: str) -> tuple[Pattern, ...]:
+        config = configs.for_folder(Path(folder))
+        if config.source not in parsed:  # one parse per config file
+            base = Path.cwd() if config.source is None else config.source.parent
+            parsed[config.source] = parse_lines(config.exclude, str(base))
+        return parsed[config.source]
+
+    settings = SearchSettings(
+        exclude=tuple(exclude),
+        excludes_for=patterns,
+        honour_ignores=not no_ignore,
+    )
+    found = discover(arguments, settings)
+    for note in found.notes:
+        print(f"jsonl-guard: warning: {note}", file=sys.stderr)
+    return found.paths
 
 
 def exit_code(report: Report, *, strict: bool = False) -> ExitCode:

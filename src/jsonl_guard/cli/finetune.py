@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..engine.config import Config, apply_settings, load_config
+from ..engine.config import Config, ConfigFinder, apply_settings
 from ..engine.options import CheckOptions
 from ..errors import ERROR_PREFIX, ExitCode, exit_for
 from ..finetune.console import Console, FinetuneStop
@@ -88,7 +88,8 @@ def run_finetune_command(args: argparse.Namespace, out: TextIO | None = None) ->
             return cancel_finetune(args.cancel, console)
         if args.resume is not None:
             return resume_finetune(args.resume, console, settings)
-        config = load_config(args.config)
+        # The training file's project config, as `check` finds it (or --config).
+        config = ConfigFinder(args.config).for_path(str(args.training))
         validation = args.validation_file or config.validation_file
         request = FinetuneRequest(
             training=args.training,

@@ -1,5 +1,11 @@
 """Read ``[tool.jsonl-guard]`` from the nearest pyproject.toml and turn it into options.
 
+Each checked file gets the config of the nearest ``pyproject.toml`` above it that has
+a ``[tool.jsonl-guard]`` table (as ruff finds ``[tool.ruff]``): ``ConfigFinder``. A
+pyproject.toml without the table is passed over, so a sub-package's own pyproject does
+not hide the project's settings. ``--config`` forces one file for everything. Paths in
+a config (``validation-file``, ``overrides``, ``exclude``) are relative to its folder.
+
 Keys (kebab-case; snake_case is accepted too)::
 
     [tool.jsonl-guard]
@@ -16,6 +22,7 @@ Keys (kebab-case; snake_case is accepted too)::
     tokenizer = "models/tokenizer.json"    # or auto / tiktoken / quicktok
     max-seq-len = 4096         # the token limit that goes with such a tokenizer
     max-line-bytes = 67108864  # a longer line is reported (JG106), not read (default 64 MiB)
+    exclude = ["data/raw/", "*.tmp.jsonl"]  # .gitignore syntax; skipped when searching
 
     [tool.jsonl-guard.models."my-model"]   # add or override a model
     encoding = "o200k_base"
@@ -28,8 +35,10 @@ Keys (kebab-case; snake_case is accepted too)::
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import math
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -39,7 +48,7 @@ from typing import Any
 from ..errors import JsonlGuardError
 from ..tokens.backends import is_tokenizer_file
 from .diagnostics import Severity
-from .models import ModelTableError, model_table
+from .models import ModelTableError, canonical_model_name, model_table
 from .options import CheckOptions
 
 if sys.version_info >= (3, 11):
@@ -61,7 +70,10 @@ _OPTION_KEYS = {
     "max-seq-len",
     "max-line-bytes",
 }
-_TOP_KEYS = _OPTION_KEYS | {"strict", "models", "overrides", "validation-file"}
+# Looking for pyproject.toml: these mean "no such file here" (a path too long to have
+# one, a folder named pyproject.toml); others (no permission) are errors.
+_NOT_THERE = {errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG, errno.ELOOP}
+_TOP_KEYS = _OPTION_KEYS | {"strict", "models", "overrides", "validation-file", "exclude"}
 
 
 class ConfigError(JsonlGuardError, ValueError):
@@ -76,6 +88,7 @@ class Config:
     models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     strict: bool = False
     validation_file: str | None = None
+    exclude: tuple[str, ...] = ()  # .gitignore-style patterns, relative to ``source``'s folder
 
     def options_for(self, path: str, base: CheckOptions) -> CheckOptions:
         """Options for one file: config settings, then the overrides whose paths match."""
@@ -96,23 +109,74 @@ class Config:
 
 
 def find_pyproject(start: Path) -> Path | None:
-    for folder in [start, *start.parents]:
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            return candidate
-    return None
+    """The nearest pyproject.toml at or above ``start`` with a ``[tool.jsonl-guard]`` table."""
+    config = ConfigFinder().for_folder(start)
+    return config.source
 
 
 def load_config(path: Path | None = None, *, start: Path | None = None) -> Config:
-    """Load the config at ``path``, or from the nearest pyproject.toml above ``start``."""
-    source = path or find_pyproject((start or Path.cwd()).resolve())
-    if source is None:
-        return Config()
+    """Load the config at ``path``, or from the nearest pyproject.toml above ``start``
+    (default: the working directory) that has a ``[tool.jsonl-guard]`` table."""
+    if path is not None:
+        return _read(path) or Config(source=path)
+    return ConfigFinder().for_folder(start or Path.cwd())
+
+
+class ConfigFinder:
+    """The config each path is checked with: ``forced`` (``--config``) for every path, or
+    the nearest pyproject.toml with ``[tool.jsonl-guard]`` above the path. Each folder
+    is looked up, and each pyproject.toml read, once."""
+
+    def __init__(self, forced: Path | None = None) -> None:
+        self.forced = None if forced is None else load_config(forced)
+        self._folders: dict[Path, Config] = {}
+
+    def for_path(self, path: str) -> Config:
+        """The config for one file (``-``, standard input: the working directory's)."""
+        if path == "-":
+            return self.for_folder(Path.cwd())
+        return self.for_folder(Path(os.path.abspath(path)).parent)  # noqa: PTH100 - see below
+
+    def for_folder(self, folder: Path) -> Config:
+        if self.forced is not None:
+            return self.forced
+        # Absolute but unresolved: the tree as the user sees it (a linked data folder
+        # belongs to the project it is linked from). Walked up without recursion.
+        start = Path(os.path.abspath(folder))  # noqa: PTH100 - resolve() follows links
+        visited: list[Path] = []
+        found = Config()
+        current = start
+        while True:  # not start.parents: a list of every ancestor per deep folder adds up
+            if current in self._folders:
+                found = self._folders[current]
+                break
+            visited.append(current)
+            config = _read(current / "pyproject.toml", missing_ok=True)
+            if config is not None:
+                found = config
+                break
+            if current.parent == current:
+                break
+            current = current.parent
+        for current in visited:
+            self._folders[current] = found
+        return found
+
+
+def _read(source: Path, *, missing_ok: bool = False) -> Config | None:
+    """The ``[tool.jsonl-guard]`` of one file; ``None`` when it has none (or, with
+    ``missing_ok``, when the file is not there)."""
     try:
-        document = tomllib.loads(source.read_text("utf-8"))
+        text = source.read_text("utf-8")
     except OSError as error:
+        if missing_ok and error.errno in _NOT_THERE:
+            return None
         raise ConfigError(f"{source}: cannot read: {error.strerror or error}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{source}: invalid TOML: {error}") from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{source}: invalid TOML: {error}") from None
     except RecursionError:  # tomllib recurses once per level of nested arrays or tables
         raise ConfigError(
@@ -123,7 +187,7 @@ def load_config(path: Path | None = None, *, start: Path | None = None) -> Confi
         raise ConfigError(f"{source}: `tool` must be a table (like [tool.{SECTION}]), not {tool!r}")
     table = tool.get(SECTION) or tool.get("jsonl_guard")
     if table is None:
-        return Config(source=source) if path else Config()
+        return None
     return parse_table(_normalise(table, source), source)
 
 
@@ -179,7 +243,12 @@ def parse_table(table: dict[str, Any], source: Path) -> Config:
         raise ConfigError(f"{source}: validation-file must be a path")
     if validation is not None:  # relative to the config file, like every path in it
         validation = str(source.parent / validation)
-    return Config(source, settings, tuple(overrides), models, strict, validation)
+    exclude = table.get("exclude", [])
+    if not isinstance(exclude, list) or not all(isinstance(p, str) for p in exclude):
+        raise ConfigError(
+            f'{source}: exclude must be a list of patterns like ["data/raw/", "*.tmp.jsonl"]'
+        )
+    return Config(source, settings, tuple(overrides), models, strict, validation, tuple(exclude))
 
 
 def _severity_map(value: Any, where: str) -> dict[str, Severity]:
@@ -206,7 +275,8 @@ def apply_settings(options: CheckOptions, settings: Mapping[str, Any], where: st
         if key == "model":
             if not isinstance(value, str):
                 raise ConfigError(f"{where}: model must be a string")
-            changes.update(model=value, model_source=where if where != "cli" else "cli")
+            model = canonical_model_name(value, options.models)
+            changes.update(model=model, model_source=where if where != "cli" else "cli")
         elif key in ("epochs", "min-examples"):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ConfigError(f"{where}: {key} must be a positive integer")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
@@ -80,14 +81,26 @@ class ModelSpec:
         return self.base or self.name
 
 
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """`` Did you mean 'x' or 'y'?`` with the closest of ``known`` (any case), or ``""``."""
+    by_folded = {k.lower(): k for k in known}
+    close = difflib.get_close_matches(name.lower(), list(by_folded), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    names = [repr(by_folded[c]) for c in close]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    return f" Did you mean {listed}?"
+
+
 class UnknownModelError(JsonlGuardError, ValueError):
     """A model name that is neither in the table nor in the user's config."""
 
-    def __init__(self, name: str, known: list[str]) -> None:
+    def __init__(self, name: str, known: list[str], aliases: Iterable[str] = ()) -> None:
         self.name = name
         self.known = known
         super().__init__(
-            f"unknown model {name!r}. Known models: {', '.join(known)}. "
+            f"unknown model {name!r}.{did_you_mean(name, [*known, *aliases])} "
+            f"Known models: {', '.join(known)}. "
             f"To add one, put a table in pyproject.toml, e.g.\n"
             f'  [tool.jsonl-guard.models."{name}"]\n'
             f'  encoding = "o200k_base"\n'
@@ -255,14 +268,39 @@ def base_model_name(name: str) -> str:
     return name
 
 
+def canonical_model_name(
+    name: str, overrides: Mapping[str, Mapping[str, Any]] | None = None
+) -> str:
+    """``name`` as the table spells it when it differs only in case
+    (``GPT-4o-mini-2024-07-18``); anything else unchanged (unknown names are reported
+    where the model is resolved). What a platform is sent is then the real name."""
+    table = model_table(overrides)
+    if name in table or name.startswith("ft:"):
+        return name
+    spelled = {key.lower(): key for key in _names(table)}
+    return spelled.get(name.lower(), name)
+
+
+def _names(table: Mapping[str, ModelSpec]) -> dict[str, ModelSpec]:
+    """Every name a model answers to: its own, then its aliases."""
+    by_alias = {alias: spec for spec in table.values() for alias in spec.aliases}
+    return {**by_alias, **table}
+
+
 def resolve_model(name: str, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> ModelSpec:
+    """The table entry for ``name`` (its own name, an alias, a fine-tuned ``ft:`` name of
+    either; any case).
+
+    :raises UnknownModelError: no entry, with the closest names.
+    """
     table = model_table(overrides)
     base = base_model_name(name)
-    if base in table:
-        spec = table[base]
-    else:
-        by_alias = {alias: spec for spec in table.values() for alias in spec.aliases}
-        if base not in by_alias:
-            raise UnknownModelError(name, sorted(table))
-        spec = by_alias[base]
+    names = _names(table)
+    folded = {key.lower(): spec for key, spec in names.items()}  # own names win
+    spec = names.get(base) or folded.get(base.lower())
+    if spec is None:
+        aliases = [alias for spec in table.values() for alias in spec.aliases]
+        raise UnknownModelError(name, sorted(table), aliases)
+    if name.lower() == spec.name.lower():
+        name = spec.name  # only the case differs: the table's spelling
     return spec if name == spec.name else replace(spec, name=name, base=spec.name)

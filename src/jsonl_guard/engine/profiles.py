@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 
 from ..errors import JsonlGuardError
-from .models import ModelSpec, ModelTableError, provider_tables
+from .models import ModelSpec, ModelTableError, did_you_mean, provider_tables
 
 DEFAULT_PROVIDER = "openai"
 _FIELDS = {
@@ -92,7 +92,8 @@ class UnknownProfileError(JsonlGuardError, ValueError):
 
     def __init__(self, name: str) -> None:
         known = ", ".join(profile_table())
-        super().__init__(f"unknown profile {name!r}. Known profiles: {known}")
+        hint = did_you_mean(name, profile_table())
+        super().__init__(f"unknown profile {name!r}.{hint} Known profiles: {known}")
 
 
 def _profile_from(name: str, data: Mapping[str, Any]) -> Profile:
@@ -135,10 +136,16 @@ def profile_table() -> dict[str, Profile]:
 
 
 def resolve_profile(name: str) -> Profile:
-    try:
-        return profile_table()[name]
-    except KeyError:
-        raise UnknownProfileError(name) from None
+    """The profile called ``name`` (any case).
+
+    :raises UnknownProfileError: no such profile, with the closest names.
+    """
+    table = profile_table()
+    folded = {key.lower(): profile for key, profile in table.items()}
+    profile = table.get(name) or folded.get(name.lower())
+    if profile is None:
+        raise UnknownProfileError(name)
+    return profile
 
 
 def profiles_of(model: ModelSpec) -> list[Profile]:
