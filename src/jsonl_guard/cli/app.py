@@ -18,7 +18,7 @@ from .. import __version__
 from ..engine.config import load_config
 from ..errors import DEBUG_VARIABLE, ExitCode, JsonlGuardError, exit_for, internal_error
 from ..reporters import REPORTERS
-from .arguments import budget, positive_int, tokenizer_choice
+from .arguments import budget, non_negative_int, positive_int, tokenizer_choice
 from .check import run_check
 from .rules import print_models, print_profiles, print_rules
 
@@ -115,6 +115,13 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         type=positive_int,
         metavar="N",
         help="token limit per example (for open models: your training sequence length)",
+    )
+    check.add_argument(
+        "--max-findings-per-rule",
+        type=non_negative_int,
+        metavar="N",
+        help="list the first N findings of each rule per file and count the rest "
+        "(default 100; 0: list them all)",
     )
     check.add_argument(
         "--jobs",

@@ -15,6 +15,7 @@ Keys (kebab-case; snake_case is accepted too)::
     validation-file = "data/valid.jsonl"   # checked with the training files
     tokenizer = "models/tokenizer.json"    # or auto / tiktoken / quicktok
     max-seq-len = 4096         # the token limit that goes with such a tokenizer
+    max-findings-per-rule = 100  # listed per rule and file, the rest counted (0: all)
 
     [tool.jsonl-guard.models."my-model"]   # add or override a model
     encoding = "o200k_base"
@@ -58,6 +59,7 @@ _OPTION_KEYS = {
     "tokenizer",
     "profile",
     "max-seq-len",
+    "max-findings-per-rule",
 }
 _TOP_KEYS = _OPTION_KEYS | {"strict", "models", "overrides", "validation-file"}
 
@@ -233,6 +235,13 @@ def apply_settings(options: CheckOptions, settings: Mapping[str, Any], where: st
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ConfigError(f"{where}: max-seq-len must be a positive integer")
             changes["max_seq_len"] = value
+        elif key == "max-findings-per-rule":
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ConfigError(
+                    f"{where}: max-findings-per-rule must be a whole number, zero or more "
+                    "(0 lists every finding)"
+                )
+            changes["max_findings_per_rule"] = value
         elif key == "severity":
             changes["severity"] = {**options.severity, **_severity_map(value, where)}
     return replace(options, **changes)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .diagnostics import Severity
+from .diagnostics import DEFAULT_MAX_FINDINGS_PER_RULE, Severity
 from .models import DEFAULT_MODEL
 
 
@@ -20,6 +20,8 @@ class CheckOptions:
     ``profile`` forces a file format (``None``: detect it per file); ``tokenizer`` is
     ``auto``, ``tiktoken``, ``quicktok`` or the path of a Hugging Face tokenizer.json,
     and ``max_seq_len`` is the token limit that goes with such a tokenizer.
+    ``max_findings_per_rule`` findings of each rule are listed per file, the rest
+    only counted (0: list them all).
     """
 
     model: str = DEFAULT_MODEL
@@ -35,3 +37,4 @@ class CheckOptions:
     profile_source: str = "option"
     tokenizer: str = "auto"
     max_seq_len: int | None = None
+    max_findings_per_rule: int = DEFAULT_MAX_FINDINGS_PER_RULE

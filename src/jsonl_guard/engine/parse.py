@@ -21,13 +21,15 @@ from typing import Any
 
 import msgspec
 
-from .diagnostics import Finding
+from .diagnostics import CappedFindings, Finding
 
 _decode = msgspec.json.Decoder().decode
 _encode_sorted = msgspec.json.Encoder(order="sorted").encode
 # Prefixes a canonical form msgspec cannot give (NaN/Infinity): never a JSON text's first byte.
 _OTHER_CANONICAL = b"\x00"
 _ESCAPED_COLON = re.compile(rb"\\u003[aA]")
+# Where a line's findings go: a plain list, or the line's capped list.
+Findings = list[Finding] | CappedFindings
 
 
 class ParsedLine:
@@ -63,7 +65,7 @@ def canonical_json(value: Any) -> bytes:
     return _OTHER_CANONICAL + text.encode("ascii")
 
 
-def parse_line(raw: bytes, number: int, findings: list[Finding]) -> ParsedLine | None:
+def parse_line(raw: bytes, number: int, findings: Findings) -> ParsedLine | None:
     """The line's value, or None with the reason appended to ``findings``."""
     try:
         value = _decode(raw)
@@ -96,7 +98,7 @@ class _DuplicateKeys:
         return result
 
 
-def _parse_with_reference(raw: bytes, number: int, findings: list[Finding]) -> ParsedLine | None:
+def _parse_with_reference(raw: bytes, number: int, findings: Findings) -> ParsedLine | None:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
