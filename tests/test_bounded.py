@@ -10,12 +10,13 @@ is tested is that the cost stops growing with the number of findings.
 from __future__ import annotations
 
 import json
+import time
 import tracemalloc
 from pathlib import Path
 
 import pytest
 
-from helpers import example
+from helpers import example, write_jsonl
 from jsonl_guard import Checker, CheckOptions, check_shard, merge_shards, shard_report
 from jsonl_guard.cli import main
 from jsonl_guard.engine.config import ConfigError, apply_settings
@@ -161,6 +162,50 @@ def test_a_mixed_file_counts_its_foreign_lines_past_the_cap() -> None:
         "19 more line(s) differ from the file's format"
     )
     assert "JG130" not in {n.code for n in report.not_shown}
+
+
+def _tool_example(calls: int, *, wrong_ids: bool = False) -> dict[str, object]:
+    wired = [{"id": f"c{i}", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+             for i in range(calls)]  # fmt: skip
+    answers = [{"role": "tool", "tool_call_id": f"{'x' if wrong_ids else 'c'}{i}",
+                "content": "r"} for i in range(calls)]  # fmt: skip
+    return {
+        "tools": [{"type": "function", "function": {"name": "f"}}],
+        "messages": [{"role": "user", "content": "go"},
+                     {"role": "assistant", "tool_calls": wired}, *answers,
+                     {"role": "assistant", "content": "done"}],
+    }  # fmt: skip
+
+
+def test_tool_call_wiring_is_linear() -> None:
+    # 100,000 answered calls: the wiring rules took 72 s (a list scanned per answer).
+    from jsonl_guard.rules.catalogue import all_rules
+    from jsonl_guard.rules.context import ExampleContext, object_messages
+
+    example_ = _tool_example(100_000)
+    context = ExampleContext(CHECKER.chosen_model, None, object_messages(example_))
+    for rule in all_rules():
+        if rule.code in ("JG222", "JG223", "JG224", "JG225") and rule.example_check:
+            started = time.perf_counter()
+            assert list(rule.example_check(example_, context)) == []
+            assert time.perf_counter() - started < 5, rule.code
+
+
+def test_ten_thousand_wrong_ids_make_a_small_report(tmp_path: Path, capsys) -> None:
+    # 10,000 answers to no call: a 1.3 GB JSON report, each finding listing every id.
+    path = write_jsonl(tmp_path / "tools.jsonl", [_tool_example(10_000, wrong_ids=True)])
+    code = main(["check", str(path), "--format", "json", "--no-progress"])
+    output = capsys.readouterr().out
+    assert code == 1 and len(output) < 1_000_000
+    file = json.loads(output)["files"][0]
+    unmatched = [d["message"] for d in file["diagnostics"] if d["code"] == "JG222"]
+    assert len(unmatched) == CAP
+    assert unmatched[0].endswith("(its call ids: 'c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', "
+                                 "'c7', 'c8', 'c9' and 9,990 more)")  # fmt: skip
+    assert {n["code"]: n["count"] for n in file["not_shown"]} == {
+        "JG222": 10_000 - CAP, "JG223": 10_000 - CAP
+    }  # fmt: skip
+    assert file["errors"] == 20_000 + 2  # and JG301 (too few examples), JG401 (too long)
 
 
 def test_the_cli_option_caps_the_text_report(tmp_path: Path, capsys) -> None:
