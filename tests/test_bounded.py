@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from helpers import example, write_jsonl
+from helpers import FIXTURES, example, write_jsonl
 from jsonl_guard import Checker, CheckOptions, check_shard, merge_shards, shard_report
 from jsonl_guard.cli import main
 from jsonl_guard.engine.config import ConfigError, apply_settings
 from jsonl_guard.engine.diagnostics import DEFAULT_MAX_FINDINGS_PER_RULE, Severity
 from jsonl_guard.engine.parallel import fork_available
+from jsonl_guard.engine.parse import MAX_NESTING
 from jsonl_guard.engine.report import Report, report_dict
 from jsonl_guard.reporters import REPORTERS
 from jsonl_guard.reporters import summary as summary_reporter
@@ -219,3 +220,39 @@ def test_the_cli_option_caps_the_text_report(tmp_path: Path, capsys) -> None:
     with pytest.raises(SystemExit) as refused:
         main(["check", str(path), "--max-findings-per-rule", "-1"])
     assert refused.value.code == 2
+
+
+# -- messages in jsonl-guard's words, not Python's --------------------------------
+
+
+def test_a_line_nested_deeper_than_the_limit_says_so() -> None:
+    report = CHECKER.check_path(FIXTURES / "bounded" / "nested-too-deeply.jsonl")
+    deep = [(d.code, d.line, d.message) for d in report.diagnostics if d.line]
+    assert deep == [
+        ("JG122", 1, f"the line nests arrays or objects 1,200 levels deep (limit {MAX_NESTING} levels)"),
+        ("JG122", 2, f"the line nests arrays or objects 600 levels deep (limit {MAX_NESTING} levels)"),
+    ]  # fmt: skip
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
+    text = "[" * 2 * MAX_NESTING
+    report = CHECKER.check_examples([example(content_extra=text)])
+    assert not [d for d in report.diagnostics if d.code in ("JG110", "JG122")]
+
+
+def test_a_number_python_will_not_read_is_named_in_our_words() -> None:
+    report = CHECKER.check_path(FIXTURES / "bounded" / "too-many-digits.jsonl")
+    (finding,) = [d for d in report.diagnostics if d.code == "JG110"]
+    assert finding.line == 1 and finding.column == 54
+    assert finding.message.startswith("a number with 5,000 digits: over the 4,300-digit limit")
+    assert "sys.set_int_max_str_digits" not in finding.message
+
+
+def test_tool_arguments_python_will_not_read_are_named_in_our_words() -> None:
+    arguments = '{"n": ' + "9" * 5_000 + "}"
+    example_ = _tool_example(1)
+    example_["messages"][1]["tool_calls"][0]["function"]["arguments"] = arguments  # type: ignore[index]
+    report = CHECKER.check_examples([example_])
+    (finding,) = [d for d in report.diagnostics if d.code == "JG221"]
+    assert "a number with 5,000 digits" in finding.message
+    assert "sys.set_int_max_str_digits" not in finding.message

@@ -21,7 +21,7 @@ from ..tokens.methods import TokenTools
 from .diagnostics import DEFAULT_MAX_FINDINGS_PER_RULE, CappedFindings, Finding
 from .gating import ESTIMATED_TOKENS, NO_FEATURES, example_features
 from .models import ModelSpec
-from .parse import parse_line
+from .parse import nested_too_deeply, parse_line
 from .profiles import Profile, detect, profile_table
 from .schema import schema_findings
 
@@ -148,9 +148,8 @@ class LineChecker:
                 # sha256 runs on the CPU's SHA instructions: twice blake2b's speed here.
                 outcome.digest = hashlib.sha256(canonical).digest()
             self._check_example(example, canonical, number, outcome)
-        except RecursionError:
-            message = "the example is nested too deeply to check (hundreds of levels)"
-            outcome.findings.append(Finding("JG122", message, number, 1))
+        except RecursionError:  # under the limit, but too deep for the stack left here
+            outcome.findings.append(Finding("JG122", nested_too_deeply(), number, 1))
         return outcome
 
     def _check_example(

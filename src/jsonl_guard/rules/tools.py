@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..engine.diagnostics import Severity
+from ..engine.parse import json_problem
 from .context import ExampleContext
 from .helpers import A, JsonPath, U, listing, path_of, tool_calls
 from .registry import example_rule
@@ -216,11 +217,15 @@ def invalid_tool_arguments(example: dict[str, Any], ctx: ExampleContext) -> Iter
         for path, function in calls:
             if not isinstance(function, dict) or not isinstance(function.get("arguments"), str):
                 continue
+            arguments = function["arguments"]
+            where = path_of("messages", i, *path, "arguments")
             try:
-                json.loads(function["arguments"])
+                json.loads(arguments)
             except ValueError as error:
-                reason = getattr(error, "msg", str(error))
-                yield f"{path_of('messages', i, *path, 'arguments')} is not valid JSON ({reason})"
+                reason = json_problem(error, arguments.encode("utf-8", "surrogatepass"))
+                yield f"{where} is not valid JSON ({reason})"
+            except RecursionError:
+                yield f"{where} nests arrays or objects too deeply to read"
 
 
 @example_rule(
