@@ -19,7 +19,7 @@ from .. import __version__
 from ..engine.config import load_config
 from ..errors import DEBUG_VARIABLE, ExitCode, JsonlGuardError, exit_for, internal_error
 from ..reporters import REPORTERS
-from .arguments import Parser, budget, positive_int, tokenizer_choice
+from .arguments import Parser, budget, non_negative_int, positive_int, tokenizer_choice
 from .check import run_check
 from .rules import print_models, print_profiles, print_rules
 
@@ -123,6 +123,13 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         metavar="N",
         help="longest line read, in bytes (default 64 MiB); a longer one is reported (JG106) "
         "and skipped",
+    )
+    check.add_argument(
+        "--max-findings-per-rule",
+        type=non_negative_int,
+        metavar="N",
+        help="list the first N findings of each rule per file and count the rest "
+        "(default 100; 0: list them all)",
     )
     check.add_argument(
         "--jobs",

@@ -119,7 +119,7 @@ def _append_step_summary(report: Report) -> None:
 def _cli_settings(args: argparse.Namespace) -> dict[str, object]:
     settings: dict[str, object] = {}
     keys = ("model", "epochs", "max_cost", "min_examples", "select", "ignore", "tokenizer")
-    for key in (*keys, "profile", "max_seq_len", "max_line_bytes"):
+    for key in (*keys, "profile", "max_seq_len", "max_line_bytes", "max_findings_per_rule"):
         value = getattr(args, key)
         if value is not None:
             settings[key.replace("_", "-")] = value

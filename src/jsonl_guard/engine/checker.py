@@ -83,7 +83,11 @@ class Checker:
         if key not in self._line_checkers:
             tools = TokenTools(model, tokenizer, max_seq_len=self.options.max_seq_len)
             self._line_checkers[key] = LineChecker(
-                profile=profile, model=model, selection=self.selection, tools=tools
+                profile=profile,
+                model=model,
+                selection=self.selection,
+                tools=tools,
+                max_findings_per_rule=self.options.max_findings_per_rule,
             )
         return self._line_checkers[key]
 

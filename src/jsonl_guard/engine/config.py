@@ -23,6 +23,7 @@ Keys (kebab-case; snake_case is accepted too)::
     max-seq-len = 4096         # the token limit that goes with such a tokenizer
     max-line-bytes = 67108864  # a longer line is reported (JG106), not read (default 64 MiB)
     exclude = ["data/raw/", "*.tmp.jsonl"]  # .gitignore syntax; skipped when searching
+    max-findings-per-rule = 100  # listed per rule and file, the rest counted (0: all)
 
     [tool.jsonl-guard.models."my-model"]   # add or override a model
     encoding = "o200k_base"
@@ -69,6 +70,7 @@ _OPTION_KEYS = {
     "profile",
     "max-seq-len",
     "max-line-bytes",
+    "max-findings-per-rule",
 }
 # Looking for pyproject.toml: these mean "no such file here" (a path too long to have
 # one, a folder named pyproject.toml); others (no permission) are errors.
@@ -305,6 +307,13 @@ def apply_settings(options: CheckOptions, settings: Mapping[str, Any], where: st
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ConfigError(f"{where}: {key} must be a positive integer")
             changes[key.replace("-", "_")] = value
+        elif key == "max-findings-per-rule":
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ConfigError(
+                    f"{where}: max-findings-per-rule must be a whole number, zero or more "
+                    "(0 lists every finding)"
+                )
+            changes["max_findings_per_rule"] = value
         elif key == "severity":
             changes["severity"] = {**options.severity, **_severity_map(value, where)}
     return replace(options, **changes)

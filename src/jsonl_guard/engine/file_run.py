@@ -10,6 +10,7 @@ with. ``Checker`` opens a run per file; nothing outside the engine drives one.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from itertools import chain, islice
@@ -19,13 +20,13 @@ from ..rules.catalogue import token_method_for
 from ..rules.context import TRAINING, DatasetContext
 from ..tokens.backends import QUICKTOK_FELL_BACK, Sample, is_tokenizer_file, verify_samples
 from .cost import estimate_cost
-from .diagnostics import Diagnostic, Finding
+from .diagnostics import CappedFindings, Diagnostic, Finding
 from .line import LineChecker
 from .lines import LongLine, line_bytes, size_text
 from .models import DEFAULT_MODEL, ModelSpec, resolve_model
 from .options import CheckOptions
 from .profiles import Detection, Profile, choose_profile
-from .report import FileReport, TokenSummary
+from .report import FileReport, NotShown, TokenSummary
 from .shards import Shard
 from .stats import DatasetStats
 
@@ -153,7 +154,8 @@ class FileRun:
         if self.detection is None or self.detection.source == "default":
             lines = self.detect_from(lines)
         stats = DatasetStats()
-        findings: list[Finding] = []
+        cap = self.checker.options.max_findings_per_rule
+        findings = CappedFindings(cap)  # the first of each rule, the rest counted
         checker = self.line_checker
         opens_file = first_line == 1 if file_start is None else file_start
         progress, consumed = self.progress, 0
@@ -174,7 +176,7 @@ class FileRun:
                 continue
             outcome = checker.check(line, number, file_start=opens_file and number == first_line)
             stats.lines += 1
-            findings.extend(outcome.findings)
+            findings.absorb(outcome.findings)
             if outcome.crlf:
                 stats.add_crlf(number)
             if outcome.is_example:
@@ -184,7 +186,9 @@ class FileRun:
             if outcome.digest is not None:
                 stats.add_digest(outcome.digest, number)
         used = checker.tools.used
-        return Shard(stats, findings, self.detection, used, self.fell_back)
+        return Shard(
+            stats, findings.kept, self.detection, used, self.fell_back, findings.dropped, cap
+        )
 
     def take_spot_samples(self) -> list[Sample]:
         """quicktok's spot-check samples since the last call, for ``verify_samples``."""
@@ -227,13 +231,18 @@ class FileRun:
             size,
             checker.token_method.exact,
         )
-        file_findings = list(_file_findings(stats))
+        # File findings first, then the lines': each rule keeps its first findings.
+        findings = CappedFindings(options.max_findings_per_rule)
+        findings.extend(_file_findings(stats))
         if stats.examples:
             for rule in self.checker.selection.rules.values():
                 if rule.dataset_check is not None and rule.applies_to(detection.profile.rule_sets):
-                    file_findings.extend(rule.dataset_check(stats, context))
+                    findings.extend(rule.dataset_check(stats, context))
+        findings.extend(shard.findings)
+        findings.count_dropped(shard.dropped)
+        _first_foreign_line(findings)
         tokenizer, fell_back = self._tokenizer(shard)
-        diagnostics = self._diagnose([*file_findings, *_first_foreign_line(shard.findings)])
+        diagnostics = self._diagnose(findings.kept)
         tokens = TokenSummary.from_stats(
             stats,
             encoding=self.model.encoding,
@@ -252,12 +261,26 @@ class FileRun:
             cost,
             role=self.role,
             profile_source=detection.source,
+            not_shown=self._not_shown(findings),
         )
 
     def _diagnose(self, findings: list[Finding]) -> tuple[Diagnostic, ...]:
         diagnosed = (self.checker.selection.diagnose(f) for f in findings)
         kept = [d for d in diagnosed if d is not None]
         return tuple(sorted(kept, key=Diagnostic.sort_key))
+
+    def _not_shown(self, findings: CappedFindings) -> tuple[NotShown, ...]:
+        """The counted findings of each selected rule, past the ones listed."""
+        selection = self.checker.selection
+        listed = Counter(f.code for f in findings.kept)
+        not_shown = []
+        for code, count in sorted(findings.dropped.items()):
+            diagnosed = selection.diagnose(Finding(code, ""))
+            if diagnosed is not None and count:
+                not_shown.append(
+                    NotShown(code, diagnosed.name, diagnosed.severity, count, listed[code])
+                )
+        return tuple(not_shown)
 
 
 def _file_findings(stats: DatasetStats) -> list[Finding]:
@@ -275,12 +298,17 @@ def _file_findings(stats: DatasetStats) -> list[Finding]:
     return findings
 
 
-def _first_foreign_line(findings: list[Finding]) -> list[Finding]:
-    """A file that mixes formats is reported once, at the first line that differs."""
-    foreign = [f for f in findings if f.code == "JG130"]
-    if len(foreign) < 2:
-        return findings
+def _first_foreign_line(findings: CappedFindings) -> None:
+    """A file that mixes formats is reported once, at the first line that differs
+    (the count includes the lines past the cap: they are not listed either way)."""
+    foreign = [f for f in findings.kept if f.code == "JG130"]
+    more = len(foreign) - 1 + findings.dropped.pop("JG130", 0)
+    if not foreign or not more:
+        return
     first = foreign[0]
-    summary = f"{first.message}; {len(foreign) - 1:,} more line(s) differ from the file's format"
-    kept = [f for f in findings if f.code != "JG130" or f is first]
-    return [replace(f, message=summary) if f is first else f for f in kept]
+    summary = f"{first.message}; {more:,} more line(s) differ from the file's format"
+    findings.kept[:] = [
+        replace(f, message=summary) if f is first else f
+        for f in findings.kept
+        if f.code != "JG130" or f is first
+    ]

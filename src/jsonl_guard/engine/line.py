@@ -18,10 +18,10 @@ from ..rules.registry import ExampleCheck, Rule
 from ..rules.selection import RuleSelection
 from ..tokens.chat_formula import ExampleTokens
 from ..tokens.methods import TokenTools
-from .diagnostics import Finding
+from .diagnostics import DEFAULT_MAX_FINDINGS_PER_RULE, CappedFindings, Finding
 from .gating import ESTIMATED_TOKENS, NO_FEATURES, example_features
 from .models import ModelSpec
-from .parse import parse_line
+from .parse import nested_too_deeply, parse_line
 from .profiles import Profile, detect, profile_table
 from .schema import schema_findings
 
@@ -30,7 +30,8 @@ BOM = b"\xef\xbb\xbf"
 
 @dataclass(slots=True)
 class LineOutcome:
-    findings: list[Finding] = field(default_factory=list)
+    # Capped per rule even within the line: one line may hold a million bad parts.
+    findings: CappedFindings = field(default_factory=CappedFindings)
     is_example: bool = False
     tokens: ExampleTokens | None = None
     digest: bytes | None = None
@@ -66,7 +67,8 @@ class LineChecker:
 
     Rules that need a feature (tools, content parts, ...) only run on examples that
     have it, which never changes an outcome; ``gate_rules=False`` runs every rule on
-    every example (the tests compare the two).
+    every example (the tests compare the two). A line keeps at most
+    ``max_findings_per_rule`` findings of a rule (0: all) and counts the rest.
     """
 
     def __init__(
@@ -77,8 +79,10 @@ class LineChecker:
         selection: RuleSelection,
         tools: TokenTools,
         gate_rules: bool = True,
+        max_findings_per_rule: int = DEFAULT_MAX_FINDINGS_PER_RULE,
     ) -> None:
         self.profile = profile
+        self.max_findings_per_rule = max_findings_per_rule
         self.format_name = profile.schema
         self.model = model
         self.selection = selection
@@ -111,7 +115,7 @@ class LineChecker:
 
     def check(self, raw: bytes, number: int, *, file_start: bool | None = None) -> LineOutcome:
         """``file_start``: the line opens the file (default: it is line 1)."""
-        outcome = LineOutcome()
+        outcome = LineOutcome(CappedFindings(self.max_findings_per_rule))
         if raw.endswith(b"\r"):
             raw, outcome.crlf = raw[:-1], True
         if (number == 1 if file_start is None else file_start) and raw.startswith(BOM):
@@ -144,9 +148,8 @@ class LineChecker:
                 # sha256 runs on the CPU's SHA instructions: twice blake2b's speed here.
                 outcome.digest = hashlib.sha256(canonical).digest()
             self._check_example(example, canonical, number, outcome)
-        except RecursionError:
-            message = "the example is nested too deeply to check (hundreds of levels)"
-            outcome.findings.append(Finding("JG122", message, number, 1))
+        except RecursionError:  # under the limit, but too deep for the stack left here
+            outcome.findings.append(Finding("JG122", nested_too_deeply(), number, 1))
         return outcome
 
     def _check_example(

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .diagnostics import Severity
+from .diagnostics import DEFAULT_MAX_FINDINGS_PER_RULE, Severity
 from .lines import DEFAULT_MAX_LINE_BYTES
 from .models import DEFAULT_MODEL
 
@@ -22,6 +22,8 @@ class CheckOptions:
     ``auto``, ``tiktoken``, ``quicktok`` or the path of a Hugging Face tokenizer.json,
     and ``max_seq_len`` is the token limit that goes with such a tokenizer.
     ``max_line_bytes``: a longer line is skipped unread and reported (JG106).
+    ``max_findings_per_rule`` findings of each rule are listed per file, the rest
+    only counted (0: list them all).
     """
 
     model: str = DEFAULT_MODEL
@@ -38,3 +40,4 @@ class CheckOptions:
     tokenizer: str = "auto"
     max_seq_len: int | None = None
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+    max_findings_per_rule: int = DEFAULT_MAX_FINDINGS_PER_RULE

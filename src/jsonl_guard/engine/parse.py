@@ -17,17 +17,31 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+from itertools import accumulate
 from typing import Any
 
 import msgspec
 
-from .diagnostics import Finding
+from .diagnostics import CappedFindings, Finding
 
 _decode = msgspec.json.Decoder().decode
 _encode_sorted = msgspec.json.Encoder(order="sorted").encode
 # Prefixes a canonical form msgspec cannot give (NaN/Infinity): never a JSON text's first byte.
 _OTHER_CANONICAL = b"\x00"
 _ESCAPED_COLON = re.compile(rb"\\u003[aA]")
+# Where a line's findings go: a plain list, or the line's capped list.
+Findings = list[Finding] | CappedFindings
+
+# The deepest a line may nest arrays and objects (JG122). Python's parsers recurse
+# once a level and give up near the interpreter's recursion limit (1,000), at a
+# depth that moves with the caller's stack; a fixed limit well below it reads the
+# same in every process. No fine-tuning format nests more than a dozen levels.
+MAX_NESTING = 500
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_DIGITS = re.compile(rb"-?[0-9]+")
 
 
 class ParsedLine:
@@ -63,8 +77,63 @@ def canonical_json(value: Any) -> bytes:
     return _OTHER_CANONICAL + text.encode("ascii")
 
 
-def parse_line(raw: bytes, number: int, findings: list[Finding]) -> ParsedLine | None:
+def nesting_depth(raw: bytes, *, in_strings: bool = False) -> int:
+    """How deeply ``raw`` nests arrays and objects; brackets inside strings count only
+    with ``in_strings`` (cheap: an upper bound unless a string holds closing ones)."""
+    if not in_strings:
+        raw = _STRING.sub(b'""', raw)
+    return max(accumulate(_STEP[b] for b in raw.translate(None, _NOT_BRACKETS)), default=0)
+
+
+def too_deep(raw: bytes) -> int | None:
+    """The line's depth when it is over ``MAX_NESTING``, else None.
+
+    Nearly every line has fewer brackets than the limit, which two ``count``s tell;
+    the string-aware scan only runs on a line whose bare brackets are that deep.
+    """
+    if raw.count(b"[") + raw.count(b"{") <= MAX_NESTING:
+        return None
+    if nesting_depth(raw, in_strings=True) <= MAX_NESTING:
+        return None
+    depth = nesting_depth(raw)
+    return depth if depth > MAX_NESTING else None
+
+
+def nested_too_deeply(depth: int | None = None) -> str:
+    """The JG122 message: how deep, when known, and the limit."""
+    if depth is None:
+        return f"the line nests arrays or objects too deeply to check (limit {MAX_NESTING} levels)"
+    return f"the line nests arrays or objects {depth:,} levels deep (limit {MAX_NESTING} levels)"
+
+
+def too_many_digits(raw: bytes) -> str | None:
+    """Why Python cannot read a whole number in ``raw`` (more digits than its limit)."""
+    limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
+    if not limit:
+        return None
+    numbers = _DIGITS.finditer(_STRING.sub(b'""', raw))  # digits in strings are text
+    longest = max((len(m.group().lstrip(b"-")) for m in numbers), default=0)
+    if longest <= limit:
+        return None
+    return (
+        f"a number with {longest:,} digits: over the {limit:,}-digit limit of Python's JSON "
+        "reader (and of most servers'); write it as a string or drop it"
+    )
+
+
+def json_problem(error: ValueError, raw: bytes) -> str:
+    """What is wrong with JSON text that ``json.loads`` refused, in jsonl-guard's words."""
+    if isinstance(error, json.JSONDecodeError):
+        return error.msg
+    return too_many_digits(raw) or str(error)
+
+
+def parse_line(raw: bytes, number: int, findings: Findings) -> ParsedLine | None:
     """The line's value, or None with the reason appended to ``findings``."""
+    depth = too_deep(raw)
+    if depth is not None:
+        findings.append(Finding("JG122", nested_too_deeply(depth), number, 1))
+        return None
     try:
         value = _decode(raw)
         canonical = _encode_sorted(value)
@@ -96,7 +165,7 @@ class _DuplicateKeys:
         return result
 
 
-def _parse_with_reference(raw: bytes, number: int, findings: list[Finding]) -> ParsedLine | None:
+def _parse_with_reference(raw: bytes, number: int, findings: Findings) -> ParsedLine | None:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -111,8 +180,16 @@ def _parse_with_reference(raw: bytes, number: int, findings: list[Finding]) -> P
     except json.JSONDecodeError as error:
         findings.append(Finding("JG110", f"invalid JSON: {error.msg}", number, error.colno))
         return None
-    except (ValueError, RecursionError) as error:
-        findings.append(Finding("JG110", f"invalid JSON: {error}", number, 1))
+    except RecursionError:  # under the limit, but the caller's stack was already deep
+        findings.append(Finding("JG122", nested_too_deeply(), number, 1))
+        return None
+    except ValueError as error:  # NaN/Infinity (ours), a number Python will not read
+        digits = too_many_digits(raw)
+        column = 1
+        if digits is not None:  # at the first run of that many digits
+            run = re.search(rb"[0-9]{%d}" % (sys.get_int_max_str_digits() + 1), raw)
+            column = len(raw[: run.start()].decode("utf-8", "replace")) + 1 if run else 1
+        findings.append(Finding("JG110", digits or f"invalid JSON: {error}", number, column))
         return None
     for key in dict.fromkeys(duplicates.keys):
         message = f"key {key!r} appears twice in one object; only the last value is kept"

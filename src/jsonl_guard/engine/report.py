@@ -95,6 +95,28 @@ class TokenSummary:
 
 
 @dataclass(frozen=True)
+class NotShown:
+    """The findings of one rule in one file past the first ``listed``: counted, not listed.
+
+    A file keeps ``max-findings-per-rule`` findings of each rule (default 100), so a
+    report stays small whatever the input; the counts stay true.
+    """
+
+    code: str
+    name: str
+    severity: Severity
+    count: int
+    listed: int
+
+    @property
+    def message(self) -> str:
+        return (
+            f"… {self.count:,} more {self.code} findings not shown (the first {self.listed:,} "
+            "are listed; --max-findings-per-rule 0 lists them all)"
+        )
+
+
+@dataclass(frozen=True)
 class FileReport:
     path: str
     format: str
@@ -105,9 +127,13 @@ class FileReport:
     io_error: str | None = None
     role: str = "training"
     profile_source: str = ""
+    # Rules with more findings than the file lists: their counts (in ``errors``,
+    # ``warnings`` and ``count`` too).
+    not_shown: tuple[NotShown, ...] = ()
 
     def count(self, severity: Severity) -> int:
-        return sum(1 for d in self.diagnostics if d.severity is severity)
+        listed = sum(1 for d in self.diagnostics if d.severity is severity)
+        return listed + sum(n.count for n in self.not_shown if n.severity is severity)
 
     @property
     def errors(self) -> int:
@@ -155,6 +181,16 @@ def diagnostic_dict(diagnostic: Diagnostic) -> dict[str, Any]:
     }
 
 
+def not_shown_dict(not_shown: NotShown) -> dict[str, Any]:
+    return {
+        "code": not_shown.code,
+        "name": not_shown.name,
+        "severity": not_shown.severity.value,
+        "count": not_shown.count,
+        "listed": not_shown.listed,
+    }
+
+
 def tokens_dict(tokens: TokenSummary) -> dict[str, Any]:
     data = asdict(tokens)
     del data["quicktok_dropped"]  # ``tokenizer`` says it (docs/json-report.md)
@@ -173,6 +209,7 @@ def file_dict(report: FileReport) -> dict[str, Any]:
         "warnings": report.warnings,
         "io_error": report.io_error,
         "diagnostics": [diagnostic_dict(d) for d in report.diagnostics],
+        "not_shown": [not_shown_dict(n) for n in report.not_shown],
         "tokens": None if report.tokens is None else tokens_dict(report.tokens),
         "cost": None if report.cost is None else asdict(report.cost),
     }

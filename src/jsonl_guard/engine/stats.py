@@ -12,6 +12,7 @@ import bisect
 import itertools
 from array import array
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..tokens.chat_formula import ExampleTokens
@@ -98,18 +99,19 @@ class DatasetStats:
     @property
     def duplicates(self) -> list[tuple[int, int]]:
         """(line, first line with the same example), in line order."""
+        return list(self.iter_duplicates())
+
+    def iter_duplicates(self) -> Iterator[tuple[int, int]]:
+        """``duplicates`` one at a time: a file of one line repeated millions of times
+        holds millions of them, and the report lists only the first few."""
         repeated = _repeated(self.digests)
-        if not repeated:
-            return []
         first: dict[int, int] = {}
-        repeats = []
         for digest, line in zip(self.digests, self.digest_lines, strict=True):
             if digest in repeated:
                 if digest in first:
-                    repeats.append((line, first[digest]))
+                    yield line, first[digest]
                 else:
                     first[digest] = line
-        return repeats
 
     @property
     def total_tokens(self) -> int:

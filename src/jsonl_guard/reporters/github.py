@@ -7,7 +7,7 @@ LF are percent-encoded; property values (file, title) also encode ``:`` and ``,`
 from __future__ import annotations
 
 from ..engine.diagnostics import Diagnostic, Severity
-from ..engine.report import Report
+from ..engine.report import NotShown, Report
 from ._options import PLAIN, RenderOptions
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -31,6 +31,15 @@ def annotation(path: str, diagnostic: Diagnostic) -> str:
     return f"::{_COMMAND[diagnostic.severity]} {','.join(properties)}::{escape_data(message)}"
 
 
+def not_shown_annotation(path: str, not_shown: NotShown) -> str:
+    """One file-level annotation per rule whose findings past the first are only counted."""
+    title = escape_property(f"{not_shown.code} {not_shown.name}")
+    return (
+        f"::{_COMMAND[not_shown.severity]} file={escape_property(path)},title={title}::"
+        f"{escape_data(not_shown.message)}"
+    )
+
+
 def render(report: Report, options: RenderOptions = PLAIN) -> str:
     lines = []
     for file in report.files:
@@ -42,5 +51,10 @@ def render(report: Report, options: RenderOptions = PLAIN) -> str:
         # Info findings are not worth a PR annotation; the step summary counts them.
         lines.extend(
             annotation(file.path, d) for d in file.diagnostics if d.severity is not Severity.INFO
+        )
+        lines.extend(
+            not_shown_annotation(file.path, n)
+            for n in file.not_shown
+            if n.severity is not Severity.INFO
         )
     return "".join(line + "\n" for line in lines)

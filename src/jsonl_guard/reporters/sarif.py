@@ -46,7 +46,7 @@ def _location(path: str, diagnostic: Diagnostic | None) -> dict[str, Any]:
 
 
 def _results(file: FileReport, index: dict[str, int]) -> list[dict[str, Any]]:
-    return [
+    results = [
         {
             "ruleId": d.code,
             "ruleIndex": index[d.code],
@@ -56,6 +56,19 @@ def _results(file: FileReport, index: dict[str, int]) -> list[dict[str, Any]]:
         }
         for d in file.diagnostics
     ]
+    # A rule's findings past the first ones listed: one file-level result with the count.
+    results += [
+        {
+            "ruleId": n.code,
+            "ruleIndex": index[n.code],
+            "level": _LEVEL[n.severity],
+            "message": {"text": n.message},
+            "locations": [_location(file.path, None)],
+            "properties": {"notShown": n.count},
+        }
+        for n in file.not_shown
+    ]
+    return results
 
 
 def sarif_log(report: Report) -> dict[str, Any]:

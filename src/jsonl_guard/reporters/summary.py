@@ -57,6 +57,8 @@ def render(report: Report, options: RenderOptions = PLAIN) -> str:
     if models:
         lines += ["", f"Model: {', '.join(f'`{m}`' for m in models)}."]
     counts = Counter((d.code, d.name) for f in report.files for d in f.diagnostics)
+    for file in report.files:  # findings counted but not listed count here too
+        counts.update({(n.code, n.name): n.count for n in file.not_shown})
     if counts:
         lines += ["", "| rule | findings |", "| --- | ---: |"]
         for (code, name), count in counts.most_common(MAX_RULE_ROWS):

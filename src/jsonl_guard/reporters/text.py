@@ -55,6 +55,10 @@ def _file_lines(file: FileReport, style: _Style, *, hints: bool, info: bool) -> 
         lines.append(f"{style(location(file.path, d), '1')} {code} {d.message}")
         if hints:
             lines.append(f"    {style('hint:', '2')} {d.hint}")
+    for n in file.not_shown:  # one line per rule past its listed findings
+        if n.severity is not Severity.INFO or info:
+            code = style(n.code, _COLORS[n.severity] + ";1")
+            lines.append(f"{style(file.path + ':', '1')} {code} {n.message}")
     return lines
 
 

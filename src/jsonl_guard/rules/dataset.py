@@ -10,8 +10,6 @@ from ..engine.stats import DatasetStats
 from .context import TRAINING, VALIDATION, DatasetContext
 from .registry import DatasetMessage, dataset_rule
 
-MAX_LISTED_DUPLICATES = 1000
-
 
 def _minimum(ctx: DatasetContext) -> int:
     if ctx.role == VALIDATION:
@@ -74,12 +72,9 @@ def few_examples(stats: DatasetStats, ctx: DatasetContext) -> Iterator[str]:
     rule_sets=("*",),
 )
 def duplicate_example(stats: DatasetStats, ctx: DatasetContext) -> Iterator[DatasetMessage]:
-    duplicates = stats.duplicates
-    for line, first in duplicates[:MAX_LISTED_DUPLICATES]:
+    # Every one, lazily: the file keeps the first max-findings-per-rule and counts the rest.
+    for line, first in stats.iter_duplicates():
         yield f"the example repeats line {first}", line
-    hidden = len(duplicates) - MAX_LISTED_DUPLICATES
-    if hidden > 0:
-        yield f"{hidden:,} more duplicate examples not listed"
 
 
 @dataset_rule(
@@ -185,7 +180,7 @@ def shared_with_training(stats: DatasetStats, ctx: DatasetContext) -> Iterator[t
         for path, training in ctx.training
         for line, their_line in stats.shared_with(training)
     ]
-    for line, path, their_line in sorted(shared)[:MAX_LISTED_DUPLICATES]:
+    for line, path, their_line in sorted(shared):
         yield f"the example is also line {their_line} of {path}", line
 
 

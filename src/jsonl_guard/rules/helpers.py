@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..engine.schema import format_path
@@ -15,6 +15,20 @@ JsonPath = tuple[str | int, ...]  # a path in an example, formatted by path_of
 
 def path_of(*path: str | int) -> str:
     return format_path(list(path))
+
+
+# A message names at most this many ids, names or paths: an example with ten
+# thousand tool calls must not write ten thousand of them into each finding.
+MAX_LISTED = 10
+
+
+def listing(items: Sequence[str], limit: int = MAX_LISTED) -> str:
+    """``a, b, c`` (``none`` when empty), the first ``limit`` then ``and 9,990 more``."""
+    if not items:
+        return "none"
+    shown = ", ".join(items[:limit])
+    hidden = len(items) - limit
+    return f"{shown} and {hidden:,} more" if hidden > 0 else shown
 
 
 def tool_calls(message: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..engine.diagnostics import Severity
+from ..engine.parse import json_problem
 from .context import ExampleContext
-from .helpers import A, JsonPath, U, path_of, tool_calls
+from .helpers import A, JsonPath, U, listing, path_of, tool_calls
 from .registry import example_rule
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -34,20 +35,21 @@ ERROR, WARNING = Severity.ERROR, Severity.WARNING
     needs=("tools",),
 )
 def unmatched_tool_response(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
-    open_ids: list[str] = []
+    # Sets, and the listing built once per turn: linear in the number of calls.
+    open_ids: set[str] = set()
+    expected = "none"
     answered: set[str] = set()
     for i, message in ctx.messages:
         role = message.get("role")
         if role == "assistant":
-            open_ids = [c["id"] for _, c in tool_calls(message) if isinstance(c.get("id"), str)]
-            answered = set()
+            ids = [c["id"] for _, c in tool_calls(message) if isinstance(c.get("id"), str)]
+            open_ids, expected, answered = set(ids), listing([repr(c) for c in ids]), set()
         elif role == "tool" and isinstance(message.get("tool_call_id"), str):
             call_id = message["tool_call_id"]
             where = path_of("messages", i, "tool_call_id")
             if call_id in answered:
                 yield f"{where} {call_id!r} answers a tool call that was already answered"
             elif call_id not in open_ids:
-                expected = ", ".join(repr(c) for c in open_ids) or "none"
                 yield (
                     f"{where} {call_id!r} matches no tool call of the preceding assistant turn "
                     f"(its call ids: {expected})"
@@ -75,13 +77,16 @@ def unmatched_tool_response(example: dict[str, Any], ctx: ExampleContext) -> Ite
 def unanswered_tool_call(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     # An example may end on a tool call (the model learns to call it); what is
     # forbidden is moving on to another turn before every call has its answer.
-    pending: dict[str, str] = {}
+    # The id -> (message, call) index of each open call; its path is only written
+    # for a finding (100,000 answered calls write none).
+    pending: dict[str, tuple[int, int]] = {}
     for i, message in ctx.messages:
         role = message.get("role")
         if role == "tool":
             pending.pop(str(message.get("tool_call_id")), None)
             continue
-        for call_id, where in pending.items():
+        for call_id, (k, j) in pending.items():
+            where = path_of("messages", k, "tool_calls", j)
             yield (
                 f"{where} (id {call_id!r}) is not answered before {path_of('messages', i)} ({role})"
             )
@@ -89,7 +94,7 @@ def unanswered_tool_call(example: dict[str, Any], ctx: ExampleContext) -> Iterat
         if role == "assistant":
             for j, call in tool_calls(message):
                 if isinstance(call.get("id"), str):
-                    pending[call["id"]] = path_of("messages", i, "tool_calls", j)
+                    pending[call["id"]] = (i, j)
 
 
 @example_rule(
@@ -112,17 +117,19 @@ def unanswered_tool_call(example: dict[str, Any], ctx: ExampleContext) -> Iterat
     needs=("tools",),
 )
 def duplicate_tool_call_id(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[int, int]] = {}  # id -> (message, call) of its first use
     for i, message in ctx.messages:
         for j, call in tool_calls(message):
             call_id = call.get("id")
             if not isinstance(call_id, str):
                 continue
-            where = path_of("messages", i, "tool_calls", j, "id")
             if call_id in seen:
-                yield f"{where} {call_id!r} repeats the id of {seen[call_id]}"
+                where = path_of("messages", i, "tool_calls", j, "id")
+                k, m = seen[call_id]
+                first = path_of("messages", k, "tool_calls", m)
+                yield f"{where} {call_id!r} repeats the id of {first}"
             else:
-                seen[call_id] = path_of("messages", i, "tool_calls", j)
+                seen[call_id] = (i, j)
 
 
 def _function_calls(message: dict[str, Any]) -> list[tuple[JsonPath, Any]]:
@@ -169,18 +176,21 @@ def _defined_names(definitions: Any, *, wrapped: bool) -> set[str] | None:
 def unknown_function(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     tools = _defined_names(example.get("tools"), wrapped=True)
     functions = _defined_names(example.get("functions"), wrapped=False)
+    listings: dict[bool, str] = {}  # built once per example, not once per call
     for i, message in ctx.messages:
         calls = _function_calls(message)
         for path, function in calls:
-            known = functions if path == ("function_call",) else tools
+            legacy = path == ("function_call",)
+            known = functions if legacy else tools
             if known is None or not isinstance(function, dict):
                 continue
             name = function.get("name")
             if isinstance(name, str) and name not in known:
-                listing = ", ".join(sorted(known)) or "none"
+                if legacy not in listings:
+                    listings[legacy] = listing(sorted(known))
                 yield (
                     f"{path_of('messages', i, *path, 'name')} {name!r} is not among the "
-                    f"example's defined functions ({listing})"
+                    f"example's defined functions ({listings[legacy]})"
                 )
 
 
@@ -207,11 +217,15 @@ def invalid_tool_arguments(example: dict[str, Any], ctx: ExampleContext) -> Iter
         for path, function in calls:
             if not isinstance(function, dict) or not isinstance(function.get("arguments"), str):
                 continue
+            arguments = function["arguments"]
+            where = path_of("messages", i, *path, "arguments")
             try:
-                json.loads(function["arguments"])
+                json.loads(arguments)
             except ValueError as error:
-                reason = getattr(error, "msg", str(error))
-                yield f"{path_of('messages', i, *path, 'arguments')} is not valid JSON ({reason})"
+                reason = json_problem(error, arguments.encode("utf-8", "surrogatepass"))
+                yield f"{where} is not valid JSON ({reason})"
+            except RecursionError:
+                yield f"{where} nests arrays or objects too deeply to read"
 
 
 @example_rule(
@@ -242,4 +256,4 @@ def legacy_function_calling(example: dict[str, Any], ctx: ExampleContext) -> Ite
         if message.get("role") == "function":
             used.append(f"{path_of('messages', i)} (role function)")
     if used:
-        yield f"deprecated function-calling form used: {', '.join(used)}"
+        yield f"deprecated function-calling form used: {listing(used)}"
