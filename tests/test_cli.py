@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -247,18 +248,25 @@ def test_readme_tour_shows_the_real_output(capsys, monkeypatch):
     assert out in (ROOT / "README.md").read_text("utf-8")
 
 
-def test_a_closed_pipe_ends_quietly(tmp_path):
-    """`jsonl-guard profiles | head -1`: no traceback when the reader goes away."""
+def test_a_closed_pipe_ends_quietly():
+    """`jsonl-guard profiles | head -1`: no traceback when the reader goes away.
+
+    The pipe's read end is closed before the command starts, so its first write
+    fails for sure (a reader that leaves later races with a small output that fits
+    in the pipe).
+    """
     script = "import sys; from jsonl_guard.cli import main; sys.exit(main(['profiles']))"
-    reader = subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    assert reader.stdout is not None and reader.stderr is not None
-    reader.stdout.readline()
-    reader.stdout.close()  # the reader goes away after one line
-    err = reader.stderr.read().decode()
-    reader.stderr.close()
-    assert reader.wait(timeout=60) == 2
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        writer = subprocess.Popen(
+            [sys.executable, "-c", script], stdout=write_end, stderr=subprocess.PIPE
+        )
+    finally:
+        os.close(write_end)
+    _, err_bytes = writer.communicate(timeout=60)
+    err = err_bytes.decode()
+    assert writer.returncode == 2
     assert "Traceback" not in err and "BrokenPipe" not in err
 
 
