@@ -59,6 +59,18 @@ def test_an_unreadable_file_fails(project):
         assert_valid("missing.jsonl")
 
 
+@pytest.mark.parametrize("name", ["missing.jsonl", "."])
+def test_an_unreadable_file_is_a_failing_report_in_the_library(project, name):
+    """``if report.errors:`` must not pass a missing file or a directory (issue 11)."""
+    from jsonl_guard import Checker, Report, check_path
+
+    report = check_path(name)
+    assert report.io_error is not None and report.errors == 1 and not report.ok
+    assert fails(report)
+    dataset = Report((report, Checker().check_path("support-good.jsonl")))
+    assert dataset.errors == 1 and dataset.io_errors == 1 and not dataset.ok
+
+
 def test_warnings_pass_unless_strict(project):
     report = assert_valid("few.jsonl")
     assert report.warnings == 1

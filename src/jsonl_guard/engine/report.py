@@ -111,7 +111,9 @@ class FileReport:
 
     @property
     def errors(self) -> int:
-        return self.count(Severity.ERROR)
+        """Error findings, plus one when the file could not be read: ``if report.errors``
+        must not pass a missing file."""
+        return self.count(Severity.ERROR) + (self.io_error is not None)
 
     @property
     def warnings(self) -> int:
@@ -119,7 +121,7 @@ class FileReport:
 
     @property
     def ok(self) -> bool:
-        return self.io_error is None and self.errors == 0
+        return self.errors == 0
 
 
 @dataclass(frozen=True)
