@@ -133,7 +133,9 @@ def test_warnings_pass_unless_strict(pytester):
     write_few(pytester.path / "few.jsonl")
     result = pytester.runpytest("--jsonl-guard", "-rP")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*jsonl-guard*", "few.jsonl: JG302 the file has 12 examples*"])
+    result.stdout.fnmatch_lines(
+        ["*jsonl-guard*", "few.jsonl: JG302 warning: the file has 12 examples*"]
+    )
     result = pytester.runpytest("--jsonl-guard", "--jsonl-guard-strict")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
@@ -195,7 +197,7 @@ def test_the_config_model_applies_and_the_run_option_overrides_it(pytester, data
     result = pytester.runpytest("--jsonl-guard", "support-good.jsonl")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
-        ["support-good.jsonl: JG310 o4-mini does not take the openai-chat format*"]
+        ["support-good.jsonl: JG310 error: o4-mini does not take the openai-chat format*"]
     )
     result = pytester.runpytest(
         "--jsonl-guard", "--jsonl-guard-model", "gpt-4o-mini", "support-good.jsonl"

@@ -44,15 +44,16 @@ def run_check(args: argparse.Namespace, out: TextIO) -> int:
         progress=_progress_bars if shows_text and not args.no_progress else None,
     )
     report = result.report
+    strict = args.strict or config.strict
     if args.output is not None:
         file_format = args.output_format or args.format
         terminal_format = args.format if args.output_format else "text"
         _write_file(args.output, REPORTERS[file_format](report))
-        out.write(_render(report, terminal_format, args, out))
+        out.write(_render(report, terminal_format, args, out, strict))
     else:
-        out.write(_render(report, args.format, args, out))
+        out.write(_render(report, args.format, args, out, strict))
     _append_step_summary(report)
-    return exit_code(report, strict=args.strict or config.strict)
+    return exit_code(report, strict=strict)
 
 
 def _progress_bars(path: str, size: int) -> AbstractContextManager[Progress | None]:
@@ -95,12 +96,15 @@ def _cli_settings(args: argparse.Namespace) -> dict[str, object]:
     return settings
 
 
-def _render(report: Report, output_format: str, args: argparse.Namespace, out: TextIO) -> str:
+def _render(
+    report: Report, output_format: str, args: argparse.Namespace, out: TextIO, strict: bool
+) -> str:
     options = RenderOptions(
         color=output_format == "text" and _use_color(args.color, out),
         hints=not args.quiet,
         summary=not args.quiet,
         info=args.verbose,
+        strict=strict,
     )
     return REPORTERS[output_format](report, options)
 

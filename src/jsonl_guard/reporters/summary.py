@@ -1,10 +1,16 @@
-"""The Markdown step summary for GitHub Actions (appended to $GITHUB_STEP_SUMMARY)."""
+"""The Markdown step summary for GitHub Actions (appended to $GITHUB_STEP_SUMMARY).
+
+GitHub renders it as Markdown with HTML: every text from outside (file names, the
+model, OS messages) goes through ``_untrusted.markdown``, so a file name cannot add a
+heading, a table row, a link or HTML (a forged "✅ no errors").
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 
 from ..engine.report import FileReport, Report
+from . import _untrusted as shown
 from ._options import PLAIN, RenderOptions
 
 MAX_RULE_ROWS = 15
@@ -27,7 +33,7 @@ def _cost(file: FileReport) -> tuple[str, str, str, str]:
 
 def _row(file: FileReport) -> str:
     if file.io_error is not None:
-        return f"| `{file.path}` | ❌ {file.io_error} | | | | | | | |"
+        return f"| ❌ {shown.markdown(file.path)} | {shown.markdown(file.io_error)} | | | | | | | |"
     status = "❌" if file.errors else ("⚠️" if file.warnings else "✅")
     tokens = "-"
     if file.tokens is not None and file.tokens.counted_examples:
@@ -35,8 +41,8 @@ def _row(file: FileReport) -> str:
         tokens = f"{t.total:,} (p50 {t.per_example.p50:,.0f}, max {t.max_example:,})"
     epochs, billed, usd, budget = _cost(file)
     return (
-        f"| {status} `{file.path}` | {file.examples:,} | {file.errors} | {file.warnings} | "
-        f"{tokens} | {epochs} | {billed} | {usd} | {budget} |"
+        f"| {status} {shown.markdown(file.path)} | {file.examples:,} | {file.errors} | "
+        f"{file.warnings} | {tokens} | {epochs} | {billed} | {usd} | {budget} |"
     )
 
 
@@ -55,7 +61,7 @@ def render(report: Report, options: RenderOptions = PLAIN) -> str:
     ]
     models = sorted({f.cost.model for f in report.files if f.cost is not None})
     if models:
-        lines += ["", f"Model: {', '.join(f'`{m}`' for m in models)}."]
+        lines += ["", f"Model: {', '.join(shown.markdown(m) for m in models)}."]
     counts = Counter((d.code, d.name) for f in report.files for d in f.diagnostics)
     if counts:
         lines += ["", "| rule | findings |", "| --- | ---: |"]
