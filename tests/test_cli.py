@@ -136,7 +136,7 @@ def test_severity_override_turns_an_error_into_a_warning(capsys, tmp_path):
 def test_budget(capsys, good_file):
     code, out, _ = run(capsys, "check", str(good_file), "--max-cost", "0.000001")
     assert code == 1
-    assert "JG501 error: estimated cost" in out
+    assert "JG501 error: the run's estimated cost" in out
     assert run(capsys, "check", str(good_file), "--max-cost", "100")[0] == 0
 
 

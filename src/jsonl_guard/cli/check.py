@@ -42,6 +42,7 @@ def run_check(args: argparse.Namespace, out: TextIO) -> int:
         checker_for=checkers.for_path,
         jobs=parallel_jobs(args.jobs),
         progress=_progress_bars if shows_text and not args.no_progress else None,
+        max_cost=args.max_cost,  # the run's budget; config max-cost stays per file
     )
     report = result.report
     strict = args.strict or config.strict
@@ -83,7 +84,7 @@ def _append_step_summary(report: Report) -> None:
 
 def _cli_settings(args: argparse.Namespace) -> dict[str, object]:
     settings: dict[str, object] = {}
-    keys = ("model", "epochs", "max_cost", "min_examples", "select", "ignore", "tokenizer")
+    keys = ("model", "epochs", "min_examples", "select", "ignore", "tokenizer")
     for key in (*keys, "profile", "max_seq_len"):
         value = getattr(args, key)
         if value is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .cost import CostEstimate
+from .cost import CostEstimate, RunBudget
 from .diagnostics import Diagnostic, Severity
 from .stats import DatasetStats, percentiles
 
@@ -127,6 +127,7 @@ class FileReport:
 @dataclass(frozen=True)
 class Report:
     files: tuple[FileReport, ...] = field(default_factory=tuple)
+    budget: RunBudget | None = None  # check --max-cost: the run's budget (engine/budget.py)
 
     @property
     def errors(self) -> int:
@@ -191,6 +192,7 @@ def report_dict(report: Report) -> dict[str, Any]:
             "io_errors": report.io_errors,
             "examples": sum(f.examples for f in report.files),
             "estimated_usd": _total_cost(report),
+            "max_cost_usd": None if report.budget is None else report.budget.max_cost_usd,
         },
     }
 

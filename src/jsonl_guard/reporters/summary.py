@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..engine.cost import RunBudget
 from ..engine.report import FileReport, Report
 from . import _untrusted as shown
 from ._options import PLAIN, RenderOptions
@@ -46,6 +47,14 @@ def _row(file: FileReport) -> str:
     )
 
 
+def _run_budget(budget: RunBudget) -> str:
+    limit = f"${budget.max_cost_usd:,.2f}"
+    if budget.total_usd is None:
+        return f"Run budget: ❌ {limit} cannot be checked (a training price is unknown)."
+    mark = "❌ over" if budget.over else "✅ within"
+    return f"Run budget: {mark} {limit} (≈ ${budget.total_usd:,.2f} for the training files)."
+
+
 def render(report: Report, options: RenderOptions = PLAIN) -> str:
     verdict = "❌ errors found" if report.errors or report.io_errors else "✅ no errors"
     lines = [
@@ -59,6 +68,8 @@ def render(report: Report, options: RenderOptions = PLAIN) -> str:
         "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- |",
         *(_row(file) for file in report.files),
     ]
+    if report.budget is not None:
+        lines += ["", _run_budget(report.budget)]
     models = sorted({f.cost.model for f in report.files if f.cost is not None})
     if models:
         lines += ["", f"Model: {', '.join(shown.markdown(m) for m in models)}."]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..engine.cost import CostEstimate
+from ..engine.cost import CostEstimate, RunBudget
 from ..engine.diagnostics import Diagnostic, Severity
 from ..engine.report import FileReport, Report, TokenSummary
 from ..tokens.backends import QUICKTOK_FELL_BACK
@@ -30,6 +30,8 @@ def render(report: Report, options: RenderOptions = PLAIN) -> str:
             out.extend(_summary_lines(file, style))
         if len(report.files) > 1:
             out.extend(_total_lines(report))
+        if report.budget is not None:
+            out.extend(_budget_lines(report.budget, blank=len(report.files) <= 1))
     out.append(_verdict(report, style, strict=options.strict))
     return "\n".join(out) + "\n"
 
@@ -156,6 +158,18 @@ def _total_lines(report: Report) -> list[str]:
         f"total: {len(report.files)} files, {examples:,} examples, {tokens:,} tokens, "
         f"{billed:,} billed tokens, {usd}",
     ]
+
+
+def _budget_lines(budget: RunBudget, *, blank: bool) -> list[str]:
+    """The run's budget (--max-cost) against the training files' summed estimate."""
+    files = f"{len(budget.shares)} training file(s)"
+    limit = f"${budget.max_cost_usd:,.2f}"
+    if budget.total_usd is None:
+        line = f"run budget: {limit} cannot be checked, a price is unknown ({files})"
+    else:
+        within = "over" if budget.over else "within"
+        line = f"run budget: ≈ ${budget.total_usd:,.2f} for {files}, {within} the budget of {limit}"
+    return ["", line] if blank else [line]
 
 
 def _verdict(report: Report, style: _Style, *, strict: bool) -> str:
