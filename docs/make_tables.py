@@ -14,9 +14,9 @@ import re
 import sys
 from pathlib import Path
 
+from jsonl_guard.cli.rules import token_counting
 from jsonl_guard.engine.models import ModelSpec, model_table
 from jsonl_guard.engine.profiles import models_of, profile_table
-from jsonl_guard.rules.catalogue import token_method_for
 
 DOCS = Path(__file__).resolve().parent
 
@@ -67,8 +67,9 @@ def profiles_table() -> str:
         keys += [f"`{k}` = `{v}`" for k, v in profile.detect_values.items()]
         if profile.detect_roles:
             keys.append("a message with role " + " / ".join(f"`{r}`" for r in profile.detect_roles))
-        counted = "exact" if token_method_for(profile.tokens).exact else "estimated"
-        names = ", ".join(f"`{m.name}`" for m in models_of(profile, models)) or "—"
+        served = models_of(profile, models)
+        counted = token_counting(profile, served)  # as check counts each model
+        names = ", ".join(f"`{m.name}`" for m in served) or "—"
         rows.append(
             f"| `{profile.name}` | {profile.provider} | {profile.method} | {', '.join(keys)} | "
             f"{counted} | {names} | {profile.source} |"

@@ -126,7 +126,7 @@ def test_severity_override_turns_an_error_into_a_warning(capsys, tmp_path):
     path = write_jsonl(tmp_path / "long.jsonl", rows)
     code, out, _ = run(capsys, "check", str(path), "--model", "gpt-3.5-turbo-0613")
     assert code == 1
-    assert re.search(r"long\.jsonl:5:1: JG401 the example has 5,0\d\d tokens", out)
+    assert re.search(r"long\.jsonl:5:1: JG401 error: the example has 5,0\d\d tokens", out)
     code, out, _ = run(
         capsys, "check", str(path), "--model", "gpt-3.5-turbo-0613", "--severity", "JG401=warning"
     )
@@ -137,7 +137,7 @@ def test_severity_override_turns_an_error_into_a_warning(capsys, tmp_path):
 def test_budget(capsys, good_file):
     code, out, _ = run(capsys, "check", str(good_file), "--max-cost", "0.000001")
     assert code == 1
-    assert "JG501 estimated cost" in out
+    assert "JG501 error: the run's estimated cost" in out
     assert run(capsys, "check", str(good_file), "--max-cost", "100")[0] == 0
 
 
@@ -213,7 +213,7 @@ def test_info_findings_only_with_verbose(capsys):
     _, out, _ = run(capsys, "check", good)
     assert "JG402" not in out
     _, out, _ = run(capsys, "check", good, "-v")
-    assert "support-good.jsonl: JG402 12 example(s) have tool or image tokens" in out
+    assert "support-good.jsonl: JG402 info: 12 example(s) have tool or image tokens" in out
 
 
 def test_reads_standard_input_with_dash():
@@ -233,7 +233,7 @@ def test_several_files_get_per_file_rules_and_a_combined_total(capsys, tmp_path)
         (tmp_path / name).write_bytes((EXAMPLES / name).read_bytes())
     code, out, _ = run(capsys, "check", str(tmp_path))
     assert code == 1
-    assert "tiny.jsonl: JG301 the file has 3 example(s)" in out
+    assert "tiny.jsonl: JG301 error: the file has 3 example(s)" in out
     assert "support-good.jsonl: 60 examples, 0 errors, 0 warnings" in out
     assert "total: 3 files, 87 examples" in out
 

@@ -106,7 +106,7 @@ def test_same_example_in_training_and_validation_uploads_nothing(
     code, out = run(capsys, str(train), "--validation-file", str(valid), "--yes", *FAST)
     assert code == 1
     # The same finding as `check` reports: JG305 at the validation line.
-    assert f"{valid}:2:1: JG305 the example is also line 5 of {train}" in out
+    assert f"{valid}:2:1: JG305 error: the example is also line 5 of {train}" in out
     assert fake_openai_env.count() == 0
 
 

@@ -95,7 +95,11 @@ def test_items_are_marked_and_report_the_file(pytester, datasets):
     items, _ = pytester.inline_genitems("--jsonl-guard", "support-good.jsonl")
     [item] = items
     assert item.nodeid == "support-good.jsonl::jsonl-guard"
-    assert item.reportinfo() == (datasets / "support-good.jsonl", None, "jsonl-guard")
+    assert item.reportinfo() == (
+        datasets / "support-good.jsonl",
+        None,
+        "jsonl-guard support-good.jsonl",
+    )
     assert item.get_closest_marker("jsonl_guard") is not None
     result = pytester.runpytest("--jsonl-guard", "--strict-markers", "-m", "not jsonl_guard")
     result.assert_outcomes(deselected=2)
@@ -119,7 +123,7 @@ def test_a_bad_file_lists_every_finding_as_the_cli_does(pytester, datasets, caps
     assert failures.count("\n    hint: ") == len(BAD_CODES.split())
     result.stdout.fnmatch_lines(
         [
-            "*_ jsonl-guard _*",
+            "*_ jsonl-guard support-bad.jsonl _*",
             "jsonl-guard found 10 error(s) and 3 warning(s) in support-bad.jsonl (24 examples):",
             "support-bad.jsonl: JG302 *",
         ]
@@ -133,7 +137,9 @@ def test_warnings_pass_unless_strict(pytester):
     write_few(pytester.path / "few.jsonl")
     result = pytester.runpytest("--jsonl-guard", "-rP")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*jsonl-guard*", "few.jsonl: JG302 the file has 12 examples*"])
+    result.stdout.fnmatch_lines(
+        ["*jsonl-guard*", "few.jsonl: JG302 warning: the file has 12 examples*"]
+    )
     result = pytester.runpytest("--jsonl-guard", "--jsonl-guard-strict")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
@@ -195,7 +201,7 @@ def test_the_config_model_applies_and_the_run_option_overrides_it(pytester, data
     result = pytester.runpytest("--jsonl-guard", "support-good.jsonl")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
-        ["support-good.jsonl: JG310 o4-mini does not take the openai-chat format*"]
+        ["support-good.jsonl: JG310 error: o4-mini does not take the openai-chat format*"]
     )
     result = pytester.runpytest(
         "--jsonl-guard", "--jsonl-guard-model", "gpt-4o-mini", "support-good.jsonl"
@@ -225,7 +231,9 @@ def test_an_unchanged_file_is_not_checked_again(pytester, datasets):
         ]
     )
     # A cached failure fails with the same report.
-    report = first.stdout.str().split("_ jsonl-guard _")[1].split("= jsonl-guard =")[0]
+    report = (
+        first.stdout.str().split("_ jsonl-guard support-bad.jsonl _")[1].split("= jsonl-guard =")[0]
+    )
     assert report in second.stdout.str()
     second.stdout.fnmatch_lines(
         ["support-bad.jsonl: 24 examples, 10 errors, 3 warnings - FAILED (cached)"]
@@ -445,3 +453,37 @@ def test_an_installed_wheel_works(pytester, datasets, tmp_path_factory, monkeypa
     )
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["*support-bad.jsonl:23:1: JG224*"])
+
+
+# -- naming and smoke files (issue 11) ----------------------------------------------------------
+
+
+def test_each_failure_header_names_its_file(pytester, datasets):
+    write_few(pytester.path / "few.jsonl")
+    result = pytester.runpytest("--jsonl-guard", "--jsonl-guard-strict")
+    result.assert_outcomes(failed=2, passed=1)
+    result.stdout.fnmatch_lines(["*_ jsonl-guard few.jsonl _*"])
+    result.stdout.fnmatch_lines(["*_ jsonl-guard support-bad.jsonl _*"])
+    result.stdout.no_fnmatch_line("*_ jsonl-guard _*")
+
+
+def test_a_smoke_file_is_validated_as_one_not_as_training_data(pytester, datasets):
+    shutil.copy(EXAMPLES / "smoke.jsonl", pytester.path / "smoke.jsonl")
+    result = pytester.runpytest("--jsonl-guard", "smoke.jsonl", "-v")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["smoke.jsonl: smoke-test file, * case(s) valid - passed"])
+    result.stdout.no_fnmatch_line("*JG*")
+    # A broken smoke file fails as a smoke file, with its line.
+    (pytester.path / "smoke.jsonl").write_text(
+        '{"name": "x", "messages": [{"role": "user", "content": "Hi"}], "expect": {"nope": 1}}\n',
+        "utf-8",
+    )
+    result = pytester.runpytest("--jsonl-guard", "smoke.jsonl")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "smoke.jsonl is a smoke-test file (messages + expect)*",
+            "smoke.jsonl:1: unknown expectation*",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*JG1*")

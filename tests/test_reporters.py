@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -126,11 +127,13 @@ def test_junit_has_one_case_per_file(capsys):
         "examples/support-bad.jsonl", "examples/tiny.jsonl", "examples/support-good.jsonl",
         "examples/missing.jsonl",
     ]  # fmt: skip
-    # support-good.jsonl is clean but its ~$0.13 estimate is over the $0.05 budget.
-    assert [c.find("failure") is not None for c in cases] == [True, True, True, False]
-    assert "JG501 estimated cost" in cases[2].find("failure").text
+    # support-good.jsonl is clean: the run's budget finding (~$0.22 over $0.05, every
+    # training file's share named) is on the first training file.
+    assert [c.find("failure") is not None for c in cases] == [True, True, False, False]
+    assert "JG501 error: the run's estimated cost $0.22" in cases[0].find("failure").text
+    assert "examples/support-good.jsonl $0.13" in cases[0].find("failure").text
     assert cases[3].find("error") is not None
-    assert suites.get("failures") == "3" and suites.get("errors") == "1"
+    assert suites.get("failures") == "2" and suites.get("errors") == "1"
 
 
 def test_junit_survives_control_characters(capsys, tmp_path):
@@ -215,3 +218,20 @@ def test_the_quicktok_warning_comes_from_the_flag_not_from_the_text() -> None:
     assert "warning: quicktok" not in text.render(Report((replace(report, tokens=named),)))
     dropped = replace(report.tokens, quicktok_dropped=True)
     assert "warning: quicktok disagreed" in text.render(Report((replace(report, tokens=dropped),)))
+
+
+def test_each_text_finding_names_its_severity_without_colour(capsys):
+    _, out = run(capsys, "examples/support-bad.jsonl", "examples/tiny.jsonl", "-v")
+    findings = [line for line in out.splitlines() if re.match(r"\S+: JG|\S+:\d+:\d+: JG", line)]
+    severities = {re.match(r"\S+ JG\d{3} (\w+):", line)[1] for line in findings}  # type: ignore[index]
+    assert severities == {"error", "warning", "info"}
+    assert "\x1b" not in out
+
+
+def test_the_last_line_agrees_with_the_strict_exit_status(capsys):
+    code, out = run(capsys, "examples/tiny.jsonl", "--min-examples", "1", "--strict")
+    assert code == 1
+    assert out.splitlines()[-1] == "Failed (--strict): 1 warning(s) in 1 file, 3 examples."
+    code, out = run(capsys, "examples/tiny.jsonl", "--min-examples", "1")
+    assert code == 0
+    assert out.splitlines()[-1] == "No errors: 1 file, 3 examples (1 warning(s))."

@@ -59,6 +59,18 @@ def test_an_unreadable_file_fails(project):
         assert_valid("missing.jsonl")
 
 
+@pytest.mark.parametrize("name", ["missing.jsonl", "."])
+def test_an_unreadable_file_is_a_failing_report_in_the_library(project, name):
+    """``if report.errors:`` must not pass a missing file or a directory (issue 11)."""
+    from jsonl_guard import Checker, Report, check_path
+
+    report = check_path(name)
+    assert report.io_error is not None and report.errors == 1 and not report.ok
+    assert fails(report)
+    dataset = Report((report, Checker().check_path("support-good.jsonl")))
+    assert dataset.errors == 1 and dataset.io_errors == 1 and not dataset.ok
+
+
 def test_warnings_pass_unless_strict(project):
     report = assert_valid("few.jsonl")
     assert report.warnings == 1
@@ -72,7 +84,9 @@ def test_keyword_options_change_the_verdict(project):
     assert_valid("support-good.jsonl", select=["JG1"], min_examples=60)
     with pytest.raises(AssertionError, match="JG301"):
         assert_valid("support-good.jsonl", min_examples=61)
-    with pytest.raises(AssertionError, match="JG310 o4-mini does not take the openai-chat format"):
+    with pytest.raises(
+        AssertionError, match="JG310 error: o4-mini does not take the openai-chat format"
+    ):
         assert_valid("support-good.jsonl", model="o4-mini")
     with pytest.raises(AssertionError, match="JG501"):
         assert_valid("support-good.jsonl", max_cost=0.01, epochs=3)
@@ -107,7 +121,7 @@ def test_the_project_config_applies(project):
 
 def test_config_model_and_strict_apply_and_keywords_win(project):
     configure(project, 'model = "o4-mini"\nstrict = true')
-    with pytest.raises(AssertionError, match="JG310 o4-mini"):
+    with pytest.raises(AssertionError, match="JG310 error: o4-mini"):
         assert_valid("support-good.jsonl")
     assert_valid("support-good.jsonl", model="gpt-4o-mini")
     with pytest.raises(AssertionError, match="strict: warnings fail"):

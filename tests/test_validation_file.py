@@ -64,7 +64,7 @@ def test_only_the_validation_file_staged_is_still_checked_as_validation(project,
 @pytest.mark.parametrize(
     ("output_format", "expected"),
     [
-        ("text", f"{VALID}:4:1: JG305 the example is also line 5 of {TRAIN}"),
+        ("text", f"{VALID}:4:1: JG305 error: the example is also line 5 of {TRAIN}"),
         ("github", f"::error file={VALID},line=4,col=1,title=JG305 shared-with-training::"),
         ("sarif", f'"uri": "{VALID}"'),
         ("junit", f'name="{VALID}"'),

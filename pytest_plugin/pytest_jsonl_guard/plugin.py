@@ -6,10 +6,12 @@ library, and ``jsonl_guard`` is imported when the plugin is enabled or the
 pytest runs nothing.
 
 Every file whose name matches ``jsonl_guard_patterns`` becomes one item
-``path::jsonl-guard``, checked with the same ``[tool.jsonl-guard]`` settings the
-CLI reads. Results are cached in ``config.cache`` by file content and options, so
-an unchanged dataset is not re-tokenized; a cached failure fails again with the
-same text.
+``path::jsonl-guard`` (its failure header names the file), checked with the same
+``[tool.jsonl-guard]`` settings the CLI reads. A smoke-test file (its first line has
+``messages`` and ``expect``: ``jsonl_guard.smoke``) is not training data: its item
+validates it as a smoke file instead (no model is called). Results are cached in
+``config.cache`` by file content and options, so an unchanged dataset is not
+re-tokenized; a cached failure fails again with the same text.
 
 Assertion rewriting: pytest rewrites this entry-point module (and, for a wheel
 install, every module of the distribution). ``jsonl_guard.testing`` raises
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -229,6 +232,8 @@ class JsonlGuardItem(pytest.Item):
         from jsonl_guard import JsonlGuardError, __version__
 
         shown = self._shown(self.path)
+        if is_smoke_file(self.path):
+            return _smoke_outcome(shown, self.path), "checked"
         try:
             guard = guard_for(self.config)
             options = guard.options_for(self.path)
@@ -257,7 +262,11 @@ class JsonlGuardItem(pytest.Item):
     def _training(self, guard: JsonlGuard, collection: JsonlGuardCollection | None) -> list[Path]:
         if collection is None or not guard.is_validation_file(self.path):
             return []
-        return [p for p in collection.collected if not guard.is_validation_file(p)]
+        return [
+            p
+            for p in collection.collected
+            if not guard.is_validation_file(p) and not is_smoke_file(p)
+        ]
 
     def _shown(self, path: str | os.PathLike[str]) -> str:
         try:
@@ -277,7 +286,46 @@ class JsonlGuardItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, None, str]:
-        return self.path, None, NAME
+        # The failure header and -v lines name the file (as pytest-mypy does), not
+        # "jsonl-guard" for every file.
+        return self.path, None, f"{NAME} {self._shown(self.path)}"
+
+
+# A smoke file is recognised by its first case, read within these bounds (a case is
+# small; a huge first line or many blank lines are left to the training check).
+_SMOKE_PROBE_BYTES = 1 << 20
+_SMOKE_PROBE_LINES = 100
+
+
+def is_smoke_file(path: Path) -> bool:
+    """Whether ``path`` is a smoke-test file: its first non-blank line is a JSON object
+    with ``messages`` and ``expect`` (no training format has ``expect``)."""
+    try:
+        with path.open("rb") as stream:
+            raw = b""
+            for _ in range(_SMOKE_PROBE_LINES):  # bounded: a smoke file starts with a case
+                raw = stream.readline(_SMOKE_PROBE_BYTES)
+                if raw.strip() or not raw:
+                    break
+            first = json.loads(raw.decode("utf-8-sig"))
+    except (OSError, ValueError, RecursionError):  # unreadable or not JSON: the check says so
+        return False
+    return isinstance(first, dict) and {"messages", "expect"} <= first.keys()
+
+
+def _smoke_outcome(shown: str, path: Path) -> Outcome:
+    """A smoke file validated as one (``jsonl-guard smoke`` runs it against a model)."""
+    from jsonl_guard import JsonlGuardError
+    from jsonl_guard.smoke.file import parse_smoke_lines
+
+    try:
+        cases = parse_smoke_lines(path.read_bytes().splitlines(), shown)
+    except OSError as error:
+        return Outcome(shown, True, f"{shown}: error: cannot read: {error.strerror}", "cannot read")
+    except JsonlGuardError as error:
+        text = f"{shown} is a smoke-test file (messages + expect), not training data:\n{error}"
+        return Outcome(shown, True, text, "smoke-test file, invalid")
+    return Outcome(shown, False, "", f"smoke-test file, {len(cases)} case(s) valid")
 
 
 def _usage_error(shown: str, error: Exception) -> Outcome:

@@ -12,9 +12,15 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 
-# C0 and C1 controls (tab kept), DEL, and the Unicode line/paragraph separators and
-# bidirectional overrides that can reorder what a reader sees.
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls (tab kept), DEL, the Unicode line/paragraph separators and
+# bidirectional overrides that can reorder what a reader sees, and lone surrogates: a
+# file name's undecodable bytes (os.fsdecode) or a JSON "\ud800", which no UTF-8
+# stream can carry.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+# surrogateescape maps an undecodable byte 0xNN to U+DCNN.
+_ESCAPED_BYTES = range(0xDC80, 0xDD00)
 # Environment variables that hold credentials the tool or its SDKs may send.
 SECRET_VARIABLES = (
     "OPENAI_API_KEY",
@@ -37,6 +43,8 @@ MASK = "***"
 
 def _escape(match: re.Match[str]) -> str:
     code = ord(match.group())
+    if code in _ESCAPED_BYTES:
+        return f"\\x{code - 0xDC00:02x}"  # the byte as it is in the file name
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 

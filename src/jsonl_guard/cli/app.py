@@ -61,7 +61,7 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         "--max-cost",
         type=budget,
         metavar="USD",
-        help="error when the estimated training cost is above this",
+        help="error when the run's estimated training cost (all training files) is above this",
     )
     check.add_argument(
         "--min-examples",

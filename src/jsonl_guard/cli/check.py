@@ -53,17 +53,19 @@ def run_check(args: argparse.Namespace, out: TextIO) -> int:
         checker_for=checkers.for_path,
         jobs=parallel_jobs(args.jobs),
         progress=_progress_bars if shows_text and not args.no_progress else None,
+        max_cost=args.max_cost,  # the run's budget; config max-cost stays per file
     )
     report = result.report
+    strict = args.strict or any(config.strict for config in configs)
     if args.output is not None:
         file_format = args.output_format or args.format
         terminal_format = args.format if args.output_format else "text"
         _write_file(args.output, REPORTERS[file_format](report))
-        out.write(_render(report, terminal_format, args, out))
+        out.write(_render(report, terminal_format, args, out, strict))
     else:
-        out.write(_render(report, args.format, args, out))
+        out.write(_render(report, args.format, args, out, strict))
     _append_step_summary(report)
-    return exit_code(report, strict=args.strict or any(config.strict for config in configs))
+    return exit_code(report, strict=strict)
 
 
 def _validation_file(configs: Sequence[Config]) -> str | None:
@@ -118,7 +120,7 @@ def _append_step_summary(report: Report) -> None:
 
 def _cli_settings(args: argparse.Namespace) -> dict[str, object]:
     settings: dict[str, object] = {}
-    keys = ("model", "epochs", "max_cost", "min_examples", "select", "ignore", "tokenizer")
+    keys = ("model", "epochs", "min_examples", "select", "ignore", "tokenizer")
     for key in (*keys, "profile", "max_seq_len", "max_line_bytes", "max_findings_per_rule"):
         value = getattr(args, key)
         if value is not None:
@@ -131,12 +133,15 @@ def _cli_settings(args: argparse.Namespace) -> dict[str, object]:
     return settings
 
 
-def _render(report: Report, output_format: str, args: argparse.Namespace, out: TextIO) -> str:
+def _render(
+    report: Report, output_format: str, args: argparse.Namespace, out: TextIO, strict: bool
+) -> str:
     options = RenderOptions(
         color=output_format == "text" and _use_color(args.color, out),
         hints=not args.quiet,
         summary=not args.quiet,
         info=args.verbose,
+        strict=strict,
     )
     return REPORTERS[output_format](report, options)
 

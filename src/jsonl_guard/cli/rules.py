@@ -13,6 +13,7 @@ from ..engine.profiles import Profile, models_of, profile_table, resolve_profile
 from ..errors import ExitCode
 from ..rules.catalogue import all_rules, find_rule, token_method_for
 from ..rules.registry import Rule
+from ..tokens.methods import TokenMethod
 
 
 def _rule_dict(rule: Rule) -> dict[str, Any]:
@@ -96,13 +97,33 @@ def _limits(model: ModelSpec) -> str:
     return ", ".join(parts)
 
 
+def _methods(profile: Profile, models: list[ModelSpec]) -> dict[str, TokenMethod]:
+    """How each model of the profile is counted: a method that needs a tiktoken
+    encoding estimates for a model without one (as ``check`` does)."""
+    if not models:
+        return {"": token_method_for(profile.tokens)}
+    return {m.name: token_method_for(profile.tokens, m) for m in models}
+
+
+def token_counting(profile: Profile, models: list[ModelSpec]) -> str:
+    """``exact``, ``estimated`` or both, for the profile's models (docs tables too)."""
+    return _counted(_methods(profile, models))
+
+
+def _counted(methods: dict[str, TokenMethod]) -> str:
+    exact = [m.exact for m in methods.values()]
+    if all(exact):
+        return "exact"
+    return "estimated" if not any(exact) else "exact or estimated (see each model)"
+
+
 def _profile_dict(profile: Profile, models: list[ModelSpec]) -> dict[str, Any]:
-    method = token_method_for(profile.tokens)
+    methods = _methods(profile, models)
     return {
         **asdict(profile),
         "detect_values": dict(profile.detect_values),
-        "tokens_exact": method.exact,
-        "tokens_method": method.description,
+        "tokens_exact": all(m.exact for m in methods.values()),
+        "tokens_method": next(iter(methods.values())).description,
         "models": [m.name for m in models],
     }
 
@@ -115,13 +136,18 @@ def print_profiles(name: str | None, config: Config, output: str, out: TextIO) -
         out.write(json.dumps(data if name is None else data[0], indent=2) + "\n")
         return ExitCode.OK
     for profile in profiles:
-        method = token_method_for(profile.tokens)
-        counted = "exact" if method.exact else "estimated"
+        served = models_of(profile, models)
+        methods = _methods(profile, served)
+        mixed = len({m.exact for m in methods.values()}) > 1
         keys = ", ".join(profile.detect) or "-"
         out.write(f"{profile.name}  ({profile.provider}, {profile.method})  {profile.title}\n")
-        out.write(f"  detected by: {keys}; tokens: {counted}\n")
-        for model in models_of(profile, models):
-            out.write(f"  {model.name}: {_limits(model)}\n")
+        out.write(f"  detected by: {keys}; tokens: {_counted(methods)}\n")
+        for model in served:
+            estimated = " (tokens estimated)" if mixed and not methods[model.name].exact else ""
+            out.write(f"  {model.name}: {_limits(model)}{estimated}\n")
         if name:
-            out.write(f"  token counting: {method.description}\n  source: {profile.source}\n")
+            described = sorted({m.description for m in methods.values()})
+            for description in described:
+                out.write(f"  token counting: {description}\n")
+            out.write(f"  source: {profile.source}\n")
     return ExitCode.OK

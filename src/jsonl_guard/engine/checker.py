@@ -16,7 +16,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
@@ -25,6 +25,9 @@ from ..rules.selection import RuleSelection
 from ..tokens.backends import FAST_TOKENIZER_MIN_BYTES, TokenizerMismatch, resolve_tokenizer
 from ..tokens.methods import TokenTools
 from . import parallel
+from .budget import budget_finding, run_budget
+from .cost import RunBudget
+from .diagnostics import Diagnostic
 from .file_run import FileRun, Progress, Training
 from .line import LineChecker
 from .lines import Input, InputError, open_input, open_stdin, shortened
@@ -53,13 +56,15 @@ class Checked:
 
 @dataclass(frozen=True)
 class DatasetResult:
-    """A dataset's reports (training files in order, then the validation file) and stats."""
+    """A dataset's reports (training files in order, then the validation file) and stats;
+    ``budget``: the run's ``max_cost`` against the training files' summed estimate."""
 
     files: tuple[Checked, ...]
+    budget: RunBudget | None = None
 
     @property
     def report(self) -> Report:
-        return Report(tuple(checked.report for checked in self.files))
+        return Report(tuple(checked.report for checked in self.files), self.budget)
 
 
 class Checker:
@@ -266,6 +271,7 @@ def check_dataset(
     progress: ProgressFactory | None = None,
     stdin: BinaryIO | None = None,
     show: Callable[[PathLike], str] | None = None,
+    max_cost: float | None = None,
 ) -> DatasetResult:
     """Check the training files, then the validation file against them.
 
@@ -275,6 +281,8 @@ def check_dataset(
     this process's standard input). ``checker_for`` gives each path's checker (files
     may have their own settings). Reports show training paths as given and the
     validation path relative to the working directory, unless ``show`` says otherwise.
+    ``max_cost`` is the run's budget: the training files' estimates summed (one
+    JG501 on the first training file when over, or when a price is unknown).
     """
     files: list[Checked] = []
     for path in _without(training, validation):
@@ -289,7 +297,27 @@ def check_dataset(
         checker = checker_for(str(validation))
         shown = (show or shown_path)(validation)
         files.append(_checked_file(checker, validation, shown, jobs, progress, VALIDATION, seen))
-    return DatasetResult(tuple(files))
+    if max_cost is None:
+        return DatasetResult(tuple(files))
+    budget = run_budget([c.report for c in files], max_cost)
+    return DatasetResult(_with_budget_finding(files, budget, checker_for), budget)
+
+
+def _with_budget_finding(
+    files: list[Checked], budget: RunBudget, checker_for: Callable[[str], Checker]
+) -> tuple[Checked, ...]:
+    """The run's budget finding, if any, on the first training file that was read."""
+    finding = budget_finding(budget)
+    if finding is None:
+        return tuple(files)
+    first = next(i for i, c in enumerate(files) if c.report.path == budget.shares[0][0])
+    report = files[first].report
+    diagnostic = checker_for(report.path).selection.diagnose(finding)  # ignore/severity apply
+    if diagnostic is None:
+        return tuple(files)
+    diagnostics = tuple(sorted((diagnostic, *report.diagnostics), key=Diagnostic.sort_key))
+    files[first] = Checked(replace(report, diagnostics=diagnostics), files[first].stats)
+    return tuple(files)
 
 
 def _checked_stdin(checker: Checker, stdin: BinaryIO | None) -> Checked:

@@ -82,3 +82,30 @@ def estimate_cost(
         max_cost_usd=max_cost,
         price_source=model.source,
     )
+
+
+@dataclass(frozen=True)
+class RunBudget:
+    """``check --max-cost``: the run's budget and what its training files would cost
+    (``engine/budget.py`` builds it)."""
+
+    max_cost_usd: float
+    shares: tuple[tuple[str, float | None], ...]  # (training file, its estimate or None)
+    models: tuple[str, ...] = ()  # models without a known price
+
+    @property
+    def total_usd(self) -> float | None:
+        """The summed estimate; ``None`` when a file's price is unknown."""
+        if any(usd is None for _, usd in self.shares):
+            return None
+        return round(sum(usd or 0.0 for _, usd in self.shares), 4)
+
+    @property
+    def checkable(self) -> bool:
+        return self.total_usd is not None
+
+    @property
+    def over(self) -> bool:
+        """Over budget, or not checkable: either way the run fails."""
+        total = self.total_usd
+        return total is None or total > self.max_cost_usd

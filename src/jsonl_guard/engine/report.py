@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .cost import CostEstimate
+from .cost import CostEstimate, RunBudget
 from .diagnostics import Diagnostic, Severity
 from .stats import DatasetStats, percentiles
 
@@ -137,7 +137,9 @@ class FileReport:
 
     @property
     def errors(self) -> int:
-        return self.count(Severity.ERROR)
+        """Error findings, plus one when the file could not be read: ``if report.errors``
+        must not pass a missing file."""
+        return self.count(Severity.ERROR) + (self.io_error is not None)
 
     @property
     def warnings(self) -> int:
@@ -145,12 +147,13 @@ class FileReport:
 
     @property
     def ok(self) -> bool:
-        return self.io_error is None and self.errors == 0
+        return self.errors == 0
 
 
 @dataclass(frozen=True)
 class Report:
     files: tuple[FileReport, ...] = field(default_factory=tuple)
+    budget: RunBudget | None = None  # check --max-cost: the run's budget (engine/budget.py)
 
     @property
     def errors(self) -> int:
@@ -226,6 +229,7 @@ def report_dict(report: Report) -> dict[str, Any]:
             "io_errors": report.io_errors,
             "examples": sum(f.examples for f in report.files),
             "estimated_usd": _total_cost(report),
+            "max_cost_usd": None if report.budget is None else report.budget.max_cost_usd,
         },
     }
 

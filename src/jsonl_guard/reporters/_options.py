@@ -17,6 +17,7 @@ class RenderOptions:
     hints: bool = True  # each finding's hint under it
     summary: bool = True  # per-file summaries and the totals
     info: bool = False  # info-level findings too
+    strict: bool = False  # warnings fail the run: the verdict line says so
 
 
 PLAIN = RenderOptions()

@@ -2,12 +2,16 @@
 
 Escaping follows GitHub's workflow-command rules: in the message ``%``, CR and
 LF are percent-encoded; property values (file, title) also encode ``:`` and ``,``.
+Text from outside (file names, keys and values quoted from the data) is first made
+printable, so no control character, escape or line break of its own reaches the log:
+every line printed is one of the commands built here.
 """
 
 from __future__ import annotations
 
 from ..engine.diagnostics import Diagnostic, Severity
 from ..engine.report import NotShown, Report
+from . import _untrusted as shown
 from ._options import PLAIN, RenderOptions
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -22,12 +26,12 @@ def escape_property(text: str) -> str:
 
 
 def annotation(path: str, diagnostic: Diagnostic) -> str:
-    properties = [f"file={escape_property(path)}"]
+    properties = [f"file={escape_property(shown.line(path))}"]
     if diagnostic.line is not None:
         properties.append(f"line={diagnostic.line}")
         properties.append(f"col={diagnostic.column or 1}")
     properties.append(f"title={escape_property(f'{diagnostic.code} {diagnostic.name}')}")
-    message = f"{diagnostic.message}\nhint: {diagnostic.hint}"
+    message = f"{shown.line(diagnostic.message)}\nhint: {shown.line(diagnostic.hint)}"
     return f"::{_COMMAND[diagnostic.severity]} {','.join(properties)}::{escape_data(message)}"
 
 
@@ -44,9 +48,10 @@ def render(report: Report, options: RenderOptions = PLAIN) -> str:
     lines = []
     for file in report.files:
         if file.io_error is not None:
+            name, why = shown.line(file.path), shown.line(file.io_error)
             lines.append(
-                f"::error file={escape_property(file.path)},title=jsonl-guard::"
-                f"{escape_data(f'cannot check {file.path}: {file.io_error}')}"
+                f"::error file={escape_property(name)},title=jsonl-guard::"
+                f"{escape_data(f'cannot check {name}: {why}')}"
             )
         # Info findings are not worth a PR annotation; the step summary counts them.
         lines.extend(

@@ -12,6 +12,7 @@ from ..engine.diagnostics import Diagnostic, Severity
 from ..engine.report import FileReport, Report
 from ..rules.catalogue import all_rules
 from ..rules.registry import Rule
+from . import _untrusted as shown
 from ._options import PLAIN, RenderOptions
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -35,7 +36,12 @@ def _rule(rule: Rule) -> dict[str, Any]:
 
 
 def artifact_uri(path: str) -> str:
-    return quote(PurePath(path).as_posix(), safe="/:")
+    """The path as a URI reference. A relative one encodes ``:`` too (RFC 3986 4.2: in
+    its first segment a colon would read as a scheme); an undecodable file-name byte
+    (a surrogate, os.fsdecode) is percent-encoded as itself."""
+    posix = PurePath(path).as_posix()
+    safe = "/:" if PurePath(path).is_absolute() else "/"
+    return quote(posix, safe=safe, errors="surrogateescape")
 
 
 def _location(path: str, diagnostic: Diagnostic | None) -> dict[str, Any]:
@@ -105,4 +111,4 @@ def sarif_log(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report, options: RenderOptions = PLAIN) -> str:
-    return json.dumps(sarif_log(report), indent=2, ensure_ascii=False) + "\n"
+    return shown.json_text(json.dumps(sarif_log(report), indent=2, ensure_ascii=False)) + "\n"

@@ -1,10 +1,17 @@
-"""The Markdown step summary for GitHub Actions (appended to $GITHUB_STEP_SUMMARY)."""
+"""The Markdown step summary for GitHub Actions (appended to $GITHUB_STEP_SUMMARY).
+
+GitHub renders it as Markdown with HTML: every text from outside (file names, the
+model, OS messages) goes through ``_untrusted.markdown``, so a file name cannot add a
+heading, a table row, a link or HTML (a forged "✅ no errors").
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 
+from ..engine.cost import RunBudget
 from ..engine.report import FileReport, Report
+from . import _untrusted as shown
 from ._options import PLAIN, RenderOptions
 
 MAX_RULE_ROWS = 15
@@ -27,7 +34,7 @@ def _cost(file: FileReport) -> tuple[str, str, str, str]:
 
 def _row(file: FileReport) -> str:
     if file.io_error is not None:
-        return f"| `{file.path}` | ❌ {file.io_error} | | | | | | | |"
+        return f"| ❌ {shown.markdown(file.path)} | {shown.markdown(file.io_error)} | | | | | | | |"
     status = "❌" if file.errors else ("⚠️" if file.warnings else "✅")
     tokens = "-"
     if file.tokens is not None and file.tokens.counted_examples:
@@ -35,9 +42,17 @@ def _row(file: FileReport) -> str:
         tokens = f"{t.total:,} (p50 {t.per_example.p50:,.0f}, max {t.max_example:,})"
     epochs, billed, usd, budget = _cost(file)
     return (
-        f"| {status} `{file.path}` | {file.examples:,} | {file.errors} | {file.warnings} | "
-        f"{tokens} | {epochs} | {billed} | {usd} | {budget} |"
+        f"| {status} {shown.markdown(file.path)} | {file.examples:,} | {file.errors} | "
+        f"{file.warnings} | {tokens} | {epochs} | {billed} | {usd} | {budget} |"
     )
+
+
+def _run_budget(budget: RunBudget) -> str:
+    limit = f"${budget.max_cost_usd:,.2f}"
+    if budget.total_usd is None:
+        return f"Run budget: ❌ {limit} cannot be checked (a training price is unknown)."
+    mark = "❌ over" if budget.over else "✅ within"
+    return f"Run budget: {mark} {limit} (≈ ${budget.total_usd:,.2f} for the training files)."
 
 
 def render(report: Report, options: RenderOptions = PLAIN) -> str:
@@ -53,9 +68,11 @@ def render(report: Report, options: RenderOptions = PLAIN) -> str:
         "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- |",
         *(_row(file) for file in report.files),
     ]
+    if report.budget is not None:
+        lines += ["", _run_budget(report.budget)]
     models = sorted({f.cost.model for f in report.files if f.cost is not None})
     if models:
-        lines += ["", f"Model: {', '.join(f'`{m}`' for m in models)}."]
+        lines += ["", f"Model: {', '.join(shown.markdown(m) for m in models)}."]
     counts = Counter((d.code, d.name) for f in report.files for d in f.diagnostics)
     for file in report.files:  # findings counted but not listed count here too
         counts.update({(n.code, n.name): n.count for n in file.not_shown})

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from ..engine.cost import CostEstimate
+from ..engine.cost import CostEstimate, RunBudget
 from ..engine.diagnostics import Diagnostic, Severity
 from ..engine.report import FileReport, Report, TokenSummary
 from ..tokens.backends import QUICKTOK_FELL_BACK
+from . import _untrusted as shown
 from ._options import PLAIN, RenderOptions
 
 _COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
@@ -29,7 +30,9 @@ def render(report: Report, options: RenderOptions = PLAIN) -> str:
             out.extend(_summary_lines(file, style))
         if len(report.files) > 1:
             out.extend(_total_lines(report))
-    out.append(_verdict(report, style))
+        if report.budget is not None:
+            out.extend(_budget_lines(report.budget, blank=len(report.files) <= 1))
+    out.append(_verdict(report, style, strict=options.strict))
     return "\n".join(out) + "\n"
 
 
@@ -39,26 +42,29 @@ def render_file(file: FileReport, *, hints: bool = True, info: bool = False) -> 
 
 
 def location(path: str, diagnostic: Diagnostic) -> str:
+    """``path:line:col:`` with the path made safe to print (see ``_untrusted.path``)."""
     if diagnostic.line is None:
-        return f"{path}:"
-    return f"{path}:{diagnostic.line}:{diagnostic.column or 1}:"
+        return f"{shown.path(path)}:"
+    return f"{shown.path(path)}:{diagnostic.line}:{diagnostic.column or 1}:"
 
 
 def _file_lines(file: FileReport, style: _Style, *, hints: bool, info: bool) -> list[str]:
     if file.io_error is not None:
-        return [f"{style(file.path + ':', '1')} {style('error', '31;1')}: {file.io_error}"]
+        where = style(shown.path(file.path) + ":", "1")
+        return [f"{where} {style('error', '31;1')}: {shown.line(file.io_error)}"]
     lines = []
     for d in file.diagnostics:
         if d.severity is Severity.INFO and not info:
             continue
-        code = style(d.code, _COLORS[d.severity] + ";1")
-        lines.append(f"{style(location(file.path, d), '1')} {code} {d.message}")
+        # The severity as a word, so a log without colour still tells errors apart.
+        code = style(f"{d.code} {d.severity.value}:", _COLORS[d.severity] + ";1")
+        lines.append(f"{style(location(file.path, d), '1')} {code} {shown.line(d.message)}")
         if hints:
-            lines.append(f"    {style('hint:', '2')} {d.hint}")
+            lines.append(f"    {style('hint:', '2')} {shown.line(d.hint)}")
     for n in file.not_shown:  # one line per rule past its listed findings
         if n.severity is not Severity.INFO or info:
-            code = style(n.code, _COLORS[n.severity] + ";1")
-            lines.append(f"{style(file.path + ':', '1')} {code} {n.message}")
+            code = style(f"{n.code} {n.severity.value}:", _COLORS[n.severity] + ";1")
+            lines.append(f"{style(shown.path(file.path) + ':', '1')} {code} {shown.line(n.message)}")
     return lines
 
 
@@ -66,7 +72,7 @@ def _summary_lines(file: FileReport, style: _Style) -> list[str]:
     if file.io_error is not None:
         return []
     counts = f"{file.examples:,} examples, {file.errors} errors, {file.warnings} warnings"
-    lines = ["", f"{style(file.path, '1')}: {counts}"]
+    lines = ["", f"{style(shown.path(file.path), '1')}: {counts}"]
     role = "" if file.role == "training" else f", {file.role} file"
     lines.append(f"  format: {file.format} ({file.profile_source or 'chosen'}{role})")
     if file.tokens is not None and file.tokens.counted_examples:
@@ -83,7 +89,9 @@ def _limit(limit: int | None) -> str:
 def _counter(tokens: TokenSummary) -> str:
     if tokens.encoding:
         return tokens.encoding
-    return tokens.tokenizer if tokens.exact and tokens.tokenizer else "no offline tokenizer"
+    if tokens.exact and tokens.tokenizer:
+        return shown.line(tokens.tokenizer)  # a tokenizer file's path from the config
+    return "no offline tokenizer"
 
 
 def _token_lines(tokens: TokenSummary) -> list[str]:
@@ -120,11 +128,11 @@ def _token_lines(tokens: TokenSummary) -> list[str]:
 
 
 def _cost_lines(cost: CostEstimate) -> list[str]:
-    model = cost.model
+    model = shown.line(cost.model)
     if cost.model_source == "default":
         model += " (default model; pass --model to choose)"
     elif cost.base_model != cost.model:
-        model += f" (priced as {cost.base_model})"
+        model += f" (priced as {shown.line(cost.base_model)})"
     if cost.estimated_usd is None:
         price = "price unknown (set price_per_million in config)"
     else:
@@ -156,7 +164,20 @@ def _total_lines(report: Report) -> list[str]:
     ]
 
 
-def _verdict(report: Report, style: _Style) -> str:
+def _budget_lines(budget: RunBudget, *, blank: bool) -> list[str]:
+    """The run's budget (--max-cost) against the training files' summed estimate."""
+    files = f"{len(budget.shares)} training file(s)"
+    limit = f"${budget.max_cost_usd:,.2f}"
+    if budget.total_usd is None:
+        line = f"run budget: {limit} cannot be checked, a price is unknown ({files})"
+    else:
+        within = "over" if budget.over else "within"
+        line = f"run budget: ≈ ${budget.total_usd:,.2f} for {files}, {within} the budget of {limit}"
+    return ["", line] if blank else [line]
+
+
+def _verdict(report: Report, style: _Style, *, strict: bool) -> str:
+    """The last line, which agrees with the exit status: ``--strict`` fails on warnings."""
     files = len(report.files)
     noun = "file" if files == 1 else "files"
     if report.io_errors:
@@ -167,5 +188,11 @@ def _verdict(report: Report, style: _Style) -> str:
             "31;1",
         )
     examples = sum(f.examples for f in report.files)
+    if strict and report.warnings:
+        return style(
+            f"\nFailed (--strict): {report.warnings} warning(s) in {files} {noun}, "
+            f"{examples:,} examples.",
+            "31;1",
+        )
     tail = f" ({report.warnings} warning(s))" if report.warnings else ""
     return style(f"\nNo errors: {files} {noun}, {examples:,} examples{tail}.", "32;1")

@@ -172,4 +172,29 @@ def openai_chat(example: dict[str, Any], tools: TokenTools) -> ExampleTokens | N
 )
 def estimate_text(example: dict[str, Any], tools: TokenTools) -> ExampleTokens | None:
     total = tools.estimate(sum(len(text) for text in strings(example)))
-    return text_only(total)
+    answer = answer_characters(example)
+    # The answer is estimated like the total, so its statistics are not all zeros.
+    assistant = total if answer is None else min(total, tools.estimate(answer))
+    return text_only(total, assistant)
+
+
+_OUTPUTS = ("preferred_output", "non_preferred_output")
+
+
+def answer_characters(example: dict[str, Any]) -> int | None:
+    """The characters of what the model learns to write, by the example's shape:
+    the assistant messages of a conversation (any provider's ``messages``), the longer
+    preference output, a ``completion``; ``None`` for plain ``text``, where every
+    token is trained."""
+    messages = example.get("messages")
+    if isinstance(messages, list):
+        replies = (m for m in messages if isinstance(m, dict) and m.get("role") == "assistant")
+        return sum(len(text) for reply in replies for text in strings(reply))
+    outputs = [example[key] for key in _OUTPUTS if key in example]
+    if outputs:
+        return max(sum(len(text) for text in strings(output)) for output in outputs)
+    if "completion" in example:
+        return sum(len(text) for text in strings(example["completion"]))
+    if isinstance(example.get("text"), str):
+        return None
+    return 0
