@@ -12,12 +12,12 @@ as OpenAI chat unless a Mistral model (or ``--profile mistral``) is chosen.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
+import msgspec
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import SchemaError
 
@@ -112,22 +112,24 @@ def tool_call_without_id(example: dict[str, Any], ctx: ExampleContext) -> Iterat
                     yield f"{path_of('messages', i, 'tool_calls', j)} has no id"
 
 
-def _turns(ctx: ExampleContext) -> Iterator[tuple[int, dict[str, Any], list[int]]]:
-    """Each assistant message and the tool messages that follow it (answers to its calls).
+def _turns(ctx: ExampleContext) -> list[tuple[int, dict[str, Any], list[int]]]:
+    """Each assistant message and the tool messages right after it (answers to its calls).
 
     An assistant message without calls counts too: mistral-common expects no tool message
-    after it, and one there is an extra response.
+    after it, and one there is an extra response. One pass: four rules call this per line.
     """
-    messages = ctx.messages
-    for n, (i, message) in enumerate(messages):
-        if message.get("role") != "assistant":
-            continue
-        answers = []
-        for k, later in messages[n + 1 :]:
-            if later.get("role") != "tool":
-                break
-            answers.append(k)
-        yield i, message, answers
+    turns: list[tuple[int, dict[str, Any], list[int]]] = []
+    answers: list[int] | None = None  # the open turn's answers, until a non-tool message
+    for i, message in ctx.messages:
+        role = message.get("role")
+        if role == "assistant":
+            answers = []
+            turns.append((i, message, answers))
+        elif role == "tool" and answers is not None:
+            answers.append(i)
+        else:
+            answers = None
+    return turns
 
 
 @example_rule(
@@ -239,10 +241,10 @@ def lone_assistant(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str
 
 
 @lru_cache(maxsize=256)
-def _schema_error(canonical: str) -> str | None:
+def _schema_error(encoded: bytes) -> str | None:
     """Why a tool's parameters are not a JSON Schema; cached: files repeat their tools."""
     try:
-        Draft7Validator.check_schema(json.loads(canonical))
+        Draft7Validator.check_schema(msgspec.json.decode(encoded))
     except SchemaError as error:
         return str(error.message)
     return None
@@ -267,7 +269,7 @@ def invalid_tool_schema(example: dict[str, Any], ctx: ExampleContext) -> Iterato
         parameters = function.get("parameters") if isinstance(function, dict) else None
         if not isinstance(parameters, dict):
             continue  # a missing or non-object parameters is the schema's (JG226)
-        reason = _schema_error(json.dumps(parameters, sort_keys=True))
+        reason = _schema_error(msgspec.json.encode(parameters))
         if reason is not None:
             where = path_of("tools", j, "function", "parameters")
             yield f"{where} is not a valid JSON Schema: {reason}"
