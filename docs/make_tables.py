@@ -58,8 +58,9 @@ def models_table() -> str:
 
 def profiles_table() -> str:
     rows = [
-        "| profile | provider | method | detected by | tokens | models | source |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| profile | provider | method | detected by | tokens | models | held to (docs/peers.md) "
+        "| source |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     models = list(model_table().values())
     for profile in profile_table().values():
@@ -72,7 +73,7 @@ def profiles_table() -> str:
         names = ", ".join(f"`{m.name}`" for m in served) or "—"
         rows.append(
             f"| `{profile.name}` | {profile.provider} | {profile.method} | {', '.join(keys)} | "
-            f"{counted} | {names} | {profile.source} |"
+            f"{counted} | {names} | {profile.peer or '—'} | {profile.source} |"
         )
     return "\n".join(rows)
 

@@ -281,8 +281,10 @@ def test_reasoning_and_tools_only_on_nova_2() -> None:
 def test_reserved_words_are_case_sensitive_like_aws() -> None:
     assert _line_errors(NOVA_LITE, _nova({"text": "Bot: hello"})) == ["JG622"]
     assert _line_errors(NOVA_LITE, _nova({"text": "my file system: ext4"})) == []
-    # Assistant text is not scanned (AWS scans user and system text only).
-    assert _line_errors(NOVA_LITE, _nova(reply=[{"text": "User: noted."}])) == []
+    # Every text is scanned, the reply's too: AWS's ContentItem checks its text whatever the
+    # role (nova_ft_dataset_validator.py; the later validator adds <unk> to the list).
+    assert _line_errors(NOVA_LITE, _nova(reply=[{"text": "User: noted."}])) == ["JG622"]
+    assert _line_errors(NOVA_2, _nova({"text": "a <unk> token"})) == ["JG622"]
 
 
 def test_image_limit_counts_per_message() -> None:
@@ -316,5 +318,43 @@ def test_empty_content_list_is_one_schema_error() -> None:
     example = _nova()
     example["messages"][1]["content"] = []
     assert _line_errors(NOVA_LITE, example) == ["JG116"]
-    example["messages"][1]["content"] = [{"text": ""}, {"text": " "}]
+    # AWS rejects text whose total length is 0, not whitespace (JG638 warns about that).
+    example["messages"][1]["content"] = [{"text": ""}, {"text": ""}]
     assert _line_errors(NOVA_LITE, example) == ["JG621"]
+    example["messages"][1]["content"] = [{"text": ""}, {"text": " "}]
+    assert _line_errors(NOVA_LITE, example) == []
+
+
+# -- the disagreements with AWS's Nova validators found by the differential run (issue 11) ----------------
+
+PEER_CASES = [
+    case
+    for case in json.loads((FIXTURES / "peers" / "cases.json").read_text("utf-8"))
+    if case["profile"].startswith("bedrock")
+]
+
+
+@pytest.mark.parametrize("case", PEER_CASES, ids=lambda case: case["file"])
+def test_verdict_on_a_case_aws_was_found_to_disagree_on(case: dict) -> None:
+    """Each file is one disagreement found once (tests/fixtures/peers/cases.json: the peer's
+    verdict and reason); the peer's verdict is checked again in tests/peers/."""
+    options = CheckOptions(
+        model=case["model"], profile=case["profile"], model_source="cli", ignore=("JG301", "JG302")
+    )
+    report = check_path(FIXTURES / "peers" / case["file"], options)
+    found = {
+        severity: sorted({d.code for d in report.diagnostics if d.severity is severity})
+        for severity in (Severity.ERROR, Severity.WARNING)
+    }
+    assert found[Severity.ERROR] == sorted(case["errors"]), case["why"]
+    assert found[Severity.WARNING] == sorted(case["warnings"])
+    assert bool(case["errors"]) == (case["peer_verdict"] == "invalid")
+
+
+def test_whitespace_only_text_stays_an_error_for_claude() -> None:
+    """Only Nova's validators are known to accept whitespace text (JG638 warns there)."""
+    options = CheckOptions(model=HAIKU, model_source="cli", ignore=("JG301", "JG302"))
+    example = {
+        "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": " "}]
+    }
+    assert _codes(check_lines([_line(example)], options)) == ["JG621"]

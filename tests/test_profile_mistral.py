@@ -120,3 +120,29 @@ def test_file_over_512_mb_is_refused() -> None:
     checker = Checker(_options())
     report = checker.check_lines(lines, size=512 * 1024 * 1024 + 1)
     assert ("JG105", None) in _errors(report)
+
+
+# -- the disagreements with mistral-common found by the differential run (issue 11) ----------------
+
+PEER_CASES = [
+    case
+    for case in json.loads((FIXTURES / "peers" / "cases.json").read_text("utf-8"))
+    if case["profile"].startswith("mistral")
+]
+
+
+@pytest.mark.parametrize("case", PEER_CASES, ids=lambda case: case["file"])
+def test_verdict_on_a_case_mistral_common_was_found_to_disagree_on(case: dict) -> None:
+    """Each file is one disagreement found once (tests/fixtures/peers/cases.json: the peer's
+    verdict and reason); the peer's verdict is checked again in tests/peers/."""
+    options = CheckOptions(
+        model=case["model"], profile=case["profile"], model_source="cli", ignore=("JG301", "JG302")
+    )
+    report = check_path(FIXTURES / "peers" / case["file"], options)
+    found = {
+        severity: sorted({d.code for d in report.diagnostics if d.severity is severity})
+        for severity in (Severity.ERROR, Severity.WARNING)
+    }
+    assert found[Severity.ERROR] == sorted(case["errors"]), case["why"]
+    assert found[Severity.WARNING] == sorted(case["warnings"])
+    assert bool(case["errors"]) == (case["peer_verdict"] == "invalid")

@@ -149,3 +149,29 @@ def test_every_together_model_names_a_source() -> None:
     models = [m for m in builtin_models().values() if m.provider == "together"]
     assert len(models) >= 3
     assert all(m.source and m.chars_per_token and not m.encoding for m in models)
+
+
+# -- the disagreements with together's check_file found by the differential run (issue 11) ----------------
+
+PEER_CASES = [
+    case
+    for case in json.loads((FIXTURES / "peers" / "cases.json").read_text("utf-8"))
+    if case["profile"].startswith("together")
+]
+
+
+@pytest.mark.parametrize("case", PEER_CASES, ids=lambda case: case["file"])
+def test_verdict_on_a_case_together_was_found_to_disagree_on(case: dict) -> None:
+    """Each file is one disagreement found once (tests/fixtures/peers/cases.json: the peer's
+    verdict and reason); the peer's verdict is checked again in tests/peers/."""
+    options = CheckOptions(
+        model=case["model"], profile=case["profile"], model_source="cli", ignore=("JG301", "JG302")
+    )
+    report = check_path(FIXTURES / "peers" / case["file"], options)
+    found = {
+        severity: sorted({d.code for d in report.diagnostics if d.severity is severity})
+        for severity in (Severity.ERROR, Severity.WARNING)
+    }
+    assert found[Severity.ERROR] == sorted(case["errors"]), case["why"]
+    assert found[Severity.WARNING] == sorted(case["warnings"])
+    assert bool(case["errors"]) == (case["peer_verdict"] == "invalid")

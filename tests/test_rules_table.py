@@ -384,14 +384,16 @@ DESCRIBED_EXAMPLE_RULES = {
     # OpenAI's formats, so a one-line example is reached only through a model: their
     # fixtures (options.json: profile and model) exercise them instead.
     **dict.fromkeys(
-        ["JG650", "JG651", "JG652", "JG653", "JG654", "JG655", "JG656", "JG658", "JG659"],
+        ["JG650", "JG651", "JG652", "JG653", "JG654", "JG655", "JG656", "JG658", "JG659", "JG661"],
         "a Together format, reached through a Together model",
     ),
-    "JG660": "a Together preference file, reached through a Together model",
+    **dict.fromkeys(
+        ["JG660", "JG662"], "a Together preference file, reached through a Together model"
+    ),
     "JG625": "fires only with a text-only Nova model (Micro), never the default Nova Lite",
     "JG636": "Llama 3.2's Converse format is reached through a Llama model",
     **dict.fromkeys(
-        ["JG670", "JG671", "JG672", "JG673", "JG674", "JG675", "JG676"],
+        ["JG670", "JG671", "JG672", "JG673", "JG674", "JG675", "JG676", "JG677", "JG678", "JG679"],
         "a Mistral conversation, reached through a Mistral model",
     ),
 }

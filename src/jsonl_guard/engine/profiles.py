@@ -31,6 +31,7 @@ _FIELDS = {
     "detect_optional",
     "default_model",
     "source",
+    "peer",
 }
 
 
@@ -53,6 +54,8 @@ class Profile:
     # top-level `system`), when absent the line is still of this format.
     detect_optional: tuple[str, ...] = ()
     source: str = ""
+    # The provider's own validator this profile is held to, and how (docs/peers.md).
+    peer: str = ""
 
     def has_keys(self, example: Mapping[str, Any]) -> bool:
         """The example carries this format's identifying keys and values."""
@@ -116,6 +119,7 @@ def _profile_from(name: str, data: Mapping[str, Any]) -> Profile:
             detect_absent_roles=tuple(str(r) for r in data.get("detect_absent_roles", ())),
             detect_optional=tuple(str(k) for k in data.get("detect_optional", ())),
             source=str(data.get("source", "")),
+            peer=str(data.get("peer", "")),
         )
     except KeyError as missing:
         raise ModelTableError(f"profile {name!r}: missing field {missing}") from None

@@ -29,6 +29,7 @@ from .rules import (
     _blank,
     _blocks,
     _image,
+    _is_nova,
     _kinds,
     _nova,
     _where,
@@ -157,17 +158,23 @@ def media_mix(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     code="JG628",
     name="bedrock-block-kinds",
     severity=ERROR,
-    summary="A content block holds more than one kind (e.g. both image and video).",
+    summary="A content block holds more than one kind (e.g. both image and video), or none "
+    "(only keys such as cachePoint).",
     hint="Give each text, image, video, document, reasoning or tool item its own block.",
     bad=_nova(user='{"text": "Is this bent?", ' + _image()[1:]),
     good=_nova(user=f"{TEXT}, {_image()}"),
     rule_sets=CONVERSE,
 )
 def block_kinds(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
+    # Nova's schema lets unknown block keys through (AWS ignores them, JG637 warns), so a
+    # block of only such keys is caught here; Llama 3.2's schema rejects them itself (JG118).
+    nova = _is_nova(ctx.model)
     for _, i, k, block in _blocks(ctx):
         kinds = _kinds(block)
         if len(kinds) > 1:
             yield f"{_where(i, k)} holds {' and '.join(kinds)}; one kind per block"
+        elif nova and not kinds and block:  # {} is the schema's (JG118)
+            yield f"{_where(i, k)} holds no text, image, video, document, reasoning or tool item"
 
 
 @example_rule(
@@ -280,8 +287,8 @@ def _tool_names(example: dict[str, Any]) -> list[tuple[int, Any, Any]] | None:
     code="JG633",
     name="bedrock-tool-config",
     severity=ERROR,
-    summary="toolConfig.tools is empty, names a tool twice, or has a tool without a "
-    "name/description.",
+    summary="toolConfig.tools is empty, names a tool twice, has a tool without a "
+    'name/description, or an inputSchema.json without a "type".',
     hint="List each tool once, with a name and a description.",
     bad=_nova(
         extra=_TOOLS.replace(
@@ -299,14 +306,18 @@ def tool_config(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
         return
     if not example["toolConfig"]["tools"]:
         yield "toolConfig.tools is empty"
-    seen: set[Any] = set()
+    seen: list[Any] = []  # a list: a name of the wrong type may be unhashable
     for j, name, description in tools:
         where = path_of("toolConfig", "tools", j, "toolSpec")
         if _blank(name) or _blank(description):
             yield f"{where} has an empty name or description"
         elif name in seen:
             yield f"{where}.name {name!r} is listed twice"
-        seen.add(name)
+        seen.append(name)
+        schema = example["toolConfig"]["tools"][j]["toolSpec"].get("inputSchema")
+        body = schema.get("json") if isinstance(schema, dict) else None
+        if isinstance(body, dict) and "type" not in body:  # [Nova-2-script] InputSchema
+            yield f'{where}.inputSchema.json has no "type" (e.g. "object")'
 
 
 @example_rule(

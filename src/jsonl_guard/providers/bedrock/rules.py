@@ -13,7 +13,7 @@ the helpers every Bedrock rule uses and the rules on turns, text, system and key
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,10 +30,11 @@ NOVA = ("bedrock-nova",)
 LLAMA_CONVERSE = ("bedrock-llama-converse",)
 MEDIA = ("image", "video", "document")
 BLOCK_KINDS = ("text", *MEDIA, "reasoningContent", "toolUse", "toolResult")
-# nova_ft_dataset_validator.py INVALID_TOKENS_TEXT (case-sensitive, as that script checks).
+# INVALID_TOKENS_TEXT of [Nova-2-script] (nova_ft_dataset_validator.py's list plus <unk>),
+# case-sensitive as it checks; it checks every text: system, user, assistant, reasoning.
 RESERVED = (
     "System:", "SYSTEM:", "User:", "USER:", "Bot:", "BOT:", "Assistant:", "ASSISTANT:",
-    "Thought:", "[EOS]", "<image>", "<video>",
+    "Thought:", "[EOS]", "<image>", "<video>", "<unk>",
 )  # fmt: skip
 NOVA_TOP = {"schemaVersion", "system", "messages", "toolConfig"}
 CONVERSE_TOP = {"schemaVersion", "system", "messages"}  # Llama 3.2: no tools
@@ -176,44 +177,93 @@ def _blank(value: Any) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
-@example_rule(
-    code="JG621",
-    name="bedrock-empty-text",
-    severity=ERROR,
-    summary="A message, prompt or completion has no text (empty or whitespace only).",
-    hint="Write the text, or drop the message; Bedrock rejects empty turns.",
-    bad=_nova(user='{"text": " "}'),
-    good=GOOD,
-    rule_sets=ALL,
-)
-def empty_text(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
-    for key in ("prompt", "completion"):
-        if _blank(example.get(key)):
-            yield f"{key} is empty"
+def _is_nova(model: ModelSpec) -> bool:
+    """A model checked with the Nova format (``accepts`` alone would say Nova for Claude)."""
+    return "bedrock-nova" in model.profiles
+
+
+def _texts(i: int, content: list[Any]) -> Iterator[tuple[str, Any]]:
+    """Where and what each text of a message's blocks is: text and reasoning text."""
+    for k, block in enumerate(content):
+        if not isinstance(block, dict):
+            continue
+        if "text" in block:
+            yield _where(i, k, "text"), block["text"]
+        reasoning = block.get("reasoningContent")
+        text = reasoning.get("reasoningText") if isinstance(reasoning, dict) else None
+        if isinstance(text, dict):
+            yield _where(i, k, "reasoningContent", "reasoningText", "text"), text.get("text")
+
+
+def _empty_messages(ctx: ExampleContext, blank: Callable[[Any], bool]) -> Iterator[str]:
     for i, message in ctx.messages:
         content = message.get("content")
-        if _blank(content):
+        if blank(content):
             yield f"{path_of('messages', i, 'content')} is empty"
         if not isinstance(content, list):
             continue
         blocks = [b for b in content if isinstance(b, dict)]
         # AWS: text may be empty next to media, a tool block or reasoning.
         only_text = blocks and all(_kinds(b) == ["text"] for b in blocks)
-        if only_text and all(_blank(b["text"]) for b in blocks):
+        if only_text and all(blank(b["text"]) for b in blocks):
             yield f"{path_of('messages', i, 'content')} has no text"
-        for k, block in enumerate(content):
-            reasoning = block.get("reasoningContent") if isinstance(block, dict) else None
-            text = reasoning.get("reasoningText") if isinstance(reasoning, dict) else None
-            if isinstance(text, dict) and _blank(text.get("text")):
-                yield f"{_where(i, k, 'reasoningContent', 'reasoningText', 'text')} is empty"
+        for where, text in _texts(i, content):
+            if "reasoningContent" in where and blank(text):
+                yield f"{where} is empty"
+
+
+@example_rule(
+    code="JG621",
+    name="bedrock-empty-text",
+    severity=ERROR,
+    summary="A message, prompt or completion has no text (empty; for Claude and Llama also "
+    "whitespace only).",
+    hint="Write the text, or drop the message; Bedrock rejects empty turns.",
+    bad=_nova(user='{"text": ""}'),
+    good=GOOD,
+    rule_sets=ALL,
+)
+def empty_text(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
+    # Nova: AWS rejects empty text ("Invalid content, empty text content": its length is 0)
+    # but takes whitespace, which JG638 warns about; Claude and Llama: both are errors.
+    blank = _empty if _is_nova(ctx.model) else _blank
+    for key in ("prompt", "completion"):
+        if blank(example.get(key)):
+            yield f"{key} is empty"
+    yield from _empty_messages(ctx, blank)
+
+
+def _empty(value: Any) -> bool:
+    return isinstance(value, str) and not value
+
+
+@example_rule(
+    code="JG638",
+    name="bedrock-blank-text",
+    severity=WARNING,
+    summary="A Nova message's text is only whitespace. AWS's validator accepts it (it rejects "
+    "only empty text), but the model learns a blank turn.",
+    hint="Write the text, or drop the message.",
+    bad=_nova(user='{"text": " "}'),
+    good=GOOD,
+    rule_sets=NOVA,
+)
+def blank_text(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
+    empty = set(_empty_messages(ctx, _empty))  # JG621's
+    for found in _empty_messages(ctx, _blank):
+        if found not in empty:
+            yield found.replace(" has no text", " has only whitespace").replace(
+                " is empty", " is only whitespace"
+            )
 
 
 @example_rule(
     code="JG622",
     name="bedrock-reserved-word",
     severity=ERROR,
-    summary="User or system text contains a word Nova reserves (User:, Bot:, Assistant:, System:, "
-    "Thought:, <image>, <video>, [EOS]); the training job fails.",
+    summary="A text (system, user, assistant or reasoning) contains a word Nova reserves (User:, "
+    "Bot:, Assistant:, System:, Thought:, <image>, <video>, [EOS], <unk>); the training job "
+    "fails.",
     hint="Reword the text (e.g. 'Customer -' instead of 'User:').",
     bad=_nova(user='{"text": "User: where is my order?"}'),
     good=GOOD,
@@ -228,9 +278,9 @@ def reserved_word(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]
             for j, s in enumerate(system)
             if isinstance(s, dict)
         ]
-    texts += [
-        (_where(i, k, "text"), b.get("text")) for role, i, k, b in _blocks(ctx) if role == "user"
-    ]
+    for i, message in ctx.messages:
+        content = message.get("content")
+        texts += _texts(i, content) if isinstance(content, list) else []
     for where, text in texts:
         found = [word for word in RESERVED if isinstance(text, str) and word in text]
         if found:
@@ -257,8 +307,8 @@ def system_count(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     code="JG637",
     name="bedrock-ignored-key",
     severity=WARNING,
-    summary="The example or a message has a key the format does not define; AWS's validators "
-    "ignore it, so it is not trained on.",
+    summary="The example, a message or (Nova) a content block has a key the format does not "
+    "define; AWS's validators ignore it, so it is not trained on.",
     hint="Remove the key, or check its spelling (e.g. reasoning_content -> a reasoningContent "
     "block).",
     bad=GOOD.replace('"role": "assistant",', '"role": "assistant", "note": "tone: calm",'),
@@ -266,7 +316,7 @@ def system_count(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     rule_sets=CONVERSE,
 )
 def ignored_key(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
-    nova = accepts(ctx.model) in (NOVA_1, NOVA_2, NOVA_MICRO)
+    nova = _is_nova(ctx.model)
     known = NOVA_TOP if nova else CONVERSE_TOP
     extra = [key for key in example if key not in known]
     if extra:
@@ -276,3 +326,9 @@ def ignored_key(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
         if extra:
             keys = ", ".join(map(repr, extra))
             yield f"{path_of('messages', i)} has unknown key(s) {keys}, which are ignored"
+    if not nova:
+        return  # Llama 3.2's schema rejects unknown block keys (JG118)
+    for _, i, k, block in _blocks(ctx):
+        extra = [key for key in block if key not in BLOCK_KINDS]
+        if extra:  # e.g. a Converse-API cachePoint: AWS's validators drop it
+            yield f"{_where(i, k)} has unknown key(s) {', '.join(map(repr, extra))}, ignored"

@@ -147,7 +147,7 @@ def _common(content: Callable[[str], Any]) -> list[Corruption]:
             ),
         ),
         corruption(
-            "JG621", lambda e: _with(e, lambda c: c["messages"][-1].update(content=content(" ")))
+            "JG621", lambda e: _with(e, lambda c: c["messages"][-1].update(content=content("")))
         ),
         corruption("JG201", lambda e: _with(e, lambda c: c["messages"][0].update(role="bot"))),
         corruption("JG115", lambda e: _with(e, lambda c: c["messages"][-1].pop("role"))),
@@ -199,7 +199,8 @@ PROFILE_CORRUPTIONS = {
         corruption("JG629", _add(0, _image(uri="https://shop.example/a.png")), _no_video),
         corruption("JG630", _add(-1, _REASONING)),
         corruption("JG632", lambda e: {**e, "toolConfig": _TOOLS}),
-        corruption("JG118", _add(0, {"audio": {"format": "mp3"}})),
+        # A block of only an unknown key: AWS ignores the key, so the block holds no kind.
+        corruption("JG628", _add(0, {"audio": {"format": "mp3"}})),
         corruption("JG113", lambda e: {k: v for k, v in e.items() if k != "messages"}),
     ],
     "bedrock-converse": [

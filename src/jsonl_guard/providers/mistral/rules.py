@@ -13,8 +13,13 @@ as OpenAI chat unless a Mistral model (or ``--profile mistral``) is chosen.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
+
+import msgspec
+from jsonschema import Draft7Validator
+from jsonschema.exceptions import SchemaError
 
 from ...engine.diagnostics import Severity
 from ...rules.context import ExampleContext
@@ -45,7 +50,8 @@ schema_rule(
 
 
 def _roles(ctx: ExampleContext) -> list[tuple[int, Any]]:
-    return [(i, m.get("role")) for i, m in ctx.messages]
+    """Each message's role; a role that is not a string (the schema's JG201) reads as None."""
+    return [(i, r if isinstance(r := m.get("role"), str) else None) for i, m in ctx.messages]
 
 
 @example_rule(
@@ -61,7 +67,7 @@ def _roles(ctx: ExampleContext) -> list[tuple[int, Any]]:
 )
 def last_not_assistant(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     roles = _roles(ctx)
-    if roles and roles[-1][1] != "assistant":
+    if roles and roles[-1][1] not in ("assistant", None):  # None: the schema's JG201/JG115
         i, role = roles[-1]
         yield f"{path_of('messages', i)} is a {role} message; the last message must be assistant"
 
@@ -81,7 +87,7 @@ def last_not_assistant(example: dict[str, Any], ctx: ExampleContext) -> Iterator
 def role_order(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     roles = _roles(ctx)
     for (_, before), (i, role) in pairwise(roles):
-        allowed = NEXT_ROLES.get(before) if isinstance(before, str) else None
+        allowed = NEXT_ROLES.get(before) if before is not None else None
         if allowed is not None and role in NEXT_ROLES and role not in allowed:
             yield f"{path_of('messages', i)} is a {role} message right after a {before} message"
 
@@ -106,18 +112,24 @@ def tool_call_without_id(example: dict[str, Any], ctx: ExampleContext) -> Iterat
                     yield f"{path_of('messages', i, 'tool_calls', j)} has no id"
 
 
-def _turns(ctx: ExampleContext) -> Iterator[tuple[int, dict[str, Any], list[int]]]:
-    """Each assistant message with tool calls, and the tool messages that follow it."""
-    messages = ctx.messages
-    for n, (i, message) in enumerate(messages):
-        if message.get("role") != "assistant" or not tool_calls(message):
-            continue
-        answers = []
-        for k, later in messages[n + 1 :]:
-            if later.get("role") != "tool":
-                break
-            answers.append(k)
-        yield i, message, answers
+def _turns(ctx: ExampleContext) -> list[tuple[int, dict[str, Any], list[int]]]:
+    """Each assistant message and the tool messages right after it (answers to its calls).
+
+    An assistant message without calls counts too: mistral-common expects no tool message
+    after it, and one there is an extra response. One pass: four rules call this per line.
+    """
+    turns: list[tuple[int, dict[str, Any], list[int]]] = []
+    answers: list[int] | None = None  # the open turn's answers, until a non-tool message
+    for i, message in ctx.messages:
+        role = message.get("role")
+        if role == "assistant":
+            answers = []
+            turns.append((i, message, answers))
+        elif role == "tool" and answers is not None:
+            answers.append(i)
+        else:
+            answers = None
+    return turns
 
 
 @example_rule(
@@ -151,10 +163,10 @@ def extra_tool_response(example: dict[str, Any], ctx: ExampleContext) -> Iterato
 def unknown_tool_call_id(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     messages = dict(ctx.messages)
     for _, message, answers in _turns(ctx):
-        ids = {call.get("id") for _, call in tool_calls(message)}
-        if None in ids:
-            continue  # a call without an id is JG673's; its answers cannot be matched
-        calls = len(tool_calls(message))
+        ids = [call.get("id") for _, call in tool_calls(message)]
+        if not all(isinstance(ident, str) for ident in ids):
+            continue  # a missing id is JG673's, an id of another type the schema's (JG672)
+        calls = len(ids)
         for k in answers[:calls]:  # extra answers are JG674's
             answer = messages[k].get("tool_call_id")
             if isinstance(answer, str) and answer not in ids:
@@ -175,9 +187,89 @@ def content_or_tool_calls(example: dict[str, Any], ctx: ExampleContext) -> Itera
     for i, message in ctx.messages:
         if message.get("role") != "assistant":
             continue
-        has_text = isinstance(message.get("content"), str) and message["content"] != ""
+        # mistral-common tests truthiness: a non-empty string or a non-empty list of text
+        # parts is content; "" , [] and null are not.
+        content = message.get("content")
+        has_text = isinstance(content, (str, list)) and len(content) > 0
         has_calls = bool(message.get("tool_calls"))
         if has_text and has_calls:
             yield f"{path_of('messages', i)} has both content and tool_calls"
         elif not has_text and not has_calls:
             yield f"{path_of('messages', i)} has neither content nor tool_calls"
+
+
+@example_rule(
+    code="JG677",
+    name="mistral-unanswered-tool-call",
+    severity=ERROR,
+    summary="An assistant turn's tool calls get fewer tool answers than calls before the next "
+    "assistant message (mistral-common: 'Not the same number of function calls and responses').",
+    hint="Answer every call with a tool message (its tool_call_id) before the assistant speaks "
+    "again; only the final assistant message's calls may stay unanswered.",
+    bad="(mistral: user, assistant with 1 tool call, assistant)",
+    good="(mistral: user, assistant with 1 tool call, tool, assistant)",
+    rule_sets=RULE_SETS,
+)
+def unanswered_tool_call(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
+    assistants = [i for i, m in ctx.messages if m.get("role") == "assistant"]
+    for i, message, answers in _turns(ctx):
+        calls = len(tool_calls(message))
+        if answers[:calls] != answers or calls <= len(answers) or i == assistants[-1]:
+            continue  # extra answers are JG674's; the final turn's calls need no answer
+        yield (
+            f"{path_of('messages', i)} makes {calls} tool call(s) but {len(answers)} tool "
+            "message(s) answer it before the next assistant message"
+        )
+
+
+@example_rule(
+    code="JG678",
+    name="mistral-lone-assistant",
+    severity=ERROR,
+    summary="The conversation is one assistant message (mistral-common: 'Conversation must "
+    "start with a user message or system message').",
+    hint="Put the user message (or a system message) the reply answers before it.",
+    bad="(mistral: a single assistant message)",
+    good="(mistral: user, assistant)",
+    rule_sets=RULE_SETS,
+)
+def lone_assistant(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
+    messages = example.get("messages")
+    alone = isinstance(messages, list) and len(messages) == 1
+    if alone and [role for _, role in _roles(ctx)] == ["assistant"]:
+        yield "messages holds only an assistant message; a user or system message comes first"
+
+
+@lru_cache(maxsize=256)
+def _schema_error(encoded: bytes) -> str | None:
+    """Why a tool's parameters are not a JSON Schema; cached: files repeat their tools."""
+    try:
+        Draft7Validator.check_schema(msgspec.json.decode(encoded))
+    except SchemaError as error:
+        return str(error.message)
+    return None
+
+
+@example_rule(
+    code="JG679",
+    name="mistral-invalid-tool-schema",
+    severity=ERROR,
+    summary="A tool's `parameters` is not a valid JSON Schema (mistral-common checks it against "
+    "the Draft 7 metaschema: 'Invalid tool schema').",
+    hint='Fix the schema: types are JSON Schema names ("object", "string", ...), `required` '
+    "is a list of property names, `properties` maps names to schemas.",
+    bad='(mistral: "parameters": {"type": "objekt"})',
+    good='(mistral: "parameters": {"type": "object", "properties": {}})',
+    rule_sets=RULE_SETS,
+)
+def invalid_tool_schema(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
+    tools = example.get("tools")
+    for j, tool in enumerate(tools if isinstance(tools, list) else []):
+        function = tool.get("function") if isinstance(tool, dict) else None
+        parameters = function.get("parameters") if isinstance(function, dict) else None
+        if not isinstance(parameters, dict):
+            continue  # a missing or non-object parameters is the schema's (JG226)
+        reason = _schema_error(msgspec.json.encode(parameters))
+        if reason is not None:
+            where = path_of("tools", j, "function", "parameters")
+            yield f"{where} is not a valid JSON Schema: {reason}"

@@ -39,19 +39,26 @@ def _tool_turn(draw: st.DrawFn) -> list[dict[str, Any]]:
     ]
 
 
+def _content(draw: st.DrawFn, parts: bool) -> Any:
+    """A text, or (mistral-common takes both) a list of text parts."""
+    text = draw(_TEXT)
+    return [{"type": "text", "text": text}] if parts else text
+
+
 @st.composite
 def chat_examples(draw: st.DrawFn) -> Example:
+    parts = draw(st.booleans())
     messages: list[dict[str, Any]] = []
     if draw(st.booleans()):
-        messages.append({"role": "system", "content": draw(_TEXT)})
+        messages.append({"role": "system", "content": _content(draw, parts)})
     tools = False
     for _ in range(draw(st.integers(1, 3))):
-        messages.append({"role": "user", "content": draw(_TEXT)})
+        messages.append({"role": "user", "content": _content(draw, parts)})
         if draw(st.booleans()):
             messages += _tool_turn(draw)
             tools = True
         else:
-            reply: dict[str, Any] = {"role": "assistant", "content": draw(_TEXT)}
+            reply: dict[str, Any] = {"role": "assistant", "content": _content(draw, parts)}
             if draw(st.booleans()):
                 reply["weight"] = draw(st.sampled_from([0, 1]))
             messages.append(reply)
@@ -96,6 +103,18 @@ def _tool_after_user(example: Example) -> None:
     example["messages"].insert(i + 1, tool)
 
 
+def _leave_unanswered(example: Example) -> None:
+    del example["messages"][_call_turn(example) + 1]  # the tool answer; a reply follows
+
+
+def _lone_reply(example: Example) -> None:
+    example["messages"] = [example["messages"][-1]]
+
+
+def _bad_schema(example: Example) -> None:
+    example["tools"][0]["function"]["parameters"]["type"] = "objekt"
+
+
 def _first(example: Example, role: str) -> dict[str, Any]:
     return next(m for m in example["messages"] if m["role"] == role)
 
@@ -120,6 +139,9 @@ PROFILE_CORRUPTIONS = {
             edited(lambda e: e["messages"][_call_turn(e)].update(content="Let me check.")),
             _has_tools,
         ),
+        corruption("JG677", edited(_leave_unanswered), _has_tools),
+        corruption("JG678", edited(_lone_reply)),
+        corruption("JG679", edited(_bad_schema), _has_tools),
         corruption("JG205", edited(lambda e: e["messages"][-1].update(weight=0.5))),
         corruption("JG206", edited(lambda e: _first(e, "user").update(weight=1))),
         corruption("JG201", edited(lambda e: _first(e, "user").update(role="customer"))),

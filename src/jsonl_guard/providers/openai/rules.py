@@ -312,15 +312,32 @@ def rft_final_message_not_user(example: dict[str, Any], ctx: ExampleContext) -> 
     code="JG276",
     name="empty-completion",
     severity=ERROR,
-    summary="A legacy example's completion is empty or only whitespace, so there is nothing to "
-    "learn.",
+    summary="A legacy example's completion is empty, so there is nothing to learn.",
     hint="Write the completion the model should produce, or drop the example "
-    "(OpenAI's prepare_data tool removes such rows).",
+    "(OpenAI's prepare_data tool must remove such rows: a necessary fix).",
     bad='{"prompt": "Do you fit tubeless tires?", "completion": ""}',
     good='{"prompt": "Do you fit tubeless tires?", "completion": " Yes, while you wait."}',
     rule_sets=COMPLETION,
 )
 def empty_completion(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
+    # openai 0.28 non_empty_field_validator: `completion == ""` (or null) is a necessary
+    # remediation; a whitespace completion passes it (JG277 warns).
+    if example.get("completion") == "":
+        yield "completion is empty"
+
+
+@example_rule(
+    code="JG277",
+    name="blank-completion",
+    severity=WARNING,
+    summary="A legacy example's completion is only whitespace. OpenAI's legacy validators "
+    "accept it, but the model learns to answer with nothing.",
+    hint="Write the completion the model should produce, or drop the example.",
+    bad='{"prompt": "Do you fit tubeless tires?", "completion": " \\n"}',
+    good='{"prompt": "Do you fit tubeless tires?", "completion": " Yes, while you wait."}',
+    rule_sets=COMPLETION,
+)
+def blank_completion(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     completion = example.get("completion")
-    if isinstance(completion, str) and not completion.strip():
-        yield "completion is empty" if not completion else "completion is only whitespace"
+    if isinstance(completion, str) and completion and not completion.strip():
+        yield "completion is only whitespace"

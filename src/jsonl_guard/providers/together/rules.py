@@ -23,13 +23,16 @@ from ...rules.context import ExampleContext
 from ...rules.helpers import image_urls, path_of
 from ...rules.registry import example_rule, schema_rule
 
-ERROR = Severity.ERROR
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
 # Together accepts only inline images and checks just the data-URL prefix.
 _DATA_URL = re.compile(r"data:image/(jpeg|png|webp);base64,")
 MAX_IMAGES_PER_EXAMPLE = 10  # MAX_IMAGES_PER_EXAMPLE
 CHAT = ("together-chat",)
 IMAGES = ("together-images",)
 PREFERENCE = ("together-preference",)
+OUTPUTS = ("preferred_output", "non_preferred_output")
+# check_file reads `prompt` as a user turn and `completion` as an assistant turn.
+INSTRUCTION_ROLES = {"prompt": "user", "completion": "assistant"}
 Located = tuple[tuple[str | int, ...], dict[str, Any]]
 _KINDS = {float: "a float", str: "a string", bool: "a boolean", type(None): "null"}
 
@@ -92,8 +95,8 @@ def _images(message: dict[str, Any]) -> list[int]:
 )
 def invalid_weight(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     for path, message in _messages(example):
-        if "weight" not in message:
-            continue
+        if "weight" not in message or path[0] in OUTPUTS:
+            continue  # check_file never reads an output's weight: JG662 says it is ignored
         weight = message["weight"]
         where = path_of(*path, "weight")
         if type(weight) is not int:
@@ -146,8 +149,8 @@ def no_assistant(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     code="JG654",
     name="together-image-outside-user",
     severity=ERROR,
-    summary="An image part is in a system or assistant message; Together takes images in user "
-    "turns only.",
+    summary="An image part is in a system or assistant message, or in an instruction's "
+    "`completion`; Together takes images in user turns (and `prompt`) only.",
     hint="Move the image into the user message it belongs to.",
     bad="(together-conversation: an image_url part in an assistant message)",
     good="(together-conversation: the image in the user message)",
@@ -159,6 +162,10 @@ def image_outside_user(example: dict[str, Any], ctx: ExampleContext) -> Iterator
             for k in _images(message):
                 where = path_of(*path, "content", k)
                 yield f"{where} is an image in a {message.get('role')} message; only user turns"
+    for key, role in INSTRUCTION_ROLES.items():
+        if role != "user":
+            for k in _images({"content": example.get(key)}):
+                yield f"{path_of(key, k)} is an image in the {key} ({role} turn); only user turns"
 
 
 @example_rule(
@@ -269,3 +276,54 @@ def input_ends_with_assistant(example: dict[str, Any], ctx: ExampleContext) -> I
     if isinstance(last, dict) and last.get("role") == "assistant":
         where = path_of("input", "messages", len(items) - 1)
         yield f"{where} is an assistant message; the input must end with the user's turn"
+
+
+def _is_empty(content: Any) -> bool:
+    """Empty: "" and [] alike (check_file accepts both), or texts of only whitespace."""
+    if isinstance(content, str):
+        return not content.strip()
+    if not isinstance(content, list):
+        return False
+    parts = [p for p in content if isinstance(p, dict)]
+    return len(parts) == len(content) and all(
+        p.get("type") == "text" and isinstance(p.get("text"), str) and not p["text"].strip()
+        for p in parts
+    )
+
+
+@example_rule(
+    code="JG661",
+    name="together-empty-content",
+    severity=WARNING,
+    summary='A message (or a prompt or completion) is empty: "", [] or only whitespace. '
+    "Together accepts it, but an empty reply teaches the model to say nothing.",
+    hint="Write the text, or drop the message.",
+    bad='(together-conversation: {"role": "assistant", "content": []})',
+    good='(together-conversation: {"role": "assistant", "content": "It ships today."})',
+    rule_sets=("together",),
+)
+def empty_content(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
+    for path, message in _messages(example):
+        if _is_empty(message.get("content")):
+            yield f"{path_of(*path, 'content')} is empty"
+    for key in INSTRUCTION_ROLES:
+        if _is_empty(example.get(key)):
+            yield f"{key} is empty"
+
+
+@example_rule(
+    code="JG662",
+    name="together-ignored-output-weight",
+    severity=WARNING,
+    summary="A preference output has a `weight`; Together's check never reads it, so it has no "
+    "effect.",
+    hint="Drop the weight: both outputs are always compared whole.",
+    bad='(together-preference: "preferred_output": [{"role": "assistant", "content": "Hi", '
+    '"weight": 3}])',
+    good='(together-preference: "preferred_output": [{"role": "assistant", "content": "Hi"}])',
+    rule_sets=PREFERENCE,
+)
+def ignored_output_weight(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
+    for path, message in _messages(example):
+        if path[0] in OUTPUTS and "weight" in message:
+            yield f"{path_of(*path, 'weight')} is ignored: outputs carry no weight"

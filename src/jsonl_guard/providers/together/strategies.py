@@ -177,6 +177,10 @@ PROFILE_CORRUPTIONS = {
     "together-instruction": [
         corruption("JG650", edited(lambda e: e.update(source="forum"))),
         corruption("JG116", edited(lambda e: e.update(completion=None))),
+        corruption(
+            "JG654",
+            edited(lambda e: e.update(completion=[{"type": "text", "text": "Q."}, _IMAGE])),
+        ),
     ],
     "together-conversation": CONVERSATION_CORRUPTIONS,
     "together-preference": PREFERENCE_CORRUPTIONS,
