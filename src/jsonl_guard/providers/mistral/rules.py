@@ -82,7 +82,13 @@ def role_order(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     roles = _roles(ctx)
     for (_, before), (i, role) in pairwise(roles):
         allowed = NEXT_ROLES.get(before) if isinstance(before, str) else None
-        if allowed is not None and role in NEXT_ROLES and role not in allowed:
+        # A role that is not a string is the schema's to report (and cannot be hashed).
+        if (
+            allowed is not None
+            and isinstance(role, str)
+            and role in NEXT_ROLES
+            and role not in allowed
+        ):
             yield f"{path_of('messages', i)} is a {role} message right after a {before} message"
 
 
@@ -151,9 +157,11 @@ def extra_tool_response(example: dict[str, Any], ctx: ExampleContext) -> Iterato
 def unknown_tool_call_id(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     messages = dict(ctx.messages)
     for _, message, answers in _turns(ctx):
-        ids = {call.get("id") for _, call in tool_calls(message)}
-        if None in ids:
+        given = [call.get("id") for _, call in tool_calls(message)]
+        if None in given:
             continue  # a call without an id is JG673's; its answers cannot be matched
+        # Only string ids can match an answer; another type (an object: unhashable) is JG672's.
+        ids = {i for i in given if isinstance(i, str)}
         calls = len(tool_calls(message))
         for k in answers[:calls]:  # extra answers are JG674's
             answer = messages[k].get("tool_call_id")
