@@ -167,10 +167,17 @@ def _check_json(schema: Mapping[str, Any], text: str) -> CheckResult:
         return CheckResult("json_schema", schema, False, f"the reply is not JSON: {reason}{fenced}")
     import jsonschema.exceptions
     import jsonschema.validators
+    import referencing.exceptions
 
     validator_class = jsonschema.validators.validator_for(schema)
     validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
-    errors = list(validator.iter_errors(value))
+    try:
+        errors = list(validator.iter_errors(value))
+    except referencing.exceptions.Unresolvable as error:
+        # A valid schema whose $ref points nowhere ({"$ref": "#/x"}): only checking a
+        # reply finds it. The case fails with the reason instead of ending the run.
+        message = f"the schema cannot be checked: a $ref cannot be resolved ({error.ref!r})"
+        return CheckResult("json_schema", schema, False, message)
     if not errors:
         return CheckResult("json_schema", schema, True, "the reply is JSON matching the schema")
     best = jsonschema.exceptions.best_match(errors)

@@ -87,8 +87,14 @@ def last_not_assistant(example: dict[str, Any], ctx: ExampleContext) -> Iterator
 def role_order(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     roles = _roles(ctx)
     for (_, before), (i, role) in pairwise(roles):
-        allowed = NEXT_ROLES.get(before) if before is not None else None
-        if allowed is not None and role in NEXT_ROLES and role not in allowed:
+        allowed = NEXT_ROLES.get(before) if isinstance(before, str) else None
+        # A role that is not a string is the schema's to report (and cannot be hashed).
+        if (
+            allowed is not None
+            and isinstance(role, str)
+            and role in NEXT_ROLES
+            and role not in allowed
+        ):
             yield f"{path_of('messages', i)} is a {role} message right after a {before} message"
 
 
@@ -163,10 +169,10 @@ def extra_tool_response(example: dict[str, Any], ctx: ExampleContext) -> Iterato
 def unknown_tool_call_id(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     messages = dict(ctx.messages)
     for _, message, answers in _turns(ctx):
-        ids = [call.get("id") for _, call in tool_calls(message)]
-        if not all(isinstance(ident, str) for ident in ids):
+        given = [call.get("id") for _, call in tool_calls(message)]
+        if not all(isinstance(ident, str) for ident in given):
             continue  # a missing id is JG673's, an id of another type the schema's (JG672)
-        calls = len(ids)
+        ids, calls = set(given), len(given)
         for k in answers[:calls]:  # extra answers are JG674's
             answer = messages[k].get("tool_call_id")
             if isinstance(answer, str) and answer not in ids:
