@@ -290,7 +290,9 @@ def test_a_model_of_a_provider_without_a_backend_is_refused_before_anything(
 
 
 def test_a_record_of_an_unknown_platform_is_refused(capsys, fake_openai_env, tmp_path):
-    record = RunRecord("r1", "m", "t.jsonl", "0" * 64, platform="elsewhere", job_id="j1")
+    record = RunRecord(
+        "r1", "m", "t.jsonl", "0" * 64, platform="elsewhere", training_file_id="f1", job_id="j1"
+    )
     record.save(tmp_path / "run.json")
     code, out = finetune(capsys, "--resume", str(tmp_path / "run.json"))
     assert code == 2

@@ -137,7 +137,7 @@ def test_an_existing_file_that_is_not_a_record_is_kept(capsys, fake_openai_env, 
 
 
 def test_records_are_written_atomically_in_their_folder(train, tmp_path, monkeypatch):
-    record = RunRecord(run_id="r1", model="m", training_path=str(train), training_sha256="0")
+    record = RunRecord(run_id="r1", model="m", training_path=str(train), training_sha256="0" * 64)
     path = tmp_path / "run.json"
     path.write_text("old", encoding="utf-8")
     replaced: list[tuple[str, str]] = []
