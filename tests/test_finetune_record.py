@@ -34,8 +34,8 @@ def run(capsys, *argv: str) -> tuple[int, str]:
 def _unfinished(capsys, fake_openai_env, train: Path, *argv: str) -> Path:
     """A run whose job is still running when the command stops following it."""
     fake_openai_env.script_job(("validating_files", "queued", "running"), auto_advance=False)
-    code, out = run(capsys, str(train), "--yes", "--timeout", "0.001", *argv, *FAST)
-    assert code == 1, out
+    code, out = run(capsys, str(train), "--yes", "--timeout", "1", *argv, *FAST)
+    assert code == 2 and "--timeout 1 s reached while following the job" in out, out
     return train.with_name("train.jsonl.finetune.json")
 
 
