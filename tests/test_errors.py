@@ -24,6 +24,7 @@ from jsonl_guard.engine.models import ModelTableError
 from jsonl_guard.engine.profiles import UnknownProfileError
 from jsonl_guard.errors import exit_for
 from jsonl_guard.finetune import FinetuneStop
+from jsonl_guard.finetune.backend import TimeLimitReached, UnexpectedAnswer
 from jsonl_guard.finetune.openai_client import CredentialsError, OpenAIMissingError
 from jsonl_guard.finetune.record import RecordError
 from jsonl_guard.providers.huggingface.tokens import TemplateRejected, TokenizerFileError
@@ -131,6 +132,16 @@ CASES: dict[type[BaseException], tuple[BaseException, str, int]] = {
     ),
     RecordError: (RecordError("cannot read run record x"), f"{PREFIX}cannot read run record x", 2),
     FinetuneStop: (FinetuneStop(1, "cancelled: nothing was uploaded"), "cancelled: nothing", 1),
+    TimeLimitReached: (
+        TimeLimitReached("the run's --timeout ran out"),
+        f"{PREFIX}the run's --timeout ran out",
+        2,
+    ),
+    UnexpectedAnswer: (
+        UnexpectedAnswer("the server answered POST /files with HTML"),
+        f"{PREFIX}the server answered POST /files with HTML",
+        2,
+    ),
     KeyboardInterrupt: (KeyboardInterrupt(), "jsonl-guard: interrupted", 130),
 }
 
