@@ -27,7 +27,14 @@ Scripting and inspection (all on the ``FakeOpenAI`` controller):
 
 * ``fail(route, times=1, status=500, ...)``: the next ``times`` requests to ``route``
   answer ``status`` with OpenAI's JSON error body and ``retry-after-ms: 1`` (fast SDK
-  retries); ``disconnect=True`` closes the connection instead (``APIConnectionError``).
+  retries); ``disconnect=True`` closes the connection instead (``APIConnectionError``),
+  ``hang=True`` reads the request and never answers (until the server stops), ``body``
+  answers those exact bytes instead of the JSON error (``status=200, body=b"<html>"``:
+  a proxy's page). ``applied=True`` carries the request out first (the job is created,
+  the file stored) and only then fails: a server that did the work but whose answer
+  was lost.
+* ``echo_metadata = False``: jobs are listed and returned with ``"metadata": null``, as
+  by an OpenAI-compatible server that does not keep it.
 * ``script_job(statuses=..., error=..., trained_tokens=..., ...)``: how jobs created from
   now on advance; every ``GET /v1/fine_tuning/jobs/{id}`` moves a job one step on.
   ``advance(job_id)`` / ``set_status(job_id, status)`` drive a job by hand.
@@ -165,6 +172,7 @@ class JobScript:
     trained_tokens: int = 12_345
     fine_tuned_model: str | None = None  # default "ft:<model>:org:<suffix>:<id>"
     auto_advance: bool = True
+    events: tuple[str, ...] = ()  # extra event messages, logged when the job is created
 
     def __post_init__(self) -> None:
         bad = [s for s in self.statuses if s not in JOB_STATUSES]
@@ -199,7 +207,7 @@ class FakeJob:
         suffix = self.request.get("suffix") or ""
         return f"ft:{self.request['model']}:org:{suffix}:{self.short_id}"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, *, echo_metadata: bool = True) -> dict[str, Any]:
         request = self.request
         method = request.get("method")
         hyper: dict[str, Any] = dict(request.get("hyperparameters") or {})
@@ -243,7 +251,7 @@ class FakeJob:
             "validation_file": request.get("validation_file"),
             "estimated_finish": None,
             "integrations": request.get("integrations") or [],
-            "metadata": request.get("metadata"),
+            "metadata": request.get("metadata") if echo_metadata else None,
             "method": method,
             "user_provided_suffix": request.get("suffix"),
         }
@@ -258,6 +266,9 @@ class _Failure:
     param: str | None
     headers: dict[str, str]
     disconnect: bool
+    hang: bool = False
+    body: bytes | None = None
+    applied: bool = False
 
 
 @dataclass
@@ -266,6 +277,8 @@ class _Response:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     disconnect: bool = False
+    hang: bool = False  # never answer: wait until the server stops, then close
+    raw: bytes | None = None  # the exact body to send, instead of ``body`` as JSON
 
 
 class FakeOpenAI:
@@ -279,7 +292,9 @@ class FakeOpenAI:
         self.files: dict[str, UploadedFile] = {}
         self.jobs: dict[str, FakeJob] = {}
         self.chat_requests: list[dict[str, Any]] = []
+        self.echo_metadata = True
         self._job_script = JobScript()
+        self._stopping = threading.Event()
         self._failures: dict[str, list[_Failure]] = {}
         self._ids = 0
         self._lock = threading.RLock()
@@ -289,6 +304,7 @@ class FakeOpenAI:
     # -- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> FakeOpenAI:
+        self._stopping.clear()
         handler = type("_BoundHandler", (_Handler,), {"fake": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
@@ -302,6 +318,7 @@ class FakeOpenAI:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()  # hanging requests end (their connections close)
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -347,13 +364,19 @@ class FakeOpenAI:
         retry_after_ms: int | None = 1,
         headers: Mapping[str, str] | None = None,
         disconnect: bool = False,
+        hang: bool = False,
+        body: bytes | None = None,
+        applied: bool = False,
     ) -> None:
-        """Make the next ``times`` requests to ``route`` (e.g. ``"POST /v1/files"``) fail."""
+        """Make the next ``times`` requests to ``route`` (e.g. ``"POST /v1/files"``) fail
+        (see the module's note for ``disconnect``, ``hang``, ``body`` and ``applied``)."""
         key = normalize_route(route)
         extra = dict(headers or {})
         if retry_after_ms is not None:
             extra.setdefault("retry-after-ms", str(retry_after_ms))
-        failure = _Failure(status, message, type, code, param, extra, disconnect)
+        failure = _Failure(
+            status, message, type, code, param, extra, disconnect, hang, body, applied
+        )
         with self._lock:
             self._failures.setdefault(key, []).extend([failure] * times)
 
@@ -369,15 +392,19 @@ class FakeOpenAI:
         trained_tokens: int = 12_345,
         fine_tuned_model: str | None = None,
         auto_advance: bool = True,
+        events: tuple[str, ...] | list[str] = (),
     ) -> JobScript:
-        """Script the jobs created from now on. ``error`` alone means validating -> failed."""
+        """Script the jobs created from now on. ``error`` alone means validating -> failed;
+        ``events``: messages logged as the job's events when it is created."""
         if statuses is None:
             statuses = (
                 ("validating_files", "failed")
                 if error is not None
                 else ("validating_files", "queued", "running", "succeeded")
             )
-        script = JobScript(tuple(statuses), error, trained_tokens, fine_tuned_model, auto_advance)
+        script = JobScript(
+            tuple(statuses), error, trained_tokens, fine_tuned_model, auto_advance, tuple(events)
+        )
         with self._lock:
             self._job_script = script
         return script
@@ -409,6 +436,7 @@ class FakeOpenAI:
             self.jobs.clear()
             self.chat_requests.clear()
             self._failures.clear()
+            self.echo_metadata = True
             self._job_script = JobScript()
             self.chat_reply = None
 
@@ -446,8 +474,11 @@ class FakeOpenAI:
         with self._lock:
             self.requests.append(request)
             response = self._dispatch(request)
-            request.status = 0 if response.disconnect else response.status
-            return response
+            request.status = 0 if response.disconnect or response.hang else response.status
+        if response.hang:  # outside the lock: the server keeps answering other requests
+            self._stopping.wait()
+            response.disconnect = True
+        return response
 
     def _dispatch(self, request: RecordedRequest) -> _Response:
         path = _canonical_path(request.path)
@@ -466,11 +497,18 @@ class FakeOpenAI:
                 return denied
         if match is None:
             return _error(404, f"Invalid URL ({request.method} {request.path})", code=None)
+        handler = getattr(self, "_route_" + re.sub(r"\W+", "_", request.route).strip("_"))
         queue = self._failures.get(request.route)
         if queue:
             failure = queue.pop(0)
+            if failure.applied:  # the work is done; only the answer is lost
+                handler(request, **match.groupdict())
+            if failure.hang:
+                return _Response(0, hang=True)
             if failure.disconnect:
                 return _Response(0, disconnect=True)
+            if failure.body is not None:
+                return _Response(failure.status, raw=failure.body, headers=failure.headers)
             kind, code, message = _DEFAULT_ERRORS.get(
                 failure.status, ("server_error" if failure.status >= 500 else "error", None, "")
             )
@@ -483,7 +521,6 @@ class FakeOpenAI:
             )
             response.headers.update(failure.headers)
             return response
-        handler = getattr(self, "_route_" + re.sub(r"\W+", "_", request.route).strip("_"))
         result: _Response = handler(request, **match.groupdict())
         return result
 
@@ -569,8 +606,10 @@ class FakeOpenAI:
         )
         self.jobs[job.id] = job
         self._event(job, f"Created fine-tuning job: {job.id}")
+        for message in script.events:
+            self._event(job, message)
         self._enter(job, 0)
-        return _Response(200, job.to_json())
+        return _Response(200, self._job_json(job))
 
     def _route_GET_v1_fine_tuning_jobs_id(self, request: RecordedRequest, id: str) -> _Response:
         job = self.jobs.get(id)
@@ -579,7 +618,7 @@ class FakeOpenAI:
         job.retrieves += 1
         if job.script.auto_advance and job.position + 1 < len(job.statuses):
             self._enter(job, job.position + 1)
-        return _Response(200, job.to_json())
+        return _Response(200, self._job_json(job))
 
     def _route_GET_v1_fine_tuning_jobs(self, request: RecordedRequest) -> _Response:
         """List jobs, newest first (reading does not advance them)."""
@@ -588,7 +627,7 @@ class FakeOpenAI:
         except ValueError:
             return _error(400, "limit must be an integer.", param="limit")
         newest_first = list(reversed(self.jobs.values()))
-        page = [job.to_json() for job in newest_first[: max(limit, 0)]]
+        page = [self._job_json(job) for job in newest_first[: max(limit, 0)]]
         return _Response(
             200, {"object": "list", "data": page, "has_more": len(newest_first) > len(page)}
         )
@@ -627,7 +666,7 @@ class FakeOpenAI:
             return _error(400, f"Job {id} has already completed ({job.status}).")
         job.statuses[job.position + 1 :] = ["cancelled"]
         self._enter(job, job.position + 1)
-        return _Response(200, job.to_json())
+        return _Response(200, self._job_json(job))
 
     def _route_POST_v1_chat_completions(self, request: RecordedRequest) -> _Response:
         body = request.json
@@ -690,6 +729,9 @@ class FakeOpenAI:
 
     # -- jobs ----------------------------------------------------------------------------
 
+    def _job_json(self, job: FakeJob) -> dict[str, Any]:
+        return job.to_json(echo_metadata=self.echo_metadata)
+
     def _enter(self, job: FakeJob, position: int) -> None:
         """Move ``job`` to ``statuses[position]`` and log the events that status brings."""
         job.position = position
@@ -709,7 +751,7 @@ class FakeOpenAI:
             self._event(job, f"New fine-tuned model created: {job.fine_tuned_model}")
             self._event(job, "The job has successfully completed")
         elif status == "failed":
-            error = job.to_json()["error"]
+            error = self._job_json(job)["error"]
             self._event(job, f"Fine-tuning job failed: {error['message']}", level="error")
         elif status == "cancelled":
             self._event(job, "Fine-tuning job cancelled")
@@ -779,8 +821,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         payload = b"" if response.body is None else json.dumps(response.body).encode()
+        if response.raw is not None:
+            payload = response.raw
         self.send_response(response.status)
-        self.send_header("content-type", "application/json")
+        if "content-type" not in response.headers:
+            content_type = "text/html" if response.raw is not None else "application/json"
+            self.send_header("content-type", content_type)
         self.send_header("content-length", str(len(payload)))
         self.send_header("x-request-id", f"req_fake{len(self.fake.requests):06d}")
         for name, value in response.headers.items():

@@ -84,8 +84,11 @@ def test_finetune_takes_a_budget_like_check(capsys) -> None:
 
 @pytest.mark.parametrize("option", ["--poll-interval", "--timeout"])
 def test_finetune_rejects_a_nan_interval(capsys, option) -> None:
-    assert main(["finetune", GOOD, option, "nan", "--dry-run"]) == 2
-    assert "--poll-interval and --timeout must be positive" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:  # refused while parsing, like any bad value
+        main(["finetune", GOOD, option, "nan", "--dry-run"])
+    assert exit_info.value.code == 2
+    message = f"argument {option}: 'nan' must be a finite number of seconds above 0"
+    assert message in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("amount", ["nan", "inf", "-inf"])

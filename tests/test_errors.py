@@ -26,6 +26,7 @@ from jsonl_guard.engine.models import ModelTableError
 from jsonl_guard.engine.profiles import UnknownProfileError
 from jsonl_guard.errors import exit_for
 from jsonl_guard.finetune import FinetuneStop
+from jsonl_guard.finetune.backend import TimeLimitReached, UnexpectedAnswer
 from jsonl_guard.finetune.openai_client import CredentialsError, OpenAIMissingError
 from jsonl_guard.finetune.record import RecordError
 from jsonl_guard.providers.huggingface.tokens import TemplateRejected, TokenizerFileError
@@ -142,6 +143,16 @@ CASES: dict[type[BaseException], tuple[BaseException, str, int]] = {
     OutputError: (
         OutputError("cannot write to standard output: No space left on device"),
         f"{PREFIX}cannot write to standard output: No space left on device",
+        2,
+    ),
+    TimeLimitReached: (
+        TimeLimitReached("the run's --timeout ran out"),
+        f"{PREFIX}the run's --timeout ran out",
+        2,
+    ),
+    UnexpectedAnswer: (
+        UnexpectedAnswer("the server answered POST /files with HTML"),
+        f"{PREFIX}the server answered POST /files with HTML",
         2,
     ),
     KeyboardInterrupt: (KeyboardInterrupt(), "jsonl-guard: interrupted", 130),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+
+import httpx2
 import openai
 import pytest
 
@@ -220,3 +223,56 @@ def test_reset_forgets_everything(client, fake_openai):
         {},
         0,
     )
+
+
+# -- faults for the finetune tests: work done but the answer lost, hangs, bad bodies ------
+
+
+def test_an_applied_failure_does_the_work_then_fails(client, fake_openai):
+    file_id = upload(client).id
+    fake_openai.fail("POST /v1/fine_tuning/jobs", applied=True, status=500)
+    with pytest.raises(openai.InternalServerError):
+        client.fine_tuning.jobs.create(model="m", training_file=file_id)
+    assert len(fake_openai.jobs) == 1  # created, though the client was told it failed
+    fake_openai.fail("POST /v1/fine_tuning/jobs", applied=True, disconnect=True)
+    with pytest.raises(openai.APIConnectionError):
+        client.fine_tuning.jobs.create(model="m", training_file=file_id)
+    assert len(fake_openai.jobs) == 2
+
+
+def test_a_hang_never_answers(fake_openai):
+    fake_openai.fail("GET /v1/fine_tuning/jobs/{id}", hang=True)
+    started = time.monotonic()
+    with (
+        openai.OpenAI(
+            base_url=fake_openai.base_url, api_key="test", max_retries=0, timeout=0.5
+        ) as c,
+        pytest.raises(openai.APITimeoutError),
+    ):
+        c.fine_tuning.jobs.retrieve("ftjob-x")
+    assert 0.4 < time.monotonic() - started < 5
+    assert fake_openai.requests[0].status == 0
+
+
+def test_a_raw_body_is_sent_as_it_is(fake_openai):
+    fake_openai.fail("POST /v1/files", status=200, body=b"<html>login</html>")
+    with httpx2.Client() as http:
+        answer = http.post(
+            fake_openai.base_url + "/files", headers={"authorization": "Bearer test"}
+        )
+    assert (answer.status_code, answer.content) == (200, b"<html>login</html>")
+    assert answer.headers["content-type"] == "text/html"
+
+
+def test_metadata_can_go_unechoed_and_events_be_scripted(client, fake_openai):
+    file_id = upload(client).id
+    fake_openai.script_job(events=["custom \x1b[2J event"])
+    job = client.fine_tuning.jobs.create(
+        model="m", training_file=file_id, metadata={"jsonl_guard_run": "r1"}
+    )
+    assert job.metadata == {"jsonl_guard_run": "r1"}
+    fake_openai.echo_metadata = False
+    assert client.fine_tuning.jobs.retrieve(job.id).metadata is None
+    assert client.fine_tuning.jobs.list().data[0].metadata is None
+    messages = [e.message for e in client.fine_tuning.jobs.list_events(job.id).data]
+    assert "custom \x1b[2J event" in messages

@@ -195,15 +195,15 @@ def test_missing_key_is_a_usage_error(capsys, fake_openai_env, train, monkeypatc
 
 
 def test_timeout_keeps_the_record_and_resume_finishes_the_same_job(capsys, fake_openai_env, train):
-    fake_openai_env.script_job(
-        ("validating_files", "queued", "running", "running", "running", "running", "succeeded")
-    )
-    code, out = run(capsys, str(train), "--yes", "--poll-interval", "0.05", "--timeout", "0.01")
-    assert code == 1
+    fake_openai_env.script_job(("validating_files", "queued", "running"), auto_advance=False)
+    code, out = run(capsys, str(train), "--yes", "--poll-interval", "0.05", "--timeout", "1")
+    assert code == 2, out
     record_file = train.with_name("train.jsonl.finetune.json")
+    assert "--timeout 1 s reached while following the job" in out
     assert f"jsonl-guard finetune --resume {record_file}" in out
     record = RunRecord.load(record_file)
     assert record.job_id and not record.finished
+    fake_openai_env.set_status(record.job_id, "succeeded")
     code, out = run(capsys, "--resume", str(record_file), *FAST)
     assert code == 0, out
     assert fake_openai_env.count("POST /v1/fine_tuning/jobs") == 1
@@ -216,8 +216,8 @@ def test_ctrl_c_while_following_leaves_the_job_and_resume_follows_it(
 ):
     fake_openai_env.script_job(("validating_files", "queued", "running"), auto_advance=False)
     record_file = train.with_name("run.json")
-    code, out = run(capsys, str(train), "--yes", "--record", str(record_file), "--timeout", "0.001")
-    assert code == 1
+    code, out = run(capsys, str(train), "--yes", "--record", str(record_file), "--timeout", "1")
+    assert code == 2, out
     record = RunRecord.load(record_file)
 
     def interrupt(_: float) -> None:
@@ -254,8 +254,8 @@ def test_interrupted_job_creation_is_adopted_not_submitted_twice(capsys, fake_op
 def test_cancel_a_recorded_job(capsys, fake_openai_env, train):
     fake_openai_env.script_job(("validating_files", "queued", "running"), auto_advance=False)
     record_file = train.with_name("run.json")
-    code, _ = run(capsys, str(train), "--yes", "--record", str(record_file), "--timeout", "0.001")
-    assert code == 1
+    code, out = run(capsys, str(train), "--yes", "--record", str(record_file), "--timeout", "1")
+    assert code == 2, out
     code, out = run(capsys, "--cancel", str(record_file))
     assert code == 0, out
     assert fake_openai_env.count("POST /v1/fine_tuning/jobs/{id}/cancel") == 1

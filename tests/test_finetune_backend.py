@@ -109,18 +109,17 @@ class ToyBackend(FinetuneBackend):
             "model": record.model,
             "method": record.method,
             "file": record.training_file_id,
-            "label": record.run_id,  # tag the job with the run: find_job looks for it
+            "label": record.run_id,  # tag the job with the run: find_jobs looks for it
             "step": 0,
             "events": [JobEvent(f"{job_id}-e0", 1, "info", "job created")],
         }
         return self._job(job_id)
 
-    def find_job(self, record: RunRecord) -> Job | None:
-        # A run cut off while creating its job finds it here, and never makes a second.
-        for job_id, job in self.session.jobs.items():
-            if job["label"] == record.run_id:
-                return self._job(job_id)
-        return None
+    def find_jobs(self, record: RunRecord) -> Sequence[Job]:
+        # Before creating again, and when a run cut off while creating its job resumes,
+        # the run looks here: it never makes a second job.
+        jobs = self.session.jobs.items()
+        return [self._job(job_id) for job_id, job in jobs if job["label"] == record.run_id]
 
     def retrieve_job(self, job_id: str) -> Job:
         job = self.session.jobs[job_id]
@@ -254,8 +253,9 @@ def test_resume_and_cancel_use_the_backend_the_record_names(capsys, cloud, confi
     cloud.steps = ("QUEUED", "TRAINING")  # it never ends: the resumed run times out
     code, out = finetune(capsys, "--resume", str(record_file), "--poll-interval", "0.001",
                          "--timeout", "0.05")  # fmt: skip
-    assert code == 1, out
-    assert "job toy-job-1 created (QUEUED)\n" in out and "status: TRAINING\n" in out
+    assert code == 2, out
+    assert "job toy-job-1 found (QUEUED): this run started it" in out
+    assert "status: TRAINING\n" in out and "--timeout 0.05 s reached" in out
     assert list(cloud.jobs) == ["toy-job-1"]  # adopted, not created again
     code, out = finetune(capsys, "--cancel", str(record_file))
     assert (code, out) == (0, "job toy-job-1: cancelled\n")
@@ -290,7 +290,9 @@ def test_a_model_of_a_provider_without_a_backend_is_refused_before_anything(
 
 
 def test_a_record_of_an_unknown_platform_is_refused(capsys, fake_openai_env, tmp_path):
-    record = RunRecord("r1", "m", "t.jsonl", "0" * 64, platform="elsewhere", job_id="j1")
+    record = RunRecord(
+        "r1", "m", "t.jsonl", "0" * 64, platform="elsewhere", training_file_id="f1", job_id="j1"
+    )
     record.save(tmp_path / "run.json")
     code, out = finetune(capsys, "--resume", str(tmp_path / "run.json"))
     assert code == 2
@@ -329,7 +331,7 @@ def test_openai_jobs_and_events(fake_openai_env, backend, tmp_path):
     record = _record(backend, tmp_path)
     assert fake_openai_env.files[record.training_file_id].content == b'{"messages": []}\n'
     job = backend.create_job(record)
-    assert job == Job(job.id, "validating_files")
+    assert job == Job(job.id, "validating_files", created_at=job.created_at)
     assert fake_openai_env.last_job.request["metadata"] == {"jsonl_guard_run": "run1"}
     statuses = [backend.retrieve_job(job.id).status for _ in range(3)]
     assert statuses == ["queued", "running", "succeeded"]
@@ -340,8 +342,8 @@ def test_openai_jobs_and_events(fake_openai_env, backend, tmp_path):
     assert all(isinstance(event, JobEvent) for event in events)
     assert events[0].message == "The job has successfully completed"  # newest first
     assert {event.level for event in events} == {"info"}
-    assert backend.find_job(record) == done
-    assert backend.find_job(RunRecord("other", "m", "t", "0")) is None
+    assert backend.find_jobs(record) == [done]
+    assert backend.find_jobs(RunRecord("other", "m", "t", "0")) == []
 
 
 def test_openai_failed_and_cancelled_jobs(fake_openai_env, backend, tmp_path):

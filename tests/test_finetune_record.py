@@ -34,8 +34,8 @@ def run(capsys, *argv: str) -> tuple[int, str]:
 def _unfinished(capsys, fake_openai_env, train: Path, *argv: str) -> Path:
     """A run whose job is still running when the command stops following it."""
     fake_openai_env.script_job(("validating_files", "queued", "running"), auto_advance=False)
-    code, out = run(capsys, str(train), "--yes", "--timeout", "0.001", *argv, *FAST)
-    assert code == 1, out
+    code, out = run(capsys, str(train), "--yes", "--timeout", "1", *argv, *FAST)
+    assert code == 2 and "--timeout 1 s reached while following the job" in out, out
     return train.with_name("train.jsonl.finetune.json")
 
 
@@ -137,7 +137,7 @@ def test_an_existing_file_that_is_not_a_record_is_kept(capsys, fake_openai_env, 
 
 
 def test_records_are_written_atomically_in_their_folder(train, tmp_path, monkeypatch):
-    record = RunRecord(run_id="r1", model="m", training_path=str(train), training_sha256="0")
+    record = RunRecord(run_id="r1", model="m", training_path=str(train), training_sha256="0" * 64)
     path = tmp_path / "run.json"
     path.write_text("old", encoding="utf-8")
     replaced: list[tuple[str, str]] = []

@@ -639,7 +639,7 @@ def test_describe_api_error_for_a_timeout_and_other_errors():
     text = describe_api_error(openai.APITimeoutError(request=request), "polling")
     assert text == (
         "polling failed: the request to https://api.example.test:8443 timed out (after retries); "
-        "try again, or raise --timeout"
+        "try again later"
     )
     assert (
         describe_api_error(ValueError(f"bad {SECRET}\nline"), "upload")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -30,8 +31,12 @@ def add_finetune_parser(commands: Any) -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int)
     parser.add_argument("--max-cost", type=budget, metavar="USD", help="refuse above this estimate")
     parser.add_argument("--smoke", type=Path, metavar="SMOKE.jsonl", help="smoke-test the model")
-    parser.add_argument("--poll-interval", type=float, default=10.0, metavar="SECONDS")
-    parser.add_argument("--timeout", type=float, metavar="SECONDS", help="stop following after")
+    parser.add_argument("--poll-interval", type=_seconds, default=10.0, metavar="SECONDS",
+                        help="how often the job is looked at (default 10)")  # fmt: skip
+    parser.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                        help="stop (exit 2, resumable) this long after the first request: "
+                        "uploads, job creation, following and the smoke test, every HTTP "
+                        "request included")  # fmt: skip
     parser.add_argument("--dry-run", action="store_true", help="stop after the estimate")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     parser.add_argument("--record", type=Path, metavar="FILE", help="run record path (default: "
@@ -46,6 +51,17 @@ def add_finetune_parser(commands: Any) -> argparse.ArgumentParser:
     return parser
 
 
+def _seconds(value: str) -> float:
+    """A duration: a number of seconds above zero and finite (never nan or inf)."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not 0 < number < math.inf:
+        raise argparse.ArgumentTypeError(f"{value!r} must be a finite number of seconds above 0")
+    return number
+
+
 def _validate(args: argparse.Namespace) -> str | None:
     if args.resume is None and args.cancel is None and args.training is None:
         return "finetune needs TRAIN.jsonl (or --resume RECORD / --cancel RECORD)"
@@ -57,8 +73,6 @@ def _validate(args: argparse.Namespace) -> str | None:
         return "--new starts a run from TRAIN.jsonl; it does not go with --resume or --cancel"
     if args.suffix is not None and not 1 <= len(args.suffix) <= 64:
         return "--suffix must be 1 to 64 characters"
-    if not args.poll_interval > 0 or (args.timeout is not None and not args.timeout > 0):
-        return "--poll-interval and --timeout must be positive"
     return None
 
 

@@ -27,10 +27,22 @@ The contract, beyond the signatures:
 * The constructor is cheap and offline (no credentials, no network): the run builds
   the backend before checking the files, to know the job methods, and calls
   ``connect()`` only when it is about to upload.
-* ``create_job`` tags the job with the run's id (``record.run_id``, under
-  ``RUN_METADATA_KEY`` where the platform takes metadata or labels); ``find_job``
-  finds it by that tag. Together they make a resumed run adopt a job whose creation
-  was cut off instead of submitting a second one.
+* ``create_job`` sends ONE request, never retried (not even by the SDK: a request whose
+  answer was lost may have started a paid job). It tags the job with the run's id
+  (``record.run_id``, under ``RUN_METADATA_KEY`` where the platform takes metadata or
+  labels). ``find_jobs`` lists the jobs that may be the run's: those tagged with its
+  id, else (a server that drops the tag) those started from ``record.training_file_id``
+  for ``record.model`` since ``record.create_started_at`` less ``CLOCK_SKEW``. The run
+  (``finetune.create``) looks before every new attempt and on ``--resume``, so a job
+  is created once.
+* Every other method may retry (rate limits, 5xx, connection errors) up to the
+  ``max_retries`` of ``connect``; ``retryable`` says which errors a retry may cure.
+* After ``set_time_limit(time_left)`` no request may outlast ``time_left()`` seconds,
+  retries and waits included (the HTTP timeout is cut to what is left); when it runs
+  out the method raises ``TimeLimitReached``.
+* An answer that is not the platform's (HTML from a proxy, a body that is not JSON,
+  a job without an id) raises ``UnexpectedAnswer`` naming the endpoint, never an
+  ``AttributeError`` from deep in the SDK.
 * A ``Job``'s ``status`` is shown to the user and kept in the run record as it is: the
   platform's own word while the job runs, but exactly one of ``SUCCEEDED``, ``FAILED``
   or ``CANCELLED`` once it has ended (the run stops following on those).
@@ -41,18 +53,40 @@ The contract, beyond the signatures:
 
 from __future__ import annotations
 
+import random
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ..errors import JsonlGuardError
 from .record import CANCELLED, FAILED, SUCCEEDED, TERMINAL_STATUSES, RunRecord
 
 # The key (or label) under which a job carries the id of the run that created it.
 RUN_METADATA_KEY = "jsonl_guard_run"
 DEFAULT_RETRIES = 3
 DEFAULT_TIMEOUT = 120.0  # seconds per request
+# How far the platform's clock may be behind ours when ``find_jobs`` compares a job's
+# creation time with ``record.create_started_at`` (seconds).
+CLOCK_SKEW = 600.0
+# Seconds left before the run's time limit; ``None``: no limit.
+TimeLeft = Callable[[], float | None]
+
+
+def backoff(attempt: int) -> float:
+    """Seconds to wait before retry ``attempt + 1``: 0.5, 1, 2, 4, 8, 8, ... less up to a
+    quarter, so clients that failed together do not retry together (the OpenAI SDK's
+    schedule)."""
+    return min(0.5 * 2.0 ** min(attempt, 16), 8.0) * (1 - 0.25 * random.random())
+
+
+class TimeLimitReached(JsonlGuardError):
+    """The run's time limit (``finetune --timeout``) ran out before or during a request."""
+
+
+class UnexpectedAnswer(JsonlGuardError):
+    """The server answered something that is not the platform API's answer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +117,7 @@ class Job:
     fine_tuned_model: str | None = None
     trained_tokens: int | None = None
     error: JobError | None = None
+    created_at: int | None = None  # seconds since the epoch, as the platform says
 
 
 @dataclass(frozen=True)
@@ -105,6 +140,11 @@ class FinetuneBackend(ABC):
     # Said after the list of formats when a file is in another one ("" for nothing).
     job_methods_note: ClassVar[str] = ""
 
+    def check_settings(self) -> None:  # noqa: B027 - nothing to check by default
+        """Check what needs neither the network nor credentials (an endpoint's URL), so a
+        setting that cannot work stops a run before its files are checked; raise a
+        ``JsonlGuardError`` naming the setting."""
+
     def connect(  # noqa: B027 - a platform without credentials needs nothing here
         self, *, max_retries: int = DEFAULT_RETRIES, timeout: float | None = DEFAULT_TIMEOUT
     ) -> None:
@@ -116,6 +156,22 @@ class FinetuneBackend(ABC):
 
     def close(self) -> None:  # noqa: B027 - nothing to release by default
         """Release what ``connect`` opened."""
+
+    def set_time_limit(self, time_left: TimeLeft | None) -> None:  # noqa: B027
+        """Bound every request from now on by ``time_left()`` (see the module's note).
+
+        A backend that cannot bound its requests may ignore it: the run still stops
+        between requests when the time is up.
+        """
+
+    def retryable(self, error: BaseException) -> bool:
+        """Whether sending the request again may succeed (a rate limit, a 5xx, a lost
+        connection, a timeout). For ``create_job`` it also means the job may exist."""
+        return False
+
+    def secrets(self) -> tuple[str, ...]:
+        """The credentials in use (however they were given), masked in anything printed."""
+        return ()
 
     @abstractmethod
     def describe_error(self, error: BaseException, step: str) -> str | None:
@@ -129,11 +185,13 @@ class FinetuneBackend(ABC):
     @abstractmethod
     def create_job(self, record: RunRecord) -> Job:
         """Start the job ``record`` describes (``model``, ``method``, the uploaded file ids,
-        ``epochs``, ``suffix``, ``seed``), tagged with ``record.run_id``."""
+        ``epochs``, ``suffix``, ``seed``), tagged with ``record.run_id``; one request,
+        never retried."""
 
     @abstractmethod
-    def find_job(self, record: RunRecord) -> Job | None:
-        """The job tagged with ``record.run_id``, if one was created; else ``None``."""
+    def find_jobs(self, record: RunRecord) -> Sequence[Job]:
+        """The jobs that may be this run's (see the module's note): empty if none was
+        created."""
 
     @abstractmethod
     def retrieve_job(self, job_id: str) -> Job:
@@ -162,6 +220,7 @@ class FinetuneBackend(ABC):
 
 __all__ = [
     "CANCELLED",
+    "CLOCK_SKEW",
     "DEFAULT_RETRIES",
     "DEFAULT_TIMEOUT",
     "FAILED",
@@ -173,4 +232,8 @@ __all__ = [
     "JobError",
     "JobEvent",
     "Reply",
+    "TimeLeft",
+    "TimeLimitReached",
+    "UnexpectedAnswer",
+    "backoff",
 ]

@@ -1,5 +1,10 @@
 """How a fine-tune run talks to the user: ``Console`` for what it says along the way,
 ``FinetuneStop`` for the message and exit code it ends with.
+
+Whatever came from the platform (job ids, statuses, events, error messages, model
+names) is printed through ``Console.quote``: control characters and terminal escapes
+escaped, one line (no forged ``::error::`` workflow command), and every known secret
+masked, the credentials the backend uses included (``Console.secrets``).
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from ..errors import ERROR_PREFIX, ExitCode, JsonlGuardError
+from ..untrusted import known_secrets, safe
 
 
 class FinetuneStop(JsonlGuardError):
@@ -40,7 +46,13 @@ class Console:
     out: TextIO
     live: bool = False
     confirm: Callable[[str], bool] | None = None
+    secrets: tuple[str, ...] = field(default=(), repr=False)  # the backend's credentials
     _status_shown: bool = field(default=False, repr=False)
+
+    def quote(self, text: object) -> str:
+        """Outside text (``None`` too), safe to print: see the module's note."""
+        secrets = sorted({*self.secrets, *known_secrets()}, key=len, reverse=True)  # longest first
+        return safe(str(text), secrets)
 
     def say(self, text: str) -> None:
         if self._status_shown:

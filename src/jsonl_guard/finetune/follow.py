@@ -3,22 +3,20 @@ events, and keep each in the run record (``FollowSettings``: how often, for how 
 
 ``finetune.run`` submits the job, then hands it to a ``Follower``; the ``sleep`` and
 ``clock`` it waits with are parameters, so the tests follow a job without waiting.
+The run's ``Deadline`` (``--timeout``) bounds the following too: the last wait is cut
+to the time left, and the run stops (exit 2, the way to resume) when it is up.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ExitCode
-from .backend import FinetuneBackend, Job
-from .console import Console, FinetuneStop
+from .backend import FinetuneBackend, Job, TimeLimitReached
+from .calls import Clock, Deadline, Sleep
+from .console import Console
 from .record import RunRecord
-
-Sleep = Callable[[float], None]
-Clock = Callable[[], float]
 
 
 @dataclass
@@ -30,28 +28,31 @@ class Follower:
     path: Path
     console: Console
     poll_interval: float
-    timeout: float | None
+    deadline: Deadline
     sleep: Sleep = time.sleep
-    clock: Clock = time.monotonic
 
     def run(self) -> Job:
         assert self.record.job_id is not None
-        started = self.clock()
+        job_id = self.record.job_id
         while True:
-            job = self.backend.retrieve_job(self.record.job_id)
-            self._show_events()
+            try:
+                job = self.backend.retrieve_job(job_id)
+                self._show_events()
+            except TimeLimitReached:  # during a request: the same stop as between them
+                raise self.deadline.stop("following the job", self.path, job_id) from None
             self._update(job)
             if self.record.finished:
                 return job
-            elapsed = self.clock() - started
-            if self.timeout is not None and elapsed >= self.timeout:
-                raise FinetuneStop(
-                    ExitCode.ERRORS,
-                    f"timed out after {elapsed:,.0f} s; job {self.record.job_id} is still "
-                    f"{job.status}. Resume with: jsonl-guard finetune --resume {self.path}",
-                )
-            self.console.status(f"job {self.record.job_id}: {job.status} ({elapsed:,.0f} s)")
-            self.sleep(self.poll_interval)
+            status = self.console.quote(job.status)
+            doing = f"following the job (still {status})"
+            if self.deadline.passed():
+                raise self.deadline.stop(doing, self.path, job_id)
+            elapsed = self.deadline.elapsed()
+            self.console.status(f"job {self.console.quote(job_id)}: {status} ({elapsed:,.0f} s)")
+            left = self.deadline.time_left()
+            self.sleep(self.poll_interval if left is None else min(self.poll_interval, left))
+            if self.deadline.passed():  # the last wait was cut to the time left
+                raise self.deadline.stop(doing, self.path, job_id)
 
     def _update(self, job: Job) -> None:
         changed = job.status != self.record.status
@@ -66,15 +67,16 @@ class Follower:
             }
         if changed:
             self.record.save(self.path)
-            self.console.say(f"status: {job.status}")
+            self.console.say(f"status: {self.console.quote(job.status)}")
 
     def _show_events(self) -> None:
         assert self.record.job_id is not None
         events = self.backend.list_events(self.record.job_id)
         seen = set(self.record.seen_event_ids)
         fresh = [event for event in events if event.id not in seen]
+        quote = self.console.quote
         for event in sorted(fresh, key=lambda e: (e.created_at, e.id)):
-            self.console.say(f"  [{event.level}] {event.message}")
+            self.console.say(f"  [{quote(event.level)}] {quote(event.message)}")
             self.record.seen_event_ids.append(event.id)
         if fresh:
             self.record.save(self.path)
@@ -83,7 +85,10 @@ class Follower:
 @dataclass
 class FollowSettings:
     poll_interval: float = 10.0
-    timeout: float | None = None
+    timeout: float | None = None  # the whole run's, from its first request (``Deadline``)
     smoke: Path | None = None
     sleep: Sleep = time.sleep
     clock: Clock = time.monotonic
+
+
+__all__ = ["Clock", "FollowSettings", "Follower", "Sleep"]

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ..errors import JsonlGuardError
+from ..untrusted import safe
 from .backend import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
@@ -69,6 +70,27 @@ def using_azure() -> bool:
     )
 
 
+def check_endpoints() -> None:
+    """``OPENAI_BASE_URL`` / ``AZURE_OPENAI_ENDPOINT``, when set, are http(s) URLs with a
+    host and a valid port; a ``CredentialsError`` naming the variable otherwise (the HTTP
+    library would fail with a traceback at the first request)."""
+    for name in ("OPENAI_BASE_URL", "AZURE_OPENAI_ENDPOINT"):
+        value = _env(name)
+        if value is None:
+            continue
+        shown = safe(value)
+        try:
+            url = urlsplit(value)
+            url.port  # noqa: B018 - parsing the port is the check (out of range: ValueError)
+        except ValueError as error:
+            raise CredentialsError(f"invalid {name} {shown!r}: {error}") from None
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise CredentialsError(
+                f"invalid {name} {shown!r}: it must be an http:// or https:// URL with a "
+                "host, e.g. https://api.openai.com/v1"
+            )
+
+
 def make_client(*, max_retries: int = 3, timeout: float | None = DEFAULT_TIMEOUT) -> openai.OpenAI:
     """An ``openai.OpenAI`` (or ``openai.AzureOpenAI``) client configured from the environment.
 
@@ -80,6 +102,7 @@ def make_client(*, max_retries: int = 3, timeout: float | None = DEFAULT_TIMEOUT
 
     if max_retries < 0:
         raise ValueError("max_retries must be zero or more")
+    check_endpoints()
     endpoint = _env("AZURE_OPENAI_ENDPOINT")
     if endpoint is not None and using_azure():
         api_version = _env("OPENAI_API_VERSION")
@@ -141,7 +164,7 @@ def describe_api_error(error: BaseException, step: str) -> str:
     try:
         import_openai()
     except OpenAIMissingError:
-        return _one_line(redact(f"{step} failed: {error}"))
+        return safe(_one_line(redact(f"{step} failed: {error}")))
     import openai as sdk
 
     key_variable = (
@@ -150,7 +173,7 @@ def describe_api_error(error: BaseException, step: str) -> str:
     if isinstance(error, sdk.APITimeoutError):
         where = _where(error)
         reason = f"the request to {where} timed out" if where else "the request timed out"
-        text = f"{reason} (after retries); try again, or raise --timeout"
+        text = f"{reason} (after retries); try again later"
     elif isinstance(error, sdk.APIConnectionError):
         cause = error.__cause__ or error.__context__
         detail = f": {cause}" if cause is not None and str(cause) else ""
@@ -172,7 +195,7 @@ def describe_api_error(error: BaseException, step: str) -> str:
         hint = (
             "add credits or raise your quota"
             if error.code == "insufficient_quota"
-            else "try again later, or raise --max-retries"
+            else "try again later"
         )
         text = f"rate limited (HTTP 429{_code(error)}) after retries: {_message(error)}; {hint}"
     elif isinstance(error, sdk.NotFoundError):
@@ -189,7 +212,7 @@ def describe_api_error(error: BaseException, step: str) -> str:
         text = _message(error)
     else:
         text = str(error) or type(error).__name__
-    return _one_line(redact(f"{step} failed: {text}"))
+    return safe(_one_line(redact(f"{step} failed: {text}")))
 
 
 def _message(error: openai.APIError) -> str:
@@ -234,6 +257,7 @@ __all__ = [
     "INSTALL_HINT",
     "CredentialsError",
     "OpenAIMissingError",
+    "check_endpoints",
     "describe_api_error",
     "import_openai",
     "make_client",

@@ -6,16 +6,16 @@ run resumes with ``--resume RECORD`` and never submits a second job.
 
 The platform is reached only through a ``FinetuneBackend`` (``finetune.backend``),
 chosen by the model's provider (``finetune.backends``); nothing here knows a
-platform's SDK. A started job is followed by ``finetune.follow.Follower``; the run
-talks to the user through ``finetune.console.Console`` and ends early with a
-``FinetuneStop``.
+platform's SDK. Each call goes through ``finetune.calls`` (the ``--timeout`` deadline,
+one line when it fails); the job is started once by ``finetune.create`` and followed
+by ``finetune.follow.Follower``. The run talks to the user through
+``finetune.console.Console`` and ends early with a ``FinetuneStop``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -28,7 +28,9 @@ from ..errors import ExitCode, JsonlGuardError
 from ..reporters.text import render_file
 from .backend import FinetuneBackend
 from .backends import backend_for, make_backend
+from .calls import Deadline, api_call
 from .console import Console, FinetuneStop
+from .create import start_job
 from .follow import Follower, FollowSettings
 from .record import (
     CANCELLED,
@@ -203,68 +205,69 @@ def check_budget_checkable(request: FinetuneRequest, report: FileReport) -> None
     )
 
 
-def _api(backend: FinetuneBackend, step: str, record_file: Path | None, call: Callable[[], T]) -> T:
-    """Run one API call; after the SDK's own retries, stop with a message naming the step."""
+def _upload(
+    backend: FinetuneBackend,
+    path: Path,
+    expected_sha256: str,
+    record_file: Path,
+    deadline: Deadline,
+) -> str:
     try:
-        return call()
-    except Exception as error:
-        message = backend.describe_error(error, step)
-        if message is None:
-            raise
-        if record_file is not None:
-            message += f"\nThe run record is kept: jsonl-guard finetune --resume {record_file}"
-        raise FinetuneStop(ExitCode.USAGE, message) from None
-
-
-def _upload(backend: FinetuneBackend, path: Path, expected_sha256: str, record_file: Path) -> str:
-    if sha256_of(path) != expected_sha256:
+        changed = sha256_of(path) != expected_sha256
+    except OSError as error:  # deleted, replaced by a folder, unreadable since the check
+        raise FinetuneStop(
+            ExitCode.USAGE,
+            f"cannot read {path}, which this run checked and must upload: "
+            f"{error.strerror or error}. Put the checked file back and resume "
+            f"(jsonl-guard finetune --resume {record_file}), or start over with "
+            f"jsonl-guard finetune TRAIN.jsonl --new ({path.name} was not uploaded)",
+        ) from None
+    if changed:
         raise FinetuneStop(
             ExitCode.ERRORS, f"{path} changed since it was checked; run the check again (no upload)"
         )
     # The exact bytes that were checked.
-    return _api(backend, f"uploading {path}", record_file, lambda: backend.upload(path))
+    step = f"uploading {path}"
+    return api_call(backend, step, record_file, lambda: backend.upload(path), deadline)
 
 
-def submit(backend: FinetuneBackend, record: RunRecord, path: Path, console: Console) -> None:
-    """Upload and create the job, recording each step; calling it again resumes it.
+def submit(
+    backend: FinetuneBackend,
+    record: RunRecord,
+    path: Path,
+    console: Console,
+    deadline: Deadline | None = None,
+    settings: FollowSettings | None = None,
+) -> None:
+    """Upload and start the job, recording each step; calling it again resumes it.
 
     A job whose creation was cut off (``job_create_started`` without a ``job_id``) is
-    looked for by the run's id first: never a second job.
+    looked for first (``finetune.create``): never a second job.
     """
+    deadline = Deadline(None) if deadline is None else deadline
+    settings = FollowSettings() if settings is None else settings
     if record.training_file_id is None:
         record.training_file_id = _upload(
-            backend, Path(record.training_path), record.training_sha256, path
+            backend, Path(record.training_path), record.training_sha256, path, deadline
         )
         record.status = "uploaded"
         record.save(path)
-        console.say(f"uploaded {record.training_path}: {record.training_file_id}")
+        console.say(f"uploaded {record.training_path}: {console.quote(record.training_file_id)}")
     if record.validation_path is not None and record.validation_file_id is None:
         assert record.validation_sha256 is not None
         record.validation_file_id = _upload(
-            backend, Path(record.validation_path), record.validation_sha256, path
+            backend, Path(record.validation_path), record.validation_sha256, path, deadline
         )
         record.save(path)
-        console.say(f"uploaded {record.validation_path}: {record.validation_file_id}")
+        console.say(
+            f"uploaded {record.validation_path}: {console.quote(record.validation_file_id)}"
+        )
     if record.job_id is not None:
         return
-    job = None
-    if record.job_create_started:
-        job = _api(
-            backend,
-            "looking for the job started before the interruption",
-            path,
-            lambda: backend.find_job(record),
-        )
-    if job is None:
-        record.job_create_started = True
-        record.save(path)
-        job = _api(
-            backend, "creating the fine-tuning job", path, lambda: backend.create_job(record)
-        )
+    job = start_job(backend, record, path, console, deadline, settings.sleep)
     record.job_id = job.id
     record.status = job.status
     record.save(path)
-    console.say(f"job {record.job_id} created ({record.status})")
 
 
 def submit_and_follow(
@@ -274,20 +277,19 @@ def submit_and_follow(
     console: Console,
     settings: FollowSettings,
 ) -> int:
-    """Submit (or resume) and follow the job, then ``finish``; ``backend`` is connected."""
+    """Submit (or resume) and follow the job, then ``finish``; ``backend`` is connected.
+
+    ``settings.timeout`` bounds all of it from here, every request included.
+    """
+    deadline = Deadline(settings.timeout, settings.clock)
+    backend.set_time_limit(deadline.time_left)
     try:
-        submit(backend, record, path, console)
+        submit(backend, record, path, console, deadline, settings)
         follower = Follower(
-            backend,
-            record,
-            path,
-            console,
-            settings.poll_interval,
-            settings.timeout,
-            settings.sleep,
-            settings.clock,
+            backend, record, path, console, settings.poll_interval, deadline, settings.sleep
         )
-        _api(backend, f"following job {record.job_id}", path, follower.run)
+        step = f"following job {console.quote(record.job_id)}"
+        api_call(backend, step, path, follower.run, deadline)
     except KeyboardInterrupt:
         record.save(path)
         if record.job_id is None:
@@ -297,7 +299,7 @@ def submit_and_follow(
             ) from None
         raise FinetuneStop(
             ExitCode.INTERRUPTED,
-            f"interrupted; job {record.job_id} keeps running on the server.\n"
+            f"interrupted; job {console.quote(record.job_id)} keeps running on the server.\n"
             f"  follow it again: jsonl-guard finetune --resume {path}\n"
             f"  cancel it:       jsonl-guard finetune --cancel {path}",
         ) from None
@@ -308,9 +310,14 @@ def finish(
     backend: FinetuneBackend, record: RunRecord, console: Console, smoke: Path | None
 ) -> int:
     """Tell how the job ended; smoke-test a fine-tuned model through the same backend."""
+    quote, job_id = console.quote, console.quote(record.job_id)
+    if record.status == SUCCEEDED and record.fine_tuned_model is None:
+        console.say(f"job {job_id} succeeded, but the server named no fine-tuned model")
+        return ExitCode.ERRORS
     if record.status == SUCCEEDED:
-        console.say(f"fine-tuned model: {record.fine_tuned_model}")
-        if smoke is None or record.fine_tuned_model is None:
+        assert record.fine_tuned_model is not None
+        console.say(f"fine-tuned model: {quote(record.fine_tuned_model)}")
+        if smoke is None:
             return ExitCode.OK
         from ..smoke.command import run_smoke_cli
 
@@ -320,20 +327,25 @@ def finish(
         )
     if record.status == FAILED:
         error = record.error or {}
-        detail = error.get("message") or "no error message was given"
-        extra = ", ".join(f"{k}={error[k]}" for k in ("code", "param") if error.get(k))
-        console.say(f"job {record.job_id} failed: {detail}" + (f" ({extra})" if extra else ""))
+        detail = quote(error.get("message") or "no error message was given")
+        extra = ", ".join(f"{k}={quote(error[k])}" for k in ("code", "param") if error.get(k))
+        console.say(f"job {job_id} failed: {detail}" + (f" ({extra})" if extra else ""))
         return ExitCode.ERRORS
-    console.say(f"job {record.job_id} ended: {record.status}")
+    console.say(f"job {job_id} ended: {quote(record.status)}")
     return ExitCode.ERRORS
 
 
-def connect(backend: FinetuneBackend) -> FinetuneBackend:
-    """Connect ``backend``; a credentials (or missing SDK) error ends the run with its message."""
+def connect(backend: FinetuneBackend, console: Console | None = None) -> FinetuneBackend:
+    """Connect ``backend``; a credentials (or missing SDK) error ends the run with its message.
+
+    The credentials it uses are masked in all the ``console`` prints from then on.
+    """
     try:
         backend.connect()
     except JsonlGuardError as error:
         raise FinetuneStop(error.exit_code, str(error)) from None
+    if console is not None:
+        console.secrets = backend.secrets()
     return backend
 
 
@@ -346,6 +358,11 @@ def run_finetune(
     """A new run. ``backend``: default, the one for the model's provider (``BACKENDS``),
     chosen before the files are checked."""
     backend = choose_backend(request.options) if backend is None else backend
+    if not request.dry_run:  # an endpoint that cannot work stops the run before anything
+        try:
+            backend.check_settings()
+        except JsonlGuardError as error:
+            raise FinetuneStop(error.exit_code, str(error)) from None
     path = record_path(request)
     if not request.dry_run:  # a dry run writes no record
         inputs = (request.training, request.validation, request.smoke, request.config)
@@ -355,7 +372,7 @@ def run_finetune(
         return ExitCode.OK
     record.save(path)
     console.say(f"run record: {path}")
-    return submit_and_follow(connect(backend), record, path, console, settings)
+    return submit_and_follow(connect(backend, console), record, path, console, settings)
 
 
 def resume_finetune(
@@ -366,11 +383,12 @@ def resume_finetune(
 ) -> int:
     """Follow a recorded run again. ``backend``: default, the record's platform's."""
     record = RunRecord.load(path)
-    backend = connect(make_backend(record.platform) if backend is None else backend)
+    backend = connect(make_backend(record.platform) if backend is None else backend, console)
     if record.finished:
-        console.say(f"job {record.job_id} already ended: {record.status}")
+        console.say(f"job {console.quote(record.job_id)} already ended: {record.status}")
+        backend.set_time_limit(Deadline(settings.timeout, settings.clock).time_left)  # smoke
         return finish(backend, record, console, settings.smoke)
-    console.say(f"resuming run {record.run_id} from {path}")
+    console.say(f"resuming run {console.quote(record.run_id)} from {path}")
     return submit_and_follow(backend, record, path, console, settings)
 
 
@@ -381,12 +399,13 @@ def cancel_finetune(path: Path, console: Console, backend: FinetuneBackend | Non
         console.say("no job was started for this run; nothing to cancel")
         return ExitCode.ERRORS
     if record.finished:
-        console.say(f"job {record.job_id} already ended: {record.status}")
+        console.say(f"job {console.quote(record.job_id)} already ended: {record.status}")
         return ExitCode.OK if record.status == CANCELLED else ExitCode.ERRORS
-    backend = connect(make_backend(record.platform) if backend is None else backend)
+    backend = connect(make_backend(record.platform) if backend is None else backend, console)
     job_id = record.job_id
-    job = _api(backend, f"cancelling job {job_id}", path, lambda: backend.cancel_job(job_id))
+    step = f"cancelling job {console.quote(job_id)}"
+    job = api_call(backend, step, path, lambda: backend.cancel_job(job_id))
     record.status = job.status
     record.save(path)
-    console.say(f"job {job_id}: {record.status}")
+    console.say(f"job {console.quote(job_id)}: {console.quote(record.status)}")
     return ExitCode.OK

@@ -6,11 +6,11 @@ Only formatting: nothing here sends a request, prints or exits.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from ..finetune.backend import Reply
 from ..reporters.junit_xml import JUnitCase, JUnitProblem, junit_xml
+from ..untrusted import safe
 from .expectations import CaseResult, SmokeResult
 from .file import plural
 
@@ -90,7 +90,7 @@ def _reply_lines(reply: Reply, max_chars: int, max_lines: int) -> list[str]:
     if reply.finish_reason and reply.finish_reason != "stop":
         notes.append(f"finish_reason {reply.finish_reason}")
     if reply.refusal:
-        notes.append(f"refusal: {reply.refusal[:200]!r}")
+        notes.append(f"refusal: {safe(repr(reply.refusal[:200]))}")
     text = reply.content
     if not text:
         return [f"reply: (empty{'; ' + '; '.join(notes) if notes else ''})"]
@@ -100,18 +100,12 @@ def _reply_lines(reply: Reply, max_chars: int, max_lines: int) -> list[str]:
     if cut:
         size += f", first {len(chr(10).join(shown))} shown"
     header = f"reply ({'; '.join([size, *notes])}):"
-    lines = [header, *(f"  | {_printable(line)}" for line in shown)]
+    # The model's text: escaped and secrets masked, each line behind "  | " so none
+    # can pass for the tool's own output or a CI workflow command.
+    lines = [header, *(f"  | {safe(line)}" for line in shown)]
     if cut:
         lines.append("  | ...")
     return lines
-
-
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _printable(text: str) -> str:
-    """A reply line safe for a terminal: control characters (ANSI escapes...) escaped."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
 
 
 def render_junit(result: SmokeResult) -> str:
