@@ -24,6 +24,7 @@ from jsonl_guard.engine.diagnostics import DEFAULT_MAX_FINDINGS_PER_RULE, Severi
 from jsonl_guard.engine.parallel import fork_available
 from jsonl_guard.engine.parse import MAX_NESTING
 from jsonl_guard.engine.report import Report, report_dict
+from jsonl_guard.engine.schema import MAX_SCHEMA_ERRORS_PER_LINE
 from jsonl_guard.reporters import REPORTERS
 from jsonl_guard.reporters import summary as summary_reporter
 
@@ -111,6 +112,34 @@ def test_the_cap_holds_inside_one_line() -> None:
     text = REPORTERS["text"](Report((report,)))
     assert text.count("\n") < 3 * CAP + 30
     assert f"… {100_000 - CAP:,} more JG120 findings not shown" in text
+
+
+def test_a_line_of_100k_wrong_parts_reads_only_the_first_against_the_schema() -> None:
+    # jsonschema's anyOf gathers every error under it before yielding one: 100,000
+    # wrong parts took minutes and hundreds of MB before the array was cut for it.
+    wrong = {"messages": [{"role": "user", "content": [5] * 100_000},
+                          {"role": "assistant", "content": "ok"}]}  # fmt: skip
+    started = time.perf_counter()
+    report = CHECKER.check_examples([wrong])
+    assert time.perf_counter() - started < 10
+    listed = [d for d in report.diagnostics if d.code == "JG118"]
+    assert len(listed) == CAP
+    assert listed[0].message == "messages[0].content[0] must be an object, not a number"
+    notes = [d.message for d in report.diagnostics if d.code == "JG119"]
+    assert notes == [
+        f"an array here has more than {MAX_SCHEMA_ERRORS_PER_LINE:,} items: its schema "
+        f"errors are listed from the first {MAX_SCHEMA_ERRORS_PER_LINE:,} items only"
+    ]
+
+
+def test_schema_errors_past_the_first_items_are_still_found() -> None:
+    # Only the last of 1,000 parts is wrong: the cut copy is valid, so the whole is read.
+    parts: list[object] = [{"type": "text", "text": "hi"}] * 999 + [5]
+    last_wrong = {"messages": [{"role": "user", "content": parts},
+                            {"role": "assistant", "content": "ok"}]}  # fmt: skip
+    report = CHECKER.check_examples([last_wrong])
+    messages = [d.message for d in report.diagnostics if d.code == "JG118"]
+    assert messages == ["messages[0].content[999] must be an object, not a number"]
 
 
 def test_the_cap_holds_across_merged_shards() -> None:

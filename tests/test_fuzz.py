@@ -426,3 +426,24 @@ def test_regression_smoke_schema_with_a_ref_to_nowhere_fails_the_case() -> None:
     [failure] = result.failures
     assert failure.kind == "json_schema"
     assert "$ref cannot be resolved ('/x')" in failure.message
+
+
+def test_a_schema_ref_to_another_document_is_never_fetched(monkeypatch) -> None:
+    """A smoke schema's ``$ref`` to a URL fails the case; nothing is downloaded
+    (jsonschema's default resolver would fetch it while a reply is checked)."""
+    import urllib.request
+
+    fetched: list[object] = []
+
+    def no_network(request: object, *args: object, **kwargs: object) -> None:
+        fetched.append(request)  # recorded: the resolver would swallow an exception
+        raise OSError("no network in tests")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    schema = '{"$ref": "https://example.com/schema.json"}'
+    line = '{"messages": [{"role": "user", "content": "x"}], "expect": {"json_schema": '
+    [case] = parse_smoke_lines([line + schema + "}}"])
+    result = evaluate(case, Reply('{"a": 1}'), model="gpt-4o-mini-2024-07-18")
+    [failure] = result.failures
+    assert "$ref cannot be resolved ('https://example.com/schema.json')" in failure.message
+    assert fetched == []

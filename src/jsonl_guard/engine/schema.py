@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from functools import cache
 from importlib import resources
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
 FALLBACK_CODE = "JG119"
+# Schema errors read from one line: a line with 100k wrong parts would otherwise build
+# (and sort) 100k errors before the per-rule cap could drop them.
+MAX_SCHEMA_ERRORS_PER_LINE = 200
 _JSON_TYPES = {
     dict: "an object",
     list: "an array",
@@ -99,15 +103,50 @@ def is_valid(example: Any, format_name: str) -> bool:
 
 
 def schema_findings(example: Any, format_name: str) -> list[Finding]:
-    """Every schema violation in one parsed line, as findings without a line number."""
+    """The schema violations in one parsed line (the first ``MAX_SCHEMA_ERRORS_PER_LINE``),
+    as findings without a line number."""
     if is_valid(example, format_name):
         return []
-    errors = sorted(_validator(format_name).iter_errors(example), key=_error_order)
+    validator = _validator(format_name)
+    # A branch of anyOf/oneOf collects every error under it before yielding one, so a
+    # 100k-item array would be read whole: read the first items of each array instead,
+    # and the whole example only when the errors lie past them.
+    shortened, cut = _shortened(example)
+    found = islice(validator.iter_errors(shortened), MAX_SCHEMA_ERRORS_PER_LINE + 1)
+    errors = sorted(found, key=_error_order)
+    if cut and not errors:
+        found = islice(validator.iter_errors(example), MAX_SCHEMA_ERRORS_PER_LINE + 1)
+        errors = sorted(found, key=_error_order)
     findings: dict[Finding, None] = {}
-    for error in errors:
+    for error in errors[:MAX_SCHEMA_ERRORS_PER_LINE]:
         # One error per missing key reads the same once phrased: keep one.
         findings.update(dict.fromkeys(_phrase(error)))
+    if len(errors) > MAX_SCHEMA_ERRORS_PER_LINE:
+        message = (
+            f"more than {MAX_SCHEMA_ERRORS_PER_LINE:,} schema errors in this line; "
+            "the first are listed, the rest were not read"
+        )
+        findings[Finding(FALLBACK_CODE, message)] = None
+    elif cut and errors:
+        message = (
+            f"an array here has more than {MAX_SCHEMA_ERRORS_PER_LINE:,} items: its schema "
+            f"errors are listed from the first {MAX_SCHEMA_ERRORS_PER_LINE:,} items only"
+        )
+        findings[Finding(FALLBACK_CODE, message)] = None
     return list(findings)
+
+
+def _shortened(value: Any) -> tuple[Any, bool]:
+    """``value`` with every array cut to its first ``MAX_SCHEMA_ERRORS_PER_LINE`` items,
+    and whether anything was cut (the nesting is bounded by the parser's limit)."""
+    if isinstance(value, dict):
+        items = {key: _shortened(item) for key, item in value.items()}
+        return {k: v for k, (v, _) in items.items()}, any(c for _, c in items.values())
+    if isinstance(value, list):
+        kept = [_shortened(item) for item in value[:MAX_SCHEMA_ERRORS_PER_LINE]]
+        cut = len(value) > MAX_SCHEMA_ERRORS_PER_LINE or any(c for _, c in kept)
+        return [v for v, _ in kept], cut
+    return value, False
 
 
 def _error_order(error: ValidationError) -> tuple[str, ...]:

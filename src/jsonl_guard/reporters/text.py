@@ -64,7 +64,8 @@ def _file_lines(file: FileReport, style: _Style, *, hints: bool, info: bool) -> 
     for n in file.not_shown:  # one line per rule past its listed findings
         if n.severity is not Severity.INFO or info:
             code = style(f"{n.code} {n.severity.value}:", _COLORS[n.severity] + ";1")
-            lines.append(f"{style(shown.path(file.path) + ':', '1')} {code} {shown.line(n.message)}")
+            where = style(shown.path(file.path) + ":", "1")
+            lines.append(f"{where} {code} {shown.line(n.message)}")
     return lines
 
 

@@ -167,10 +167,15 @@ def _check_json(schema: Mapping[str, Any], text: str) -> CheckResult:
         return CheckResult("json_schema", schema, False, f"the reply is not JSON: {reason}{fenced}")
     import jsonschema.exceptions
     import jsonschema.validators
+    import referencing
     import referencing.exceptions
 
     validator_class = jsonschema.validators.validator_for(schema)
-    validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+    # An empty registry: a $ref to another document is unresolvable, never fetched
+    # (jsonschema's default would download an https:// $ref while checking a reply).
+    validator = validator_class(
+        schema, format_checker=validator_class.FORMAT_CHECKER, registry=referencing.Registry()
+    )
     try:
         errors = list(validator.iter_errors(value))
     except referencing.exceptions.Unresolvable as error:
