@@ -109,6 +109,11 @@ def test_select_ignore_and_unknown_selector(capsys):
     code, _, err = run(capsys, "check", bad, "--select", "JG999")
     assert code == 2
     assert "no rule matches 'JG999'" in err
+    code, _, err = run(capsys, "check", bad, "--ignore", "JG2O1")  # a letter O for a zero
+    assert code == 2
+    assert "no rule matches 'JG2O1' (did you mean 'JG201'" in err
+    _, _, err = run(capsys, "check", bad, "--select", "special-token-txt")
+    assert "(did you mean 'special-token-text'?)" in err
 
 
 def test_warnings_pass_unless_strict(capsys, tmp_path):

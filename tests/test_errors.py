@@ -248,3 +248,13 @@ def test_a_real_usage_error_end_to_end(capsys: pytest.CaptureFixture[str]) -> No
     err = capsys.readouterr().err
     assert err.startswith(f"{PREFIX}unknown model 'gpt-9'. Did you mean 'gpt-4o'")
     assert "Known models:" in err
+
+
+def test_the_bug_report_address_is_the_projects_issue_tracker() -> None:
+    import tomllib
+
+    from helpers import ROOT
+    from jsonl_guard.errors import ISSUE_TRACKER
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    assert project["urls"]["Issues"] == ISSUE_TRACKER

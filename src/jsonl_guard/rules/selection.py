@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -60,7 +61,8 @@ class RuleSelection:
         for selector in [*select, *ignore, *overrides]:
             if not any(_matches(rule, selector) for rule in every):
                 raise UnknownRuleError(
-                    f"no rule matches {selector!r}; run `jsonl-guard rules` to list them"
+                    f"no rule matches {selector!r}{_did_you_mean(selector, every)}; "
+                    "run `jsonl-guard rules` to list them"
                 )
         chosen = {
             rule.code: rule
@@ -94,3 +96,13 @@ class RuleSelection:
             message=finding.message,
             hint=rule.hint,
         )
+
+
+def _did_you_mean(selector: str, rules: Iterable[Rule]) -> str:
+    """`` (did you mean 'JG201'?)`` for a mistyped code or rule name, else nothing."""
+    names = [name for rule in rules for name in (rule.code, rule.name)]
+    wanted = selector
+    if selector[:2].upper() == "JG":  # letters typed for the digits that look like them
+        wanted = "JG" + selector[2:].upper().translate(str.maketrans("OIL", "011"))
+    close = difflib.get_close_matches(wanted, names, n=3)
+    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
