@@ -244,7 +244,7 @@ def test_the_cli_option_caps_the_text_report(tmp_path: Path, capsys) -> None:
     code = main(["check", str(path), "--max-findings-per-rule", "3", "-q", "--no-progress"])
     out = capsys.readouterr().out
     assert code == 1
-    assert out.count("JG103 blank line") == 3
+    assert out.count("JG103 warning: blank line") == 3
     assert "… 49,997 more JG103 findings not shown" in out
     with pytest.raises(SystemExit) as refused:
         main(["check", str(path), "--max-findings-per-rule", "-1"])

@@ -228,7 +228,7 @@ def test_stdin_from_dev_zero_is_refused():
 def test_stdin_from_dev_null_is_an_empty_file():
     result = jsonl_guard("check", "-", stdin=subprocess.DEVNULL)
     assert result.returncode == 1
-    assert b"<stdin>: JG100 the file is empty" in result.stdout
+    assert b"<stdin>: JG100 error: the file is empty" in result.stdout
 
 
 def test_an_endless_pipe_ends_at_the_stream_bound():

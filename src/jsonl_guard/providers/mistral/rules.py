@@ -18,8 +18,6 @@ from itertools import pairwise
 from typing import Any
 
 import msgspec
-from jsonschema import Draft7Validator
-from jsonschema.exceptions import SchemaError
 
 from ...engine.diagnostics import Severity
 from ...rules.context import ExampleContext
@@ -249,6 +247,10 @@ def lone_assistant(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str
 @lru_cache(maxsize=256)
 def _schema_error(encoded: bytes) -> str | None:
     """Why a tool's parameters are not a JSON Schema; cached: files repeat their tools."""
+    # Imported here: jsonschema costs startup time that `rules` and valid files never pay.
+    from jsonschema import Draft7Validator
+    from jsonschema.exceptions import SchemaError
+
     try:
         Draft7Validator.check_schema(msgspec.json.decode(encoded))
     except SchemaError as error:
