@@ -25,3 +25,33 @@ def example(i: int = 0, **extra: object) -> dict[str, object]:
 def write_jsonl(path: Path, rows: list[object]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
+
+
+def peer_cases(profile_prefix: str) -> list[dict[str, object]]:
+    """The disagreements with a provider's own validator found by the differential run
+    (tests/fixtures/peers/cases.json), for the profiles whose name starts so."""
+    cases = json.loads((FIXTURES / "peers" / "cases.json").read_text("utf-8"))
+    return [case for case in cases if case["profile"].startswith(profile_prefix)]
+
+
+def assert_peer_case(case: dict[str, object]) -> None:
+    """jsonl-guard's verdict on a peer case: exactly the recorded error and warning codes,
+    and an error exactly when the peer judges the file invalid (tests/peers/ re-checks
+    the peer's verdict)."""
+    from jsonl_guard import CheckOptions, check_path
+    from jsonl_guard.engine.diagnostics import Severity
+
+    options = CheckOptions(
+        model=str(case["model"]),
+        profile=str(case["profile"]),
+        model_source="cli",
+        ignore=("JG301", "JG302"),
+    )
+    report = check_path(FIXTURES / "peers" / str(case["file"]), options)
+    found = {
+        severity: sorted({d.code for d in report.diagnostics if d.severity is severity})
+        for severity in (Severity.ERROR, Severity.WARNING)
+    }
+    assert found[Severity.ERROR] == sorted(case["errors"]), case["why"]  # type: ignore[call-overload]
+    assert found[Severity.WARNING] == sorted(case["warnings"])  # type: ignore[call-overload]
+    assert bool(case["errors"]) == (case["peer_verdict"] == "invalid")

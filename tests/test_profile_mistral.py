@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from helpers import FIXTURES
+from helpers import FIXTURES, assert_peer_case, peer_cases
 from jsonl_guard import Checker, CheckOptions, Severity, check_lines, check_path
 from jsonl_guard.engine.models import builtin_models, resolve_model
 
@@ -124,25 +124,11 @@ def test_file_over_512_mb_is_refused() -> None:
 
 # -- the disagreements with mistral-common found by the differential run (issue 11) ----------------
 
-PEER_CASES = [
-    case
-    for case in json.loads((FIXTURES / "peers" / "cases.json").read_text("utf-8"))
-    if case["profile"].startswith("mistral")
-]
+FOUND_PEER_CASES = peer_cases("mistral")
 
 
-@pytest.mark.parametrize("case", PEER_CASES, ids=lambda case: case["file"])
+@pytest.mark.parametrize("case", FOUND_PEER_CASES, ids=lambda case: case["file"])
 def test_verdict_on_a_case_mistral_common_was_found_to_disagree_on(case: dict) -> None:
     """Each file is one disagreement found once (tests/fixtures/peers/cases.json: the peer's
     verdict and reason); the peer's verdict is checked again in tests/peers/."""
-    options = CheckOptions(
-        model=case["model"], profile=case["profile"], model_source="cli", ignore=("JG301", "JG302")
-    )
-    report = check_path(FIXTURES / "peers" / case["file"], options)
-    found = {
-        severity: sorted({d.code for d in report.diagnostics if d.severity is severity})
-        for severity in (Severity.ERROR, Severity.WARNING)
-    }
-    assert found[Severity.ERROR] == sorted(case["errors"]), case["why"]
-    assert found[Severity.WARNING] == sorted(case["warnings"])
-    assert bool(case["errors"]) == (case["peer_verdict"] == "invalid")
+    assert_peer_case(case)

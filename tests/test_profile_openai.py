@@ -7,7 +7,7 @@ import json
 import pytest
 import tiktoken
 
-from helpers import FIXTURES, example
+from helpers import FIXTURES, assert_peer_case, example, peer_cases
 from jsonl_guard import CheckOptions, Severity, check_lines, check_path
 from jsonl_guard.engine.models import resolve_model
 from jsonl_guard.engine.profiles import choose_profile, profiles_of
@@ -177,26 +177,12 @@ def test_peer_preference_cases(case) -> None:
 
 # -- decisions where every provider accepts what jsonl-guard flags (issue 11, docs/peers.md) ----
 
-PEER_CASES = [
-    case
-    for case in json.loads((FIXTURES / "peers" / "cases.json").read_text("utf-8"))
-    if case["profile"].startswith("openai")
-]
+FOUND_PEER_CASES = peer_cases("openai")
 
 
-@pytest.mark.parametrize("case", PEER_CASES, ids=lambda case: case["file"])
+@pytest.mark.parametrize("case", FOUND_PEER_CASES, ids=lambda case: case["file"])
 def test_duplicate_keys_and_blank_completions_warn_as_the_providers_accept_them(case: dict) -> None:
     """A duplicate key and a whitespace completion pass every provider's parser or legacy
     validator: warnings (no false alarm, no silent loss); an empty completion stays an error
     (the legacy validator's necessary fix)."""
-    options = CheckOptions(
-        model=case["model"], profile=case["profile"], model_source="cli", ignore=("JG301", "JG302")
-    )
-    report = check_path(FIXTURES / "peers" / case["file"], options)
-    found = {
-        severity: sorted({d.code for d in report.diagnostics if d.severity is severity})
-        for severity in (Severity.ERROR, Severity.WARNING)
-    }
-    assert found[Severity.ERROR] == sorted(case["errors"]), case["why"]
-    assert found[Severity.WARNING] == sorted(case["warnings"])
-    assert bool(case["errors"]) == (case["peer_verdict"] == "invalid")
+    assert_peer_case(case)
