@@ -196,6 +196,21 @@ def test_config_ignore_and_per_path_overrides_apply(pytester, datasets):
     pytester.runpytest("--jsonl-guard").assert_outcomes(passed=3)
 
 
+def test_each_file_gets_the_config_of_its_own_project(pytester, datasets):
+    """A folder with its own pyproject.toml (a project inside the repo) is checked with
+    that config, as the CLI does; the other files keep the rootdir's."""
+    (datasets / "team").mkdir()
+    shutil.copy(datasets / "support-bad.jsonl", datasets / "team" / "bad.jsonl")
+    (datasets / "team" / "pyproject.toml").write_text(
+        f"[tool.jsonl-guard]\nignore = {BAD_CODES.split()!r}\n", encoding="utf-8"
+    )
+    result = pytester.runpytest("--jsonl-guard", "-v")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        ["support-bad.jsonl::jsonl-guard FAILED*", "team/bad.jsonl::jsonl-guard PASSED*"]
+    )
+
+
 def test_the_config_model_applies_and_the_run_option_overrides_it(pytester, datasets):
     pytester.makepyprojecttoml('[tool.jsonl-guard]\nmodel = "o4-mini"\n')
     result = pytester.runpytest("--jsonl-guard", "support-good.jsonl")

@@ -34,11 +34,13 @@ if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr  # not exported by pytest; only for typing
 
     from jsonl_guard import FileReport
+    from jsonl_guard.engine.config import ConfigFinder
     from jsonl_guard.testing import JsonlGuard
 
 NAME = "jsonl-guard"
 CACHE_KEY = "jsonl-guard/results"
-_GUARD = pytest.StashKey["JsonlGuard"]()
+# The config finder, and one JsonlGuard per project config (keyed by its file).
+_GUARDS: pytest.StashKey[tuple[ConfigFinder, dict[str, JsonlGuard]]] = pytest.StashKey()
 # User properties of our reports (they travel to xdist controllers and JUnit XML):
 _PROPERTY = "jsonl_guard"  # "checked", "cached" or "usage-error"
 _SUMMARY = "jsonl_guard_summary"  # the file's line in the terminal summary
@@ -80,20 +82,28 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(JsonlGuardCollection(config), "jsonl-guard-collection")
 
 
-def guard_for(config: pytest.Config) -> JsonlGuard:
-    """The run's ``JsonlGuard``: project config from the rootdir, plus the run's options.
+def guard_for(config: pytest.Config, path: Path | None = None) -> JsonlGuard:
+    """The ``JsonlGuard`` for a file: the config of its project (the nearest
+    pyproject.toml with ``[tool.jsonl-guard]`` above it, as the CLI finds it), plus the
+    run's options; without ``path``, the rootdir's.
 
     :raises jsonl_guard.JsonlGuardError: the config is unreadable or holds a wrong value.
     """
-    if _GUARD not in config.stash:
-        from jsonl_guard.testing import JsonlGuard
+    from jsonl_guard.engine.config import ConfigFinder
+    from jsonl_guard.testing import JsonlGuard
 
-        config.stash[_GUARD] = JsonlGuard.from_project(
-            config.rootpath,
+    if _GUARDS not in config.stash:
+        config.stash[_GUARDS] = (ConfigFinder(), {})
+    finder, guards = config.stash[_GUARDS]
+    project = finder.for_folder(config.rootpath if path is None else path.parent)
+    key = str(project.source)
+    if key not in guards:
+        guards[key] = JsonlGuard(
+            project,
             model=config.getoption("jsonl_guard_model"),
             strict=True if config.getoption("jsonl_guard_strict") else None,
         )
-    return config.stash[_GUARD]
+    return guards[key]
 
 
 @pytest.fixture(scope="session")
@@ -235,7 +245,7 @@ class JsonlGuardItem(pytest.Item):
         if is_smoke_file(self.path):
             return _smoke_outcome(shown, self.path), "checked"
         try:
-            guard = guard_for(self.config)
+            guard = guard_for(self.config, self.path)
             options = guard.options_for(self.path)
             guard.checker(options)
         except JsonlGuardError as error:  # bad config, unknown model or rule
