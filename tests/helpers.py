@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -55,3 +56,13 @@ def assert_peer_case(case: dict[str, object]) -> None:
     assert found[Severity.ERROR] == sorted(case["errors"]), case["why"]  # type: ignore[call-overload]
     assert found[Severity.WARNING] == sorted(case["warnings"])  # type: ignore[call-overload]
     assert bool(case["errors"]) == (case["peer_verdict"] == "invalid")
+
+
+def run_finetune(capsys: Any, *argv: str) -> tuple[int, str]:
+    """``jsonl-guard finetune ARGV`` in this process: its exit code and everything it
+    printed (finetune talks on stdout and stderr alike)."""
+    from jsonl_guard.cli import main
+
+    code = main(["finetune", *argv])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from fake_openai import fake_openai_env_fixture, fake_openai_fixture  # noqa: F401
-from helpers import EXAMPLES, example, write_jsonl
-from jsonl_guard.cli import main
+from helpers import EXAMPLES, example, run_finetune, write_jsonl
 from jsonl_guard.finetune import (
     Console,
     FinetuneStop,
@@ -38,10 +37,7 @@ def smoke(tmp_path: Path) -> Path:
     return path
 
 
-def run(capsys, *argv: str) -> tuple[int, str]:
-    code = main(["finetune", *argv])
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
+run = run_finetune
 
 
 def test_happy_path_uploads_exact_bytes_starts_the_job_and_smoke_tests(

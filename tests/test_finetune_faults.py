@@ -21,7 +21,7 @@ import openai
 import pytest
 
 from fake_openai import FakeOpenAI, fake_openai_env_fixture, fake_openai_fixture  # noqa: F401
-from helpers import EXAMPLES, ROOT
+from helpers import EXAMPLES, ROOT, run_finetune
 from jsonl_guard.cli import main
 from jsonl_guard.finetune import Console, FollowSettings, resume_finetune
 from jsonl_guard.finetune.openai_backend import OpenAIBackend
@@ -37,10 +37,7 @@ def train(tmp_path: Path) -> Path:
     return Path(shutil.copy(EXAMPLES / "support-good.jsonl", tmp_path / "train.jsonl"))
 
 
-def run(capsys, *argv: str) -> tuple[int, str]:
-    code = main(["finetune", *argv])
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
+run = run_finetune
 
 
 def assert_clean(out: str) -> None:

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from fake_openai import fake_openai_env_fixture, fake_openai_fixture  # noqa: F401
-from helpers import EXAMPLES
-from jsonl_guard.cli import main
+from helpers import EXAMPLES, run_finetune
 from jsonl_guard.finetune.record import RunRecord, claim_record_path
 
 FAST = ["--poll-interval", "0.01"]
@@ -25,10 +24,7 @@ def train(tmp_path: Path) -> Path:
     return Path(shutil.copy(EXAMPLES / "support-good.jsonl", tmp_path / "train.jsonl"))
 
 
-def run(capsys, *argv: str) -> tuple[int, str]:
-    code = main(["finetune", *argv])
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
+run = run_finetune
 
 
 def _unfinished(capsys, fake_openai_env, train: Path, *argv: str) -> Path:
