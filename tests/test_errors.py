@@ -20,6 +20,9 @@ from jsonl_guard import ExitCode, JsonlGuardError, UnknownModelError, UnknownRul
 from jsonl_guard.cli import UsageError, main
 from jsonl_guard.cli import app as cli_module
 from jsonl_guard.cli.app import OutputError
+from jsonl_guard.conversion.catalogue import NoConverterError
+from jsonl_guard.conversion.neutral import NotConvertible
+from jsonl_guard.conversion.run import ConvertError
 from jsonl_guard.engine.config import ConfigError
 from jsonl_guard.engine.lines import InputError
 from jsonl_guard.engine.models import ModelTableError
@@ -135,6 +138,21 @@ CASES: dict[type[BaseException], tuple[BaseException, str, int]] = {
     ),
     RecordError: (RecordError("cannot read run record x"), f"{PREFIX}cannot read run record x", 2),
     FinetuneStop: (FinetuneStop(1, "cancelled: nothing was uploaded"), "cancelled: nothing", 1),
+    ConvertError: (
+        ConvertError("out.jsonl exists; pass --force to replace it"),
+        f"{PREFIX}out.jsonl exists; pass --force to replace it",
+        2,
+    ),
+    NoConverterError: (
+        NoConverterError("convert cannot read or write the profile 'x' yet"),
+        f"{PREFIX}convert cannot read or write the profile 'x' yet",
+        2,
+    ),
+    NotConvertible: (
+        NotConvertible("turn 1: image is inline data", "upload it"),
+        f"{PREFIX}turn 1: image is inline data",
+        2,
+    ),
     InputError: (
         InputError("stdin is closed: pipe or redirect a file to it (`< data.jsonl`)"),
         f"{PREFIX}stdin is closed: pipe or redirect a file to it (`< data.jsonl`)",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .conversion.neutral import NotConvertible
+from .conversion.run import ConvertResult, convert
 from .engine.checker import (
     Checked,
     Checker,
@@ -35,6 +37,7 @@ __all__ = [
     "CheckOptions",
     "Checked",
     "Checker",
+    "ConvertResult",
     "CostEstimate",
     "DatasetResult",
     "Diagnostic",
@@ -48,6 +51,7 @@ __all__ = [
     "InvalidSeverityError",
     "JsonlGuardError",
     "ModelSpec",
+    "NotConvertible",
     "Report",
     "Rule",
     "Severity",
@@ -63,6 +67,7 @@ __all__ = [
     "check_path",
     "check_shard",
     "check_shard_path",
+    "convert",
     "default_epochs",
     "find_rule",
     "merge_shards",

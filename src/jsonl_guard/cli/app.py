@@ -192,6 +192,9 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     from .finetune import add_finetune_parser
 
     add_finetune_parser(commands)
+    from .convert import add_convert_parser
+
+    add_convert_parser(commands)
     return parser, check
 
 
@@ -278,6 +281,10 @@ def _command(args: argparse.Namespace) -> int:
         from .finetune import run_finetune_command
 
         return run_finetune_command(args, sys.stdout)
+    if args.command == "convert":
+        from .convert import run_convert
+
+        return run_convert(args, sys.stdout)
     if args.command == "rules":
         return print_rules(args.code, args.format, sys.stdout)
     if args.command == "profiles":

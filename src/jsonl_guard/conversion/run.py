@@ -1,0 +1,252 @@
+"""Convert a JSONL file (or stream) from one profile to another, validate the result
+with the target profile and model through the same engine as ``check``, and only then
+write it: atomically (a temporary file beside the output, then ``os.replace``), never
+over the input, never over an existing file without ``force``.
+
+Memory stays flat: converted lines go to the temporary file as they are made; what is
+kept per line is its source line number (the output-to-source map).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+from ..engine.checker import Checker, same_file
+from ..engine.diagnostics import Severity
+from ..engine.lines import DEFAULT_MAX_LINE_BYTES, InputError, LongLine, open_input, open_stdin
+from ..engine.options import CheckOptions
+from ..engine.profiles import choose_profile, resolve_profile
+from ..errors import JsonlGuardError
+from .catalogue import find_converter
+from .changes import Change, Changes
+from .neutral import NotConvertible
+
+
+class Sink(Protocol):
+    """Where ``--output -`` writes: a binary stream, or the CLI's adapter over stdout."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+    def flush(self) -> object: ...
+
+
+class ConvertError(JsonlGuardError):
+    """convert cannot run: a bad output path, an existing output, an unreadable input."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A source line that did not convert, or whose conversion the target rejects."""
+
+    line: int
+    reason: str
+    hint: str = ""
+    code: str = ""  # the target rule that rejected it; "" when it did not convert
+
+
+@dataclass
+class ConvertResult:
+    source: str
+    target: str
+    model: str
+    examples: int = 0
+    written: int = 0
+    skipped: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    target_notes: list[str] = field(default_factory=list)  # file-level findings
+    line_map: list[int] = field(default_factory=list)  # output line i -> its source line
+    output: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _first_example(lines: list[bytes]) -> object:
+    for raw in lines:
+        try:
+            return json.loads(raw)
+        except ValueError:
+            continue
+    return None
+
+
+def convert_example(
+    example: dict[str, Any], *, read_from: str, to: str
+) -> tuple[dict[str, Any], list[Change]]:
+    """One example of profile ``read_from`` as an example of ``to``, and what changed;
+    ``NotConvertible`` (with a reason and a hint) when it cannot be carried."""
+    changes = Changes()
+    converted = find_converter(to).write(find_converter(read_from).read(example, changes), changes)
+    return converted, changes.items
+
+
+def _convert(
+    lines: Iterable[bytes], result: ConvertResult, sink: BinaryIO, *, read_from: str, to: str
+) -> None:
+    reader, writer = find_converter(read_from), find_converter(to)
+    for number, raw in enumerate(lines, 1):
+        if not raw.strip() and not isinstance(raw, LongLine):
+            continue
+        result.examples += 1
+        try:
+            if isinstance(raw, LongLine):
+                raise NotConvertible("the line is longer than the line limit", "split the example")
+            try:
+                example = json.loads(raw)
+            except ValueError:
+                raise NotConvertible(
+                    "the line is not JSON", "run `jsonl-guard check` on the input"
+                ) from None
+            if not isinstance(example, dict):
+                raise NotConvertible("the line is not a JSON object")
+            changes = Changes()
+            converted = writer.write(reader.read(example, changes), changes)
+        except NotConvertible as error:
+            result.problems.append(Problem(number, error.reason, error.hint))
+            continue
+        result.changes.extend(Change(c.kind, c.detail, number) for c in changes.items)
+        sink.write(json.dumps(converted, ensure_ascii=False).encode("utf-8") + b"\n")
+        result.line_map.append(number)
+
+
+def _validate(result: ConvertResult, path: str, options: CheckOptions) -> set[int]:
+    """Check the converted file with the target; the output lines it rejects."""
+    report = Checker(options).check_path(path, shown="<converted>")
+    if report.io_error:
+        raise ConvertError(f"cannot read back the converted data: {report.io_error}")
+    rejected: set[int] = set()
+    for found in report.diagnostics:
+        if found.severity is not Severity.ERROR:
+            continue
+        if found.line is None:
+            result.target_notes.append(f"{found.code} {found.message}")
+            continue
+        rejected.add(found.line)
+        source = result.line_map[found.line - 1]
+        result.problems.append(
+            Problem(source, f"{result.target} rejects it: {found.message}", found.hint, found.code)
+        )
+    result.problems.sort(key=lambda p: p.line)
+    return rejected
+
+
+def _kept(path: str, rejected: set[int]) -> Iterator[bytes]:
+    with Path(path).open("rb") as stream:
+        for number, raw in enumerate(stream, 1):
+            if number not in rejected:
+                yield raw
+
+
+def convert(
+    source: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    to: str,
+    read_from: str | None = None,
+    model: str | None = None,
+    skip_invalid: bool = False,
+    force: bool = False,
+) -> ConvertResult:
+    """The library's ``jsonl_guard.convert``: ``convert_file`` taking paths."""
+    return convert_file(
+        os.fspath(source),
+        os.fspath(output),
+        to=to,
+        read_from=read_from,
+        model=model,
+        skip_invalid=skip_invalid,
+        force=force,
+    )
+
+
+def convert_file(
+    source: str,
+    output: str,
+    *,
+    to: str,
+    read_from: str | None = None,
+    model: str | None = None,
+    skip_invalid: bool = False,
+    force: bool = False,
+    stdin: BinaryIO | None = None,
+    stdout: Sink | None = None,
+) -> ConvertResult:
+    """Convert ``source`` (``-``: stdin) into ``output`` (``-``: stdout) for profile ``to``.
+
+    Returns the result; nothing is written unless every example converted and the
+    target accepts it, or ``skip_invalid`` drops the ones that did not.
+    """
+    target = resolve_profile(to)
+    if output != "-":
+        if source != "-" and same_file(source, output):
+            raise ConvertError(f"{output}: the output would overwrite the input; name another file")
+        if Path(output).exists() and not force:
+            raise ConvertError(f"{output} exists; pass --force to replace it")
+    folder = str(Path(output).resolve().parent) if output != "-" else None
+    try:
+        data = open_stdin(stdin or _stdin()) if source == "-" else open_input(source, source)
+    except InputError as error:
+        raise ConvertError(f"{source}: {error}") from None
+    with data:
+        lines = data.lines(DEFAULT_MAX_LINE_BYTES)
+        head = [raw for _, raw in zip(range(1), lines, strict=False)]
+        read_from = read_from or choose_profile(_first_example(head), model=None).profile.name
+        options = CheckOptions(
+            profile=target.name,
+            model=model or target.default_model,
+            model_source="option" if model else "default",
+            max_findings_per_rule=0,
+        )
+        result = ConvertResult(read_from, target.name, options.model, output=output)
+        fd, temp = tempfile.mkstemp(suffix=".jsonl.tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as sink:
+                _convert(_chain(head, lines), result, sink, read_from=read_from, to=target.name)
+            rejected = _validate(result, temp, options)
+            if result.problems and not skip_invalid:
+                return result
+            _publish(result, temp, rejected, output, stdout)
+        finally:
+            Path(temp).unlink(missing_ok=True)
+    return result
+
+
+def _stdin() -> BinaryIO | None:
+    # None when the process started with stdin closed: open_stdin says so.
+    return sys.stdin.buffer if sys.stdin is not None else None
+
+
+def _chain(head: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
+    yield from head
+    yield from rest
+
+
+def _publish(
+    result: ConvertResult, temp: str, rejected: set[int], output: str, stdout: Sink | None
+) -> None:
+    sources = [line for number, line in enumerate(result.line_map, 1) if number not in rejected]
+    skipped_sources = {p.line for p in result.problems}
+    result.skipped = len(skipped_sources)
+    result.line_map = sources
+    result.written = len(sources)
+    if output == "-":
+        sink = stdout if stdout is not None else sys.stdout.buffer
+        for raw in _kept(temp, rejected):
+            sink.write(raw)
+        sink.flush()
+        return
+    if rejected:
+        with tempfile.NamedTemporaryFile("wb", dir=Path(temp).parent, delete=False) as kept:
+            for raw in _kept(temp, rejected):
+                kept.write(raw)
+        Path(kept.name).replace(temp)
+    Path(temp).replace(output)

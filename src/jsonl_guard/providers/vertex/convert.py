@@ -1,0 +1,169 @@
+"""The vertex-gemini profile's reader and writer for ``jsonl-guard convert``.
+
+Gemini turns are ``user``/``model``; function results travel in ``user`` turns as
+``functionResponse`` parts, and calls carry no id: the reader numbers them
+(``call_1``...) and pairs each response with the first open call of its name.
+Consecutive turns that land on one Gemini role are merged (Gemini rejects them).
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+from typing import Any
+
+from ...conversion.changes import TURNS_MERGED, WEIGHT_DROPPED, Changes
+from ...conversion.formats import converter
+from ...conversion.neutral import (
+    Conversation,
+    Example,
+    Image,
+    NotConvertible,
+    Part,
+    Text,
+    Tool,
+    ToolCall,
+    ToolResult,
+    Turn,
+    conversation_of,
+)
+from .rules import URI_SCHEMES
+
+
+def _read_tools(example: dict[str, Any]) -> tuple[Tool, ...]:
+    tools: list[Tool] = []
+    for group in example.get("tools") or ():
+        for function in (
+            (group.get("functionDeclarations") or ()) if isinstance(group, dict) else ()
+        ):
+            if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+                raise NotConvertible("a function declaration without a name")
+            tools.append(
+                Tool(
+                    function["name"],
+                    str(function.get("description", "")),
+                    function.get("parameters"),
+                )
+            )
+    return tuple(tools)
+
+
+def _response_text(response: Any) -> str:
+    if (
+        isinstance(response, dict)
+        and set(response) == {"content"}
+        and isinstance(response["content"], str)
+    ):
+        return response["content"]
+    return json.dumps(response, ensure_ascii=False)
+
+
+def read_gemini(example: dict[str, Any], changes: Changes) -> Example:
+    contents = example.get("contents")
+    if not isinstance(contents, list) or not contents:
+        raise NotConvertible("no contents list", "check the file with `jsonl-guard check` first")
+    system_parts = (example.get("systemInstruction") or {}).get("parts") or ()
+    system = "\n".join(str(p.get("text", "")) for p in system_parts if isinstance(p, dict))
+    turns: list[Turn] = []
+    open_calls: list[ToolCall] = []
+    for number, content in enumerate(contents, 1):
+        role = content.get("role") if isinstance(content, dict) else None
+        if role not in ("user", "model"):
+            raise NotConvertible(f"turn {number}: role {role!r} has no neutral form")
+        plain: list[Part] = []
+        for part in content.get("parts") or ():
+            if "text" in part:
+                plain.append(Text(str(part["text"])))
+            elif "fileData" in part:
+                data = part["fileData"]
+                plain.append(Image(str(data.get("fileUri", "")), str(data.get("mimeType", ""))))
+            elif "functionCall" in part:
+                call = part["functionCall"]
+                made = ToolCall(
+                    f"call_{len(open_calls) + 1}", str(call.get("name", "")), call.get("args") or {}
+                )
+                open_calls.append(made)
+                plain.append(made)
+            elif "functionResponse" in part:
+                if plain:
+                    turns.append(Turn("user", tuple(plain)))
+                    plain = []
+                answer = part["functionResponse"]
+                name = str(answer.get("name", ""))
+                call_id = next((c.id for c in open_calls if c.name == name), f"call_{name}")
+                open_calls = [c for c in open_calls if c.id != call_id]
+                turns.append(
+                    Turn(
+                        "tool", (ToolResult(call_id, name, _response_text(answer.get("response"))),)
+                    )
+                )
+            else:
+                raise NotConvertible(
+                    f"turn {number}: a part of kind {sorted(part)} has no neutral form"
+                )
+        if plain:
+            turns.append(Turn("assistant" if role == "model" else "user", tuple(plain)))
+    return Conversation(tuple(turns), system or None, _read_tools(example))
+
+
+def _part(part: Part, where: str) -> dict[str, Any]:
+    if isinstance(part, Text):
+        return {"text": part.text}
+    if isinstance(part, ToolCall):
+        return {"functionCall": {"name": part.name, "args": dict(part.arguments)}}
+    if isinstance(part, ToolResult):
+        return {"functionResponse": {"name": part.name, "response": {"content": part.content}}}
+    if not part.url.startswith(URI_SCHEMES):
+        raise NotConvertible(
+            f"{where}: image {part.url[:40]!r} is inline data; Vertex reads files from gs:// or "
+            "http(s) URIs only",
+            "upload the images to Cloud Storage and refer to them by gs:// URI in the source",
+        )
+    mime = part.mime_type or mimetypes.guess_type(part.url.split("?")[0])[0] or ""
+    if not mime:
+        raise NotConvertible(
+            f"{where}: the image type of {part.url!r} cannot be told from its name",
+            "give the image URL a file extension (.png, .jpg, ...)",
+        )
+    return {"fileData": {"mimeType": mime, "fileUri": part.url}}
+
+
+def write_gemini(example: Example, changes: Changes) -> dict[str, Any]:
+    conversation = conversation_of(example, "vertex-gemini")
+    contents: list[dict[str, Any]] = []
+    for number, turn in enumerate(conversation.turns, 1):
+        where = f"turn {number}"
+        role = "model" if turn.role == "assistant" else "user"
+        if turn.weight == 0:
+            changes.record(WEIGHT_DROPPED, f"{where}: weight 0, Vertex trains on every model turn")
+        parts = [_part(part, where) for part in turn.parts]
+        if contents and contents[-1]["role"] == role:
+            if turn.role != "tool" and not _results(contents[-1]):
+                changes.record(TURNS_MERGED, f"{where}: merged into the {role} turn before it")
+            contents[-1]["parts"].extend(parts)
+        else:
+            contents.append({"role": role, "parts": parts})
+    out: dict[str, Any] = {"contents": contents}
+    if conversation.system is not None:
+        out["systemInstruction"] = {"parts": [{"text": conversation.system}]}
+    if conversation.tools:
+        out["tools"] = [
+            {
+                "functionDeclarations": [
+                    {
+                        "name": t.name,
+                        **({"description": t.description} if t.description else {}),
+                        **({"parameters": dict(t.parameters)} if t.parameters is not None else {}),
+                    }
+                    for t in conversation.tools
+                ]
+            }
+        ]
+    return out
+
+
+def _results(content: dict[str, Any]) -> bool:
+    return all("functionResponse" in part for part in content["parts"])
+
+
+converter("vertex-gemini", read_gemini, write_gemini)

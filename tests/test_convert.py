@@ -1,0 +1,265 @@
+"""jsonl-guard convert (issue 12): readers and writers through the neutral model, the
+validation by the target profile before writing, atomic and never-overwriting output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, note, settings
+
+from jsonl_guard import Checker, CheckOptions, ConvertResult, NotConvertible, Severity, convert
+from jsonl_guard.cli import main
+from jsonl_guard.conversion.run import ConvertError, convert_example
+from jsonl_guard.strategies import chat_examples
+
+FIXTURES = Path(__file__).parent / "fixtures" / "convert" / "openai-chat"
+SOURCE = FIXTURES / "source.jsonl"
+PROPERTY = settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _rows(path: Path) -> list[Any]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+# -- fixtures per pair --------------------------------------------------------------
+
+
+def test_openai_chat_to_vertex_gemini_matches_the_fixture(tmp_path: Path) -> None:
+    out = tmp_path / "vertex.jsonl"
+    result = convert(SOURCE, out, to="vertex-gemini")
+    assert result.ok and result.written == 3 and result.line_map == [1, 2, 3]
+    assert _rows(out) == _rows(FIXTURES / "vertex-gemini.jsonl")
+    kinds = {(c.kind, c.line) for c in result.changes}
+    assert kinds == {("weight-dropped", 1), ("name-dropped", 1)}
+
+
+def test_vertex_gemini_back_to_openai_chat_keeps_every_text_and_call(tmp_path: Path) -> None:
+    out = tmp_path / "back.jsonl"
+    result = convert(
+        FIXTURES / "vertex-gemini.jsonl", out, to="openai-chat", model="gpt-4o-2024-08-06"
+    )
+    assert result.ok, result.problems
+    back, source = _rows(out), _rows(SOURCE)
+    assert [_normalised(row) for row in back] == [_normalised(row) for row in source]
+    # The image kept its URL; Vertex's fileData needs a MIME type, told from the name.
+    assert _rows(FIXTURES / "vertex-gemini.jsonl")[1]["contents"][0]["parts"][1] == {
+        "fileData": {"mimeType": "image/jpeg", "fileUri": "https://example.com/wheel.jpg"}
+    }
+
+
+def test_openai_chat_to_trl_messages_skips_the_image_line_only_when_asked(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "trl.jsonl"
+    refused = convert(SOURCE, out, to="trl-messages")
+    assert not refused.ok and not out.exists()
+    assert [(p.line, p.code) for p in refused.problems] == [(2, "")]
+    assert "image" in refused.problems[0].reason and refused.problems[0].hint
+    result = convert(SOURCE, out, to="trl-messages", skip_invalid=True)
+    assert (result.written, result.skipped, result.line_map) == (2, 1, [1, 3])
+    assert _rows(out) == _rows(FIXTURES / "trl-messages.jsonl")
+    call = _rows(out)[0]["messages"][4]["tool_calls"][0]["function"]
+    assert call["arguments"] == {"order_id": "SW-100231"}  # an object, as chat templates read it
+
+
+def test_trl_messages_back_to_openai_chat(tmp_path: Path) -> None:
+    out = tmp_path / "back.jsonl"
+    # Detection (as `check` does it) takes messages for openai-chat: --from says TRL.
+    result = convert(
+        FIXTURES / "trl-messages.jsonl", out, to="openai-chat", read_from="trl-messages"
+    )
+    assert result.ok and result.source == "trl-messages"
+    source = [row for i, row in enumerate(_rows(SOURCE), 1) if i != 2]
+    assert [_normalised(r) for r in _rows(out)] == [_normalised(r) for r in source]
+
+
+def test_an_inline_image_is_not_convertible_to_vertex(tmp_path: Path) -> None:
+    out = tmp_path / "v.jsonl"
+    result = convert(FIXTURES / "inline-image.jsonl", out, to="vertex-gemini")
+    assert [p.line for p in result.problems] == [2] and "gs://" in result.problems[0].hint
+    assert not out.exists()
+
+
+def test_a_line_the_target_rejects_points_at_its_source_line(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    rows = [
+        {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]},
+        {  # calls a function its tools do not declare: Vertex rejects it (JG607)
+            "messages": [
+                {"role": "user", "content": "Stock?"},
+                {"role": "assistant", "tool_calls": [_call("check_stock")]},
+                {"role": "tool", "tool_call_id": "c1", "content": "3"},
+                {"role": "assistant", "content": "3 left."},
+            ],
+            "tools": [{"type": "function", "function": {"name": "book_service"}}],
+        },
+    ]
+    source.write_text("\n".join(json.dumps(r) for r in rows) + "\n\n", "utf-8")
+    result = convert(source, tmp_path / "out.jsonl", to="vertex-gemini")
+    assert [p.line for p in result.problems] == [2]
+    assert result.problems[0].code == "JG607" and not (tmp_path / "out.jsonl").exists()
+    skipped = convert(source, tmp_path / "out.jsonl", to="vertex-gemini", skip_invalid=True)
+    assert skipped.line_map == [1] and len(_rows(tmp_path / "out.jsonl")) == 1
+
+
+def _call(name: str) -> dict[str, Any]:
+    return {"id": "c1", "type": "function", "function": {"name": name, "arguments": "{}"}}
+
+
+# -- nothing lost, nothing silent ----------------------------------------------------
+
+
+def test_never_over_an_existing_file_without_force(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_text("keep me\n", "utf-8")
+    with pytest.raises(ConvertError, match="--force"):
+        convert(SOURCE, out, to="vertex-gemini")
+    assert out.read_text("utf-8") == "keep me\n"
+    assert convert(SOURCE, out, to="vertex-gemini", force=True).written == 3
+    assert list(tmp_path.iterdir()) == [out]  # no temporary file left behind
+
+
+def test_never_the_input(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(SOURCE.read_bytes())
+    with pytest.raises(ConvertError, match="overwrite the input"):
+        convert(source, tmp_path / "." / "in.jsonl", to="vertex-gemini", force=True)
+    assert source.read_bytes() == SOURCE.read_bytes()
+
+
+def test_a_failed_conversion_leaves_the_existing_output_and_no_temp_file(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_text("old\n", "utf-8")
+    result = convert(FIXTURES / "inline-image.jsonl", out, to="vertex-gemini", force=True)
+    assert not result.ok and out.read_text("utf-8") == "old\n"
+    assert list(tmp_path.iterdir()) == [out]
+
+
+# -- the command line ----------------------------------------------------------------
+
+
+def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out.jsonl"
+    assert main(["convert", str(SOURCE), "--to", "vertex-gemini", "-o", str(out)]) == 0
+    assert "written: 3" in capsys.readouterr().out
+    assert main(["convert", str(SOURCE), "--to", "vertex-gemini", "-o", str(out)]) == 2
+    assert "--force" in capsys.readouterr().err
+    bad = ["convert", str(SOURCE), "--to", "trl-messages", "-o", str(tmp_path / "t.jsonl")]
+    assert main(bad) == 1
+    text = capsys.readouterr().out
+    assert "line 2:" in text and "hint:" in text and "weight-dropped: 1 line(s): 1" in text
+    assert main([*bad, "--skip-invalid", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["written"] == 2 and report["skipped"] == 1 and report["line_map"] == [1, 3]
+    assert report["changes"]["weight-dropped"] == {"count": 1, "lines": [1]}
+    assert main(["convert", str(SOURCE), "--to", "nope", "-o", str(tmp_path / "n")]) == 2
+    assert (
+        main(["convert", str(tmp_path / "missing.jsonl"), "--to", "vertex-gemini", "-o", "-"]) == 2
+    )
+
+
+def test_cli_output_dash_writes_data_to_stdout_and_the_report_to_stderr(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["convert", str(SOURCE), "--to", "vertex-gemini", "-o", "-"]) == 0
+    captured = capsys.readouterr()
+    assert [json.loads(line) for line in captured.out.splitlines()] == _rows(
+        FIXTURES / "vertex-gemini.jsonl"
+    )
+    assert "written: 3" in captured.err
+
+
+# -- properties ----------------------------------------------------------------------
+
+
+def _text(content: Any) -> Any:
+    if isinstance(content, list) and all(p.get("type") == "text" for p in content):
+        return content[0]["text"] if len(content) == 1 else content
+    if isinstance(content, list):
+        return [
+            {"type": "image_url", "image_url": {"url": p["image_url"]["url"]}}
+            if p.get("type") == "image_url"
+            else p
+            for p in content
+        ]
+    return content
+
+
+def _normalised(example: dict[str, Any]) -> dict[str, Any]:
+    """The documented normalisation of a round trip through a format without weights,
+    participant names, call ids or image detail: those go; a one-part list of text is
+    its string; a system message's text parts join; call ids become the call's name."""
+    names: dict[str, str] = {}
+    messages = []
+    for message in example["messages"]:
+        kept = {k: v for k, v in message.items() if k not in ("weight", "name")}
+        if kept["role"] == "system" and isinstance(kept["content"], list):
+            kept["content"] = "".join(p["text"] for p in kept["content"])
+        if kept.get("tool_calls"):
+            calls = []
+            for call in kept["tool_calls"]:
+                names[call["id"]] = call["function"]["name"]
+                arguments = call["function"]["arguments"]
+                parsed = json.loads(arguments) if isinstance(arguments, str) else arguments
+                calls.append((call["function"]["name"], parsed))
+            kept["tool_calls"] = calls
+            kept["content"] = kept.get("content") or None
+        if kept["role"] == "tool":
+            kept["tool_call_id"] = names[kept["tool_call_id"]]
+        kept["content"] = _text(kept.get("content"))
+        messages.append(kept)
+    tools = [
+        {k: v for k, v in tool["function"].items() if k != "strict" and v != ""}
+        for tool in example.get("tools") or ()
+    ]
+    return {"messages": messages, "tools": tools}
+
+
+@PROPERTY
+@given(chat_examples(tools=True, images=False))
+def test_openai_chat_to_vertex_and_back_is_lossless_up_to_normalisation(
+    example: dict[str, Any],
+) -> None:
+    vertex, _ = convert_example(example, read_from="openai-chat", to="vertex-gemini")
+    note(json.dumps(vertex))
+    back, changes = convert_example(vertex, read_from="vertex-gemini", to="openai-chat")
+    assert _normalised(back) == _normalised(example)
+    assert not changes
+
+
+_VERTEX = Checker(CheckOptions(profile="vertex-gemini", model="gemini-2.5-flash"))
+
+
+@PROPERTY
+@given(chat_examples(tools=True, images=True))
+def test_every_openai_chat_example_converts_to_one_vertex_accepts_or_says_why(
+    example: dict[str, Any],
+) -> None:
+    try:
+        vertex, changes = convert_example(example, read_from="openai-chat", to="vertex-gemini")
+    except NotConvertible as error:
+        assert error.reason and error.hint
+        return
+    report = _VERTEX.check_examples([vertex])
+    errors = [d for d in report.diagnostics if d.severity is Severity.ERROR and d.line]
+    assert not errors, (errors, vertex)
+    weights = sum(1 for m in example["messages"] if m.get("weight") == 0)
+    assert sum(1 for c in changes if c.kind == "weight-dropped") == weights
+    sent = [p["text"] for c in vertex["contents"] for p in c["parts"] if "text" in p]
+    assert sent == [
+        t for m in example["messages"] if m["role"] in ("user", "assistant") for t in _texts(m)
+    ]
+
+
+def _texts(message: dict[str, Any]) -> list[str]:
+    content = message.get("content")
+    if isinstance(content, str):
+        return [content]
+    return [p["text"] for p in content or () if p.get("type") == "text"]
+
+
+def test_the_result_is_exported() -> None:
+    assert ConvertResult.__name__ in __import__("jsonl_guard").__all__
