@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
 
 from jsonl_guard import Checker, CheckOptions, ConvertResult, NotConvertible, Severity, convert
 from jsonl_guard.cli import main
+from jsonl_guard.conversion.catalogue import known_profiles
 from jsonl_guard.conversion.run import ConvertError, convert_example
 from jsonl_guard.strategies import chat_examples
 
@@ -37,13 +39,14 @@ def test_openai_chat_to_vertex_gemini_matches_the_fixture(tmp_path: Path) -> Non
 
 
 def test_vertex_gemini_back_to_openai_chat_keeps_every_text_and_call(tmp_path: Path) -> None:
-    out = tmp_path / "back.jsonl"
-    result = convert(
-        FIXTURES / "vertex-gemini.jsonl", out, to="openai-chat", model="gpt-4o-2024-08-06"
-    )
+    out, source = tmp_path / "back.jsonl", tmp_path / "vertex.jsonl"
+    # A blank first line: the source profile is detected from the first example.
+    source.write_bytes(b"\n" + (FIXTURES / "vertex-gemini.jsonl").read_bytes())
+    result = convert(source, out, to="openai-chat", model="gpt-4o-2024-08-06")
     assert result.ok, result.problems
-    back, source = _rows(out), _rows(SOURCE)
-    assert [_normalised(row) for row in back] == [_normalised(row) for row in source]
+    assert result.source == "vertex-gemini" and result.line_map == [2, 3, 4]
+    back, rows = _rows(out), _rows(SOURCE)
+    assert [_normalised(row) for row in back] == [_normalised(row) for row in rows]
     # The image kept its URL; Vertex's fileData needs a MIME type, told from the name.
     assert _rows(FIXTURES / "vertex-gemini.jsonl")[1]["contents"][0]["parts"][1] == {
         "fileData": {"mimeType": "image/jpeg", "fileUri": "https://example.com/wheel.jpg"}
@@ -97,12 +100,13 @@ def test_a_line_the_target_rejects_points_at_its_source_line(tmp_path: Path) -> 
             "tools": [{"type": "function", "function": {"name": "book_service"}}],
         },
     ]
-    source.write_text("\n".join(json.dumps(r) for r in rows) + "\n\n", "utf-8")
+    # Blank lines first: detection reads the first example, and line numbers count them.
+    source.write_text("\n\n" + "\n".join(json.dumps(r) for r in rows) + "\n\n", "utf-8")
     result = convert(source, tmp_path / "out.jsonl", to="vertex-gemini")
-    assert [p.line for p in result.problems] == [2]
+    assert result.source == "openai-chat" and [p.line for p in result.problems] == [4]
     assert result.problems[0].code == "JG607" and not (tmp_path / "out.jsonl").exists()
     skipped = convert(source, tmp_path / "out.jsonl", to="vertex-gemini", skip_invalid=True)
-    assert skipped.line_map == [1] and len(_rows(tmp_path / "out.jsonl")) == 1
+    assert skipped.line_map == [3] and len(_rows(tmp_path / "out.jsonl")) == 1
 
 
 def _call(name: str) -> dict[str, Any]:
@@ -263,3 +267,86 @@ def _texts(message: dict[str, Any]) -> list[str]:
 
 def test_the_result_is_exported() -> None:
     assert ConvertResult.__name__ in __import__("jsonl_guard").__all__
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+_KEYS = st.sampled_from(
+    [
+        "messages",
+        "contents",
+        "parts",
+        "role",
+        "content",
+        "tool_calls",
+        "function",
+        "text",
+        "functionCall",
+        "functionResponse",
+        "fileData",
+        "systemInstruction",
+        "tools",
+        "functionDeclarations",
+        "type",
+        "image_url",
+        "name",
+        "arguments",
+        "weight",
+    ]
+)
+_SHAPED = st.recursive(
+    st.none() | st.text(max_size=5) | st.sampled_from(["user", "assistant", "model", "tool"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@PROPERTY
+@given(st.dictionaries(_KEYS, _SHAPED | _JSON, max_size=4), st.sampled_from(known_profiles()))
+def test_a_reader_given_any_json_object_converts_or_says_why(
+    example: dict[str, Any], profile: str
+) -> None:
+    """Malformed data ends as NotConvertible (a reason on its line), never a traceback."""
+    for target in known_profiles():
+        try:
+            convert_example(example, read_from=profile, to=target)
+        except NotConvertible as error:
+            assert error.reason
+
+
+_MALFORMED = [
+    ("vertex-gemini", {"contents": [{"role": "user", "parts": ["text"]}]}),
+    (
+        "vertex-gemini",
+        {"contents": [{"role": "user", "parts": [{"text": "a"}]}], "systemInstruction": "x"},
+    ),
+    ("vertex-gemini", {"contents": [{"role": "model", "parts": [{"functionCall": "x"}]}]}),
+    (
+        "vertex-gemini",
+        {"contents": [{"role": "model", "parts": [{"functionCall": {"name": "f", "args": 3}}]}]},
+    ),
+    ("vertex-gemini", {"contents": [{"role": "user", "parts": [{"fileData": "x"}]}]}),
+    ("vertex-gemini", {"contents": [{"role": "user", "parts": [{"functionResponse": []}]}]}),
+    ("openai-chat", {"messages": [{"role": "assistant", "tool_calls": ["ab"]}]}),
+    (
+        "openai-chat",
+        {"messages": [{"role": "assistant", "tool_calls": [{"function": {"arguments": "[1]"}}]}]},
+    ),
+    ("openai-chat", {"messages": [{"role": "user", "content": [{"type": "audio"}]}]}),
+    ("trl-messages", {"messages": "hello"}),
+]
+
+
+@pytest.mark.parametrize(("profile", "example"), _MALFORMED)
+def test_malformed_examples_are_not_convertible_with_a_reason(
+    profile: str, example: dict[str, Any]
+) -> None:
+    for target in known_profiles():
+        with pytest.raises(NotConvertible) as error:
+            convert_example(example, read_from=profile, to=target)
+        assert error.value.reason

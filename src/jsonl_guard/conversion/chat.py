@@ -119,7 +119,8 @@ def read_messages(example: Mapping[str, Any], changes: Changes, dialect: Dialect
             names[call_id] = name
             parts.append(ToolCall(call_id, name, _arguments(function.get("arguments"), where)))
         weight = message.get("weight")
-        turns.append(Turn(role, tuple(parts), weight if isinstance(weight, int) else None))
+        known = isinstance(weight, int) and not isinstance(weight, bool)
+        turns.append(Turn(role, tuple(parts), weight if known else None))
     return Conversation(tuple(turns), "\n".join(system) if system else None, _tools(example))
 
 

@@ -198,7 +198,7 @@ def convert_file(
         raise ConvertError(f"{source}: {error}") from None
     with data:
         lines = data.lines(DEFAULT_MAX_LINE_BYTES)
-        head = [raw for _, raw in zip(range(1), lines, strict=False)]
+        head = _head(lines)
         read_from = read_from or choose_profile(_first_example(head), model=None).profile.name
         options = CheckOptions(
             profile=target.name,
@@ -218,6 +218,17 @@ def convert_file(
         finally:
             Path(temp).unlink(missing_ok=True)
     return result
+
+
+def _head(lines: Iterator[bytes]) -> list[bytes]:
+    """The lines up to the first that is not blank: detection reads that one, as
+    ``check`` reads a file's first example (blank lines are small, so this is bounded)."""
+    head: list[bytes] = []
+    for raw in lines:
+        head.append(raw)
+        if raw.strip() or isinstance(raw, LongLine):
+            break
+    return head
 
 
 def _stdin() -> BinaryIO | None:

@@ -48,6 +48,14 @@ def _read_tools(example: dict[str, Any]) -> tuple[Tool, ...]:
     return tuple(tools)
 
 
+def _object(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise NotConvertible(
+            f"{where} is not a JSON object", "run `jsonl-guard check` on the input and fix it first"
+        )
+    return value
+
+
 def _response_text(response: Any) -> str:
     if (
         isinstance(response, dict)
@@ -62,7 +70,9 @@ def read_gemini(example: dict[str, Any], changes: Changes) -> Example:
     contents = example.get("contents")
     if not isinstance(contents, list) or not contents:
         raise NotConvertible("no contents list", "check the file with `jsonl-guard check` first")
-    system_parts = (example.get("systemInstruction") or {}).get("parts") or ()
+    system_parts = (
+        _object(example.get("systemInstruction") or {}, "systemInstruction").get("parts") or ()
+    )
     system = "\n".join(str(p.get("text", "")) for p in system_parts if isinstance(p, dict))
     turns: list[Turn] = []
     open_calls: list[ToolCall] = []
@@ -71,16 +81,19 @@ def read_gemini(example: dict[str, Any], changes: Changes) -> Example:
         if role not in ("user", "model"):
             raise NotConvertible(f"turn {number}: role {role!r} has no neutral form")
         plain: list[Part] = []
-        for part in content.get("parts") or ():
+        for index, raw in enumerate(content.get("parts") or (), 1):
+            part = _object(raw, f"turn {number}, part {index}")
             if "text" in part:
                 plain.append(Text(str(part["text"])))
             elif "fileData" in part:
-                data = part["fileData"]
+                data = _object(part["fileData"], f"turn {number}, fileData")
                 plain.append(Image(str(data.get("fileUri", "")), str(data.get("mimeType", ""))))
             elif "functionCall" in part:
-                call = part["functionCall"]
+                call = _object(part["functionCall"], f"turn {number}, functionCall")
                 made = ToolCall(
-                    f"call_{len(open_calls) + 1}", str(call.get("name", "")), call.get("args") or {}
+                    f"call_{len(open_calls) + 1}",
+                    str(call.get("name", "")),
+                    _object(call.get("args") or {}, f"turn {number}, args"),
                 )
                 open_calls.append(made)
                 plain.append(made)
@@ -88,7 +101,7 @@ def read_gemini(example: dict[str, Any], changes: Changes) -> Example:
                 if plain:
                     turns.append(Turn("user", tuple(plain)))
                     plain = []
-                answer = part["functionResponse"]
+                answer = _object(part["functionResponse"], f"turn {number}, functionResponse")
                 name = str(answer.get("name", ""))
                 call_id = next((c.id for c in open_calls if c.name == name), f"call_{name}")
                 open_calls = [c for c in open_calls if c.id != call_id]
