@@ -15,6 +15,7 @@ from jsonl_guard import Checker, CheckOptions, ConvertResult, NotConvertible, Se
 from jsonl_guard.cli import main
 from jsonl_guard.conversion.catalogue import known_profiles
 from jsonl_guard.conversion.run import ConvertError, convert_example
+from jsonl_guard.providers.vertex.strategies import sft_examples as vertex_examples
 from jsonl_guard.strategies import chat_examples
 
 FIXTURES = Path(__file__).parent / "fixtures" / "convert" / "openai-chat"
@@ -256,6 +257,38 @@ def test_every_openai_chat_example_converts_to_one_vertex_accepts_or_says_why(
     assert sent == [
         t for m in example["messages"] if m["role"] in ("user", "assistant") for t in _texts(m)
     ]
+
+
+_OPENAI = Checker(CheckOptions(profile="openai-chat", model="gpt-4o-2024-08-06"))
+_TRL = Checker(CheckOptions(profile="trl-messages", model="hf-causal-lm"))
+
+
+@PROPERTY
+@given(vertex_examples())
+def test_every_vertex_example_converts_to_one_openai_accepts_or_says_why(
+    example: dict[str, Any],
+) -> None:
+    try:
+        chat, _ = convert_example(example, read_from="vertex-gemini", to="openai-chat")
+    except NotConvertible as error:
+        assert error.reason and error.hint and "gs://" in error.reason
+        return
+    errors = [d for d in _OPENAI.check_examples([chat]).diagnostics if d.line]
+    assert not [d for d in errors if d.severity is Severity.ERROR], errors
+    again, _ = convert_example(chat, read_from="openai-chat", to="vertex-gemini")
+    assert again == example  # text-only Vertex data goes there and back unchanged
+
+
+@PROPERTY
+@given(chat_examples(tools=True, images=False))
+def test_every_openai_chat_example_converts_to_one_trl_accepts(example: dict[str, Any]) -> None:
+    trl, changes = convert_example(example, read_from="openai-chat", to="trl-messages")
+    errors = [d for d in _TRL.check_examples([trl]).diagnostics if d.line]
+    assert not [d for d in errors if d.severity is Severity.ERROR], errors
+    weights = sum(1 for m in example["messages"] if m.get("weight") == 0)
+    assert sum(1 for c in changes if c.kind == "weight-dropped") == weights
+    back, _ = convert_example(trl, read_from="trl-messages", to="openai-chat")
+    assert _normalised(back) == _normalised(example)
 
 
 def _texts(message: dict[str, Any]) -> list[str]:
