@@ -291,6 +291,48 @@ def test_every_openai_chat_example_converts_to_one_trl_accepts(example: dict[str
     assert _normalised(back) == _normalised(example)
 
 
+_TOGETHER = Checker(CheckOptions(profile="together-conversation"))
+_FIREWORKS = Checker(CheckOptions(profile="fireworks-chat"))
+
+
+@PROPERTY
+@given(chat_examples(tools=True, images=False))
+def test_openai_chat_to_fireworks_and_together_is_accepted_or_not_convertible(
+    example: dict[str, Any],
+) -> None:
+    for profile, checker in (("fireworks-chat", _FIREWORKS), ("together-conversation", _TOGETHER)):
+        try:
+            converted, changes = convert_example(example, read_from="openai-chat", to=profile)
+        except NotConvertible as error:
+            assert profile == "together-conversation" and "calls tools" in error.reason
+            continue
+        errors = [d for d in checker.check_examples([converted]).diagnostics if d.line]
+        assert not [d for d in errors if d.severity is Severity.ERROR], (profile, errors)
+        back, _ = convert_example(converted, read_from=profile, to="openai-chat")
+        expected = _normalised(example)
+        if example.get("tools") and profile == "together-conversation":
+            # Definitions no call uses are dropped, and the change says so.
+            assert [c.kind for c in changes if c.kind == "tools-dropped"] == ["tools-dropped"]
+            expected["tools"] = []
+        assert _normalised(back) == expected
+
+
+def test_together_gets_one_content_form_per_example(tmp_path: Path) -> None:
+    out = tmp_path / "t.jsonl"
+    source = tmp_path / "in.jsonl"
+    image = "data:image/png;base64,iVBORw0KGgo="
+    row = {
+        "messages": [
+            {"role": "user", "content": [{"type": "image_url", "image_url": {"url": image}}]},
+            {"role": "assistant", "content": "A cat."},
+        ]
+    }
+    source.write_text(json.dumps(row) + "\n", "utf-8")
+    result = convert(source, out, to="together-conversation")
+    assert result.ok, result.problems
+    assert _rows(out)[0]["messages"][1]["content"] == [{"type": "text", "text": "A cat."}]
+
+
 def _texts(message: dict[str, Any]) -> list[str]:
     content = message.get("content")
     if isinstance(content, str):

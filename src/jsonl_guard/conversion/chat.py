@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .changes import NAME_DROPPED, WEIGHT_DROPPED, Changes
+from .changes import NAME_DROPPED, TOOLS_DROPPED, WEIGHT_DROPPED, Changes
 from .neutral import (
     Conversation,
     Image,
@@ -30,6 +30,8 @@ class Dialect:
     weights: bool = True
     images: bool = True
     tool_names: bool = False  # tool messages carry the function's name
+    tools: bool = True  # Together conversations have no tool role nor tool definitions
+    one_content_form: bool = False  # Together: all strings, or all lists of parts
 
 
 def _texts(content: Any, where: str) -> list[Part]:
@@ -150,6 +152,8 @@ def _content(parts: Sequence[Part], dialect: Dialect, where: str) -> Any:
 def write_messages(
     conversation: Conversation, changes: Changes, dialect: Dialect
 ) -> dict[str, Any]:
+    if not dialect.tools:
+        conversation = _without_tools(conversation, changes, dialect)
     messages: list[dict[str, Any]] = []
     if conversation.system is not None:
         messages.append({"role": "system", "content": conversation.system})
@@ -194,6 +198,10 @@ def write_messages(
             elif turn.weight == 0:
                 changes.record(WEIGHT_DROPPED, f"{where}: weight 0, {dialect.name} trains on it")
         messages.append(message)
+    if dialect.one_content_form and any(isinstance(m.get("content"), list) for m in messages):
+        for message in messages:
+            if isinstance(message.get("content"), str):
+                message["content"] = [{"type": "text", "text": message["content"]}]
     example: dict[str, Any] = {"messages": messages}
     if conversation.tools:
         example["tools"] = [
@@ -210,3 +218,20 @@ def write_messages(
             for tool in conversation.tools
         ]
     return example
+
+
+def _without_tools(conversation: Conversation, changes: Changes, dialect: Dialect) -> Conversation:
+    """A conversation for a format without tools: definitions alone are dropped (and
+    said so); calls and results cannot be carried."""
+    for turn in conversation.turns:
+        if any(isinstance(part, (ToolCall, ToolResult)) for part in turn.parts):
+            raise NotConvertible(
+                f"the example calls tools, which {dialect.name} cannot carry",
+                "convert tool-calling data to a profile with tools (e.g. fireworks-chat, "
+                "vertex-gemini)",
+            )
+    if conversation.tools:
+        names = ", ".join(tool.name for tool in conversation.tools)
+        changes.record(TOOLS_DROPPED, f"tool definitions ({names}) no call uses")
+        return Conversation(conversation.turns, conversation.system)
+    return conversation

@@ -1,0 +1,25 @@
+"""The together-conversation profile's reader and writer for ``jsonl-guard convert``:
+system/user/assistant messages with per-message weights and data-URL images, no tools
+(together-python rejects a tool role, so tool-calling examples are not convertible)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...conversion.changes import Changes
+from ...conversion.chat import Dialect, read_messages, write_messages
+from ...conversion.formats import converter
+from ...conversion.neutral import Example, conversation_of
+
+CONVERSATION = Dialect("together-conversation", tools=False, one_content_form=True)
+
+
+def read_conversation(example: dict[str, Any], changes: Changes) -> Example:
+    return read_messages(example, changes, CONVERSATION)
+
+
+def write_conversation(example: Example, changes: Changes) -> dict[str, Any]:
+    return write_messages(conversation_of(example, CONVERSATION.name), changes, CONVERSATION)
+
+
+converter("together-conversation", read_conversation, write_conversation)
