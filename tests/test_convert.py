@@ -46,6 +46,7 @@ def test_vertex_gemini_back_to_openai_chat_keeps_every_text_and_call(tmp_path: P
     result = convert(source, out, to="openai-chat", model="gpt-4o-2024-08-06")
     assert result.ok, result.problems
     assert result.source == "vertex-gemini" and result.line_map == [2, 3, 4]
+    assert result.tokens and result.estimated_usd  # OpenAI publishes a price
     back, rows = _rows(out), _rows(SOURCE)
     assert [_normalised(row) for row in back] == [_normalised(row) for row in rows]
     # The image kept its URL; Vertex's fileData needs a MIME type, told from the name.
@@ -149,7 +150,8 @@ def test_a_failed_conversion_leaves_the_existing_output_and_no_temp_file(tmp_pat
 def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out.jsonl"
     assert main(["convert", str(SOURCE), "--to", "vertex-gemini", "-o", str(out)]) == 0
-    assert "written: 3" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "written: 3" in text and "target tokens (estimated): " in text
     assert main(["convert", str(SOURCE), "--to", "vertex-gemini", "-o", str(out)]) == 2
     assert "--force" in capsys.readouterr().err
     bad = ["convert", str(SOURCE), "--to", "trl-messages", "-o", str(tmp_path / "t.jsonl")]
@@ -160,6 +162,7 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     report = json.loads(capsys.readouterr().out)
     assert report["written"] == 2 and report["skipped"] == 1 and report["line_map"] == [1, 3]
     assert report["changes"]["weight-dropped"] == {"count": 1, "lines": [1]}
+    assert report["tokens"] > 0 and report["tokens_exact"] is False
     assert main(["convert", str(SOURCE), "--to", "nope", "-o", str(tmp_path / "n")]) == 2
     assert (
         main(["convert", str(tmp_path / "missing.jsonl"), "--to", "vertex-gemini", "-o", "-"]) == 2

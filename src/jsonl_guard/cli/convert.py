@@ -75,6 +75,10 @@ def result_dict(result: ConvertResult) -> dict[str, Any]:
             for p in result.problems
         ],
         "target_notes": result.target_notes,
+        "tokens": result.tokens,
+        "tokens_exact": result.tokens_exact,
+        "epochs": result.epochs,
+        "estimated_usd": result.estimated_usd,
         "line_map": result.line_map,
     }
 
@@ -91,6 +95,14 @@ def print_result(result: ConvertResult, out: TextIO) -> None:
         f"  examples in: {result.examples}, written: {result.written}, skipped: {result.skipped}",
         file=out,
     )
+    if result.tokens is not None:
+        kind = "exact" if result.tokens_exact else "estimated"
+        cost = (
+            f", about ${result.estimated_usd:,.2f} for {result.epochs} epoch(s)"
+            if result.estimated_usd is not None
+            else ""
+        )
+        print(f"  target tokens ({kind}): {result.tokens:,}{cost}", file=out)
     for kind, found in data["changes"].items():
         print(f"  {kind}: {found['count']} line(s): {_lines(found['lines'])}", file=out)
     for note in result.target_notes:

@@ -63,6 +63,11 @@ class ConvertResult:
     changes: list[Change] = field(default_factory=list)
     target_notes: list[str] = field(default_factory=list)  # file-level findings
     line_map: list[int] = field(default_factory=list)  # output line i -> its source line
+    # The target's count and price of the converted lines (before any are skipped).
+    tokens: int | None = None
+    tokens_exact: bool = False
+    epochs: int | None = None
+    estimated_usd: float | None = None
     output: str = ""
 
     @property
@@ -123,6 +128,10 @@ def _validate(result: ConvertResult, path: str, options: CheckOptions) -> set[in
     report = Checker(options).check_path(path, shown="<converted>")
     if report.io_error:
         raise ConvertError(f"cannot read back the converted data: {report.io_error}")
+    if report.tokens is not None:
+        result.tokens, result.tokens_exact = report.tokens.total, report.tokens.exact
+    if report.cost is not None:
+        result.epochs, result.estimated_usd = report.cost.epochs, report.cost.estimated_usd
     rejected: set[int] = set()
     for found in report.diagnostics:
         if found.severity is not Severity.ERROR:
