@@ -15,10 +15,12 @@ from jsonl_guard import Checker, CheckOptions, ConvertResult, NotConvertible, Se
 from jsonl_guard.cli import main
 from jsonl_guard.conversion.catalogue import known_profiles
 from jsonl_guard.conversion.run import ConvertError, convert_example
+from jsonl_guard.providers.openai.strategies import dpo_examples
 from jsonl_guard.providers.vertex.strategies import sft_examples as vertex_examples
 from jsonl_guard.strategies import chat_examples
 
-FIXTURES = Path(__file__).parent / "fixtures" / "convert" / "openai-chat"
+ROOT_FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = ROOT_FIXTURES / "convert" / "openai-chat"
 SOURCE = FIXTURES / "source.jsonl"
 PROPERTY = settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
 
@@ -334,6 +336,53 @@ def test_together_gets_one_content_form_per_example(tmp_path: Path) -> None:
     result = convert(source, out, to="together-conversation")
     assert result.ok, result.problems
     assert _rows(out)[0]["messages"][1]["content"] == [{"type": "text", "text": "A cat."}]
+
+
+_PREFERENCE_TARGETS = {
+    "trl-preference": Checker(CheckOptions(profile="trl-preference")),
+    "vertex-gemini-preference": Checker(CheckOptions(profile="vertex-gemini-preference")),
+    "together-preference": Checker(CheckOptions(profile="together-preference")),
+}
+
+
+def _pair(example: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "input": _normalised(example["input"]),
+        "preferred": _normalised({"messages": example["preferred_output"]}),
+        "rejected": _normalised({"messages": example["non_preferred_output"]}),
+    }
+
+
+@PROPERTY
+@given(dpo_examples())
+def test_openai_dpo_converts_to_every_preference_profile_and_back(
+    example: dict[str, Any],
+) -> None:
+    for profile, checker in _PREFERENCE_TARGETS.items():
+        converted, _ = convert_example(example, read_from="openai-dpo", to=profile)
+        errors = [d for d in checker.check_examples([converted]).diagnostics if d.line]
+        assert not [d for d in errors if d.severity is Severity.ERROR], (profile, errors)
+        back, _ = convert_example(converted, read_from=profile, to="openai-dpo")
+        assert _pair(back) == _pair(example), profile
+
+
+def test_the_preference_fixtures_convert_both_ways(tmp_path: Path) -> None:
+    profiles = ROOT_FIXTURES / "profiles"
+    for source, target in [
+        ("openai-dpo", "trl-preference"),
+        ("openai-dpo", "vertex-gemini-preference"),
+        ("vertex-gemini-preference", "openai-dpo"),
+        ("trl-preference", "openai-dpo"),
+    ]:
+        out = tmp_path / f"{source}-{target}.jsonl"
+        result = convert(profiles / source / "good.jsonl", out, to=target, read_from=source)
+        assert result.ok and result.written == result.examples > 0, (source, target)
+
+
+def test_a_conversation_is_not_a_preference_pair(tmp_path: Path) -> None:
+    result = convert(SOURCE, tmp_path / "p.jsonl", to="trl-preference")
+    assert [p.line for p in result.problems] == [1, 2, 3]
+    assert "preference pair" in result.problems[0].reason
 
 
 def _texts(message: dict[str, Any]) -> list[str]:

@@ -11,6 +11,7 @@ from ...conversion.changes import Changes
 from ...conversion.chat import Dialect, read_messages, write_messages
 from ...conversion.formats import converter
 from ...conversion.neutral import Example, conversation_of
+from ...conversion.preference import read_trl_pair, write_trl_pair
 
 MESSAGES = Dialect(
     "trl-messages", arguments_as_object=True, weights=False, images=False, tool_names=True
@@ -26,3 +27,19 @@ def write_trl(example: Example, changes: Changes) -> dict[str, Any]:
 
 
 converter("trl-messages", read_trl, write_trl)
+
+
+PREFERENCE = Dialect(
+    "trl-preference", arguments_as_object=True, weights=False, images=False, tool_names=True
+)
+
+
+def read_preference(example: dict[str, Any], changes: Changes) -> Example:
+    return read_trl_pair(example, changes, PREFERENCE)
+
+
+def write_preference(example: Example, changes: Changes) -> dict[str, Any]:
+    return write_trl_pair(example, changes, PREFERENCE)
+
+
+converter("trl-preference", read_preference, write_preference)

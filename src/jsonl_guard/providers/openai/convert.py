@@ -1,4 +1,4 @@
-"""The openai-chat profile's reader and writer for ``jsonl-guard convert``."""
+"""The openai-chat and openai-dpo profiles' readers and writers for ``jsonl-guard convert``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from ...conversion.changes import Changes
 from ...conversion.chat import Dialect, read_messages, write_messages
 from ...conversion.formats import converter
 from ...conversion.neutral import Example, conversation_of
+from ...conversion.preference import read_openai_pair, write_openai_pair
 
 CHAT = Dialect("openai-chat")
 
@@ -21,3 +22,17 @@ def write_chat(example: Example, changes: Changes) -> dict[str, Any]:
 
 
 converter("openai-chat", read_chat, write_chat)
+
+
+DPO = Dialect("openai-dpo")
+
+
+def read_dpo(example: dict[str, Any], changes: Changes) -> Example:
+    return read_openai_pair(example, changes, DPO)
+
+
+def write_dpo(example: Example, changes: Changes) -> dict[str, Any]:
+    return write_openai_pair(example, changes, DPO)
+
+
+converter("openai-dpo", read_dpo, write_dpo)

@@ -10,6 +10,7 @@ from ...conversion.changes import Changes
 from ...conversion.chat import Dialect, read_messages, write_messages
 from ...conversion.formats import converter
 from ...conversion.neutral import Example, conversation_of
+from ...conversion.preference import read_openai_pair, write_openai_pair
 
 CONVERSATION = Dialect("together-conversation", tools=False, one_content_form=True)
 
@@ -23,3 +24,17 @@ def write_conversation(example: Example, changes: Changes) -> dict[str, Any]:
 
 
 converter("together-conversation", read_conversation, write_conversation)
+
+
+PREFERENCE = Dialect("together-preference", tools=False)
+
+
+def read_preference(example: dict[str, Any], changes: Changes) -> Example:
+    return read_openai_pair(example, changes, PREFERENCE)
+
+
+def write_preference(example: Example, changes: Changes) -> dict[str, Any]:
+    return write_openai_pair(example, changes, PREFERENCE)
+
+
+converter("together-preference", read_preference, write_preference)

@@ -12,7 +12,7 @@ import json
 import mimetypes
 from typing import Any
 
-from ...conversion.changes import TURNS_MERGED, WEIGHT_DROPPED, Changes
+from ...conversion.changes import TOOLS_DROPPED, TURNS_MERGED, WEIGHT_DROPPED, Changes
 from ...conversion.formats import converter
 from ...conversion.neutral import (
     Conversation,
@@ -20,6 +20,7 @@ from ...conversion.neutral import (
     Image,
     NotConvertible,
     Part,
+    Preference,
     Text,
     Tool,
     ToolCall,
@@ -180,3 +181,55 @@ def _results(content: dict[str, Any]) -> bool:
 
 
 converter("vertex-gemini", read_gemini, write_gemini)
+
+
+def _completion(scored: list[Any], score: int, changes: Changes) -> Turn:
+    found = [c for c in scored if isinstance(c, dict) and c.get("score") == score]
+    if len(found) != 1:
+        raise NotConvertible(
+            f"not exactly one completion with score {score}",
+            "a preference pair needs one completion scored 1 and one scored 0",
+        )
+    turns = _conversation(read_gemini({"contents": [found[0].get("completion")]}, changes)).turns
+    if len(turns) != 1 or turns[0].role != "assistant":
+        raise NotConvertible(f"the completion with score {score} is not one model turn")
+    return turns[0]
+
+
+def _conversation(example: Example) -> Conversation:
+    assert isinstance(example, Conversation)  # read_gemini reads conversations only
+    return example
+
+
+def read_gemini_preference(example: dict[str, Any], changes: Changes) -> Example:
+    scored = example.get("completions")
+    if not isinstance(scored, list):
+        raise NotConvertible("no completions list", "check the file with `jsonl-guard check` first")
+    prompt = _conversation(
+        read_gemini({k: v for k, v in example.items() if k != "completions"}, changes)
+    )
+    return Preference(prompt, _completion(scored, 1, changes), _completion(scored, 0, changes))
+
+
+def write_gemini_preference(example: Example, changes: Changes) -> dict[str, Any]:
+    if not isinstance(example, Preference):
+        raise NotConvertible(
+            "only a preference pair can become a vertex-gemini-preference example",
+            "convert conversations to vertex-gemini",
+        )
+    prompt = example.prompt
+    if prompt.tools:
+        names = ", ".join(tool.name for tool in prompt.tools)
+        changes.record(TOOLS_DROPPED, f"tool definitions ({names}): preference tuning takes none")
+        prompt = Conversation(prompt.turns, prompt.system)
+    out = write_gemini(prompt, changes)
+
+    def completion(turn: Turn, score: int) -> dict[str, Any]:
+        content = write_gemini(Conversation((turn,)), changes)["contents"][0]
+        return {"score": score, "completion": content}
+
+    out["completions"] = [completion(example.chosen, 1), completion(example.rejected, 0)]
+    return out
+
+
+converter("vertex-gemini-preference", read_gemini_preference, write_gemini_preference)
