@@ -15,7 +15,7 @@ from jsonl_guard import Checker, CheckOptions, ConvertResult, NotConvertible, Se
 from jsonl_guard.cli import main
 from jsonl_guard.conversion.catalogue import known_profiles
 from jsonl_guard.conversion.run import ConvertError, convert_example
-from jsonl_guard.providers.openai.strategies import dpo_examples
+from jsonl_guard.providers.openai.strategies import completion_examples, dpo_examples
 from jsonl_guard.providers.vertex.strategies import sft_examples as vertex_examples
 from jsonl_guard.strategies import chat_examples
 
@@ -383,6 +383,65 @@ def test_a_conversation_is_not_a_preference_pair(tmp_path: Path) -> None:
     result = convert(SOURCE, tmp_path / "p.jsonl", to="trl-preference")
     assert [p.line for p in result.problems] == [1, 2, 3]
     assert "preference pair" in result.problems[0].reason
+
+
+_COMPLETION_PROFILES = [
+    "openai-completion",
+    "together-instruction",
+    "bedrock-llama-completion",
+    "trl-prompt-completion",
+]
+
+
+@pytest.mark.parametrize("source", _COMPLETION_PROFILES)
+@pytest.mark.parametrize("target", [*_COMPLETION_PROFILES, "openai-chat", "vertex-gemini"])
+def test_the_prompt_completion_fixtures_convert_to_each_other_and_to_chat(
+    tmp_path: Path, source: str, target: str
+) -> None:
+    out = tmp_path / "out.jsonl"
+    good = ROOT_FIXTURES / "profiles" / source / "good.jsonl"
+    result = convert(good, out, to=target, read_from=source)
+    assert result.ok and result.written == result.examples > 0, result.problems
+    back, _ = convert_example(_rows(out)[0], read_from=target, to=source)
+    first = _rows(good)[0]
+    if source == "trl-prompt-completion" and target in ("openai-chat", "vertex-gemini"):
+        # A chat comes back as TRL's conversational form (documented normalisation).
+        first = {
+            "prompt": [{"role": "user", "content": first["prompt"]}],
+            "completion": [{"role": "assistant", "content": first["completion"]}],
+        }
+    assert back == first  # the first example there and back
+
+
+@PROPERTY
+@given(completion_examples())
+def test_a_prompt_and_completion_survives_every_completion_profile(
+    example: dict[str, Any],
+) -> None:
+    for profile in _COMPLETION_PROFILES:
+        converted, changes = convert_example(example, read_from="openai-completion", to=profile)
+        assert not changes
+        assert convert_example(converted, read_from=profile, to="openai-completion")[0] == example
+
+
+def test_a_chat_becomes_a_prompt_and_completion_only_when_it_is_one_exchange() -> None:
+    chat = {
+        "messages": [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "Hi?"},
+            {"role": "assistant", "content": "Hello.", "weight": 0},
+        ]
+    }
+    pair, changes = convert_example(chat, read_from="openai-chat", to="together-instruction")
+    assert pair == {"prompt": "Be brief.\n\nHi?", "completion": "Hello."}
+    assert [c.kind for c in changes] == ["weight-dropped", "system-merged"]
+    longer = {"messages": [*chat["messages"], {"role": "user", "content": "More?"}]}
+    with pytest.raises(NotConvertible, match="one prompt and one completion"):
+        convert_example(longer, read_from="openai-chat", to="openai-completion")
+    # TRL's conversational prompt-completion carries the whole conversation instead.
+    trl, _ = convert_example(chat, read_from="openai-chat", to="trl-prompt-completion")
+    assert trl["completion"] == [{"role": "assistant", "content": "Hello."}]
+    assert [m["role"] for m in trl["prompt"]] == ["system", "user"]
 
 
 def _texts(message: dict[str, Any]) -> list[str]:

@@ -9,8 +9,9 @@ from typing import Any
 
 from ...conversion.changes import Changes
 from ...conversion.chat import Dialect, read_messages, write_messages
+from ...conversion.completion import read_pair, write_pair
 from ...conversion.formats import converter
-from ...conversion.neutral import Example, conversation_of
+from ...conversion.neutral import Conversation, Example, PromptCompletion, conversation_of
 from ...conversion.preference import read_trl_pair, write_trl_pair
 
 MESSAGES = Dialect(
@@ -43,3 +44,32 @@ def write_preference(example: Example, changes: Changes) -> dict[str, Any]:
 
 
 converter("trl-preference", read_preference, write_preference)
+
+
+def read_prompt_completion(example: dict[str, Any], changes: Changes) -> Example:
+    """Strings are a prompt and a completion; messages are a conversation (the prompt's
+    turns, then the completion's)."""
+    if isinstance(example.get("prompt"), str):
+        return read_pair(example, "trl-prompt-completion")
+    prompt = read_messages({"messages": example.get("prompt")}, changes, MESSAGES)
+    answer = read_messages({"messages": example.get("completion")}, changes, MESSAGES)
+    return Conversation(prompt.turns + answer.turns, prompt.system, prompt.tools)
+
+
+def write_prompt_completion(example: Example, changes: Changes) -> dict[str, Any]:
+    """A prompt and completion stay strings; a conversation is split before its last
+    turn (which must be the assistant's)."""
+    if isinstance(example, PromptCompletion):
+        return write_pair(example, changes, "trl-prompt-completion")
+    conversation = conversation_of(example, "trl-prompt-completion")
+    if not conversation.turns or conversation.turns[-1].role != "assistant":
+        return write_pair(example, changes, "trl-prompt-completion")  # says why not
+    written = write_messages(conversation, changes, MESSAGES)
+    messages = written["messages"]
+    out: dict[str, Any] = {"prompt": messages[:-1], "completion": messages[-1:]}
+    if "tools" in written:
+        out["tools"] = written["tools"]
+    return out
+
+
+converter("trl-prompt-completion", read_prompt_completion, write_prompt_completion)

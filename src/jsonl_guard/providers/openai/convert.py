@@ -6,6 +6,7 @@ from typing import Any
 
 from ...conversion.changes import Changes
 from ...conversion.chat import Dialect, read_messages, write_messages
+from ...conversion.completion import read_pair, write_pair
 from ...conversion.formats import converter
 from ...conversion.neutral import Example, conversation_of
 from ...conversion.preference import read_openai_pair, write_openai_pair
@@ -36,3 +37,14 @@ def write_dpo(example: Example, changes: Changes) -> dict[str, Any]:
 
 
 converter("openai-dpo", read_dpo, write_dpo)
+
+
+def read_completion(example: dict[str, Any], changes: Changes) -> Example:
+    return read_pair(example, "openai-completion")
+
+
+def write_completion(example: Example, changes: Changes) -> dict[str, Any]:
+    return write_pair(example, changes, "openai-completion")
+
+
+converter("openai-completion", read_completion, write_completion)

@@ -8,6 +8,7 @@ from typing import Any
 
 from ...conversion.changes import Changes
 from ...conversion.chat import Dialect, read_messages, write_messages
+from ...conversion.completion import read_pair, write_pair
 from ...conversion.formats import converter
 from ...conversion.neutral import Example, conversation_of
 from ...conversion.preference import read_openai_pair, write_openai_pair
@@ -38,3 +39,14 @@ def write_preference(example: Example, changes: Changes) -> dict[str, Any]:
 
 
 converter("together-preference", read_preference, write_preference)
+
+
+def read_instruction(example: dict[str, Any], changes: Changes) -> Example:
+    return read_pair(example, "together-instruction")
+
+
+def write_instruction(example: Example, changes: Changes) -> dict[str, Any]:
+    return write_pair(example, changes, "together-instruction")
+
+
+converter("together-instruction", read_instruction, write_instruction)
