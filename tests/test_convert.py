@@ -4,6 +4,7 @@ validation by the target profile before writing, atomic and never-overwriting ou
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -442,6 +443,49 @@ def test_a_chat_becomes_a_prompt_and_completion_only_when_it_is_one_exchange() -
     trl, _ = convert_example(chat, read_from="openai-chat", to="trl-prompt-completion")
     assert trl["completion"] == [{"role": "assistant", "content": "Hello."}]
     assert [m["role"] for m in trl["prompt"]] == ["system", "user"]
+
+
+_MISTRAL = Checker(CheckOptions(profile="mistral"))
+
+
+@PROPERTY
+@given(chat_examples(tools=True, images=False))
+def test_openai_chat_to_mistral_is_accepted_with_ids_remapped_consistently(
+    example: dict[str, Any],
+) -> None:
+    mistral, changes = convert_example(example, read_from="openai-chat", to="mistral")
+    errors = [d for d in _MISTRAL.check_examples([mistral]).diagnostics if d.line]
+    assert not [d for d in errors if d.severity is Severity.ERROR], errors
+    ids = [c["id"] for m in example["messages"] for c in m.get("tool_calls") or ()]
+    remapped = [c for c in changes if c.kind == "id-remapped"]
+    assert bool(remapped) == any(not re.fullmatch(r"[a-zA-Z0-9]{9}", i) for i in ids)
+    if not any(c.kind == "turn-split" for c in changes):
+        back, _ = convert_example(mistral, read_from="mistral", to="openai-chat")
+        assert _normalised(back) == _normalised(example)
+
+
+def test_mistral_splits_text_and_calls_and_keeps_calls_and_answers_matched() -> None:
+    chat = {
+        "messages": [
+            {"role": "user", "content": "Stock?"},
+            {"role": "assistant", "content": "Checking.", "tool_calls": [_call("check_stock")]},
+            {"role": "tool", "tool_call_id": "c1", "content": "3"},
+            {"role": "assistant", "content": "3 left."},
+        ],
+        "tools": [{"type": "function", "function": {"name": "check_stock"}}],
+    }
+    mistral, changes = convert_example(chat, read_from="openai-chat", to="mistral")
+    assert [c.kind for c in changes] == ["turn-split", "id-remapped"]
+    messages = mistral["messages"]
+    assert messages[1] == {"role": "assistant", "content": "Checking."}
+    new_id = messages[2]["tool_calls"][0]["id"]
+    assert re.fullmatch(r"[a-zA-Z0-9]{9}", new_id) and messages[3]["tool_call_id"] == new_id
+    found = _MISTRAL.check_examples([mistral]).diagnostics
+    assert not [d for d in found if d.line and d.severity is Severity.ERROR], found
+    good = ROOT_FIXTURES / "profiles" / "mistral" / "good.jsonl"
+    for row in _rows(good):  # Mistral's own data goes to OpenAI and back unchanged
+        chat_row, _ = convert_example(row, read_from="mistral", to="openai-chat")
+        assert convert_example(chat_row, read_from="openai-chat", to="mistral")[0] == row
 
 
 def _texts(message: dict[str, Any]) -> list[str]:

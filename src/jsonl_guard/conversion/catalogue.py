@@ -21,6 +21,7 @@ def load_converters() -> None:
     from ..providers.bedrock import convert as bedrock  # noqa: F401 - declares converters
     from ..providers.fireworks import convert as fireworks  # noqa: F401 - declares converters
     from ..providers.huggingface import convert as huggingface  # noqa: F401 - declares converters
+    from ..providers.mistral import convert as mistral  # noqa: F401 - declares converters
     from ..providers.openai import convert as openai  # noqa: F401 - declares converters
     from ..providers.together import convert as together  # noqa: F401 - declares converters
     from ..providers.vertex import convert as vertex  # noqa: F401 - declares converters

@@ -12,6 +12,7 @@ MEDIA_REMAPPED = "media-remapped"
 TOOLS_DROPPED = "tools-dropped"
 NAME_DROPPED = "name-dropped"
 TURNS_MERGED = "turns-merged"
+TURN_SPLIT = "turn-split"
 KINDS = (
     WEIGHT_DROPPED,
     ID_REMAPPED,
@@ -20,6 +21,7 @@ KINDS = (
     TOOLS_DROPPED,
     NAME_DROPPED,
     TURNS_MERGED,
+    TURN_SPLIT,
 )
 
 
