@@ -488,6 +488,29 @@ def test_mistral_splits_text_and_calls_and_keeps_calls_and_answers_matched() -> 
         assert convert_example(chat_row, read_from="openai-chat", to="mistral")[0] == row
 
 
+_CLAUDE = Checker(CheckOptions(profile="bedrock-claude"))
+
+
+@PROPERTY
+@given(chat_examples(tools=False, images=False))
+def test_openai_chat_to_bedrock_claude_is_accepted_and_comes_back(example: dict[str, Any]) -> None:
+    claude, changes = convert_example(example, read_from="openai-chat", to="bedrock-claude")
+    found = _CLAUDE.check_examples([claude]).diagnostics
+    assert not [d for d in found if d.line and d.severity is Severity.ERROR], found
+    weights = sum(1 for m in example["messages"] if m.get("weight") == 0)
+    assert sum(1 for c in changes if c.kind == "weight-dropped") == weights
+    back, _ = convert_example(claude, read_from="bedrock-claude", to="openai-chat")
+    assert _normalised(back) == _normalised(example)
+
+
+def test_the_bedrock_claude_fixture_goes_to_openai_chat_and_back(tmp_path: Path) -> None:
+    good = ROOT_FIXTURES / "profiles" / "bedrock-claude" / "good.jsonl"
+    chat, back = tmp_path / "chat.jsonl", tmp_path / "back.jsonl"
+    assert convert(good, chat, to="openai-chat", read_from="bedrock-claude").ok
+    assert convert(chat, back, to="bedrock-claude").ok
+    assert _rows(back) == _rows(good)
+
+
 def _texts(message: dict[str, Any]) -> list[str]:
     content = message.get("content")
     if isinstance(content, str):
