@@ -511,6 +511,32 @@ def test_the_bedrock_claude_fixture_goes_to_openai_chat_and_back(tmp_path: Path)
     assert _rows(back) == _rows(good)
 
 
+def test_bedrock_nova_goes_to_openai_chat_and_back(tmp_path: Path) -> None:
+    good = ROOT_FIXTURES / "profiles" / "bedrock-nova" / "good.jsonl"
+    chat, back = tmp_path / "chat.jsonl", tmp_path / "back.jsonl"
+    there = convert(good, chat, to="openai-chat", read_from="bedrock-nova", skip_invalid=True)
+    # s3:// images cannot be OpenAI image URLs: those lines are listed, the rest convert.
+    assert there.problems and all("s3://" in p.reason for p in there.problems)
+    assert convert(chat, back, to="bedrock-nova", model="amazon.nova-2-lite-v1:0").ok
+    kept = [row for i, row in enumerate(_rows(good), 1) if i in there.line_map]
+    assert _rows(back) == kept
+
+
+def test_openai_tool_calls_become_nova_tool_use_for_a_model_that_takes_tools() -> None:
+    chat = _rows(SOURCE)[0]
+    nova, changes = convert_example(chat, read_from="openai-chat", to="bedrock-nova")
+    assert nova["toolConfig"]["tools"][0]["toolSpec"]["name"] == "check_order_status"
+    assert nova["messages"][3]["content"] == [
+        {"toolUse": {"toolUseId": "call_a1", "name": "check_order_status",
+                     "input": {"order_id": "SW-100231"}}}
+    ]  # fmt: skip
+    assert nova["messages"][4]["content"][0]["toolResult"]["toolUseId"] == "call_a1"
+    found = Checker(CheckOptions(profile="bedrock-nova", model="amazon.nova-2-lite-v1:0"))
+    errors = [d for d in found.check_examples([nova]).diagnostics if d.line]
+    assert not [d for d in errors if d.severity is Severity.ERROR], errors
+    assert {c.kind for c in changes} == {"weight-dropped", "name-dropped"}
+
+
 def _texts(message: dict[str, Any]) -> list[str]:
     content = message.get("content")
     if isinstance(content, str):

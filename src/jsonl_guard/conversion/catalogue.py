@@ -18,6 +18,7 @@ class NoConverterError(JsonlGuardError, LookupError):
 def load_converters() -> None:
     """Import every provider module that declares converters, once. A new profile's
     converter is one import here."""
+    from ..providers.bedrock import conversation as bedrock_conversation  # noqa: F401 - declares converters
     from ..providers.bedrock import convert as bedrock  # noqa: F401 - declares converters
     from ..providers.fireworks import convert as fireworks  # noqa: F401 - declares converters
     from ..providers.huggingface import convert as huggingface  # noqa: F401 - declares converters
