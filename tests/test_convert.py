@@ -139,6 +139,22 @@ def test_never_the_input(tmp_path: Path) -> None:
     assert source.read_bytes() == SOURCE.read_bytes()
 
 
+def test_an_output_that_cannot_be_a_file_is_a_usage_error(tmp_path: Path, capsys) -> None:
+    """A folder (even with --force) or a path in a missing folder: exit 2 with the reason,
+    before anything is read (both ended in an internal error)."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    with pytest.raises(ConvertError, match="is a folder"):
+        convert(SOURCE, folder, to="vertex-gemini", force=True)
+    assert folder.is_dir() and not any(folder.iterdir())
+    missing = tmp_path / "no-such-folder" / "out.jsonl"
+    with pytest.raises(ConvertError, match="does not exist; create it first"):
+        convert(SOURCE, missing, to="vertex-gemini")
+    assert main(["convert", str(SOURCE), "--to", "vertex-gemini", "-o", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "internal error" not in err
+
+
 def test_a_failed_conversion_leaves_the_existing_output_and_no_temp_file(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     out.write_text("old\n", "utf-8")

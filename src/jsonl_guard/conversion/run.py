@@ -196,10 +196,7 @@ def convert_file(
     """
     target = resolve_profile(to)
     if output != "-":
-        if source != "-" and same_file(source, output):
-            raise ConvertError(f"{output}: the output would overwrite the input; name another file")
-        if Path(output).exists() and not force:
-            raise ConvertError(f"{output} exists; pass --force to replace it")
+        _check_output(source, output, force=force)
     folder = str(Path(output).resolve().parent) if output != "-" else None
     try:
         data = open_stdin(stdin or _stdin()) if source == "-" else open_input(source, source)
@@ -216,7 +213,10 @@ def convert_file(
             max_findings_per_rule=0,
         )
         result = ConvertResult(read_from, target.name, options.model, output=output)
-        fd, temp = tempfile.mkstemp(suffix=".jsonl.tmp", dir=folder)
+        try:
+            fd, temp = tempfile.mkstemp(suffix=".jsonl.tmp", dir=folder)
+        except OSError as error:
+            raise ConvertError(f"{output}: cannot write beside it: {error.strerror}") from None
         try:
             with os.fdopen(fd, "wb") as sink:
                 _convert(_chain(head, lines), result, sink, read_from=read_from, to=target.name)
@@ -227,6 +227,21 @@ def convert_file(
         finally:
             Path(temp).unlink(missing_ok=True)
     return result
+
+
+def _check_output(source: str, output: str, *, force: bool) -> None:
+    """Refuse, before anything is read, an output that would lose data or cannot be
+    written: the input itself, an existing file without ``force``, a folder, a path
+    whose folder does not exist."""
+    if source != "-" and same_file(source, output):
+        raise ConvertError(f"{output}: the output would overwrite the input; name another file")
+    path = Path(output)
+    if path.is_dir():
+        raise ConvertError(f"{output} is a folder; name the file to write, e.g. {output}/out.jsonl")
+    if path.exists() and not force:
+        raise ConvertError(f"{output} exists; pass --force to replace it")
+    if not path.resolve().parent.is_dir():
+        raise ConvertError(f"{output}: the folder {path.parent} does not exist; create it first")
 
 
 def _head(lines: Iterator[bytes]) -> list[bytes]:
