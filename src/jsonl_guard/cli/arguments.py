@@ -109,13 +109,13 @@ def non_negative_int(value: str) -> int:
 
 
 def positive_float(value: str) -> float:
-    """A number above zero and below infinity (seconds, say)."""
+    """A duration: a number of seconds above zero and finite (never nan or inf)."""
     try:
         number = float(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
     if not 0 < number < math.inf:
-        raise argparse.ArgumentTypeError(f"{value!r} must be more than zero")
+        raise argparse.ArgumentTypeError(f"{value!r} must be a finite number of seconds above 0")
     return number
 
 

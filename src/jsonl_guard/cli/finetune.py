@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -14,7 +13,7 @@ from ..errors import ERROR_PREFIX, ExitCode, exit_for
 from ..finetune.console import Console, FinetuneStop
 from ..finetune.follow import FollowSettings
 from ..finetune.run import FinetuneRequest, cancel_finetune, resume_finetune, run_finetune
-from .arguments import budget
+from .arguments import budget, positive_float
 
 
 def add_finetune_parser(commands: Any) -> argparse.ArgumentParser:
@@ -31,9 +30,9 @@ def add_finetune_parser(commands: Any) -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int)
     parser.add_argument("--max-cost", type=budget, metavar="USD", help="refuse above this estimate")
     parser.add_argument("--smoke", type=Path, metavar="SMOKE.jsonl", help="smoke-test the model")
-    parser.add_argument("--poll-interval", type=_seconds, default=10.0, metavar="SECONDS",
+    parser.add_argument("--poll-interval", type=positive_float, default=10.0, metavar="SECONDS",
                         help="how often the job is looked at (default 10)")  # fmt: skip
-    parser.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+    parser.add_argument("--timeout", type=positive_float, metavar="SECONDS",
                         help="stop (exit 2, resumable) this long after the first request: "
                         "uploads, job creation, following and the smoke test, every HTTP "
                         "request included")  # fmt: skip
@@ -49,17 +48,6 @@ def add_finetune_parser(commands: Any) -> argparse.ArgumentParser:
     group.add_argument("--resume", type=Path, metavar="RECORD", help="continue a recorded run")
     group.add_argument("--cancel", type=Path, metavar="RECORD", help="cancel a recorded run's job")
     return parser
-
-
-def _seconds(value: str) -> float:
-    """A duration: a number of seconds above zero and finite (never nan or inf)."""
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
-    if not 0 < number < math.inf:
-        raise argparse.ArgumentTypeError(f"{value!r} must be a finite number of seconds above 0")
-    return number
 
 
 def _validate(args: argparse.Namespace) -> str | None:
