@@ -13,6 +13,7 @@ import pytest
 
 from fake_openai import fake_openai_env_fixture, fake_openai_fixture  # noqa: F401
 from helpers import EXAMPLES, example, run_finetune, write_jsonl
+from jsonl_guard.cli import main
 from jsonl_guard.finetune import (
     Console,
     FinetuneStop,
@@ -328,6 +329,16 @@ def test_a_file_for_another_provider_is_refused_before_any_upload(
     ]
     gemini = write_jsonl(tmp_path / "gemini.jsonl", rows)
     code, out = run(capsys, str(gemini), "--profile", "vertex-gemini", "--yes", *FAST)
-    assert code == 2, out
-    assert "vertex-gemini format; finetune submits openai-chat, openai-dpo files" in out
+    assert code == 1, out
+    assert "gemini.jsonl is in the vertex-gemini format; openai fine-tunes " in out
     assert fake_openai_env.files == {}
+    # The command it names is the one that makes the file the platform takes.
+    command = next(line.split() for line in out.splitlines() if "jsonl-guard convert" in line)
+    assert command[:2] == ["jsonl-guard", "convert"]
+    converted = tmp_path / "gemini.openai-chat.jsonl"
+    assert command[-2:] == ["--output", str(converted)]
+    assert main(command[1:]) == 0
+    capsys.readouterr()
+    code, out = run(capsys, str(converted), "--dry-run", *FAST)
+    assert code == 0, out
+    assert gemini.exists() and fake_openai_env.files == {}

@@ -64,6 +64,8 @@ class ToyCloud:
     reply: str = "pong"
     steps: tuple[str, ...] = ("QUEUED", "TRAINING", "COMPLETED")
     fail_next_create: bool = False
+    serves_tuned_models: bool = True  # else a smoke test needs --smoke-model (as Bedrock)
+    connected_with: list[dict[str, str]] = field(default_factory=list)  # settings per connect
     files: dict[str, bytes] = field(default_factory=dict)
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     prompts: list[str] = field(default_factory=list)
@@ -80,6 +82,9 @@ class ToyBackend(FinetuneBackend):
     platform: ClassVar[str] = "toy"  # its key in BACKENDS; the run record keeps it
     # The file formats (profiles) it tunes on, each with the job method it starts.
     job_methods: ClassVar[Mapping[str, str]] = {"openai-chat": "supervised"}
+    # The platform settings it takes (finetune/settings.py has one row per flag); the
+    # run keeps their values in its record, so --resume reaches the same project.
+    options: ClassVar[tuple[str, ...]] = ("project", "smoke_model")
 
     def __init__(self, cloud: ToyCloud) -> None:
         # Cheap and offline: the run builds the backend before it checks the files.
@@ -89,6 +94,16 @@ class ToyBackend(FinetuneBackend):
         # Credentials and the SDK client: raise a JsonlGuardError naming the variable
         # to set when they are missing. Called just before the first upload.
         self.session = self.cloud
+        self.cloud.connected_with.append(dict(self.settings))
+
+    def smoke_model(self, record: RunRecord) -> str | None:
+        # Where a platform does not serve the tuned model by itself, the user names one.
+        if self.cloud.serves_tuned_models:
+            return record.fine_tuned_model
+        return self.settings.get("smoke_model")
+
+    def smoke_unavailable(self, record: RunRecord) -> str:
+        return "the toy platform serves no tuned model by itself: pass --smoke-model ID"
 
     def describe_error(self, error: BaseException, step: str) -> str | None:
         # The platform's errors become one line naming the step; anything else is None
@@ -269,6 +284,59 @@ def test_a_failed_toy_job_shows_its_error(capsys, cloud, config, train):
     )  # fmt: skip
     assert code == 1
     assert out.endswith("status: failed\njob toy-job-1 failed: out of toys (code=toy_error)\n")
+
+
+# -- platform settings ------------------------------------------------------------------
+
+
+def test_platform_settings_are_kept_in_the_record_and_used_on_resume(capsys, cloud, config, train):
+    cloud.steps = ("QUEUED", "TRAINING")
+    record_file = train.with_name("run.json")
+    argv = [str(train), "--model", "toy-small", "--config", str(config), "--yes",
+            "--project", "acme", "--record", str(record_file), "--poll-interval", "0.001",
+            "--timeout", "0.05"]  # fmt: skip
+    code, out = finetune(capsys, *argv)
+    assert code == 2, out  # the job never ends: the run times out, resumable
+    assert RunRecord.load(record_file).platform_settings == {"project": "acme"}
+    code, out = finetune(capsys, "--resume", str(record_file), "--poll-interval", "0.001",
+                         "--timeout", "0.05")  # fmt: skip
+    assert cloud.connected_with == [{"project": "acme"}, {"project": "acme"}]
+    code, out = finetune(capsys, "--resume", str(record_file), "--project", "other")
+    assert code == 2
+    assert "--resume and --cancel use the platform and settings kept in the run record" in out
+
+
+def test_a_setting_of_another_platform_is_refused_before_anything(capsys, cloud, config, train):
+    code, out = finetune(capsys, str(train), "--model", "toy-small", "--config", str(config),
+                         "--yes", "--role-arn", "arn:aws:iam::1:role/r")  # fmt: skip
+    assert code == 2
+    assert "--role-arn is not a toy setting (toy takes: --project, --smoke-model)" in out
+    assert cloud.files == {} and not train.with_name("train.jsonl.finetune.json").exists()
+
+
+def test_platform_chooses_the_backend_over_the_models_provider(capsys, cloud, train):
+    code, out = finetune(capsys, str(train), "--model", "gpt-4o-mini-2024-07-18",
+                         "--platform", "toy", "--yes", "--poll-interval", "0.001")  # fmt: skip
+    assert code == 0, out
+    assert cloud.jobs["toy-job-1"]["model"] == "gpt-4o-mini-2024-07-18"
+
+
+def test_a_platform_without_a_served_model_says_how_to_smoke_test(
+    capsys, cloud, config, train, smoke
+):
+    cloud.serves_tuned_models = False
+    argv = [str(train), "--model", "toy-small", "--config", str(config), "--yes",
+            "--smoke", str(smoke), "--poll-interval", "0.001"]  # fmt: skip
+    code, out = finetune(capsys, *argv)
+    assert code == 1, out
+    assert out.endswith(
+        "smoke test not run: the toy platform serves no tuned model by itself: "
+        "pass --smoke-model ID\n"
+    )
+    assert cloud.prompts == []
+    code, out = finetune(capsys, *argv, "--new", "--smoke-model", "toy-deployment-7")
+    assert code == 0, out
+    assert "all passed (1 case against toy-deployment-7)" in out
 
 
 # -- a provider without a backend yet ------------------------------------------------------

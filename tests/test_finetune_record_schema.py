@@ -104,6 +104,8 @@ def test_the_good_record_reports_its_model(server, tmp_path):
         ({"create_started_at": "noon"}, "create_started_at", "must be a time"),
         ({"trained_tokens": -1}, "trained_tokens", "must be 0 or more"),
         ({"estimate": []}, "estimate", "must be an object, not a list"),
+        ({"platform_settings": "p"}, "platform_settings", "must be an object of platform"),
+        ({"platform_settings": {"project": 7}}, "platform_settings", "'project' must be a string"),
         ({"model": ""}, "model", "must be a non-empty string"),
     ],
 )
@@ -184,6 +186,7 @@ DOCUMENTED: dict[str, tuple[type, ...]] = {
     "seed": (int, type(None)),
     "method": (str,),
     "platform": (str,),
+    "platform_settings": (dict,),
     "estimate": (dict,),
     "training_file_id": (str, type(None)),
     "validation_file_id": (str, type(None)),

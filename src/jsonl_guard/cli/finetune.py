@@ -10,16 +10,18 @@ from typing import Any, TextIO
 from ..engine.config import Config, ConfigFinder, apply_settings
 from ..engine.options import CheckOptions
 from ..errors import ERROR_PREFIX, ExitCode, exit_for
+from ..finetune.backends import BACKENDS
 from ..finetune.console import Console, FinetuneStop
 from ..finetune.follow import FollowSettings
 from ..finetune.run import FinetuneRequest, cancel_finetune, resume_finetune, run_finetune
+from ..finetune.settings import add_platform_arguments, given_settings
 from .arguments import budget, positive_float
 
 
 def add_finetune_parser(commands: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = commands.add_parser(
         "finetune",
-        help="check, upload and start an OpenAI fine-tuning job, follow it, smoke-test the model",
+        help="check, upload and start a fine-tuning job, follow it, smoke-test the model",
     )
     parser.add_argument("training", nargs="?", type=Path, metavar="TRAIN.jsonl")
     parser.add_argument("--model", help="base model (default: config, then the default model)")
@@ -44,6 +46,7 @@ def add_finetune_parser(commands: Any) -> argparse.ArgumentParser:
                         "record shows an unfinished one; that record is kept and the new one "
                         "is written beside it as NAME.2.json (the first free number)")  # fmt: skip
     parser.add_argument("--config", type=Path, help="read settings from this pyproject.toml")
+    add_platform_arguments(parser, BACKENDS)
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--resume", type=Path, metavar="RECORD", help="continue a recorded run")
     group.add_argument("--cancel", type=Path, metavar="RECORD", help="cancel a recorded run's job")
@@ -57,6 +60,8 @@ def _validate(args: argparse.Namespace) -> str | None:
         return "--resume and --cancel take the run record only, not TRAIN.jsonl"
     if args.epochs is not None and not 1 <= args.epochs <= 50:
         return "--epochs must be between 1 and 50"
+    if (args.resume or args.cancel) and (args.platform or given_settings(args)):
+        return "--resume and --cancel use the platform and settings kept in the run record"
     if (args.resume or args.cancel) and args.new:
         return "--new starts a run from TRAIN.jsonl; it does not go with --resume or --cancel"
     if args.suffix is not None and not 1 <= len(args.suffix) <= 64:
@@ -105,6 +110,8 @@ def run_finetune_command(args: argparse.Namespace, out: TextIO | None = None) ->
             record=args.record,
             config=config.source,
             new=args.new,
+            platform=args.platform,
+            platform_settings=given_settings(args),
         )
         # The backend (``finetune.backends.BACKENDS``) is the model's platform's.
         return run_finetune(request, console, settings)

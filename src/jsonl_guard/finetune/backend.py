@@ -15,6 +15,11 @@ Adding a platform is one module plus its tests
    ``job_methods``, implement the abstract methods. Import the platform's SDK inside
    the methods (``connect`` first), never at module level, so ``jsonl-guard check``
    never pays for it.
+   The settings it needs beyond credentials (a project, a bucket URI, a role) are
+   named in ``options``; each is a row of ``finetune.settings.PLATFORM_OPTIONS`` (one
+   ``--flag`` of ``finetune`` and ``smoke``), added there if new. The run passes them to
+   ``configure`` and keeps them in its record; ``check_settings`` completes them from
+   the environment and refuses a missing or malformed one before any file is read.
 2. One entry in ``BACKENDS`` in ``finetune/backends.py`` (a factory that imports the
    module lazily). Models whose ``provider`` (``providers/*/provider.toml``) is the
    platform's name then go to it; a provider spelt otherwise needs an entry in
@@ -139,11 +144,41 @@ class FinetuneBackend(ABC):
     job_methods: ClassVar[Mapping[str, str]]
     # Said after the list of formats when a file is in another one ("" for nothing).
     job_methods_note: ClassVar[str] = ""
+    # The platform settings it takes (names in ``finetune.settings.PLATFORM_OPTIONS``).
+    options: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def settings(self) -> dict[str, str]:
+        """The settings of this run (``configure``), kept in the run record: never a
+        credential."""
+        if not hasattr(self, "_settings"):
+            self._settings: dict[str, str] = {}
+        return self._settings
+
+    def configure(self, settings: Mapping[str, str]) -> None:
+        """Take the run's platform settings (given, or read back from its record); a
+        ``JsonlGuardError`` for one the platform does not take. Offline, like the
+        constructor; ``check_settings`` completes and checks them."""
+        from .settings import refuse_unknown
+
+        refuse_unknown(self.platform, self.options, settings)
+        self._settings = dict(settings)
+
+    def smoke_model(self, record: RunRecord) -> str | None:
+        """The model a finished run's smoke test talks to (the tuned model by default);
+        ``None`` when the platform serves none by itself (``smoke_unavailable`` says why)."""
+        return record.fine_tuned_model
+
+    def smoke_unavailable(self, record: RunRecord) -> str:
+        """Why there is no model to smoke-test, and what to do (when ``smoke_model`` is None)."""
+        return f"{self.platform} names no model to smoke-test for job {record.job_id}"
 
     def check_settings(self) -> None:  # noqa: B027 - nothing to check by default
-        """Check what needs neither the network nor credentials (an endpoint's URL), so a
-        setting that cannot work stops a run before its files are checked; raise a
-        ``JsonlGuardError`` naming the setting."""
+        """Check what needs neither the network nor credentials (an endpoint's URL, a
+        bucket URI, a required setting), so a setting that cannot work stops a run before
+        its files are checked; raise a ``JsonlGuardError`` naming the setting (its flag
+        and environment variable). Fill in ``settings`` from the environment where the
+        platform reads one (a project), so the record keeps what the run used."""
 
     def connect(  # noqa: B027 - a platform without credentials needs nothing here
         self, *, max_retries: int = DEFAULT_RETRIES, timeout: float | None = DEFAULT_TIMEOUT

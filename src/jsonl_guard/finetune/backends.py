@@ -14,7 +14,7 @@ fine-tunes never loads one; a backend module imports only the interface
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from ..engine.models import ModelSpec, UnknownModelError, resolve_model
@@ -57,36 +57,47 @@ def available_platforms() -> str:
     return "; ".join(described) or "none"
 
 
-def make_backend(platform: str) -> FinetuneBackend:
-    """A new backend for ``platform`` (not connected yet)."""
+def make_backend(platform: str, settings: Mapping[str, str] | None = None) -> FinetuneBackend:
+    """A new backend for ``platform`` (not connected yet), given its ``settings``."""
     factory = BACKENDS.get(platform)
     if factory is None:
         raise JsonlGuardError(
             f"no fine-tune backend for {platform}; there are: {available_platforms()}"
         )
-    return factory()
+    backend = factory()
+    backend.configure(settings or {})
+    return backend
 
 
-def backend_for(spec: ModelSpec) -> FinetuneBackend:
-    """The backend that fine-tunes ``spec``'s models; a usage error when there is none."""
-    platform = platform_for(spec.provider)
-    if platform is None:
+def backend_for(
+    spec: ModelSpec, platform: str | None = None, settings: Mapping[str, str] | None = None
+) -> FinetuneBackend:
+    """The backend that fine-tunes ``spec``'s models (or ``platform``'s, when the user
+    chose one); a usage error when there is none."""
+    if platform is not None:
+        return make_backend(platform, settings)
+    found = platform_for(spec.provider)
+    if found is None:
         raise JsonlGuardError(
             f"no fine-tune backend for {spec.provider} yet; {spec.name} is a {spec.provider} "
             f"model, and finetune submits to: {available_platforms()}. "
             f"`jsonl-guard check --model {spec.name}` still checks the file; nothing was uploaded"
         )
-    return make_backend(platform)
+    return make_backend(found, settings)
 
 
-def smoke_backend_for(model: str) -> FinetuneBackend:
-    """The backend ``smoke`` sends ``model``'s prompts to: its provider's when there is
-    one, else OpenAI's (an unknown name: any OpenAI-compatible server)."""
-    try:
-        platform = platform_for(resolve_model(model).provider)
-    except UnknownModelError:
-        platform = None
-    return make_backend(platform or "openai")
+def smoke_backend_for(
+    model: str, platform: str | None = None, settings: Mapping[str, str] | None = None
+) -> FinetuneBackend:
+    """The backend ``smoke`` sends ``model``'s prompts to: ``platform``'s, else its
+    provider's when there is one, else OpenAI's (an unknown name: any OpenAI-compatible
+    server, or a tuned model's id that no table knows)."""
+    if platform is None:
+        try:
+            platform = platform_for(resolve_model(model).provider)
+        except UnknownModelError:
+            platform = None
+    return make_backend(platform or "openai", settings)
 
 
 def as_backend(client: FinetuneBackend | OpenAIClient) -> FinetuneBackend:

@@ -49,6 +49,8 @@ class RunRecord:
     seed: int | None = None
     method: str = "supervised"  # the job's method type: supervised or dpo
     platform: str = "openai"  # the fine-tune backend (finetune.backends.BACKENDS) it runs on
+    # The platform's settings (project, bucket URI, role): never a credential.
+    platform_settings: dict[str, str] = field(default_factory=dict)
     estimate: dict[str, Any] = field(default_factory=dict)
     training_file_id: str | None = None
     validation_file_id: str | None = None
@@ -201,6 +203,15 @@ def _started_at(value: Any) -> str | None:
     return None
 
 
+def _settings(value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return f"must be an object of platform settings, not {_kind(value)}"
+    for key, item in value.items():
+        if not isinstance(item, str):
+            return f"setting {key!r} must be a string, not {_kind(item)}"
+    return None
+
+
 def _flag(value: Any) -> str | None:
     return None if isinstance(value, bool) else f"must be true or false, not {_kind(value)}"
 
@@ -219,6 +230,7 @@ FIELD_CHECKS: dict[str, Check] = {
     "seed": _whole(),
     "method": _text(),
     "platform": _text(),
+    "platform_settings": _settings,
     "estimate": _of(dict, "an object"),
     "training_file_id": _text(optional=True),
     "validation_file_id": _text(optional=True),

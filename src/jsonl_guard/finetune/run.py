@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -40,6 +40,7 @@ from .record import (
     claim_record_path,
     default_record_path,
 )
+from .wrong_format import wrong_format_message
 
 T = TypeVar("T")
 
@@ -59,6 +60,8 @@ class FinetuneRequest:
     record: Path | None = None
     config: Path | None = None  # the config file read: never overwritten by the record
     new: bool = False  # start a run even beside an unfinished one's record
+    platform: str | None = None  # default: the model's provider's (finetune.backends)
+    platform_settings: dict[str, str] = field(default_factory=dict)  # never a credential
 
 
 def sha256_of(path: Path) -> str:
@@ -69,8 +72,12 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def check_files(request: FinetuneRequest, console: Console) -> tuple[FileReport, FileReport | None]:
-    """Check the files with ``check``'s engine; stop with exit 1 on any error (JG305 included)."""
+def check_files(
+    request: FinetuneRequest, console: Console, backend: FinetuneBackend
+) -> tuple[FileReport, FileReport | None]:
+    """Check the files with ``check``'s engine; stop with exit 1 on any error (JG305
+    included), or with the ``convert`` command for a file in a format the platform does
+    not tune on."""
     validation = request.validation
     if validation is not None and same_file(validation, request.training):
         raise FinetuneStop(ExitCode.USAGE, f"{validation} is given as both training and validation")
@@ -78,6 +85,11 @@ def check_files(request: FinetuneRequest, console: Console) -> tuple[FileReport,
     for report in reports:
         if report.io_error is not None:
             raise FinetuneStop(ExitCode.USAGE, f"cannot read {report.path}: {report.io_error}")
+    spec = resolve_model(request.options.model, request.options.models)
+    for report in reports:
+        wrong = wrong_format_message(report, backend, spec)
+        if wrong is not None:
+            raise FinetuneStop(ExitCode.ERRORS, wrong)
     failed = [r for r in reports if not r.ok]
     for report in failed:
         console.say(render_file(report))
@@ -129,6 +141,7 @@ def new_record(request: FinetuneRequest, report: FileReport, backend: FinetuneBa
         seed=request.seed,
         method=job_method(report, backend),
         platform=backend.platform,
+        platform_settings=dict(backend.settings),
         estimate={
             "examples": report.examples,
             "billed_tokens": cost.billed_tokens,
@@ -170,16 +183,19 @@ def job_method(report: FileReport, backend: FinetuneBackend) -> str:
     return method
 
 
-def choose_backend(options: CheckOptions) -> FinetuneBackend:
-    """The backend of the model's platform (not connected); a usage error if none yet."""
-    return backend_for(resolve_model(options.model, options.models))
+def choose_backend(request: FinetuneRequest) -> FinetuneBackend:
+    """The backend of the chosen platform, else the model's (not connected), given the
+    run's platform settings; a usage error if none yet."""
+    options = request.options
+    spec = resolve_model(options.model, options.models)
+    return backend_for(spec, request.platform, request.platform_settings)
 
 
 def prepare(
     request: FinetuneRequest, console: Console, backend: FinetuneBackend
 ) -> RunRecord | None:
     """Check, estimate and confirm. ``None`` means a dry run: stop here."""
-    train_report, _ = check_files(request, console)
+    train_report, _ = check_files(request, console, backend)
     job_method(train_report, backend)
     check_smoke_file(request.smoke)
     for line in estimate_lines(train_report):
@@ -319,12 +335,7 @@ def finish(
         console.say(f"fine-tuned model: {quote(record.fine_tuned_model)}")
         if smoke is None:
             return ExitCode.OK
-        from ..smoke.command import run_smoke_cli
-
-        console.say(f"smoke test: {smoke}")
-        return run_smoke_cli(
-            smoke, record.fine_tuned_model, client=backend, out=console.out, err=console.out
-        )
+        return smoke_test(backend, record, console, smoke)
     if record.status == FAILED:
         error = record.error or {}
         detail = quote(error.get("message") or "no error message was given")
@@ -333,6 +344,19 @@ def finish(
         return ExitCode.ERRORS
     console.say(f"job {job_id} ended: {quote(record.status)}")
     return ExitCode.ERRORS
+
+
+def smoke_test(backend: FinetuneBackend, record: RunRecord, console: Console, smoke: Path) -> int:
+    """Run the smoke file against the model the platform serves for the run; exit 1 with
+    what to do when it serves none by itself (Bedrock without ``--smoke-model``)."""
+    model = backend.smoke_model(record)
+    if model is None:
+        console.say(f"smoke test not run: {backend.smoke_unavailable(record)}")
+        return ExitCode.ERRORS
+    from ..smoke.command import run_smoke_cli
+
+    console.say(f"smoke test: {smoke}")
+    return run_smoke_cli(smoke, model, client=backend, out=console.out, err=console.out)
 
 
 def connect(backend: FinetuneBackend, console: Console | None = None) -> FinetuneBackend:
@@ -357,7 +381,7 @@ def run_finetune(
 ) -> int:
     """A new run. ``backend``: default, the one for the model's provider (``BACKENDS``),
     chosen before the files are checked."""
-    backend = choose_backend(request.options) if backend is None else backend
+    backend = choose_backend(request) if backend is None else backend
     if not request.dry_run:  # an endpoint that cannot work stops the run before anything
         try:
             backend.check_settings()
@@ -383,7 +407,9 @@ def resume_finetune(
 ) -> int:
     """Follow a recorded run again. ``backend``: default, the record's platform's."""
     record = RunRecord.load(path)
-    backend = connect(make_backend(record.platform) if backend is None else backend, console)
+    if backend is None:
+        backend = make_backend(record.platform, record.platform_settings)
+    backend = connect(backend, console)
     if record.finished:
         console.say(f"job {console.quote(record.job_id)} already ended: {record.status}")
         backend.set_time_limit(Deadline(settings.timeout, settings.clock).time_left)  # smoke
@@ -401,7 +427,9 @@ def cancel_finetune(path: Path, console: Console, backend: FinetuneBackend | Non
     if record.finished:
         console.say(f"job {console.quote(record.job_id)} already ended: {record.status}")
         return ExitCode.OK if record.status == CANCELLED else ExitCode.ERRORS
-    backend = connect(make_backend(record.platform) if backend is None else backend, console)
+    if backend is None:
+        backend = make_backend(record.platform, record.platform_settings)
+    backend = connect(backend, console)
     job_id = record.job_id
     step = f"cancelling job {console.quote(job_id)}"
     job = api_call(backend, step, path, lambda: backend.cancel_job(job_id))

@@ -82,14 +82,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from ..cli.arguments import non_negative_int, positive_float
 from ..errors import ERROR_PREFIX, ExitCode, JsonlGuardError, exit_for
 from ..finetune.backend import DEFAULT_RETRIES, DEFAULT_TIMEOUT, FinetuneBackend, Reply
-from ..finetune.backends import as_backend, smoke_backend_for
+from ..finetune.backends import BACKENDS, as_backend, smoke_backend_for
+from ..finetune.settings import add_platform_arguments, given_settings
 from .expectations import (
     CaseResult,
     SmokeResult,
@@ -140,6 +141,8 @@ def run_smoke(
     max_retries: int = DEFAULT_RETRIES,
     timeout: float | None = DEFAULT_TIMEOUT,
     on_result: Callable[[CaseResult], None] | None = None,
+    platform: str | None = None,
+    settings: Mapping[str, str] | None = None,
 ) -> SmokeResult:
     """Run every case of the smoke file at ``path`` against ``model``.
 
@@ -147,7 +150,8 @@ def run_smoke(
     ``client`` (a backend or an ``openai.OpenAI`` client) the model's backend is
     connected from the environment (``CredentialsError`` / ``OpenAIMissingError`` for
     OpenAI's) and closed afterwards; ``max_retries`` and ``timeout`` apply to it only.
-    An API error that outlasts the retries raises ``SmokeAPIError``.
+    An API error that outlasts the retries raises ``SmokeAPIError``. ``platform`` and
+    ``settings`` choose the backend (``finetune.backends.smoke_backend_for``).
     """
     cases = load_smoke_file(path)
     return run_cases(
@@ -158,6 +162,8 @@ def run_smoke(
         max_retries=max_retries,
         timeout=timeout,
         on_result=on_result,
+        platform=platform,
+        settings=settings,
     )
 
 
@@ -170,11 +176,14 @@ def run_cases(
     max_retries: int = DEFAULT_RETRIES,
     timeout: float | None = DEFAULT_TIMEOUT,
     on_result: Callable[[CaseResult], None] | None = None,
+    platform: str | None = None,
+    settings: Mapping[str, str] | None = None,
 ) -> SmokeResult:
     """``run_smoke`` for cases already loaded."""
     own_client = client is None
     if client is None:
-        active = smoke_backend_for(model)
+        active = smoke_backend_for(model, platform, settings)
+        active.check_settings()
         active.connect(max_retries=max_retries, timeout=timeout)
     else:
         active = as_backend(client)
@@ -259,6 +268,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help=f"timeout per request (default {DEFAULT_TIMEOUT:g})",
     )
+    add_platform_arguments(parser, BACKENDS)
 
 
 def run_command(
@@ -273,6 +283,8 @@ def run_command(
         output_format=args.format,
         max_retries=args.max_retries,
         timeout=args.timeout,
+        platform=args.platform,
+        settings=given_settings(args),
     )
 
 
@@ -286,6 +298,8 @@ def run_smoke_cli(
     output_format: str = "text",
     max_retries: int = DEFAULT_RETRIES,
     timeout: float | None = DEFAULT_TIMEOUT,
+    platform: str | None = None,
+    settings: Mapping[str, str] | None = None,
 ) -> int:
     """Run the smoke file, write the report to ``out`` and return the exit code (0, 1, 2).
 
@@ -297,7 +311,15 @@ def run_smoke_cli(
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
     try:
-        result = run_smoke(path, model, client, max_retries=max_retries, timeout=timeout)
+        result = run_smoke(
+            path,
+            model,
+            client,
+            max_retries=max_retries,
+            timeout=timeout,
+            platform=platform,
+            settings=settings,
+        )
     except JsonlGuardError as error:
         message, code = exit_for(error)
         print(message, file=err)
