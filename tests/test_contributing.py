@@ -248,20 +248,22 @@ def test_add_a_rule(tree: Path) -> None:
 # -- add a profile -------------------------------------------------------------------------
 
 
-def _insert_in_rule_module_list(catalogue: Path, line: str) -> None:
-    """Put one import line among the provider imports of ``load_rule_modules``, sorted."""
+def _insert_in_rule_module_list(
+    catalogue: Path, line: str, function_name: str = "load_rule_modules"
+) -> None:
+    """Put one import line among the provider imports of ``function_name``, sorted."""
     text = catalogue.read_text("utf-8")
     function = next(
         node
         for node in ast.parse(text).body
-        if isinstance(node, ast.FunctionDef) and node.name == "load_rule_modules"
+        if isinstance(node, ast.FunctionDef) and node.name == function_name
     )
     imports = [
         node
         for node in function.body
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("providers.")
     ]
-    assert imports, "load_rule_modules imports no provider module"
+    assert imports, f"{function_name} imports no provider module"
     rows = text.splitlines(keepends=True)
     existing = [rows[node.lineno - 1] for node in imports]
     indent = re.match(r" *", existing[0])
@@ -350,6 +352,61 @@ def test_add_a_profile(tree: Path) -> None:
     )
     result = _run(tree, ["-c", script])
     assert json.loads(result.stdout) == [profile, [[code, 2]]], result.stderr
+
+
+# -- add a converter -----------------------------------------------------------------------
+
+
+def test_add_a_converter(tree: Path) -> None:
+    """The recipe continues the profile recipe's Acme toy: that one is followed first."""
+    title = "Add a converter"
+    acme = tree / "src" / "jsonl_guard" / "providers" / "acme"
+    if not (acme / "rules.py").exists():
+        test_add_a_profile(tree)
+    module, listed = blocks(title, "python")
+    (shell,) = blocks(title, "sh")
+    # Step 1: convert.py in the provider's folder; step 2: its line in load_converters.
+    assert paste(tree, module) == acme / "convert.py"
+    assert listed.target == "src/jsonl_guard/conversion/catalogue.py"
+    (line,) = [row for row in listed.body.splitlines() if row.strip()]
+    _insert_in_rule_module_list(tree / listed.target, line, "load_converters")
+    lint(tree, acme / "convert.py", tree / listed.target)
+    # Step 4: the commands: to OpenAI chat (the source detected) and back, each validated.
+    there, back = commands(shell)
+    assert (there[2:4], back[2:4]) == (["--to", "openai-chat"], ["--to", "acme-qa"])
+    source = tree / there[1]
+    forth = jsonl_guard(tree, there)
+    assert forth.returncode == ExitCode.OK, forth.stdout + forth.stderr
+    assert "convert acme-qa -> openai-chat" in forth.stdout  # the source was detected
+    returned_run = jsonl_guard(tree, back)
+    assert returned_run.returncode == ExitCode.OK, returned_run.stdout + returned_run.stderr
+    rows = [json.loads(row) for row in source.read_text("utf-8").splitlines()]
+    chat = [json.loads(row) for row in (tree / there[-1]).read_text("utf-8").splitlines()]
+    assert chat[0]["messages"] == [
+        {"role": "user", "content": rows[0]["question"]},
+        {"role": "assistant", "content": rows[0]["answer"]},
+    ]
+    returned = [json.loads(row) for row in (tree / back[-1]).read_text("utf-8").splitlines()]
+    assert returned == rows
+    # The catalogue lists it, and a line it cannot read is reported, not a crash.
+    script = textwrap.dedent(
+        """
+        import json
+        from jsonl_guard.conversion.catalogue import known_profiles
+        from jsonl_guard.conversion.run import convert_example
+        from jsonl_guard.conversion.neutral import NotConvertible
+        try:
+            convert_example({"question": 1}, read_from="acme-qa", to="openai-chat")
+        except NotConvertible as error:
+            print(json.dumps(["acme-qa" in known_profiles(), error.reason, error.hint]))
+        """
+    )
+    result = _run(tree, ["-c", script])
+    assert json.loads(result.stdout) == [
+        True,
+        "acme-qa needs a string question and answer",
+        "run `jsonl-guard check` first",
+    ], result.stderr
 
 
 # -- add a reporter ------------------------------------------------------------------------

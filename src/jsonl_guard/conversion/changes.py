@@ -13,6 +13,7 @@ TOOLS_DROPPED = "tools-dropped"
 NAME_DROPPED = "name-dropped"
 TURNS_MERGED = "turns-merged"
 TURN_SPLIT = "turn-split"
+SETTING_DROPPED = "setting-dropped"
 KINDS = (
     WEIGHT_DROPPED,
     ID_REMAPPED,
@@ -22,6 +23,7 @@ KINDS = (
     NAME_DROPPED,
     TURNS_MERGED,
     TURN_SPLIT,
+    SETTING_DROPPED,
 )
 
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from .changes import NAME_DROPPED, TOOLS_DROPPED, WEIGHT_DROPPED, Changes
+from .changes import ID_REMAPPED, NAME_DROPPED, TOOLS_DROPPED, Changes
+from .dropped import note_settings, note_weight
 from .neutral import (
     Conversation,
     Image,
@@ -32,6 +33,8 @@ class Dialect:
     tool_names: bool = False  # tool messages carry the function's name
     tools: bool = True  # Together conversations have no tool role nor tool definitions
     one_content_form: bool = False  # Together: all strings, or all lists of parts
+    weights_on_every_role: bool = False  # Together: on system and user messages too
+    settings: bool = False  # OpenAI: the per-example parallel_tool_calls
 
 
 def _texts(content: Any, where: str) -> list[Part]:
@@ -78,11 +81,35 @@ def _tools(example: Mapping[str, Any]) -> tuple[Tool, ...]:
     return tuple(tools)
 
 
+def _weight(message: Mapping[str, Any], where: str) -> int | None:
+    """A message's weight: 0, 1 or none. Any other value is refused rather than dropped
+    or rounded, which would change what trains without a word."""
+    if "weight" not in message:
+        return None
+    weight = message["weight"]
+    if isinstance(weight, int) and not isinstance(weight, bool) and weight in (0, 1):
+        return weight
+    raise NotConvertible(
+        f"{where}: weight {weight!r} is not the integer 0 or 1",
+        "fix the weight (`jsonl-guard check` lists each one), then convert",
+    )
+
+
+def _has_content(message: Mapping[str, Any], where: str) -> None:
+    # A missing content would come out as "" in the target: a silent repair.
+    if message.get("content") is None and not message.get("tool_calls"):
+        raise NotConvertible(
+            f"{where}: a {message.get('role')} message without content",
+            'give it content ("" if it is empty on purpose), then convert',
+        )
+
+
 def read_messages(example: Mapping[str, Any], changes: Changes, dialect: Dialect) -> Conversation:
     messages = example.get("messages")
     if not isinstance(messages, list) or not messages:
         raise NotConvertible("no messages list", "check the file with `jsonl-guard check` first")
     system: list[str] = []
+    system_weight: int | None = None
     turns: list[Turn] = []
     names: dict[str, str] = {}  # call id -> function name, for the tool messages
     for number, message in enumerate(messages, 1):
@@ -91,6 +118,8 @@ def read_messages(example: Mapping[str, Any], changes: Changes, dialect: Dialect
         if role == "system":
             if turns:
                 raise NotConvertible(f"{where}: a system message after the conversation started")
+            _has_content(message, where)
+            system_weight = _weight(message, where) if "weight" in message else system_weight
             system.append(
                 "".join(
                     p.text for p in _texts(message.get("content"), where) if isinstance(p, Text)
@@ -99,6 +128,7 @@ def read_messages(example: Mapping[str, Any], changes: Changes, dialect: Dialect
             continue
         if not isinstance(message, dict) or role not in ("user", "assistant", "tool"):
             raise NotConvertible(f"{where}: role {role!r} has no neutral form")
+        _has_content(message, where)
         if "name" in message and role != "tool":
             changes.record(NAME_DROPPED, f"{where}: participant name {message['name']!r}")
         if role == "tool":
@@ -120,10 +150,15 @@ def read_messages(example: Mapping[str, Any], changes: Changes, dialect: Dialect
             call_id, name = str(call.get("id", "")), str(function.get("name", ""))
             names[call_id] = name
             parts.append(ToolCall(call_id, name, _arguments(function.get("arguments"), where)))
-        weight = message.get("weight")
-        known = isinstance(weight, int) and not isinstance(weight, bool)
-        turns.append(Turn(role, tuple(parts), weight if known else None))
-    return Conversation(tuple(turns), "\n".join(system) if system else None, _tools(example))
+        turns.append(Turn(role, tuple(parts), _weight(message, where)))
+    parallel = example.get("parallel_tool_calls")
+    return Conversation(
+        tuple(turns),
+        "\n".join(system) if system else None,
+        _tools(example),
+        system_weight,
+        parallel if isinstance(parallel, bool) else None,
+    )
 
 
 def _content(parts: Sequence[Part], dialect: Dialect, where: str) -> Any:
@@ -154,9 +189,11 @@ def write_messages(
 ) -> dict[str, Any]:
     if not dialect.tools:
         conversation = _without_tools(conversation, changes, dialect)
+    conversation = _with_call_ids(conversation, changes)
     messages: list[dict[str, Any]] = []
     if conversation.system is not None:
         messages.append({"role": "system", "content": conversation.system})
+        _weigh(messages[-1], conversation.system_weight, dialect, "the system message", changes)
     for number, turn in enumerate(conversation.turns, 1):
         where = f"turn {number}"
         if turn.role == "tool":
@@ -192,17 +229,17 @@ def write_messages(
                 }
                 for call in calls
             ]
-        if turn.weight is not None and turn.role == "assistant":
-            if dialect.weights:
-                message["weight"] = turn.weight
-            elif turn.weight == 0:
-                changes.record(WEIGHT_DROPPED, f"{where}: weight 0, {dialect.name} trains on it")
+        _weigh(message, turn.weight, dialect, where, changes)
         messages.append(message)
     if dialect.one_content_form and any(isinstance(m.get("content"), list) for m in messages):
         for message in messages:
             if isinstance(message.get("content"), str):
                 message["content"] = [{"type": "text", "text": message["content"]}]
     example: dict[str, Any] = {"messages": messages}
+    if dialect.settings and conversation.parallel_tool_calls is not None:
+        example["parallel_tool_calls"] = conversation.parallel_tool_calls
+    elif not dialect.settings:
+        note_settings(conversation, dialect.name, changes)
     if conversation.tools:
         example["tools"] = [
             {
@@ -220,6 +257,46 @@ def write_messages(
     return example
 
 
+def _weigh(
+    message: dict[str, Any], weight: int | None, dialect: Dialect, where: str, changes: Changes
+) -> None:
+    """Put a message's weight where the dialect takes it; say so where dropping it
+    changes what trains."""
+    if weight is None:
+        return
+    role = message["role"]
+    if dialect.weights and (role == "assistant" or dialect.weights_on_every_role):
+        message["weight"] = weight
+    else:
+        note_weight(weight, role, where, dialect.name, changes)
+
+
+def _with_call_ids(conversation: Conversation, changes: Changes) -> Conversation:
+    """Give each call without an id (Mistral allows one as the last message) an unused
+    ``call_N``: OpenAI-style messages need one. A result without an id answers the
+    call named last."""
+    calls = [p for t in conversation.turns for p in t.parts if isinstance(p, ToolCall)]
+    if all(call.id for call in calls):
+        return conversation
+    taken, last, number = {call.id for call in calls}, "", 0
+    turns: list[Turn] = []
+    for turn in conversation.turns:
+        parts: list[Part] = []
+        for part in turn.parts:
+            if isinstance(part, ToolCall) and not part.id:
+                while f"call_{number}" in taken or not number:
+                    number += 1
+                last = f"call_{number}"
+                taken.add(last)
+                changes.record(ID_REMAPPED, f"a call to {part.name} without an id -> {last}")
+                part = replace(part, id=last)
+            elif isinstance(part, ToolResult) and not part.call_id and last:
+                part = replace(part, call_id=last)
+            parts.append(part)
+        turns.append(replace(turn, parts=tuple(parts)))
+    return replace(conversation, turns=tuple(turns))
+
+
 def _without_tools(conversation: Conversation, changes: Changes, dialect: Dialect) -> Conversation:
     """A conversation for a format without tools: definitions alone are dropped (and
     said so); calls and results cannot be carried."""
@@ -233,5 +310,5 @@ def _without_tools(conversation: Conversation, changes: Changes, dialect: Dialec
     if conversation.tools:
         names = ", ".join(tool.name for tool in conversation.tools)
         changes.record(TOOLS_DROPPED, f"tool definitions ({names}) no call uses")
-        return Conversation(conversation.turns, conversation.system)
+        return replace(conversation, tools=())
     return conversation

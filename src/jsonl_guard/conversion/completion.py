@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .changes import SYSTEM_MERGED, WEIGHT_DROPPED, Changes
+from .dropped import note_settings, note_weight
 from .neutral import Conversation, Example, NotConvertible, PromptCompletion, Text
 
 
@@ -43,6 +44,9 @@ def as_pair(example: Example, changes: Changes, profile: str) -> PromptCompletio
         )
     if turns[1].weight == 0:
         changes.record(WEIGHT_DROPPED, f"the answer had weight 0, {profile} trains on it")
+    note_weight(turns[0].weight, "user", "the prompt", profile, changes)
+    note_weight(example.system_weight, "system", "the system text", profile, changes)
+    note_settings(example, profile, changes)
     prompt = turns[0].text()
     if example.system:
         changes.record(SYSTEM_MERGED, "the system text now opens the prompt")

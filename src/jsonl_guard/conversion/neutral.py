@@ -35,6 +35,7 @@ class Image:
 
     url: str
     mime_type: str = ""
+    bucket_owner: str = ""  # Bedrock's s3Location.bucketOwner: the account that owns the bucket
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ class Conversation:
     turns: tuple[Turn, ...]
     system: str | None = None
     tools: tuple[Tool, ...] = field(default=())
+    system_weight: int | None = None  # Together weighs system messages too
+    parallel_tool_calls: bool | None = None  # OpenAI's per-example setting; None: not given
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,12 @@ def _one(turn: Turn, changes: Changes, dialect: Dialect) -> list[dict[str, Any]]
 
 
 def read_openai_pair(example: Mapping[str, Any], changes: Changes, dialect: Dialect) -> Example:
+    # TRL's string forms are not OpenAI's: reading them here would repair a bad line.
+    if not isinstance(example.get("input"), Mapping):
+        raise NotConvertible("input is not an object with messages", "run `jsonl-guard check`")
+    for key in ("preferred_output", "non_preferred_output"):
+        if not isinstance(example.get(key), list):
+            raise NotConvertible(f"{key} is not a list of messages", "run `jsonl-guard check`")
     return Preference(
         _prompt(example.get("input"), changes, dialect),
         _answer(example.get("preferred_output"), "preferred_output", changes, dialect),

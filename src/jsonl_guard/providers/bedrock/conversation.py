@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from ...conversion.changes import TURNS_MERGED, WEIGHT_DROPPED, Changes
+from ...conversion.dropped import note_settings, note_weight
 from ...conversion.formats import converter
 from ...conversion.neutral import (
     Conversation,
@@ -50,6 +51,11 @@ def _result_text(content: Any) -> str:
 
 
 def _read_block(block: dict[str, Any], where: str) -> Part:
+    if len(block) != 1:  # reading one kind would drop the others without a word
+        raise NotConvertible(
+            f"{where}: a content block holds {sorted(block)}; a block is one kind",
+            "give each text, image or tool block its own content item",
+        )
     if "text" in block:
         return Text(str(block["text"]))
     if "toolUse" in block:
@@ -62,9 +68,17 @@ def _read_block(block: dict[str, Any], where: str) -> Part:
     if "image" in block:
         image = _object(block["image"], f"{where}, image")
         source = _object(image.get("source"), f"{where}, image.source")
-        uri = _object(source.get("s3Location"), f"{where}, image s3Location").get("uri", "")
-        return Image(str(uri), f"image/{image.get('format', '')}")
-    raise NotConvertible(f"{where}: a block of kind {sorted(block)} has no neutral form")
+        location = _object(source.get("s3Location"), f"{where}, image s3Location")
+        return Image(
+            str(location.get("uri", "")),
+            f"image/{image.get('format', '')}",
+            str(location.get("bucketOwner", "")),
+        )
+    raise NotConvertible(
+        f"{where}: a block of kind {sorted(block)} has no neutral form",
+        "convert carries text, image, toolUse and toolResult blocks; video, document and "
+        "reasoningContent blocks stay in bedrock-conversation-2024 data",
+    )
 
 
 def read_conversation(example: dict[str, Any], changes: Changes) -> Example:
@@ -101,6 +115,11 @@ def read_conversation(example: dict[str, Any], changes: Changes) -> Example:
             turns.append(Turn(role, tuple(plain)))
     tools = []
     config = example.get("toolConfig")
+    if config is not None and not _object(config, "toolConfig").get("tools"):
+        # Writing no toolConfig would repair the example without a word.
+        raise NotConvertible(
+            "toolConfig lists no tools", "remove toolConfig or list the tools, then convert"
+        )
     for entry in _object(config, "toolConfig").get("tools") or () if config else ():
         spec = _object(_object(entry, "a tool").get("toolSpec"), "toolSpec")
         schema = _object(spec.get("inputSchema") or {}, "inputSchema").get("json")
@@ -115,14 +134,21 @@ def _write_block(part: Part, where: str) -> dict[str, Any]:
         return {"toolUse": {"toolUseId": part.id, "name": part.name, "input": dict(part.arguments)}}
     if isinstance(part, ToolResult):
         return {"toolResult": {"toolUseId": part.call_id, "content": [{"text": part.content}]}}
-    image_format = _FORMATS.get(part.mime_type) or part.url.rsplit(".", 1)[-1].lower()
+    # A stated type wins over the file name (writing the name's would repair a bad one).
+    image_format = (
+        _FORMATS.get(part.mime_type, "") if part.mime_type else part.url.rsplit(".", 1)[-1].lower()
+    )
     if not part.url.startswith("s3://") or image_format not in _FORMATS.values():
         raise NotConvertible(
             f"{where}: image {part.url[:40]!r} is not an s3:// png/jpeg/gif/webp file; Bedrock "
             "reads images from S3",
             "upload the images to S3 and refer to them by s3:// URI in the source",
         )
-    return {"image": {"format": image_format, "source": {"s3Location": {"uri": part.url}}}}
+    location = {
+        "uri": part.url,
+        **({"bucketOwner": part.bucket_owner} if part.bucket_owner else {}),
+    }
+    return {"image": {"format": image_format, "source": {"s3Location": location}}}
 
 
 def write_conversation(example: Example, changes: Changes) -> dict[str, Any]:
@@ -130,8 +156,10 @@ def write_conversation(example: Example, changes: Changes) -> dict[str, Any]:
     messages: list[dict[str, Any]] = []
     for number, turn in enumerate(conversation.turns, 1):
         where = f"turn {number}"
-        if turn.weight == 0:
+        if turn.role == "assistant" and turn.weight == 0:
             changes.record(WEIGHT_DROPPED, f"{where}: weight 0, Bedrock trains on every turn")
+        elif turn.role == "user":
+            note_weight(turn.weight, turn.role, where, SCHEMA_VERSION, changes)
         role = "assistant" if turn.role == "assistant" else "user"
         blocks = [_write_block(part, where) for part in turn.parts]
         if messages and messages[-1]["role"] == role:
@@ -143,6 +171,8 @@ def write_conversation(example: Example, changes: Changes) -> dict[str, Any]:
     out: dict[str, Any] = {"schemaVersion": SCHEMA_VERSION}
     if conversation.system is not None:
         out["system"] = [{"text": conversation.system}]
+    note_weight(conversation.system_weight, "system", "the system text", SCHEMA_VERSION, changes)
+    note_settings(conversation, SCHEMA_VERSION, changes)
     if conversation.tools:
         out["toolConfig"] = {
             "tools": [

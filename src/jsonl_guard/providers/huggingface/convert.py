@@ -5,13 +5,14 @@ convert does not write yet."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ...conversion.changes import Changes
 from ...conversion.chat import Dialect, read_messages, write_messages
 from ...conversion.completion import read_pair, write_pair
 from ...conversion.formats import converter
-from ...conversion.neutral import Conversation, Example, PromptCompletion, conversation_of
+from ...conversion.neutral import Example, PromptCompletion, conversation_of
 from ...conversion.preference import read_trl_pair, write_trl_pair
 
 MESSAGES = Dialect(
@@ -53,7 +54,7 @@ def read_prompt_completion(example: dict[str, Any], changes: Changes) -> Example
         return read_pair(example, "trl-prompt-completion")
     prompt = read_messages({"messages": example.get("prompt")}, changes, MESSAGES)
     answer = read_messages({"messages": example.get("completion")}, changes, MESSAGES)
-    return Conversation(prompt.turns + answer.turns, prompt.system, prompt.tools)
+    return replace(prompt, turns=prompt.turns + answer.turns)
 
 
 def write_prompt_completion(example: Example, changes: Changes) -> dict[str, Any]:

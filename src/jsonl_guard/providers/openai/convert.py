@@ -11,7 +11,7 @@ from ...conversion.formats import converter
 from ...conversion.neutral import Example, conversation_of
 from ...conversion.preference import read_openai_pair, write_openai_pair
 
-CHAT = Dialect("openai-chat")
+CHAT = Dialect("openai-chat", settings=True)
 
 
 def read_chat(example: dict[str, Any], changes: Changes) -> Example:
@@ -25,7 +25,7 @@ def write_chat(example: Example, changes: Changes) -> dict[str, Any]:
 converter("openai-chat", read_chat, write_chat)
 
 
-DPO = Dialect("openai-dpo")
+DPO = Dialect("openai-dpo", settings=True)
 
 
 def read_dpo(example: dict[str, Any], changes: Changes) -> Example:

@@ -13,7 +13,9 @@ from ...conversion.formats import converter
 from ...conversion.neutral import Example, conversation_of
 from ...conversion.preference import read_openai_pair, write_openai_pair
 
-CONVERSATION = Dialect("together-conversation", tools=False, one_content_form=True)
+CONVERSATION = Dialect(
+    "together-conversation", tools=False, one_content_form=True, weights_on_every_role=True
+)
 
 
 def read_conversation(example: dict[str, Any], changes: Changes) -> Example:
@@ -27,7 +29,7 @@ def write_conversation(example: Example, changes: Changes) -> dict[str, Any]:
 converter("together-conversation", read_conversation, write_conversation)
 
 
-PREFERENCE = Dialect("together-preference", tools=False)
+PREFERENCE = Dialect("together-preference", tools=False, weights_on_every_role=True)
 
 
 def read_preference(example: dict[str, Any], changes: Changes) -> Example:

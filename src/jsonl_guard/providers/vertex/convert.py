@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import mimetypes
+from dataclasses import replace
 from typing import Any
 
 from ...conversion.changes import TOOLS_DROPPED, TURNS_MERGED, WEIGHT_DROPPED, Changes
+from ...conversion.dropped import note_settings, note_weight
 from ...conversion.formats import converter
 from ...conversion.neutral import (
     Conversation,
@@ -148,8 +150,10 @@ def write_gemini(example: Example, changes: Changes) -> dict[str, Any]:
     for number, turn in enumerate(conversation.turns, 1):
         where = f"turn {number}"
         role = "model" if turn.role == "assistant" else "user"
-        if turn.weight == 0:
+        if turn.role == "assistant" and turn.weight == 0:
             changes.record(WEIGHT_DROPPED, f"{where}: weight 0, Vertex trains on every model turn")
+        elif turn.role == "user":
+            note_weight(turn.weight, turn.role, where, "vertex-gemini", changes)
         parts = [_part(part, where) for part in turn.parts]
         if contents and contents[-1]["role"] == role:
             if turn.role != "tool" and not _results(contents[-1]):
@@ -160,6 +164,8 @@ def write_gemini(example: Example, changes: Changes) -> dict[str, Any]:
     out: dict[str, Any] = {"contents": contents}
     if conversation.system is not None:
         out["systemInstruction"] = {"parts": [{"text": conversation.system}]}
+    note_weight(conversation.system_weight, "system", "the system text", "vertex-gemini", changes)
+    note_settings(conversation, "vertex-gemini", changes)
     if conversation.tools:
         out["tools"] = [
             {
@@ -221,7 +227,7 @@ def write_gemini_preference(example: Example, changes: Changes) -> dict[str, Any
     if prompt.tools:
         names = ", ".join(tool.name for tool in prompt.tools)
         changes.record(TOOLS_DROPPED, f"tool definitions ({names}): preference tuning takes none")
-        prompt = Conversation(prompt.turns, prompt.system)
+        prompt = replace(prompt, tools=())
     out = write_gemini(prompt, changes)
 
     def completion(turn: Turn, score: int) -> dict[str, Any]:

@@ -1,0 +1,85 @@
+"""docs/migrate-from-openai.md stays true: every `jsonl-guard` command of its ``sh`` blocks
+runs on the shipped example data (as ``train.jsonl``) with the exit code the guide gives
+(0 unless a ``# exit N`` comment says otherwise), and every line of the ``text`` block
+after it is in what those commands printed."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+
+from helpers import EXAMPLES, ROOT
+from jsonl_guard.cli import main
+
+GUIDE = ROOT / "docs" / "migrate-from-openai.md"
+DESTINATIONS = {
+    "vertex-gemini",
+    "bedrock-nova",
+    "bedrock-claude",
+    "bedrock-llama-completion",
+    "together-conversation",
+    "fireworks-chat",
+    "mistral",
+    "trl-messages",
+}
+
+
+def _steps() -> list[tuple[list[tuple[list[str], int]], list[str]]]:
+    """Each ``sh`` block's commands (argv, expected exit) and the lines of the ``text``
+    block right after it (none when there is none)."""
+    text = GUIDE.read_text("utf-8")
+    blocks = list(re.finditer(r"```(sh|text)\n(.*?)```", text, re.S))
+    steps = []
+    for index, block in enumerate(blocks):
+        if block.group(1) != "sh":
+            continue
+        commands = []
+        for line in block.group(2).replace("\\\n", " ").splitlines():
+            command, _, comment = line.partition("#")
+            if not command.strip():
+                continue
+            program, *argv = shlex.split(command)
+            assert program == "jsonl-guard", line
+            code = re.match(r"\s*exit (\d+)", comment)
+            commands.append((argv, int(code.group(1)) if code else 0))
+        after = blocks[index + 1] if index + 1 < len(blocks) else None
+        between = text[block.end() : after.start()] if after else ""
+        shown = after.group(2).splitlines() if after and after.group(1) == "text" else []
+        steps.append((commands, shown if not between.strip() else []))
+    return steps
+
+
+STEPS = _steps()
+
+
+def test_every_destination_has_a_convert_and_a_check_command() -> None:
+    commands = [argv for step, _ in STEPS for argv, _ in step]
+    converted = {argv[argv.index("--to") + 1] for argv in commands if argv[0] == "convert"}
+    checked = {argv[argv.index("--profile") + 1] for argv in commands if "--profile" in argv}
+    assert converted >= DESTINATIONS and checked >= DESTINATIONS
+    assert all("--model" in argv for argv in commands if argv[0] == "check")
+
+
+def test_the_readme_links_the_guide() -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert "(docs/migrate-from-openai.md)" in readme[: readme.index("\n## Where it runs")]
+
+
+def test_each_command_runs_with_the_exit_code_and_output_the_guide_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copy(EXAMPLES / "support-good.jsonl", tmp_path / "train.jsonl")
+    monkeypatch.chdir(tmp_path)
+    for commands, shown in STEPS:
+        printed = ""
+        for argv, code in commands:
+            assert main(argv) == code, argv
+            captured = capsys.readouterr()
+            printed += captured.out + captured.err
+        lines = [line.strip() for line in printed.splitlines()]
+        for line in shown:
+            assert line.strip() in lines, (commands, line)
