@@ -21,6 +21,7 @@ from jsonl_guard.cli import UsageError, main
 from jsonl_guard.cli import app as cli_module
 from jsonl_guard.cli.app import OutputError
 from jsonl_guard.conversion.catalogue import NoConverterError
+from jsonl_guard.conversion.media_dir import MediaDirError
 from jsonl_guard.conversion.neutral import NotConvertible
 from jsonl_guard.conversion.run import ConvertError
 from jsonl_guard.engine.config import ConfigError
@@ -141,6 +142,11 @@ CASES: dict[type[BaseException], tuple[BaseException, str, int]] = {
     ConvertError: (
         ConvertError("out.jsonl exists; pass --force to replace it"),
         f"{PREFIX}out.jsonl exists; pass --force to replace it",
+        2,
+    ),
+    MediaDirError: (
+        MediaDirError("media/a.png exists and holds other bytes; move it away"),
+        f"{PREFIX}media/a.png exists and holds other bytes; move it away",
         2,
     ),
     NoConverterError: (

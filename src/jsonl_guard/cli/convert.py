@@ -47,6 +47,24 @@ def add_convert_parser(commands: Any) -> None:
         "--model", help="validate for this model (default: the target profile's default model)"
     )
     convert.add_argument(
+        "--from-model",
+        metavar="MODEL",
+        help="the model the source data is for, to count and price it "
+        "(default: the source profile's default model)",
+    )
+    convert.add_argument(
+        "--media-prefix",
+        metavar="URI",
+        help="map images the target cannot take (data URLs; https URLs for Bedrock) to "
+        "files under this bucket folder (gs://bucket/path/ for Vertex, s3://bucket/path/ "
+        "for Bedrock); the report lists the files to upload",
+    )
+    convert.add_argument(
+        "--media-dir",
+        metavar="DIR",
+        help="with --media-prefix: write each data-URL image's bytes to DIR, to copy to the bucket",
+    )
+    convert.add_argument(
         "--skip-invalid",
         action="store_true",
         help="write the examples that convert, leaving out (and listing) the others",
@@ -79,6 +97,23 @@ def result_dict(result: ConvertResult) -> dict[str, Any]:
         "tokens_exact": result.tokens_exact,
         "epochs": result.epochs,
         "estimated_usd": result.estimated_usd,
+        "source_model": result.source_model,
+        "source_model_assumed": result.source_model_assumed,
+        "source_tokens": result.source_tokens,
+        "source_tokens_exact": result.source_tokens_exact,
+        "source_epochs": result.source_epochs,
+        "source_estimated_usd": result.source_estimated_usd,
+        "media_prefix": result.media_prefix or None,
+        "uploads": [
+            {
+                "uri": upload.uri,
+                "source": upload.source,
+                "url": upload.url or None,
+                "lines": upload.lines,
+                "file": result.media_files.get(upload.name),
+            }
+            for upload in result.uploads
+        ],
         "line_map": result.line_map,
     }
 
@@ -88,6 +123,32 @@ def _lines(numbers: list[int]) -> str:
     return shown + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
 
 
+def _tokens(tokens: int, exact: bool, usd: float | None, epochs: int | None) -> str:
+    cost = f", about ${usd:,.2f} for {epochs} epoch(s)" if usd is not None else ""
+    return f"({'exact' if exact else 'estimated'}): {tokens:,}{cost}"
+
+
+def _print_uploads(result: ConvertResult, out: TextIO) -> None:
+    """Every file the written data refers to under --media-prefix, and where it comes
+    from: a data URL (written to --media-dir, if given) or a URL to download."""
+    if not result.uploads:
+        return
+    print(
+        f"  files to upload to {printable(result.media_prefix)} ({len(result.uploads)}):", file=out
+    )
+    for upload in result.uploads:
+        written = result.media_files.get(upload.name)
+        if written:
+            origin = f"{upload.source} (written to {printable(written)})"
+        elif upload.url.startswith(("https://", "http://")):
+            origin = f"{printable(upload.url)} (download it: convert fetches nothing)"
+        elif upload.url:
+            origin = f"{printable(upload.url)} (copy it from there)"
+        else:
+            origin = upload.source
+        print(f"    {printable(upload.uri)} <- {origin}", file=out)
+
+
 def print_result(result: ConvertResult, out: TextIO) -> None:
     data = result_dict(result)
     print(f"convert {result.source} -> {result.target} (validated for {result.model})", file=out)
@@ -95,16 +156,25 @@ def print_result(result: ConvertResult, out: TextIO) -> None:
         f"  examples in: {result.examples}, written: {result.written}, skipped: {result.skipped}",
         file=out,
     )
-    if result.tokens is not None:
-        kind = "exact" if result.tokens_exact else "estimated"
-        cost = (
-            f", about ${result.estimated_usd:,.2f} for {result.epochs} epoch(s)"
-            if result.estimated_usd is not None
-            else ""
+    if result.source_tokens is not None:
+        source = _tokens(
+            result.source_tokens,
+            result.source_tokens_exact,
+            result.source_estimated_usd,
+            result.source_epochs,
         )
-        print(f"  target tokens ({kind}): {result.tokens:,}{cost}", file=out)
+        model = (
+            f"assuming {result.source_model} (--from-model names the source's)"
+            if result.source_model_assumed
+            else f"for {result.source_model}"
+        )
+        print(f"  source tokens {source}, {model}", file=out)
+    if result.tokens is not None:
+        target = _tokens(result.tokens, result.tokens_exact, result.estimated_usd, result.epochs)
+        print(f"  target tokens {target}", file=out)
     for kind, found in data["changes"].items():
         print(f"  {kind}: {found['count']} line(s): {_lines(found['lines'])}", file=out)
+    _print_uploads(result, out)
     for note in result.target_notes:
         print(f"  target, whole file: {printable(note)}", file=out)
     for problem in result.problems:
@@ -128,6 +198,9 @@ def run_convert(args: argparse.Namespace, out: TextIO) -> int:
         model=args.model,
         skip_invalid=args.skip_invalid,
         force=args.force,
+        from_model=args.from_model,
+        media_prefix=args.media_prefix,
+        media_dir=args.media_dir,
         stdout=_TextSink(sys.stdout),
     )
     report = sys.stderr if args.output == "-" else out

@@ -42,3 +42,9 @@ def find_converter(profile: str) -> Converter:
 def known_profiles() -> list[str]:
     load_converters()
     return sorted(formats.CONVERTERS)
+
+
+def bucket_profiles() -> dict[str, str]:
+    """Every profile whose images live in a bucket, with the bucket's URI scheme."""
+    load_converters()
+    return {name: found.bucket for name, found in formats.CONVERTERS.items() if found.bucket}

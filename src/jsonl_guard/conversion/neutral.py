@@ -15,6 +15,11 @@ from ..errors import JsonlGuardError
 Role = Literal["user", "assistant", "tool"]
 
 
+class ConvertError(JsonlGuardError):
+    """convert cannot run: a bad output path, an existing output, an unreadable input, a
+    media prefix that does not fit the target (exit 2)."""
+
+
 class NotConvertible(JsonlGuardError):
     """One example cannot be carried into (or read from) a profile: why, and what to do."""
 

@@ -4,7 +4,9 @@ write it: atomically (a temporary file beside the output, then ``os.replace``), 
 over the input, never over an existing file without ``force``.
 
 Memory stays flat: converted lines go to the temporary file as they are made; what is
-kept per line is its source line number (the output-to-source map).
+kept per line is its source line number (the output-to-source map) and the source's
+token count (for its cost, as ``check`` keeps it); per remapped image, its name and
+lines (``--media-prefix``: the report lists the files to upload).
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ from ..engine.diagnostics import Severity
 from ..engine.lines import DEFAULT_MAX_LINE_BYTES, InputError, LongLine, open_input, open_stdin
 from ..engine.options import CheckOptions
 from ..engine.profiles import choose_profile, resolve_profile
-from ..errors import JsonlGuardError
-from .catalogue import find_converter
+from .catalogue import bucket_profiles, find_converter
 from .changes import Change, Changes
-from .neutral import NotConvertible
+from .media import MediaMap, Upload, check_prefix
+from .media_dir import MediaDir
+from .neutral import ConvertError, NotConvertible
+from .tally import SourceTally
 
 
 class Sink(Protocol):
@@ -35,10 +39,6 @@ class Sink(Protocol):
     def write(self, data: bytes, /) -> object: ...
 
     def flush(self) -> object: ...
-
-
-class ConvertError(JsonlGuardError):
-    """convert cannot run: a bad output path, an existing output, an unreadable input."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,19 @@ class ConvertResult:
     epochs: int | None = None
     estimated_usd: float | None = None
     output: str = ""
+    # The source's count and price of every example read, for its model (an assumption:
+    # the source profile's default model unless ``from_model`` names it).
+    source_model: str = ""
+    source_model_assumed: bool = True  # the profile's default, not named by from_model
+    source_tokens: int | None = None
+    source_tokens_exact: bool = False
+    source_epochs: int | None = None
+    source_estimated_usd: float | None = None
+    # --media-prefix: the files the written output refers to, to upload there;
+    # ``media_files``: name -> where --media-dir wrote a data URL's bytes.
+    media_prefix: str = ""
+    uploads: list[Upload] = field(default_factory=list)
+    media_files: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -85,17 +98,38 @@ def _first_example(lines: list[bytes]) -> object:
 
 
 def convert_example(
-    example: dict[str, Any], *, read_from: str, to: str
+    example: dict[str, Any], *, read_from: str, to: str, media: MediaMap | None = None
 ) -> tuple[dict[str, Any], list[Change]]:
     """One example of profile ``read_from`` as an example of ``to``, and what changed;
-    ``NotConvertible`` (with a reason and a hint) when it cannot be carried."""
+    ``NotConvertible`` (with a reason and a hint) when it cannot be carried. ``media``
+    renames the images ``to`` cannot take (``media_map``)."""
     changes = Changes()
-    converted = find_converter(to).write(find_converter(read_from).read(example, changes), changes)
-    return converted, changes.items
+    neutral = find_converter(read_from).read(example, changes)
+    if media is not None:
+        neutral = media.remap(neutral, changes, 1)
+    return find_converter(to).write(neutral, changes), changes.items
+
+
+def media_map(to: str, prefix: str, media_dir: MediaDir | None = None) -> MediaMap:
+    """The ``--media-prefix`` renaming for target ``to``; a prefix that does not fit
+    the target (another scheme, no bucket, no trailing ``/``, a target without bucket
+    URIs) is a ``ConvertError`` saying what to pass."""
+    target = find_converter(to)
+    problem = check_prefix(prefix, target.bucket, to, bucket_profiles())
+    if problem:
+        raise ConvertError(problem)
+    return MediaMap(prefix, target.takes, media_dir.store if media_dir is not None else None)
 
 
 def _convert(
-    lines: Iterable[bytes], result: ConvertResult, sink: BinaryIO, *, read_from: str, to: str
+    lines: Iterable[bytes],
+    result: ConvertResult,
+    sink: BinaryIO,
+    *,
+    read_from: str,
+    to: str,
+    tally: SourceTally,
+    media: MediaMap | None,
 ) -> None:
     reader, writer = find_converter(read_from), find_converter(to)
     for number, raw in enumerate(lines, 1):
@@ -113,8 +147,12 @@ def _convert(
                 ) from None
             if not isinstance(example, dict):
                 raise NotConvertible("the line is not a JSON object")
+            tally.add(example)
             changes = Changes()
-            converted = writer.write(reader.read(example, changes), changes)
+            neutral = reader.read(example, changes)
+            if media is not None:
+                neutral = media.remap(neutral, changes, number)
+            converted = writer.write(neutral, changes)
         except NotConvertible as error:
             result.problems.append(Problem(number, error.reason, error.hint))
             continue
@@ -164,6 +202,9 @@ def convert(
     model: str | None = None,
     skip_invalid: bool = False,
     force: bool = False,
+    from_model: str | None = None,
+    media_prefix: str | None = None,
+    media_dir: str | os.PathLike[str] | None = None,
 ) -> ConvertResult:
     """The library's ``jsonl_guard.convert``: ``convert_file`` taking paths."""
     return convert_file(
@@ -174,6 +215,9 @@ def convert(
         model=model,
         skip_invalid=skip_invalid,
         force=force,
+        from_model=from_model,
+        media_prefix=media_prefix,
+        media_dir=None if media_dir is None else os.fspath(media_dir),
     )
 
 
@@ -186,15 +230,25 @@ def convert_file(
     model: str | None = None,
     skip_invalid: bool = False,
     force: bool = False,
+    from_model: str | None = None,
+    media_prefix: str | None = None,
+    media_dir: str | None = None,
     stdin: BinaryIO | None = None,
     stdout: Sink | None = None,
 ) -> ConvertResult:
     """Convert ``source`` (``-``: stdin) into ``output`` (``-``: stdout) for profile ``to``.
 
     Returns the result; nothing is written unless every example converted and the
-    target accepts it, or ``skip_invalid`` drops the ones that did not.
+    target accepts it, or ``skip_invalid`` drops the ones that did not. ``from_model``:
+    the source's model, for its token count and cost (default: the source profile's
+    default model). ``media_prefix``: where images the target cannot take are to be
+    uploaded (``media_map``); ``media_dir``: a folder to write data-URL images to.
     """
     target = resolve_profile(to)
+    if media_prefix is not None:
+        media_map(target.name, media_prefix)  # a prefix that does not fit: before reading
+    elif media_dir is not None:
+        raise ConvertError("--media-dir needs --media-prefix (the bucket the files go to)")
     if output != "-":
         _check_output(source, output, force=force)
     folder = str(Path(output).resolve().parent) if output != "-" else None
@@ -212,21 +266,59 @@ def convert_file(
             model_source="option" if model else "default",
             max_findings_per_rule=0,
         )
+        tally = SourceTally(resolve_profile(read_from), from_model, data.size)
         result = ConvertResult(read_from, target.name, options.model, output=output)
+        result.source_model, result.source_model_assumed = tally.model.name, not from_model
+        result.media_prefix = media_prefix or ""
         try:
             fd, temp = tempfile.mkstemp(suffix=".jsonl.tmp", dir=folder)
         except OSError as error:
             raise ConvertError(f"{output}: cannot write beside it: {error.strerror}") from None
+        files: MediaDir | None = None
         try:
+            files = MediaDir(media_dir) if media_dir is not None else None
+            media = media_map(target.name, media_prefix, files) if media_prefix else None
             with os.fdopen(fd, "wb") as sink:
-                _convert(_chain(head, lines), result, sink, read_from=read_from, to=target.name)
+                _convert(
+                    _chain(head, lines),
+                    result,
+                    sink,
+                    read_from=read_from,
+                    to=target.name,
+                    tally=tally,
+                    media=media,
+                )
+            _tally(result, tally)
             rejected = _validate(result, temp, options)
             if result.problems and not skip_invalid:
                 return result
+            _settle(result, rejected)
+            if media is not None:
+                _publish_media(result, media, files)
             _publish(result, temp, rejected, output, stdout)
         finally:
             Path(temp).unlink(missing_ok=True)
+            if files is not None:
+                files.close()
     return result
+
+
+def _tally(result: ConvertResult, tally: SourceTally) -> None:
+    tally.verify()
+    cost = tally.cost()
+    if cost is not None:
+        result.source_tokens, result.source_tokens_exact = sum(tally.totals), tally.exact
+        result.source_epochs, result.source_estimated_usd = cost.epochs, cost.estimated_usd
+
+
+def _publish_media(result: ConvertResult, media: MediaMap, files: MediaDir | None) -> None:
+    """The uploads the written lines refer to; --media-dir's files put in place."""
+    written = set(result.line_map)
+    result.uploads = [u for u in media.uploads.values() if written.intersection(u.lines)]
+    if files is not None:
+        names = [u.name for u in result.uploads if not u.url]
+        files.publish(names)
+        result.media_files = {name: files.written[name] for name in names}
 
 
 def _check_output(source: str, output: str, *, force: bool) -> None:
@@ -265,14 +357,17 @@ def _chain(head: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
     yield from rest
 
 
+def _settle(result: ConvertResult, rejected: set[int]) -> None:
+    """The written lines' sources, and how many source lines were skipped."""
+    sources = [line for number, line in enumerate(result.line_map, 1) if number not in rejected]
+    result.skipped = len({p.line for p in result.problems})
+    result.line_map = sources
+    result.written = len(sources)
+
+
 def _publish(
     result: ConvertResult, temp: str, rejected: set[int], output: str, stdout: Sink | None
 ) -> None:
-    sources = [line for number, line in enumerate(result.line_map, 1) if number not in rejected]
-    skipped_sources = {p.line for p in result.problems}
-    result.skipped = len(skipped_sources)
-    result.line_map = sources
-    result.written = len(sources)
     if output == "-":
         sink = stdout if stdout is not None else sys.stdout.buffer
         for raw in _kept(temp, rejected):

@@ -5,7 +5,8 @@ reader and writer for ``jsonl-guard convert``.
 blocks: ``text``, ``image`` (from an ``s3://`` location), ``toolUse`` in assistant
 turns and ``toolResult`` in user turns; tools are ``toolConfig.tools[].toolSpec``. No
 per-turn weights (weight 0 is reported as dropped). Images held as https or data URLs
-are not convertible: Bedrock reads images from S3.
+are not convertible (Bedrock reads images from S3) unless ``--media-prefix s3://...``
+names them there.
 """
 
 from __future__ import annotations
@@ -134,21 +135,32 @@ def _write_block(part: Part, where: str) -> dict[str, Any]:
         return {"toolUse": {"toolUseId": part.id, "name": part.name, "input": dict(part.arguments)}}
     if isinstance(part, ToolResult):
         return {"toolResult": {"toolUseId": part.call_id, "content": [{"text": part.content}]}}
-    # A stated type wins over the file name (writing the name's would repair a bad one).
-    image_format = (
-        _FORMATS.get(part.mime_type, "") if part.mime_type else part.url.rsplit(".", 1)[-1].lower()
-    )
+    image_format = _format(part)
     if not part.url.startswith("s3://") or image_format not in _FORMATS.values():
         raise NotConvertible(
             f"{where}: image {part.url[:40]!r} is not an s3:// png/jpeg/gif/webp file; Bedrock "
             "reads images from S3",
-            "upload the images to S3 and refer to them by s3:// URI in the source",
+            "pass --media-prefix s3://BUCKET/PATH/ to name it there (the report lists the "
+            "files to upload; --media-dir DIR writes inline images to DIR), or refer to "
+            "uploaded images by s3:// URI in the source",
         )
     location = {
         "uri": part.url,
         **({"bucketOwner": part.bucket_owner} if part.bucket_owner else {}),
     }
     return {"image": {"format": image_format, "source": {"s3Location": location}}}
+
+
+def _format(image: Image) -> str:
+    # A stated type wins over the file name (writing the name's would repair a bad one).
+    if image.mime_type:
+        return _FORMATS.get(image.mime_type, "")
+    return image.url.rsplit(".", 1)[-1].lower()
+
+
+def takes_image(image: Image) -> bool:
+    """Whether Bedrock can read the image as it is (an s3:// file of a known format)."""
+    return image.url.startswith("s3://") and _format(image) in _FORMATS.values()
 
 
 def write_conversation(example: Example, changes: Changes) -> dict[str, Any]:
@@ -190,5 +202,7 @@ def write_conversation(example: Example, changes: Changes) -> dict[str, Any]:
     return out
 
 
-converter("bedrock-nova", read_conversation, write_conversation)
-converter("bedrock-converse", read_conversation, write_conversation)
+converter("bedrock-nova", read_conversation, write_conversation, bucket="s3://", takes=takes_image)
+converter(
+    "bedrock-converse", read_conversation, write_conversation, bucket="s3://", takes=takes_image
+)

@@ -131,17 +131,28 @@ def _part(part: Part, where: str) -> dict[str, Any]:
         return {"functionResponse": {"name": part.name, "response": {"content": part.content}}}
     if not part.url.startswith(URI_SCHEMES):
         raise NotConvertible(
-            f"{where}: image {part.url[:40]!r} is inline data; Vertex reads files from gs:// or "
-            "http(s) URIs only",
-            "upload the images to Cloud Storage and refer to them by gs:// URI in the source",
+            f"{where}: image {part.url[:40]!r} is not a gs:// or http(s) URI; Vertex reads "
+            "files from those only",
+            "pass --media-prefix gs://BUCKET/PATH/ to name it there (the report lists the "
+            "files to upload; --media-dir DIR writes inline images to DIR), or refer to "
+            "uploaded images by gs:// URI in the source",
         )
-    mime = part.mime_type or mimetypes.guess_type(part.url.split("?")[0])[0] or ""
+    mime = _mime(part)
     if not mime:
         raise NotConvertible(
             f"{where}: the image type of {part.url!r} cannot be told from its name",
             "give the image URL a file extension (.png, .jpg, ...)",
         )
     return {"fileData": {"mimeType": mime, "fileUri": part.url}}
+
+
+def _mime(image: Image) -> str:
+    return image.mime_type or mimetypes.guess_type(image.url.split("?")[0])[0] or ""
+
+
+def takes_image(image: Image) -> bool:
+    """Whether Vertex can read the image as it is (a gs:// or http(s) URI of a known type)."""
+    return image.url.startswith(URI_SCHEMES) and bool(_mime(image))
 
 
 def write_gemini(example: Example, changes: Changes) -> dict[str, Any]:
@@ -186,7 +197,7 @@ def _results(content: dict[str, Any]) -> bool:
     return all("functionResponse" in part for part in content["parts"])
 
 
-converter("vertex-gemini", read_gemini, write_gemini)
+converter("vertex-gemini", read_gemini, write_gemini, bucket="gs://", takes=takes_image)
 
 
 def _completion(scored: list[Any], score: int, changes: Changes) -> Turn:
@@ -238,4 +249,10 @@ def write_gemini_preference(example: Example, changes: Changes) -> dict[str, Any
     return out
 
 
-converter("vertex-gemini-preference", read_gemini_preference, write_gemini_preference)
+converter(
+    "vertex-gemini-preference",
+    read_gemini_preference,
+    write_gemini_preference,
+    bucket="gs://",
+    takes=takes_image,
+)
