@@ -33,6 +33,7 @@ from jsonl_guard.finetune import FinetuneStop
 from jsonl_guard.finetune.backend import TimeLimitReached, UnexpectedAnswer
 from jsonl_guard.finetune.openai_client import CredentialsError, OpenAIMissingError
 from jsonl_guard.finetune.record import RecordError
+from jsonl_guard.finetune.settings import SettingsError
 from jsonl_guard.providers.huggingface.tokens import TemplateRejected, TokenizerFileError
 from jsonl_guard.rules.catalogue import UnregisteredCodeError
 from jsonl_guard.rules.selection import InvalidSeverityError
@@ -138,6 +139,11 @@ CASES: dict[type[BaseException], tuple[BaseException, str, int]] = {
         2,
     ),
     RecordError: (RecordError("cannot read run record x"), f"{PREFIX}cannot read run record x", 2),
+    SettingsError: (
+        SettingsError("--role-arn is not a vertex setting"),
+        f"{PREFIX}--role-arn is not a vertex setting",
+        2,
+    ),
     FinetuneStop: (FinetuneStop(1, "cancelled: nothing was uploaded"), "cancelled: nothing", 1),
     ConvertError: (
         ConvertError("out.jsonl exists; pass --force to replace it"),
