@@ -19,7 +19,8 @@ Routes are named ``"POST /datasets"``, ``"GET /datasets/{id}"``, ``"POST /upload
 Scripting: ``fail(route, times=1, status=500, disconnect=False, applied=False)`` (applied:
 do the work, then lose the answer); ``states``: the states a new job goes through, one
 step per ``GET`` of it; ``job_error``: the ``status`` of a job that ends failed;
-``honour_job_id = False``: a server that names jobs itself; ``stored_bytes_delta``: the
+``body``: answer those bytes instead (``status=200, body=b"<html>"``: a proxy's
+page); ``honour_job_id = False``: a server that names jobs itself; ``stored_bytes_delta``: the
 upload answer misstates the size; ``reply``: the chat answer. Inspection: ``requests``,
 ``count(route)``, ``datasets``, ``jobs``, ``chat_requests``.
 
@@ -48,6 +49,7 @@ _ROUTES = [
     ("POST", "POST /upload", re.compile(_ACC + r"/datasets/(?P<id>[^/:]+):upload")),
     ("POST", "POST /datasets", re.compile(_ACC + r"/datasets")),
     ("GET", "GET /datasets/{id}", re.compile(_ACC + r"/datasets/(?P<id>[^/:]+)")),
+    ("DELETE", "DELETE /datasets/{id}", re.compile(_ACC + r"/datasets/(?P<id>[^/:]+)")),
     ("POST", "POST /cancel", re.compile(_ACC + r"/supervisedFineTuningJobs/(?P<id>[^/:]+):cancel")),
     ("POST", "POST /jobs", re.compile(_ACC + r"/supervisedFineTuningJobs")),
     ("GET", "GET /jobs", re.compile(_ACC + r"/supervisedFineTuningJobs")),
@@ -83,6 +85,7 @@ class Fault:
     disconnect: bool
     applied: bool
     message: str
+    body: bytes | None
 
 
 @dataclass
@@ -133,10 +136,13 @@ class FakeFireworks:
         disconnect: bool = False,
         applied: bool = False,
         message: str = "internal error",
+        body: bytes | None = None,
     ) -> None:
         if route not in {key for _, key, _ in _ROUTES}:
             raise ValueError(f"unknown route {route!r}")
-        self.faults.setdefault(route, []).append(Fault(status, times, disconnect, applied, message))
+        self.faults.setdefault(route, []).append(
+            Fault(status, times, disconnect, applied, message, body)
+        )
 
     def count(self, route: str | None = None) -> int:
         return sum(1 for seen in self.requests if route is None or seen.route == route)
@@ -159,12 +165,15 @@ class FakeFireworks:
                 return 409, _error(409, f"dataset {name} already exists")
             self.datasets[name] = {**body.get("dataset", {}), "name": name, "state": "UPLOADING"}
             return 200, {k: v for k, v in self.datasets[name].items() if k != "content"}
-        if route in ("GET /datasets/{id}", "POST /upload"):
+        if route in ("GET /datasets/{id}", "POST /upload", "DELETE /datasets/{id}"):
             dataset = self.datasets.get(f"accounts/{account}/datasets/{ident}")
             if dataset is None:
                 return 404, _error(404, f"dataset {ident} not found")
             if route == "GET /datasets/{id}":
                 return 200, {k: v for k, v in dataset.items() if k != "content"}
+            if route == "DELETE /datasets/{id}":
+                del self.datasets[f"accounts/{account}/datasets/{ident}"]
+                return 200, {}
             if dataset["state"] == "READY":
                 return 400, _error(400, "dataset is already uploaded")
             filename, content = _multipart_file(seen)
@@ -261,6 +270,9 @@ def _handler(fake: FakeFireworks) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             self._serve("POST")
 
+        def do_DELETE(self) -> None:
+            self._serve("DELETE")
+
         def _serve(self, method: str) -> None:
             url = urlsplit(self.path)
             length = int(self.headers.get("content-length") or 0)
@@ -286,15 +298,18 @@ def _handler(fake: FakeFireworks) -> type[BaseHTTPRequestHandler]:
                     if fault.disconnect:
                         self.close_connection = True
                         return None
+                    if fault.body is not None:  # a proxy's page, say
+                        return self._answer(seen, fault.status, fault.body)
                     return self._answer(seen, fault.status, _error(fault.status, fault.message))
                 status, answer = fake.handle(seen, match)
             return self._answer(seen, status, answer)
 
         def _answer(self, seen: Seen, status: int, answer: Any) -> None:
             seen.status = status
-            data = json.dumps(answer).encode()
+            raw = isinstance(answer, bytes)
+            data = answer if raw else json.dumps(answer).encode()
             self.send_response(status)
-            self.send_header("content-type", "application/json")
+            self.send_header("content-type", "text/html" if raw else "application/json")
             self.send_header("content-length", str(len(data)))
             if status == 429 or status >= 500:
                 self.send_header("retry-after-ms", "1")

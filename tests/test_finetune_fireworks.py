@@ -169,7 +169,19 @@ def test_a_size_the_server_did_not_store_stops_the_run(capsys, fake_fireworks, t
     assert code == 2, out
     size = train.stat().st_size
     assert f"Fireworks stored {size - 1:,} bytes for {train}, which has {size:,}" in out
-    assert fake_fireworks.jobs == {}
+    assert fake_fireworks.jobs == {} and fake_fireworks.datasets == {}  # never adopted
+    fake_fireworks.stored_bytes_delta = 0
+    code, out = run(capsys, "--resume", str(train.with_name("train.jsonl.finetune.json")), *FAST)
+    assert code == 0, out
+    assert fake_fireworks.count("POST /upload") == 2 and len(fake_fireworks.jobs) == 1
+
+
+def test_an_answer_that_is_not_the_apis_is_one_line(capsys, fake_fireworks, train):
+    fake_fireworks.fail("GET /jobs/{id}", status=200, body=b"<html>Sign in</html>")
+    code, out = start(capsys, train)
+    assert code == 2, out
+    assert "answered GET /v1/accounts/{account}/supervisedFineTuningJobs/{id} with something" in out
+    assert "not the Fireworks API's answer" in out and "check FIREWORKS_BASE_URL" in out
 
 
 # -- one job, whatever happens to the answer ------------------------------------------------

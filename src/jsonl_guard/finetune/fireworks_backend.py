@@ -180,9 +180,12 @@ class FireworksBackend(FinetuneBackend):
 
         stored = self._reader(endpoint).optional_whole(self._send(endpoint, send), "bytes")
         if stored != size:
+            # Deleted, so that no run adopts it by its name (the hash of the right bytes).
+            self._send(f"DELETE {DATASETS}/{{id}}", lambda c: c.datasets.delete(dataset_id))
+            amount = "an unknown number of" if stored is None else f"{stored:,}"
             raise UploadMismatch(
-                f"Fireworks stored {'an unknown number of' if stored is None else f'{stored:,}'} "
-                f"bytes for {path}, which has {size:,}: the upload is not the checked file"
+                f"Fireworks stored {amount} bytes for {path}, which has {size:,}: the upload "
+                f"is not the checked file (dataset {dataset_id} deleted); try again later"
             )
         self._wait_until_ready(dataset_id, name)
         return name
