@@ -116,7 +116,7 @@ def test_without_a_deployment_the_smoke_test_says_how_to_run_it(
     tuned = record_of(train).fine_tuned_model
     assert out.endswith(
         "smoke test not run: Fireworks serves a LoRA fine-tune only on a deployment (not "
-        f"serverless). Deploy {tuned} (firectl create deployment {tuned}), then run "
+        f"serverless). Deploy {tuned} (firectl deployment create {tuned}), then run "
         f"jsonl-guard smoke SMOKE.jsonl --platform fireworks --model {tuned}; or give "
         "--smoke-model a deployed model when you start a run\n"
     )

@@ -12,8 +12,8 @@ What a run does on Fireworks (REST paths: ``shared/reference/platform-apis.md`` 
   ``jg-<run id>``: Fireworks puts it in the job's name, so the job of a cut-off
   creation is found again by ``get`` (and a second create of that id is refused by the
   server). Its display name carries the run id too, for a server that ignores the id.
-* following: ``get``; ``JOB_STATE_*`` as it is while the job runs (the API keeps no
-  event log for these jobs: ``list_events`` is empty); cancel: ``cancel`` then ``get``.
+* following: ``get``; ``JOB_STATE_*`` as it is while the job runs (the SDK has no
+  event list for these jobs: ``list_events`` is empty); cancel: ``cancel`` then ``get``.
 * the tuned model is ``accounts/{account}/models/{output model}``. Fireworks serves a
   LoRA fine-tune only on a deployment, not serverless (docs: deploying-loras), so the
   smoke test runs only against ``--smoke-model`` (a deployed model); without one the
@@ -153,7 +153,7 @@ class FireworksBackend(FinetuneBackend):
         model = record.fine_tuned_model or "the tuned model"
         return (
             f"Fireworks serves a LoRA fine-tune only on a deployment (not serverless). Deploy "
-            f"{model} (firectl create deployment {model}), then run "
+            f"{model} (firectl deployment create {model}), then run "
             f"jsonl-guard smoke SMOKE.jsonl --platform fireworks --model {model}; "
             "or give --smoke-model a deployed model when you start a run"
         )
@@ -296,7 +296,7 @@ class FireworksBackend(FinetuneBackend):
         return self._reader(endpoint).job(answer, self.account)
 
     def list_events(self, job_id: str) -> Sequence[JobEvent]:
-        return []  # Fireworks keeps no event log for supervised fine-tuning jobs
+        return []  # fireworks-ai 1.2.30 has no event list for supervised fine-tuning jobs
 
     def cancel_job(self, job_id: str) -> Job:
         short = _short(job_id)
