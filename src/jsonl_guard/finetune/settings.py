@@ -42,6 +42,9 @@ PLATFORM_OPTIONS: tuple[PlatformOption, ...] = (
     PlatformOption(
         "s3_uri", "s3://BUCKET/PREFIX/", "where the files are uploaded and the job writes (bedrock)"
     ),
+    PlatformOption(
+        "account", "ID", "Fireworks account id (fireworks; default FIREWORKS_ACCOUNT_ID)"
+    ),
     PlatformOption("role_arn", "ARN", "the service role Bedrock assumes for the job (bedrock)"),
     PlatformOption(
         "smoke_model",
