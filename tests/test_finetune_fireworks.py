@@ -214,10 +214,10 @@ def test_a_run_stopped_by_its_timeout_resumes_the_same_job_then_cancels_it(
 ):
     fake_fireworks.states = ("JOB_STATE_CREATING", "JOB_STATE_RUNNING")  # never ends
     record_file = train.with_name("train.jsonl.finetune.json")
-    code, out = start(capsys, train, "--timeout", "0.15")
+    code, out = start(capsys, train, "--timeout", "1.0")
     assert code == 2, out
-    assert "--timeout 0.15 s reached" in out and f"--resume {record_file}" in out
-    code, out = run(capsys, "--resume", str(record_file), *FAST, "--timeout", "0.15")
+    assert "--timeout 1 s reached" in out and f"--resume {record_file}" in out
+    code, out = run(capsys, "--resume", str(record_file), *FAST, "--timeout", "0.3")
     assert code == 2, out
     assert fake_fireworks.count("POST /jobs") == 1 and len(fake_fireworks.jobs) == 1
     code, out = run(capsys, "--cancel", str(record_file))
