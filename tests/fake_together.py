@@ -16,8 +16,9 @@ documented API (``base_url`` ends in ``/v1``, as the 1.x SDK's default does):
   ``POST /v1/fine-tunes/{id}/cancel``;
 * ``POST /v1/chat/completions``.
 
-Scripting (on ``FakeTogether``): ``fail(route, times, status, disconnect, applied)``
-(``applied``: the request is carried out, then its answer is lost), ``statuses`` (how a
+Scripting (on ``FakeTogether``): ``fail(route, times, status, disconnect, applied, raw)``
+(``applied``: the request is carried out, then its answer is lost; ``raw``: those bytes
+as an HTML page, a proxy's), ``statuses`` (how a
 new job advances), ``error_message`` (the message of a job that ends in ``error``),
 ``hold`` (jobs stay where they are), ``echo_suffix = False`` (a server that drops the
 suffix: jobs are listed without it and without an output name), ``chat_reply``.
@@ -82,6 +83,7 @@ class Answer:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     disconnect: bool = False
+    raw: bytes | None = None
 
 
 @dataclass
@@ -91,6 +93,7 @@ class Failure:
     disconnect: bool
     applied: bool
     message: str
+    raw: bytes | None = None  # answer these bytes (as text/html) instead of the JSON error
 
 
 class FakeTogether:
@@ -139,9 +142,10 @@ class FakeTogether:
         disconnect: bool = False,
         applied: bool = False,
         message: str = "the server had an error",
+        raw: bytes | None = None,
     ) -> None:
         self.failures.setdefault(route, []).append(
-            Failure(times, status, disconnect, applied, message)
+            Failure(times, status, disconnect, applied, message, raw)
         )
 
     def count(self, route: str | None = None) -> int:
@@ -193,6 +197,8 @@ class FakeTogether:
     def _failed(self, failure: Failure) -> Answer:
         if failure.disconnect:
             return Answer(0, disconnect=True)
+        if failure.raw is not None:
+            return Answer(failure.status, raw=failure.raw, headers={"content-type": "text/html"})
         answer = _error(failure.status, failure.message, code=None)
         answer.headers["retry-after-ms"] = "1"  # the SDK's own retries wait 1 ms
         return answer
@@ -438,8 +444,10 @@ def _handler(fake: FakeTogether) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 return
             payload = b"" if answer.body is None else json.dumps(answer.body).encode()
+            payload = payload if answer.raw is None else answer.raw
             self.send_response(answer.status)
-            self.send_header("content-type", "application/json")
+            if "content-type" not in answer.headers:
+                self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(payload)))
             for name, value in answer.headers.items():
                 self.send_header(name, value)

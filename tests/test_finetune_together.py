@@ -19,6 +19,8 @@ import pytest
 
 from fake_together import API_KEY, FakeTogether, fake_together_fixture  # noqa: F401
 from helpers import EXAMPLES, ROOT, run_finetune
+from jsonl_guard.cli import main
+from jsonl_guard.errors import JsonlGuardError
 from jsonl_guard.finetune.backend import CLOCK_SKEW
 from jsonl_guard.finetune.record import RunRecord
 from jsonl_guard.finetune.together_answers import job_suffix
@@ -302,3 +304,44 @@ def test_find_jobs_keeps_an_untagged_job_within_the_creation_window(fake_togethe
     assert [job.id for job in backend.find_jobs(record)] == [fake_together.last_job["id"]]
     record.create_started_at = 4_000_000_000.0 + CLOCK_SKEW  # after the job: not it
     assert backend.find_jobs(record) == []
+
+
+# -- jsonl-guard smoke ---------------------------------------------------------------------------
+
+
+def test_smoke_reaches_a_tuned_model_on_together(capsys, fake_together):
+    tuned = "fake-account/Meta-Llama-3.1-8B-Instruct-Reference-support-0123456789ab-1a2b"
+    code = main(
+        ["smoke", str(FIXTURES / "smoke.jsonl"), "--model", tuned, "--platform", "together"]
+    )
+    out = capsys.readouterr()
+    assert code == 0, out
+    assert [r["model"] for r in fake_together.chat_requests] == [tuned]
+    assert fake_together.chat_requests[0]["messages"] == [{"role": "user", "content": "ping"}]
+    assert API_KEY not in out.out + out.err
+
+
+def test_a_smoke_reply_that_fails_its_expectation_fails_the_run(capsys, fake_together):
+    fake_together.chat_reply = "I cannot help with that"
+    code = main(
+        ["smoke", str(FIXTURES / "smoke.jsonl"), "--model", MODEL, "--platform", "together"]
+    )
+    out = capsys.readouterr()
+    assert code == 1, out
+    assert "pong" in out.out + out.err
+
+
+def test_a_page_that_is_not_togethers_answer_is_one_line(capsys, fake_together, train):
+    page = b"<html><body>Sign in to the corporate proxy</body></html>"
+    fake_together.fail("GET /v1/fine-tunes/{id}", status=200, raw=page)
+    code, out = run_finetune(capsys, str(train), "--yes", *FAST)
+    assert code == 2, out
+    assert "answered GET /fine-tunes/{id} with something that is not Together's API" in out
+    assert "check TOGETHER_BASE_URL" in out and "corporate proxy" not in out
+    assert_clean(out)
+
+
+def test_a_missing_sdk_names_the_extra_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "together", None)  # as if not installed
+    with pytest.raises(JsonlGuardError, match=r'pip install "jsonl-guard\[together\]"'):
+        TogetherBackend().connect()
