@@ -67,8 +67,7 @@ INSTALL = 'pip install "jsonl-guard[together]"'
 def import_together() -> ModuleType:
     """The ``together`` SDK, imported quietly: its 1.x line prints a banner about SDK 2.0
     at import, and defines pydantic models that pydantic 2 warns about."""
-    with warnings.catch_warnings(), quiet():
-        warnings.simplefilter("ignore")
+    with quiet():  # its warnings too
         try:
             return importlib.import_module("together")
         except ImportError:
