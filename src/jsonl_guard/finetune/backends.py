@@ -39,8 +39,18 @@ def _fireworks() -> FinetuneBackend:
     return FireworksBackend()
 
 
+def _together() -> FinetuneBackend:
+    from .together_backend import TogetherBackend
+
+    return TogetherBackend()
+
+
 # Platform name -> a factory of its (not yet connected) backend.
-BACKENDS: dict[str, BackendFactory] = {"openai": _openai, "fireworks": _fireworks}
+BACKENDS: dict[str, BackendFactory] = {
+    "openai": _openai,
+    "fireworks": _fireworks,
+    "together": _together,
+}
 # Model-table providers served by a platform of another name. "custom" is a model from
 # the user's config without a ``provider``: jsonl-guard always sent those to OpenAI's
 # API (``OPENAI_BASE_URL`` reaches any OpenAI-compatible server).
