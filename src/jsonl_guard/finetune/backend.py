@@ -144,6 +144,10 @@ class FinetuneBackend(ABC):
     job_methods: ClassVar[Mapping[str, str]]
     # Said after the list of formats when a file is in another one ("" for nothing).
     job_methods_note: ClassVar[str] = ""
+    # Whether its jobs take ``--seed``; a run with a seed for one that does not is
+    # refused before anything is uploaded (a seed silently dropped is a run that
+    # cannot be reproduced).
+    takes_seed: ClassVar[bool] = True
     # The platform settings it takes (names in ``finetune.settings.PLATFORM_OPTIONS``).
     options: ClassVar[tuple[str, ...]] = ()
 

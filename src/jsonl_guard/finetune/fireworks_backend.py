@@ -86,6 +86,7 @@ class FireworksBackend(FinetuneBackend):
     """Fireworks AI: datasets, supervised fine-tuning jobs and chat completions."""
 
     platform: ClassVar[str] = "fireworks"
+    takes_seed: ClassVar[bool] = False  # the job API has no seed
     job_methods: ClassVar[Mapping[str, str]] = {"fireworks-chat": "supervised"}
     job_methods_note: ClassVar[str] = "DPO and reinforcement fine-tuning need Fireworks' own tools"
     options: ClassVar[tuple[str, ...]] = ("account", "smoke_model")

@@ -195,6 +195,11 @@ def prepare(
     request: FinetuneRequest, console: Console, backend: FinetuneBackend
 ) -> RunRecord | None:
     """Check, estimate and confirm. ``None`` means a dry run: stop here."""
+    if request.seed is not None and not backend.takes_seed:
+        raise FinetuneStop(
+            ExitCode.USAGE,
+            f"{backend.platform} fine-tuning jobs take no seed: drop --seed (nothing was uploaded)",
+        )
     train_report, _ = check_files(request, console, backend)
     job_method(train_report, backend)
     check_smoke_file(request.smoke)

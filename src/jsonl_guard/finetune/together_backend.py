@@ -111,6 +111,7 @@ class TogetherBackend(FinetuneBackend):
 
     platform: ClassVar[str] = "together"
     # Together's formats (providers/together/provider.toml) and the job method of each.
+    takes_seed: ClassVar[bool] = False  # the job API has no seed
     job_methods: ClassVar[Mapping[str, str]] = {
         "together-conversation": "supervised",
         "together-instruction": "supervised",
@@ -237,11 +238,6 @@ class TogetherBackend(FinetuneBackend):
         return file_id
 
     def create_job(self, record: RunRecord) -> Job:
-        if record.seed is not None:
-            raise TogetherRefused(
-                "Together's fine-tuning API (SDK 1.x) takes no seed: drop --seed and start "
-                "over with --new (no job was created)"
-            )
         parameters = job_parameters(record)
         # One call, three requests: the SDK reads the model's limits (GET), checks the job
         # against them, asks for a price estimate, then POSTs the job. None is retried; a
