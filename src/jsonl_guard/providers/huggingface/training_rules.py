@@ -186,8 +186,8 @@ def template_drops_content(example: dict[str, Any], ctx: ExampleContext) -> Iter
     "text holds it and the tokenizer adds it again).",
     hint="Drop the BOS from the text (or the template), or tokenize the rendered text with "
     "add_special_tokens=False.",
-    bad=f'{{"text": "<|bos|>Where is my order? It ships today."}} {NEEDS}',
-    good='{"text": "Where is my order? It ships today."}',
+    bad=f"(a text that starts with <|bos|>, with a tokenizer that adds <|bos|>; {NEEDS})",
+    good="(the same text without <|bos|> in front)",
     rule_sets=("trl",),
 )
 def duplicated_bos(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
