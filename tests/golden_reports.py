@@ -87,6 +87,10 @@ FLAGS = {
     "epochs": "--epochs",
     "max_seq_len": "--max-seq-len",
     "max_line_bytes": "--max-line-bytes",
+    "tokenizer": "--tokenizer",
+    "chat_template": "--chat-template",
+    "loss": "--loss",
+    "truncation_side": "--truncation-side",
 }
 
 

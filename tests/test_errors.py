@@ -34,6 +34,7 @@ from jsonl_guard.finetune.backend import TimeLimitReached, UnexpectedAnswer
 from jsonl_guard.finetune.openai_client import CredentialsError, OpenAIMissingError
 from jsonl_guard.finetune.record import RecordError
 from jsonl_guard.finetune.settings import SettingsError
+from jsonl_guard.providers.huggingface.template import TemplateInvalid
 from jsonl_guard.providers.huggingface.tokens import TemplateRejected, TokenizerFileError
 from jsonl_guard.rules.catalogue import UnregisteredCodeError
 from jsonl_guard.rules.selection import InvalidSeverityError
@@ -120,6 +121,7 @@ CASES: dict[type[BaseException], tuple[BaseException, str, int]] = {
         2,
     ),
     TemplateRejected: (TemplateRejected("no system role"), f"{PREFIX}no system role", 2),
+    TemplateInvalid: (TemplateInvalid("bad template"), f"{PREFIX}bad template", 2),
     SmokeFileError: (
         SmokeFileError("s.jsonl", [Problem(1, "bad"), Problem(1, "worse"), Problem(0, "empty")]),
         f"s.jsonl:1: bad\ns.jsonl:1: worse\ns.jsonl: empty\n"

@@ -8,7 +8,9 @@ file-level finding), and the good file must never yield it.
 
 An optional ``options.json`` next to them holds ``CheckOptions`` fields
 (``model``, ``max_cost``, ``min_examples``, ``epochs``, ``profile``, ``models``,
-``max_seq_len``, ``max_line_bytes``) shared by both files, with per-file overrides under ``"bad"`` /
+``max_seq_len``, ``max_line_bytes``; for the open-weight rules ``tokenizer`` and
+``chat_template``, paths from the repository root, ``loss``, ``truncation_side``,
+``packing``) shared by both files, with per-file overrides under ``"bad"`` /
 ``"good"``. Two more keys: ``"training"`` names a file in the folder that is
 checked first as the training file, so that bad/good are checked as its
 validation file; ``"expect"`` gives the lines for rules not listed in ``EXPECTED``
@@ -52,6 +54,12 @@ OPTION_KEYS = {
     "models",
     "max_seq_len",
     "max_line_bytes",
+    # The training preview (open-weight rules): paths relative to the repository.
+    "tokenizer",
+    "chat_template",
+    "loss",
+    "truncation_side",
+    "packing",
 }
 EXTRA_KEYS = {"bad", "good", "training", "expect"}
 
@@ -175,7 +183,11 @@ def _option_fields(code: str, which: str) -> dict[str, Any]:
 
 
 def _options(code: str, which: str) -> CheckOptions:
-    return CheckOptions(**_option_fields(code, which))
+    fields = _option_fields(code, which)
+    for key in ("tokenizer", "chat_template"):  # written relative to the repository
+        if key in fields:
+            fields[key] = str(RULES_DIR.parents[2] / fields[key])
+    return CheckOptions(**fields)
 
 
 def _synthetic_bad(code: str) -> FileReport:
@@ -395,6 +407,10 @@ DESCRIBED_EXAMPLE_RULES = {
     **dict.fromkeys(
         ["JG670", "JG671", "JG672", "JG673", "JG674", "JG675", "JG676", "JG677", "JG678", "JG679"],
         "a Mistral conversation, reached through a Mistral model",
+    ),
+    **dict.fromkeys(
+        ["JG687", "JG688", "JG689", "JG690", "JG691", "JG692", "JG693", "JG694"],
+        "the training preview needs a --tokenizer with a chat template (options.json sets it)",
     ),
 }
 

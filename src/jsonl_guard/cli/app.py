@@ -19,7 +19,15 @@ from .. import __version__
 from ..engine.config import load_config
 from ..errors import DEBUG_VARIABLE, ExitCode, JsonlGuardError, exit_for, internal_error
 from ..reporters import REPORTERS
-from .arguments import Parser, budget, non_negative_int, positive_int, tokenizer_choice
+from ..tokens.training import LOSS_MODES, TRUNCATION_SIDES
+from .arguments import (
+    Parser,
+    budget,
+    non_negative_int,
+    positive_int,
+    template_file,
+    tokenizer_choice,
+)
 from .check import run_check
 from .rules import print_models, print_profiles, print_rules
 
@@ -109,13 +117,37 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         type=tokenizer_choice,
         metavar="auto|tiktoken|quicktok|PATH",
         help="token counter (default auto: quicktok when installed, else tiktoken), or a "
-        "Hugging Face tokenizer.json for open models",
+        "Hugging Face tokenizer.json or model folder for open models",
     )
     check.add_argument(
         "--max-seq-len",
         type=positive_int,
         metavar="N",
         help="token limit per example (for open models: your training sequence length)",
+    )
+    check.add_argument(
+        "--truncation-side",
+        choices=TRUNCATION_SIDES,
+        help="which end truncation at --max-seq-len cuts (default right: TRL's keep_start)",
+    )
+    check.add_argument(
+        "--loss",
+        choices=LOSS_MODES,
+        help="which tokens train, as TRL names it (default: TRL's for the format: "
+        "completion-only for prompt/completion, all for messages)",
+    )
+    check.add_argument(
+        "--chat-template",
+        type=template_file,
+        metavar="FILE",
+        help="a Jinja chat template replacing the --tokenizer's (e.g. one with "
+        "{%% generation %%} tags)",
+    )
+    check.add_argument(
+        "--packing",
+        action="store_true",
+        default=None,
+        help="also report the sequences and padding of packing the examples to --max-seq-len",
     )
     check.add_argument(
         "--max-line-bytes",

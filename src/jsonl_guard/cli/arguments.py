@@ -13,8 +13,10 @@ import argparse
 import difflib
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+from ..engine.config import tokenizer_path
 from ..errors import JsonlGuardError
 from ..tokens.backends import TOKENIZERS, is_tokenizer_file
 
@@ -133,8 +135,17 @@ def budget(value: str) -> float:
 
 
 def tokenizer_choice(value: str) -> str:
+    value = tokenizer_path(value)  # a model folder: its tokenizer.json
     if value in TOKENIZERS or is_tokenizer_file(value):
         return value
     raise argparse.ArgumentTypeError(
-        f"{value!r}: choose auto, tiktoken, quicktok or a path to a tokenizer.json"
+        f"{value!r}: choose auto, tiktoken, quicktok, a path to a tokenizer.json or a model "
+        "folder holding one"
     )
+
+
+def template_file(value: str) -> str:
+    """A ``--chat-template`` file: it must be there (read when the tokenizer loads)."""
+    if not Path(value).is_file():
+        raise argparse.ArgumentTypeError(f"{value!r}: no such file (a Jinja chat template)")
+    return value

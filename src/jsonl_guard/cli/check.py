@@ -120,8 +120,9 @@ def _append_step_summary(report: Report) -> None:
 
 def _cli_settings(args: argparse.Namespace) -> dict[str, object]:
     settings: dict[str, object] = {}
-    keys = ("model", "epochs", "min_examples", "select", "ignore", "tokenizer")
-    for key in (*keys, "profile", "max_seq_len", "max_line_bytes", "max_findings_per_rule"):
+    keys = ("model", "epochs", "min_examples", "select", "ignore", "tokenizer", "profile")
+    keys2 = ("max_seq_len", "max_line_bytes", "max_findings_per_rule", "truncation_side")
+    for key in (*keys, *keys2, "loss", "chat_template", "packing"):
         value = getattr(args, key)
         if value is not None:
             settings[key.replace("_", "-")] = value

@@ -86,7 +86,10 @@ class Checker:
         the tokenizer loads its vocab lazily, so usage errors never pay for it)."""
         key = (profile.name, model.name, tokenizer)
         if key not in self._line_checkers:
-            tools = TokenTools(model, tokenizer, max_seq_len=self.options.max_seq_len)
+            options = self.options
+            tools = TokenTools(
+                model, tokenizer, max_seq_len=options.max_seq_len, training=options.training
+            )
             self._line_checkers[key] = LineChecker(
                 profile=profile,
                 model=model,

@@ -19,8 +19,12 @@ Keys (kebab-case; snake_case is accepted too)::
     severity = { JG401 = "warning" }
     profile = "openai-dpo"     # a file format (default: detected per file)
     validation-file = "data/valid.jsonl"   # checked with the training files
-    tokenizer = "models/tokenizer.json"    # or auto / tiktoken / quicktok
+    tokenizer = "models/tokenizer.json"    # or a model folder, auto / tiktoken / quicktok
     max-seq-len = 4096         # the token limit that goes with such a tokenizer
+    truncation-side = "right"  # or "left" (TRL: keep_start / keep_end)
+    loss = "assistant-only"    # or completion-only / all (default: TRL's for the profile)
+    chat-template = "templates/train.jinja"  # replaces the tokenizer's chat template
+    packing = false            # report the packed sequences and their padding
     max-line-bytes = 67108864  # a longer line is reported (JG106), not read (default 64 MiB)
     exclude = ["data/raw/", "*.tmp.jsonl"]  # .gitignore syntax; skipped when searching
     max-findings-per-rule = 100  # listed per rule and file, the rest counted (0: all)
@@ -48,6 +52,7 @@ from typing import Any
 
 from ..errors import JsonlGuardError
 from ..tokens.backends import is_tokenizer_file
+from ..tokens.training import LOSS_MODES, TRUNCATION_SIDES
 from .diagnostics import Severity
 from .models import ModelTableError, canonical_model_name, model_table
 from .options import CheckOptions
@@ -71,6 +76,10 @@ _OPTION_KEYS = {
     "max-seq-len",
     "max-line-bytes",
     "max-findings-per-rule",
+    "truncation-side",
+    "loss",
+    "chat-template",
+    "packing",
 }
 # Looking for pyproject.toml: these mean "no such file here" (a path too long to have
 # one, a folder named pyproject.toml); others (no permission) are errors.
@@ -205,7 +214,7 @@ def parse_table(table: dict[str, Any], source: Path) -> Config:
         raise ConfigError(
             f"{source}: unknown key(s) in [tool.{SECTION}]: {', '.join(sorted(unknown))}"
         )
-    settings = {k: v for k, v in table.items() if k in _OPTION_KEYS}
+    settings = _relative_paths({k: v for k, v in table.items() if k in _OPTION_KEYS}, source)
     apply_settings(CheckOptions(), settings, str(source))  # validate early
     overrides = []
     entries = table.get("overrides", [])
@@ -228,6 +237,7 @@ def parse_table(table: dict[str, Any], source: Path) -> Config:
             raise ConfigError(
                 f"{source}: overrides[{index}]: unknown key(s) {', '.join(sorted(bad))}"
             )
+        entry = _relative_paths(entry, source)
         apply_settings(CheckOptions(), entry, str(source))
         overrides.append((tuple(str(p) for p in patterns), entry))
     models = table.get("models", {})
@@ -251,6 +261,22 @@ def parse_table(table: dict[str, Any], source: Path) -> Config:
             f'{source}: exclude must be a list of patterns like ["data/raw/", "*.tmp.jsonl"]'
         )
     return Config(source, settings, tuple(overrides), models, strict, validation, tuple(exclude))
+
+
+def _relative_paths(settings: dict[str, Any], source: Path) -> dict[str, Any]:
+    """A chat-template path in a config is relative to its folder, like validation-file."""
+    paths = dict(settings)
+    value = paths.get("chat-template")
+    if isinstance(value, str) and value and not Path(value).is_absolute():
+        paths["chat-template"] = str(source.parent / value)
+    return paths
+
+
+def tokenizer_path(value: str) -> str:
+    """A model folder stands for the tokenizer.json in it (its tokenizer_config.json,
+    next to it, is read with it); anything else is returned as given."""
+    inside = Path(value) / "tokenizer.json"
+    return str(inside) if inside.is_file() else value
 
 
 def _severity_map(value: Any, where: str) -> dict[str, Severity]:
@@ -293,12 +319,26 @@ def apply_settings(options: CheckOptions, settings: Mapping[str, Any], where: st
         elif key in ("select", "ignore"):
             changes[key] = _codes(value, key, where)
         elif key == "tokenizer":
+            value = tokenizer_path(value) if isinstance(value, str) else value
             if value not in ("auto", "tiktoken", "quicktok") and not is_tokenizer_file(value):
                 raise ConfigError(
-                    f"{where}: tokenizer must be auto, tiktoken, quicktok or the path of a "
-                    "Hugging Face tokenizer.json"
+                    f"{where}: tokenizer must be auto, tiktoken, quicktok, the path of a "
+                    "Hugging Face tokenizer.json or a model folder holding one"
                 )
             changes["tokenizer"] = value
+        elif key in ("truncation-side", "loss"):
+            choices = TRUNCATION_SIDES if key == "truncation-side" else LOSS_MODES
+            if value not in choices:
+                raise ConfigError(f"{where}: {key} must be {' or '.join(choices)}, not {value!r}")
+            changes[key.replace("-", "_")] = value
+        elif key == "chat-template":
+            if not isinstance(value, str) or not value:
+                raise ConfigError(f"{where}: chat-template must be the path of a Jinja file")
+            changes["chat_template"] = value
+        elif key == "packing":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: packing must be true or false")
+            changes["packing"] = value
         elif key == "profile":
             if not isinstance(value, str):
                 raise ConfigError(f"{where}: profile must be a profile name")

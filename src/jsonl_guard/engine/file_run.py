@@ -251,6 +251,7 @@ class FileRun:
             quicktok_dropped=fell_back,
             exact=checker.token_method.exact,
             method=checker.token_method.description,
+            packing=self.checker.options.packing,
         )
         return FileReport(
             path,

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..tokens.training import TrainingSetup
 from .diagnostics import DEFAULT_MAX_FINDINGS_PER_RULE, Severity
 from .lines import DEFAULT_MAX_LINE_BYTES
 from .models import DEFAULT_MODEL
@@ -21,6 +22,10 @@ class CheckOptions:
     ``profile`` forces a file format (``None``: detect it per file); ``tokenizer`` is
     ``auto``, ``tiktoken``, ``quicktok`` or the path of a Hugging Face tokenizer.json,
     and ``max_seq_len`` is the token limit that goes with such a tokenizer.
+    ``truncation_side`` (right: TRL's keep_start), ``loss`` (assistant-only,
+    completion-only, all; ``None``: TRL's default for the profile), ``chat_template``
+    (a file replacing the tokenizer's template) and ``packing`` say how the trainer
+    builds sequences, for the training preview (docs/open-weight.md).
     ``max_line_bytes``: a longer line is skipped unread and reported (JG106).
     ``max_findings_per_rule`` findings of each rule are listed per file, the rest
     only counted (0: list them all).
@@ -39,5 +44,14 @@ class CheckOptions:
     profile_source: str = "option"
     tokenizer: str = "auto"
     max_seq_len: int | None = None
+    truncation_side: str = "right"
+    loss: str | None = None
+    chat_template: str | None = None
+    packing: bool = False
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
     max_findings_per_rule: int = DEFAULT_MAX_FINDINGS_PER_RULE
+
+    @property
+    def training(self) -> TrainingSetup:
+        """How the trainer builds sequences, for the providers that preview it."""
+        return TrainingSetup(self.truncation_side, self.loss, self.chat_template, self.packing)

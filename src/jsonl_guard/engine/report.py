@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..tokens.training import pack_best_fit
 from .cost import CostEstimate, RunBudget
 from .diagnostics import Diagnostic, Severity
 from .stats import DatasetStats, percentiles
@@ -35,6 +36,40 @@ class Distribution:
 
 
 @dataclass(frozen=True)
+class TrainingSummary:
+    """What trains, from the training preview (``--tokenizer`` with a chat template):
+    tokens with loss per example after truncation, examples cut and the trained tokens
+    they lose; with ``--packing``, the sequences of ``max_seq_len`` tokens the kept
+    examples fill (best-fit decreasing, TRL's default) and their unused positions."""
+
+    examples: int
+    trained_total: int
+    trained_per_example: Distribution
+    cut_examples: int
+    cut_share: float
+    lost_tokens: int
+    packed_sequences: int | None = None
+    packing_padding: int | None = None
+
+    @classmethod
+    def of(cls, stats: DatasetStats, *, limit: int | None, packing: bool) -> TrainingSummary | None:
+        if not stats.trained:
+            return None
+        packed: tuple[int | None, int | None] = (None, None)
+        if packing and limit is not None:
+            packed = pack_best_fit(list(stats.kept), limit)
+        return cls(
+            len(stats.trained),
+            sum(stats.trained),
+            Distribution.of(stats.trained),
+            stats.cut_examples,
+            round(stats.cut_examples / len(stats.trained), 4),
+            stats.lost_tokens,
+            *packed,
+        )
+
+
+@dataclass(frozen=True)
 class TokenSummary:
     encoding: str
     exact: bool
@@ -54,6 +89,7 @@ class TokenSummary:
     # quicktok disagreed with tiktoken, so tiktoken counted: the JSON form says so in
     # ``tokenizer`` (its contract predates this field), reporters read the flag.
     quicktok_dropped: bool = False
+    training: TrainingSummary | None = None
 
     @property
     def max_example(self) -> int:
@@ -70,6 +106,7 @@ class TokenSummary:
         exact: bool = True,
         method: str = "",
         quicktok_dropped: bool = False,
+        packing: bool = False,
     ) -> TokenSummary:
         """``exact``: the profile's method counts with a tokenizer (not an estimate)."""
         return cls(
@@ -91,6 +128,7 @@ class TokenSummary:
             tokenizer=tokenizer,
             method=method,
             quicktok_dropped=quicktok_dropped,
+            training=TrainingSummary.of(stats, limit=limit, packing=packing),
         )
 
 
@@ -197,6 +235,8 @@ def not_shown_dict(not_shown: NotShown) -> dict[str, Any]:
 def tokens_dict(tokens: TokenSummary) -> dict[str, Any]:
     data = asdict(tokens)
     del data["quicktok_dropped"]  # ``tokenizer`` says it (docs/json-report.md)
+    if data["training"] is None:  # only with a training preview (docs/json-report.md)
+        del data["training"]
     data["max_example"] = tokens.max_example
     return data
 

@@ -37,8 +37,21 @@ class DatasetStats:
     # found at the end, so parts merge by appending.
     digests: array[int] = field(default_factory=lambda: array("Q"))
     digest_lines: array[int] = field(default_factory=lambda: array("I"))
+    # The training preview (tokens/training.py), per example that has one: tokens with
+    # loss after truncation, and tokens kept (for packing); examples cut, trained
+    # tokens lost to the cut.
+    trained: array[int] = field(default_factory=lambda: array("I"))
+    kept: array[int] = field(default_factory=lambda: array("I"))
+    cut_examples: int = 0
+    lost_tokens: int = 0
 
     def add_tokens(self, tokens: ExampleTokens) -> None:
+        preview = tokens.training
+        if preview is not None and not (preview.template_error or preview.no_template):
+            self.trained.append(preview.trained)
+            self.kept.append(preview.kept)
+            self.cut_examples += preview.cut
+            self.lost_tokens += preview.lost
         self.totals.append(tokens.total)
         self.assistant.append(tokens.assistant)
         self.messages_tokens += tokens.messages
@@ -73,6 +86,10 @@ class DatasetStats:
         self.crlf_lines += later.crlf_lines
         if self.first_crlf_line is None and later.first_crlf_line is not None:
             self.first_crlf_line = later.first_crlf_line + offset
+        self.trained.extend(later.trained)
+        self.kept.extend(later.kept)
+        self.cut_examples += later.cut_examples
+        self.lost_tokens += later.lost_tokens
         self.digests.extend(later.digests)
         if offset:
             self.digest_lines.extend(line + offset for line in later.digest_lines)

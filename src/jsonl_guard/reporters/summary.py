@@ -40,6 +40,8 @@ def _row(file: FileReport) -> str:
     if file.tokens is not None and file.tokens.counted_examples:
         t = file.tokens
         tokens = f"{t.total:,} (p50 {t.per_example.p50:,.0f}, max {t.max_example:,})"
+        if t.training is not None:  # the training preview: what trains, what is cut
+            tokens += f"; trained {t.training.trained_total:,}, {t.training.cut_examples:,} cut"
     epochs, billed, usd, budget = _cost(file)
     return (
         f"| {status} {shown.markdown(file.path)} | {file.examples:,} | {file.errors} | "

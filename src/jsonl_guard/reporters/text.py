@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..engine.cost import CostEstimate, RunBudget
 from ..engine.diagnostics import Diagnostic, Severity
-from ..engine.report import FileReport, Report, TokenSummary
+from ..engine.report import FileReport, Report, TokenSummary, TrainingSummary
 from ..tokens.backends import QUICKTOK_FELL_BACK
 from . import _untrusted as shown
 from ._options import PLAIN, RenderOptions
@@ -120,10 +120,29 @@ def _token_lines(tokens: TokenSummary) -> list[str]:
         )
     if tokens.over_limit_examples:
         lines.append(f"    {tokens.over_limit_examples:,} example(s) over the limit")
+    if tokens.training is not None:
+        lines.extend(_training_lines(tokens.training))
     if tokens.quicktok_dropped:
         lines.append(
             f"    warning: {QUICKTOK_FELL_BACK}; the counts above are tiktoken's "
             "(please report it with the quicktok version)"
+        )
+    return lines
+
+
+def _training_lines(training: TrainingSummary) -> list[str]:
+    per = training.trained_per_example
+    lines = [
+        f"    trained      min {per.min:,} / mean {per.mean:,.1f} / p50 {per.p50:,.0f} / "
+        f"p90 {per.p90:,.0f} / max {per.max:,} (total {training.trained_total:,}, after "
+        "truncation)",
+        f"    truncation   {training.cut_examples:,} of {training.examples:,} example(s) cut "
+        f"({training.cut_share:.1%}), {training.lost_tokens:,} trained token(s) lost",
+    ]
+    if training.packed_sequences is not None:
+        lines.append(
+            f"    packing      {training.packed_sequences:,} sequence(s), "
+            f"{training.packing_padding or 0:,} padding token(s)"
         )
     return lines
 

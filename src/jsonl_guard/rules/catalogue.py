@@ -46,8 +46,9 @@ def load_rule_modules() -> None:
     """
     from ..providers.bedrock import blocks as bedrock_blocks  # noqa: F401 - provider rules and token methods
     from ..providers.bedrock import rules as bedrock  # noqa: F401 - provider rules and token methods
+    from ..providers.huggingface import counting as huggingface_counting  # noqa: F401 - provider rules and token methods
     from ..providers.huggingface import rules as huggingface  # noqa: F401 - provider rules and token methods
-    from ..providers.huggingface import tokens as huggingface_tokens  # noqa: F401 - provider rules and token methods
+    from ..providers.huggingface import training_rules as huggingface_training  # noqa: F401 - provider rules and token methods
     from ..providers.mistral import rules as mistral  # noqa: F401 - provider rules and token methods
     from ..providers.openai import rules as openai  # noqa: F401 - provider rules and token methods
     from ..providers.together import rules as together  # noqa: F401 - provider rules and token methods

@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from .backends import Sample, make_counter
+from .training import TrainingPreview
 
 TOKENS_PER_MESSAGE = 3
 TOKENS_PER_NAME = 1
@@ -35,6 +36,8 @@ class ExampleTokens(NamedTuple):
     tool_calls: int
     images: int
     assistant: int
+    # What the trainer trains on, when a provider can render the example as it does.
+    training: TrainingPreview | None = None
 
     @property
     def approximate(self) -> bool:

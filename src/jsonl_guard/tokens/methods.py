@@ -22,6 +22,7 @@ from typing import Any
 from ..engine.models import ModelSpec, ModelTableError
 from .backends import Sample, is_tokenizer_file
 from .chat_formula import ExampleTokens, TokenCounter
+from .training import TrainingSetup
 
 DEFAULT_CHARS_PER_TOKEN = 4.0
 # Estimated counts within this fraction of a limit are warned about (JG403).
@@ -36,11 +37,17 @@ class TokenTools:
     """What a counting method may use; the exact tokenizer loads on first use."""
 
     def __init__(
-        self, model: ModelSpec, tokenizer: str = "tiktoken", *, max_seq_len: int | None = None
+        self,
+        model: ModelSpec,
+        tokenizer: str = "tiktoken",
+        *,
+        max_seq_len: int | None = None,
+        training: TrainingSetup | None = None,
     ) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.max_seq_len = max_seq_len
+        self.training = training or TrainingSetup()
         self._chat: TokenCounter | None = None
         self.used = ""  # the counter actually used, for the report
 

@@ -4,8 +4,8 @@ Loads a ``--tokenizer`` tokenizer.json offline (``load_tokenizer``) with the cha
 template and special tokens of the tokenizer_config.json next to it, and counts each
 sequence TRL builds from an example (``count_example``: language modeling,
 prompt/completion, preference pairs, conversations), exactly with the tokenizer or
-estimated without one. It registers the ``hf-tokenizer`` and ``hf-tokenizer-file``
-token methods; the TRL rules are in ``huggingface.py``. Facts and sources:
+estimated without one. ``counting.py`` registers the token methods; the TRL rules are
+in ``rules.py`` and ``training_rules.py``. Facts and sources:
 docs/providers/huggingface.md.
 """
 
@@ -17,10 +17,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ...errors import JsonlGuardError
-from ...tokens.backends import TokenizerUnavailableError, is_tokenizer_file
+from ...tokens.backends import TokenizerUnavailableError
 from ...tokens.chat_formula import ExampleTokens
-from ...tokens.methods import TokenTools, strings, text_only, token_method
+from ...tokens.methods import TokenTools, strings, text_only
+from .template import ChatTemplate, TemplateInvalid, TemplateRejected
+
+__all__ = ["HFTokenizer", "TemplateRejected", "TokenizerFileError", "load_tokenizer"]
 
 # Without a chat template, a message costs its role and content plus the four tokens
 # ChatML wraps them in (<|im_start|>, "\n" after the role, <|im_end|>, "\n"): the most
@@ -33,47 +35,50 @@ class TokenizerFileError(TokenizerUnavailableError):
     """A ``--tokenizer`` file that cannot be used; the CLI reports it as a usage error."""
 
 
-class TemplateRejected(JsonlGuardError):
-    """A chat template's ``raise_exception``: the template does not take this example.
-
-    Caught where the template is rendered (the example is counted without it); it
-    never reaches a command.
-    """
-
-
 @dataclass(frozen=True)
 class HFTokenizer:
-    """A loaded tokenizer.json and, when found next to it, its chat template."""
+    """A loaded tokenizer.json and, when found next to it (or given), its chat template.
+
+    ``specials``: the template variables transformers passes (its special-tokens map);
+    ``added``: the ids of the added tokens (end-of-turn markers are added tokens).
+    """
 
     path: str
     tokenizer: Any  # tokenizers.Tokenizer
-    template: Any  # jinja2.Template | None
-    specials: dict[str, str]
+    template: ChatTemplate | None
+    specials: dict[str, Any]
+    added: frozenset[int] = frozenset()
+    template_path: str = ""
 
     @property
     def eos(self) -> str:
-        return self.specials.get("eos_token", "")
+        return str(self.specials.get("eos_token", ""))
+
+    @property
+    def bos(self) -> str:
+        return str(self.specials.get("bos_token", ""))
 
     def count(self, text: str, *, specials: bool) -> int:
         return len(self.tokenizer.encode(text, add_special_tokens=specials).ids)
 
     def render(self, messages: list[Any], *, generation: bool, tools: Any = None) -> str:
         """The chat template rendered as transformers' ``apply_chat_template`` does."""
-        text: str = self.template.render(
-            messages=messages, add_generation_prompt=generation, tools=tools, **self.specials
-        )
-        return text
+        assert self.template is not None
+        return self.template.render(
+            messages, generation=generation, tools=tools, specials=self.specials
+        )[0]
 
     @property
     def description(self) -> str:
         import tokenizers
 
         version = getattr(tokenizers, "__version__", "?")
-        how = (
-            "with the chat template of tokenizer_config.json"
-            if self.template is not None
-            else f"no chat template: role + content + {CHATML_TOKENS_PER_MESSAGE} tokens a message"
-        )
+        if self.template is None:
+            how = f"no chat template: role + content + {CHATML_TOKENS_PER_MESSAGE} tokens a message"
+        elif self.template_path:
+            how = f"with the chat template {self.template_path}"
+        else:
+            how = "with the chat template of tokenizer_config.json"
         return f"tokenizers {version}: {self.path} ({how})"
 
 
@@ -84,29 +89,16 @@ def _special(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _template_error(message: str) -> None:
-    raise TemplateRejected(message)
-
-
-def _compile_template(source: str) -> Any:
-    """jinja2 set up like transformers' chat templates (None without jinja2)."""
+def _compile_template(source: str, where: str) -> ChatTemplate | None:
+    """The template set up like transformers' (None without jinja2)."""
     try:
-        import jinja2.ext
-        from jinja2.sandbox import ImmutableSandboxedEnvironment
+        import jinja2  # noqa: F401 - only whether it is there
     except ImportError:
         return None
-    env = ImmutableSandboxedEnvironment(
-        trim_blocks=True, lstrip_blocks=True, extensions=[jinja2.ext.loopcontrols]
-    )
-    env.filters["tojson"] = lambda value, indent=None: json.dumps(
-        value, ensure_ascii=False, indent=indent
-    )
-    env.globals["raise_exception"] = _template_error
     try:
-        return env.from_string(source)
-    except jinja2.TemplateError as error:
-        message = f"the chat template next to the tokenizer is invalid: {error}"
-        raise TokenizerFileError(message) from None
+        return ChatTemplate(source)
+    except TemplateInvalid as error:
+        raise TokenizerFileError(f"{where}: {error}") from None
 
 
 def _template_source(folder: Path, config: dict[str, Any]) -> str | None:
@@ -120,9 +112,21 @@ def _template_source(folder: Path, config: dict[str, Any]) -> str | None:
     return template if isinstance(template, str) else None
 
 
+def _specials(config: dict[str, Any]) -> dict[str, Any]:
+    """transformers' ``special_tokens_map``: the set special tokens, and the extra ones."""
+    specials: dict[str, Any] = {k: v for k in SPECIAL_TOKEN_KEYS if (v := _special(config.get(k)))}
+    extra = config.get("additional_special_tokens") or config.get("extra_special_tokens")
+    if isinstance(extra, list):
+        names = [name for item in extra if (name := _special(item))]
+        if names:
+            specials["additional_special_tokens"] = names
+    return specials
+
+
 @cache
-def load_tokenizer(path: str) -> HFTokenizer:
-    """Load ``path`` (offline) with its tokenizer_config.json; cached per path."""
+def load_tokenizer(path: str, chat_template: str | None = None) -> HFTokenizer:
+    """Load ``path`` (offline) with its tokenizer_config.json; cached per path.
+    ``chat_template``: a Jinja file that replaces the tokenizer's template."""
     if not Path(path).is_file():
         raise TokenizerFileError(f"tokenizer file {path} not found")
     try:
@@ -146,13 +150,21 @@ def load_tokenizer(path: str) -> HFTokenizer:
         except (ValueError, UnicodeDecodeError) as error:
             raise TokenizerFileError(f"cannot read {config_path}: {error}") from None
         config = loaded if isinstance(loaded, dict) else {}
-    specials = {k: v for k in SPECIAL_TOKEN_KEYS if (v := _special(config.get(k)))}
+    where = str(config_path)
     source = _template_source(Path(path).parent, config)
-    template = _compile_template(source) if source else None
-    return HFTokenizer(path, tokenizer, template, specials)
+    if chat_template is not None:
+        where = chat_template
+        try:
+            source = Path(chat_template).read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            message = f"cannot read the chat template {chat_template}: {error}"
+            raise TokenizerFileError(message) from None
+    template = _compile_template(source, where) if source else None
+    added = frozenset(tokenizer.get_added_tokens_decoder())
+    return HFTokenizer(path, tokenizer, template, _specials(config), added, chat_template or "")
 
 
-class _Counter:
+class SequenceCounter:
     """Counts the pieces of a TRL sequence: exactly with ``hf``, else estimated."""
 
     def __init__(self, hf: HFTokenizer | None, tools: TokenTools) -> None:
@@ -198,7 +210,7 @@ def _flat(value: Any) -> str:
     return value if isinstance(value, str) else "".join(strings(value))
 
 
-def _sequence(counter: _Counter, prompt: Any, answer: Any, tools: Any) -> tuple[int, int]:
+def _sequence(counter: SequenceCounter, prompt: Any, answer: Any, tools: Any) -> tuple[int, int]:
     """(tokens of prompt + answer, tokens of the answer) as TRL tokenizes the pair."""
     if isinstance(prompt, list) and isinstance(answer, list):
         last = prompt[-1] if prompt else None
@@ -227,7 +239,7 @@ def extract_prompt(chosen: Any, rejected: Any) -> tuple[Any, Any, Any]:
     return chosen[:index], chosen[index:], rejected[index:]
 
 
-def count_example(example: dict[str, Any], counter: _Counter) -> ExampleTokens | None:
+def count_example(example: dict[str, Any], counter: SequenceCounter) -> ExampleTokens | None:
     """Total = the longest sequence TRL builds; assistant = its answer (completion) part."""
     tools = example.get("tools")
     if "prompt" in example and "completion" in example:
@@ -253,31 +265,3 @@ def count_example(example: dict[str, Any], counter: _Counter) -> ExampleTokens |
         total = counter.text(example["text"])
         return text_only(total, total)  # language modeling: every token is trained
     return None
-
-
-@token_method(
-    "hf-tokenizer",
-    exact=False,
-    description="estimate: the characters of each sequence TRL builds divided by the "
-    "model's characters per token, rounded up; exact with --tokenizer tokenizer.json "
-    "(Hugging Face tokenizers, chat template from tokenizer_config.json)",
-    with_tokenizer_file="hf-tokenizer-file",
-)
-def hf_tokens(example: dict[str, Any], tools: TokenTools) -> ExampleTokens | None:
-    if is_tokenizer_file(tools.tokenizer):
-        hf = load_tokenizer(tools.tokenizer)
-        tools.used = tools.used or hf.description
-        return count_example(example, _Counter(hf, tools))
-    if not tools.used:
-        tools.used = f"estimate: {tools.chars_per_token:g} characters per token (no --tokenizer)"
-    return count_example(example, _Counter(None, tools))
-
-
-# The same counting, declared exact: the core uses it instead of "hf-tokenizer" when a
-# tokenizer.json is given (``with_tokenizer_file``).
-token_method(
-    "hf-tokenizer-file",
-    exact=True,
-    description="exact: Hugging Face tokenizers with the --tokenizer file (chat template from "
-    "tokenizer_config.json, else role + content + 4 tokens a message)",
-)(hf_tokens)
