@@ -217,7 +217,7 @@ def test_a_run_stopped_by_its_timeout_resumes_the_same_job_then_cancels_it(
     code, out = start(capsys, train, "--timeout", "1.0")
     assert code == 2, out
     assert "--timeout 1 s reached" in out and f"--resume {record_file}" in out
-    code, out = run(capsys, "--resume", str(record_file), *FAST, "--timeout", "0.3")
+    code, out = run(capsys, "--resume", str(record_file), *FAST, "--timeout", "1.0")
     assert code == 2, out
     assert fake_fireworks.count("POST /jobs") == 1 and len(fake_fireworks.jobs) == 1
     code, out = run(capsys, "--cancel", str(record_file))

@@ -188,9 +188,9 @@ def test_a_job_that_fails_shows_togethers_message(capsys, fake_together, train):
 
 def test_a_run_stopped_by_its_timeout_resumes_the_same_job(capsys, fake_together, train):
     fake_together.hold = True
-    code, out = run_finetune(capsys, str(train), "--yes", *FAST, "--timeout", "0.5")
+    code, out = run_finetune(capsys, str(train), "--yes", *FAST, "--timeout", "2")
     assert code == 2, out
-    assert "--timeout 0.5 s reached while following the job" in out
+    assert "--timeout 2 s reached while following the job" in out
     job_id = record_of(train).job_id
     fake_together.hold = False
     record = str(train.with_name("train.jsonl.finetune.json"))
@@ -202,7 +202,7 @@ def test_a_run_stopped_by_its_timeout_resumes_the_same_job(capsys, fake_together
 
 def test_cancel_asks_together_to_cancel_the_job(capsys, fake_together, train):
     fake_together.hold = True
-    code, _ = run_finetune(capsys, str(train), "--yes", *FAST, "--timeout", "0.3")
+    code, _ = run_finetune(capsys, str(train), "--yes", *FAST, "--timeout", "2")
     assert code == 2
     record = str(train.with_name("train.jsonl.finetune.json"))
     code, out = run_finetune(capsys, "--cancel", record)
