@@ -31,9 +31,12 @@ from jsonl_guard.engine.profiles import UnknownProfileError
 from jsonl_guard.errors import exit_for
 from jsonl_guard.finetune import FinetuneStop
 from jsonl_guard.finetune.backend import TimeLimitReached, UnexpectedAnswer
+from jsonl_guard.finetune.fireworks_backend import UploadMismatch
+from jsonl_guard.finetune.fireworks_client import FireworksSettingsError
 from jsonl_guard.finetune.openai_client import CredentialsError, OpenAIMissingError
 from jsonl_guard.finetune.record import RecordError
 from jsonl_guard.finetune.settings import SettingsError
+from jsonl_guard.finetune.together_answers import TogetherRefused
 from jsonl_guard.providers.huggingface.template import TemplateInvalid
 from jsonl_guard.providers.huggingface.tokens import TemplateRejected, TokenizerFileError
 from jsonl_guard.rules.catalogue import UnregisteredCodeError
@@ -141,6 +144,21 @@ CASES: dict[type[BaseException], tuple[BaseException, str, int]] = {
         2,
     ),
     RecordError: (RecordError("cannot read run record x"), f"{PREFIX}cannot read run record x", 2),
+    UploadMismatch: (
+        UploadMismatch("Fireworks stored 10 bytes for train.jsonl, which has 12"),
+        f"{PREFIX}Fireworks stored 10 bytes for train.jsonl, which has 12",
+        2,
+    ),
+    FireworksSettingsError: (
+        FireworksSettingsError("no Fireworks account: pass --account or set FIREWORKS_ACCOUNT_ID"),
+        f"{PREFIX}no Fireworks account: pass --account or set FIREWORKS_ACCOUNT_ID",
+        2,
+    ),
+    TogetherRefused: (
+        TogetherRefused("Together's check refused train.jsonl (line 3)"),
+        f"{PREFIX}Together's check refused train.jsonl (line 3)",
+        2,
+    ),
     SettingsError: (
         SettingsError("--role-arn is not a vertex setting"),
         f"{PREFIX}--role-arn is not a vertex setting",
