@@ -32,6 +32,7 @@ from jsonl_guard.finetune import FinetuneStop
 from jsonl_guard.finetune.backend import TimeLimitReached, UnexpectedAnswer
 from jsonl_guard.finetune.openai_client import CredentialsError, OpenAIMissingError
 from jsonl_guard.finetune.record import RecordError
+from jsonl_guard.finetune.settings import SettingsError
 from jsonl_guard.providers.huggingface.tokens import TemplateRejected, TokenizerFileError
 from jsonl_guard.rules.catalogue import UnregisteredCodeError
 from jsonl_guard.rules.selection import InvalidSeverityError
@@ -171,6 +172,11 @@ CASES: dict[type[BaseException], tuple[BaseException, str, int]] = {
     UnexpectedAnswer: (
         UnexpectedAnswer("the server answered POST /files with HTML"),
         f"{PREFIX}the server answered POST /files with HTML",
+        2,
+    ),
+    SettingsError: (
+        SettingsError("--role-arn is not a vertex setting"),
+        f"{PREFIX}--role-arn is not a vertex setting",
         2,
     ),
     KeyboardInterrupt: (KeyboardInterrupt(), "jsonl-guard: interrupted", 130),
