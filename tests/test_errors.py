@@ -33,6 +33,12 @@ from jsonl_guard.finetune.backend import TimeLimitReached, UnexpectedAnswer
 from jsonl_guard.finetune.openai_client import CredentialsError, OpenAIMissingError
 from jsonl_guard.finetune.record import RecordError
 from jsonl_guard.finetune.settings import SettingsError
+from jsonl_guard.finetune.vertex_answers import UnsupportedMessage
+from jsonl_guard.finetune.vertex_client import (
+    UploadMismatch,
+    VertexCredentialsError,
+    VertexMissingError,
+)
 from jsonl_guard.providers.huggingface.tokens import TemplateRejected, TokenizerFileError
 from jsonl_guard.rules.catalogue import UnregisteredCodeError
 from jsonl_guard.rules.selection import InvalidSeverityError
@@ -177,6 +183,27 @@ CASES: dict[type[BaseException], tuple[BaseException, str, int]] = {
     SettingsError: (
         SettingsError("--role-arn is not a vertex setting"),
         f"{PREFIX}--role-arn is not a vertex setting",
+        2,
+    ),
+    VertexMissingError: (
+        VertexMissingError("google-genai"),
+        f"{PREFIX}fine-tuning on Vertex AI needs google-genai, which is not installed: "
+        'run `pip install "jsonl-guard[vertex]"`',
+        2,
+    ),
+    VertexCredentialsError: (
+        VertexCredentialsError("no Google Cloud credentials"),
+        f"{PREFIX}no Google Cloud credentials",
+        2,
+    ),
+    UploadMismatch: (
+        UploadMismatch("gs://b/r/t.jsonl does not hold the checked bytes"),
+        f"{PREFIX}gs://b/r/t.jsonl does not hold the checked bytes",
+        2,
+    ),
+    UnsupportedMessage: (
+        UnsupportedMessage("message 2 has role 'tool'"),
+        f"{PREFIX}message 2 has role 'tool'",
         2,
     ),
     KeyboardInterrupt: (KeyboardInterrupt(), "jsonl-guard: interrupted", 130),

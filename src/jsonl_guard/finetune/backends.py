@@ -33,8 +33,14 @@ def _openai() -> FinetuneBackend:
     return OpenAIBackend()
 
 
+def _vertex() -> FinetuneBackend:
+    from .vertex_backend import VertexBackend
+
+    return VertexBackend()
+
+
 # Platform name -> a factory of its (not yet connected) backend.
-BACKENDS: dict[str, BackendFactory] = {"openai": _openai}
+BACKENDS: dict[str, BackendFactory] = {"openai": _openai, "vertex": _vertex}
 # Model-table providers served by a platform of another name. "custom" is a model from
 # the user's config without a ``provider``: jsonl-guard always sent those to OpenAI's
 # API (``OPENAI_BASE_URL`` reaches any OpenAI-compatible server).
