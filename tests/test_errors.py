@@ -30,13 +30,17 @@ from jsonl_guard.engine.models import ModelTableError
 from jsonl_guard.engine.profiles import UnknownProfileError
 from jsonl_guard.errors import exit_for
 from jsonl_guard.finetune import FinetuneStop
-from jsonl_guard.finetune.backend import TimeLimitReached, UnexpectedAnswer
-from jsonl_guard.finetune.fireworks_backend import UploadMismatch
+from jsonl_guard.finetune.backend import TimeLimitReached, UnexpectedAnswer, UploadMismatch
 from jsonl_guard.finetune.fireworks_client import FireworksSettingsError
 from jsonl_guard.finetune.openai_client import CredentialsError, OpenAIMissingError
 from jsonl_guard.finetune.record import RecordError
 from jsonl_guard.finetune.settings import SettingsError
 from jsonl_guard.finetune.together_answers import TogetherRefused
+from jsonl_guard.finetune.vertex_answers import UnsupportedMessage
+from jsonl_guard.finetune.vertex_client import (
+    VertexCredentialsError,
+    VertexMissingError,
+)
 from jsonl_guard.providers.huggingface.template import TemplateInvalid
 from jsonl_guard.providers.huggingface.tokens import TemplateRejected, TokenizerFileError
 from jsonl_guard.rules.catalogue import UnregisteredCodeError
@@ -203,6 +207,22 @@ CASES: dict[type[BaseException], tuple[BaseException, str, int]] = {
     UnexpectedAnswer: (
         UnexpectedAnswer("the server answered POST /files with HTML"),
         f"{PREFIX}the server answered POST /files with HTML",
+        2,
+    ),
+    VertexMissingError: (
+        VertexMissingError("google-genai"),
+        f"{PREFIX}fine-tuning on Vertex AI needs google-genai, which is not installed: "
+        'run `pip install "jsonl-guard[vertex]"`',
+        2,
+    ),
+    VertexCredentialsError: (
+        VertexCredentialsError("no Google Cloud credentials"),
+        f"{PREFIX}no Google Cloud credentials",
+        2,
+    ),
+    UnsupportedMessage: (
+        UnsupportedMessage("message 2 has role 'tool'"),
+        f"{PREFIX}message 2 has role 'tool'",
         2,
     ),
     KeyboardInterrupt: (KeyboardInterrupt(), "jsonl-guard: interrupted", 130),

@@ -374,7 +374,11 @@ def test_a_record_of_an_unknown_platform_is_refused(capsys, fake_openai_env, tmp
 def test_which_platform_serves_which_provider():
     assert [platform_for(p) for p in ("openai", "azure", "custom")] == ["openai"] * 3
     assert platform_for("mistral") is None and platform_for("huggingface") is None
-    assert {name: platform_for(name) for name in ("fireworks",)} == {"fireworks": "fireworks"}
+    assert {name: platform_for(name) for name in ("fireworks", "together", "vertex")} == {
+        "fireworks": "fireworks",
+        "together": "together",
+        "vertex": "vertex",
+    }
     assert isinstance(make_backend("openai"), OpenAIBackend)
     # smoke: the provider's backend, else OpenAI's (unknown names, OpenAI-compatible servers)
     assert isinstance(smoke_backend_for("my-local-llama"), OpenAIBackend)

@@ -90,6 +90,11 @@ class TimeLimitReached(JsonlGuardError):
     """The run's time limit (``finetune --timeout``) ran out before or during a request."""
 
 
+class UploadMismatch(JsonlGuardError):
+    """The platform stored something other than the bytes that were checked (by size,
+    hash or MD5, whichever it reports): nothing may be trained on it."""
+
+
 class UnexpectedAnswer(JsonlGuardError):
     """The server answered something that is not the platform API's answer."""
 
@@ -184,6 +189,19 @@ class FinetuneBackend(ABC):
         and environment variable). Fill in ``settings`` from the environment where the
         platform reads one (a project), so the record keeps what the run used."""
 
+    def check_smoke_settings(self) -> None:
+        """``check_settings`` for ``jsonl-guard smoke``, which uploads nothing and starts
+        no job: a platform whose upload settings (a bucket, a role) are required by
+        ``finetune`` only leaves them out here. By default the same checks."""
+        self.check_settings()
+
+    def begin_run(self, record: RunRecord) -> None:  # noqa: B027 - nothing to note by default
+        """The run this backend uploads and starts a job for, told before its first upload
+        (and again on ``--resume``): a platform that names the objects it stores (a Cloud
+        Storage or S3 key) puts ``record.run_id`` in the name, so runs never share one. A
+        ``JsonlGuardError`` here refuses a run the platform cannot start (a job parameter
+        it does not take) before anything is uploaded."""
+
     def connect(  # noqa: B027 - a platform without credentials needs nothing here
         self, *, max_retries: int = DEFAULT_RETRIES, timeout: float | None = DEFAULT_TIMEOUT
     ) -> None:
@@ -274,5 +292,6 @@ __all__ = [
     "TimeLeft",
     "TimeLimitReached",
     "UnexpectedAnswer",
+    "UploadMismatch",
     "backoff",
 ]

@@ -45,11 +45,18 @@ def _together() -> FinetuneBackend:
     return TogetherBackend()
 
 
+def _vertex() -> FinetuneBackend:
+    from .vertex_backend import VertexBackend
+
+    return VertexBackend()
+
+
 # Platform name -> a factory of its (not yet connected) backend.
 BACKENDS: dict[str, BackendFactory] = {
     "openai": _openai,
     "fireworks": _fireworks,
     "together": _together,
+    "vertex": _vertex,
 }
 # Model-table providers served by a platform of another name. "custom" is a model from
 # the user's config without a ``provider``: jsonl-guard always sent those to OpenAI's

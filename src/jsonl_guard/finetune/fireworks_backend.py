@@ -46,6 +46,7 @@ from .backend import (
     Reply,
     TimeLeft,
     TimeLimitReached,
+    UploadMismatch,
     backoff,
 )
 from .fireworks_client import (
@@ -76,10 +77,6 @@ READY_WAIT = 120.0
 MAX_JOB_PAGES = 5  # of 200 jobs each, for a server that ignored the job id
 JOBS = "/v1/accounts/{account}/supervisedFineTuningJobs"
 DATASETS = "/v1/accounts/{account}/datasets"
-
-
-class UploadMismatch(JsonlGuardError):
-    """The platform stored something other than the bytes that were checked."""
 
 
 class FireworksBackend(FinetuneBackend):
@@ -405,4 +402,4 @@ def _short(job_id: str) -> str:
     return job_id.rsplit("/", 1)[-1]
 
 
-__all__ = ["FireworksBackend", "UploadMismatch"]
+__all__ = ["FireworksBackend"]
