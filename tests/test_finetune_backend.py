@@ -383,6 +383,10 @@ def test_which_platform_serves_which_provider():
     # smoke: the provider's backend, else OpenAI's (unknown names, OpenAI-compatible servers)
     assert isinstance(smoke_backend_for("my-local-llama"), OpenAIBackend)
     assert isinstance(smoke_backend_for("ft:gpt-4o-mini-2024-07-18:acme::x1"), OpenAIBackend)
+    # A tuned model's id names its platform, though no model table knows it.
+    assert smoke_backend_for("projects/p/locations/us-central1/endpoints/42").platform == "vertex"
+    assert smoke_backend_for("accounts/acme/models/support-1").platform == "fireworks"
+    assert smoke_backend_for("accounts/acme/datasets/d").platform == "openai"
 
 
 # -- the OpenAI backend maps the API's answers to the neutral values -----------------------

@@ -14,6 +14,7 @@ fine-tunes never loads one; a backend module imports only the interface
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
@@ -119,8 +120,25 @@ def smoke_backend_for(
         try:
             platform = platform_for(resolve_model(model).provider)
         except UnknownModelError:
-            platform = None
+            platform = platform_by_name(model)
     return make_backend(platform or "openai", settings)
+
+
+# What a tuned model's id looks like on each platform (no table knows these ids).
+TUNED_MODEL_IDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^projects/[^/]+/locations/[^/]+/endpoints/[^/]+$"), "vertex"),
+    (re.compile(r"^accounts/[^/]+/(models|deployedModels)/[^/]+"), "fireworks"),
+    (re.compile(r"^arn:aws[a-z-]*:(bedrock|sagemaker):"), "bedrock"),
+)
+
+
+def platform_by_name(model: str) -> str | None:
+    """The platform a tuned model's id belongs to, if it has a backend (a Vertex
+    endpoint, a Fireworks model, a Bedrock ARN); ``None`` for anything else."""
+    for pattern, platform in TUNED_MODEL_IDS:
+        if pattern.match(model):
+            return platform if platform in BACKENDS else None
+    return None
 
 
 def as_backend(client: FinetuneBackend | OpenAIClient) -> FinetuneBackend:
@@ -140,6 +158,7 @@ __all__ = [
     "available_platforms",
     "backend_for",
     "make_backend",
+    "platform_by_name",
     "platform_for",
     "smoke_backend_for",
 ]
