@@ -180,6 +180,17 @@ class FinetuneBackend(ABC):
         and environment variable). Fill in ``settings`` from the environment where the
         platform reads one (a project), so the record keeps what the run used."""
 
+    def check_smoke_settings(self) -> None:
+        """``check_settings`` for ``jsonl-guard smoke``, which starts no job: by default the
+        same; a platform whose job settings (a bucket, a role) a smoke test does not use
+        checks only the others."""
+        self.check_settings()
+
+    def start_run(self, record: RunRecord) -> None:  # noqa: B027 - nothing to keep by default
+        """The run the requests from now on are for, before its first upload (a new run
+        and ``--resume``): a platform that names what it uploads after the run, so two
+        runs never overwrite each other's files, keeps ``record.run_id``."""
+
     def connect(  # noqa: B027 - a platform without credentials needs nothing here
         self, *, max_retries: int = DEFAULT_RETRIES, timeout: float | None = DEFAULT_TIMEOUT
     ) -> None:

@@ -262,6 +262,7 @@ def submit(
     """
     deadline = Deadline(None) if deadline is None else deadline
     settings = FollowSettings() if settings is None else settings
+    backend.start_run(record)
     if record.training_file_id is None:
         record.training_file_id = _upload(
             backend, Path(record.training_path), record.training_sha256, path, deadline

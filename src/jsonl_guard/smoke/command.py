@@ -183,7 +183,7 @@ def run_cases(
     own_client = client is None
     if client is None:
         active = smoke_backend_for(model, platform, settings)
-        active.check_settings()
+        active.check_smoke_settings()
         active.connect(max_retries=max_retries, timeout=timeout)
     else:
         active = as_backend(client)
