@@ -33,8 +33,14 @@ def _openai() -> FinetuneBackend:
     return OpenAIBackend()
 
 
+def _bedrock() -> FinetuneBackend:
+    from .bedrock_backend import BedrockBackend
+
+    return BedrockBackend()
+
+
 # Platform name -> a factory of its (not yet connected) backend.
-BACKENDS: dict[str, BackendFactory] = {"openai": _openai}
+BACKENDS: dict[str, BackendFactory] = {"openai": _openai, "bedrock": _bedrock}
 # Model-table providers served by a platform of another name. "custom" is a model from
 # the user's config without a ``provider``: jsonl-guard always sent those to OpenAI's
 # API (``OPENAI_BASE_URL`` reaches any OpenAI-compatible server).
