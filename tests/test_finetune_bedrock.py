@@ -212,6 +212,17 @@ def test_a_bucket_in_another_region(capsys, aws, train, monkeypatch):
     assert record_of(train).platform_settings["region"] == "us-west-2"
 
 
+def test_the_per_service_endpoint_variables_win_over_aws_endpoint_url(
+    capsys, aws, train, monkeypatch
+):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", aws.url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK", aws.url)
+    code, out = run(capsys, *args(train))
+    assert code == 0, out
+    assert aws.proxy.count("s3", "PUT") == 1 and aws.proxy.count(*CREATE) == 1
+
+
 # -- faults ----------------------------------------------------------------------------------
 
 
