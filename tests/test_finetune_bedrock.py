@@ -223,6 +223,17 @@ def test_the_per_service_endpoint_variables_win_over_aws_endpoint_url(
     assert aws.proxy.count("s3", "PUT") == 1 and aws.proxy.count(*CREATE) == 1
 
 
+def test_the_model_is_sent_as_given_so_the_fine_tuning_identifier_reaches_bedrock(
+    capsys, aws, train
+):
+    argv = args(train)
+    argv[argv.index(MODEL)] = "amazon.nova-lite-v1:0:300k"  # an alias of the table's model
+    code, out = run(capsys, *argv)
+    assert code == 0, out
+    (job,) = jobs()
+    assert job["baseModelArn"].endswith("foundation-model/amazon.nova-lite-v1:0:300k")
+
+
 # -- faults ----------------------------------------------------------------------------------
 
 
