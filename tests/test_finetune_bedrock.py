@@ -348,9 +348,10 @@ def test_a_failed_job_shows_bedrocks_message(capsys, aws, train):
 def test_a_run_stopped_by_its_timeout_resumes_the_same_job_then_cancels(capsys, aws, train):
     aws.proxy.steps = ("InProgress",)  # never ends
     record_file = train.with_name("train.jsonl.finetune.json")
-    code, out = run(capsys, *args(train, "--timeout", "1"))
+    # 2 s: room for the upload and the create on a busy machine, then it follows.
+    code, out = run(capsys, *args(train, "--timeout", "2"))
     assert code == 2, out
-    assert "--timeout 1 s reached while following the job" in out
+    assert "--timeout 2 s reached while following the job" in out
     assert f"--cancel {record_file}" in out
     job_id = record_of(train).job_id
     code, out = run(capsys, "--resume", str(record_file), *FAST, "--timeout", "0.5")
