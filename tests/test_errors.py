@@ -31,6 +31,8 @@ from jsonl_guard.engine.profiles import UnknownProfileError
 from jsonl_guard.errors import exit_for
 from jsonl_guard.finetune import FinetuneStop
 from jsonl_guard.finetune.backend import TimeLimitReached, UnexpectedAnswer, UploadMismatch
+from jsonl_guard.finetune.bedrock_client import Boto3MissingError
+from jsonl_guard.finetune.bedrock_client import CredentialsError as AWSCredentialsError
 from jsonl_guard.finetune.fireworks_client import FireworksSettingsError
 from jsonl_guard.finetune.openai_client import CredentialsError, OpenAIMissingError
 from jsonl_guard.finetune.record import RecordError
@@ -161,6 +163,17 @@ CASES: dict[type[BaseException], tuple[BaseException, str, int]] = {
     TogetherRefused: (
         TogetherRefused("Together's check refused train.jsonl (line 3)"),
         f"{PREFIX}Together's check refused train.jsonl (line 3)",
+        2,
+    ),
+    Boto3MissingError: (
+        Boto3MissingError(),
+        f"{PREFIX}Bedrock needs the boto3 package, which is not installed: run "
+        '`pip install "jsonl-guard[bedrock]"`',
+        2,
+    ),
+    AWSCredentialsError: (
+        AWSCredentialsError("no AWS credentials: set AWS_ACCESS_KEY_ID or AWS_PROFILE"),
+        f"{PREFIX}no AWS credentials: set AWS_ACCESS_KEY_ID or AWS_PROFILE",
         2,
     ),
     SettingsError: (

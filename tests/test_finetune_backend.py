@@ -339,6 +339,21 @@ def test_a_platform_without_a_served_model_says_how_to_smoke_test(
     assert "all passed (1 case against toy-deployment-7)" in out
 
 
+def test_a_seed_for_a_platform_without_seeds_is_refused_before_anything(
+    capsys, cloud, config, train, monkeypatch
+):
+    monkeypatch.setattr(ToyBackend, "takes_seed", False)
+    code, out = finetune(capsys, str(train), "--model", "toy-small", "--config", str(config),
+                         "--yes", "--seed", "7")  # fmt: skip
+    assert (code, out) == (2, "error: toy fine-tuning jobs take no seed: drop --seed (nothing "
+                              "was uploaded)\n")  # fmt: skip
+    assert cloud.files == {} and not train.with_name("train.jsonl.finetune.json").exists()
+    # The platforms whose job APIs have no seed say so.
+    takes = {name: make_backend(name).takes_seed for name in BACKENDS if name != "toy"}
+    assert takes == {"openai": True, "bedrock": False, "fireworks": False, "together": False,
+                     "vertex": False}  # fmt: skip
+
+
 # -- a provider without a backend yet ------------------------------------------------------
 
 
@@ -374,7 +389,10 @@ def test_a_record_of_an_unknown_platform_is_refused(capsys, fake_openai_env, tmp
 def test_which_platform_serves_which_provider():
     assert [platform_for(p) for p in ("openai", "azure", "custom")] == ["openai"] * 3
     assert platform_for("mistral") is None and platform_for("huggingface") is None
-    assert {name: platform_for(name) for name in ("fireworks", "together", "vertex")} == {
+    assert {
+        name: platform_for(name) for name in ("bedrock", "fireworks", "together", "vertex")
+    } == {
+        "bedrock": "bedrock",
         "fireworks": "fireworks",
         "together": "together",
         "vertex": "vertex",
@@ -387,6 +405,8 @@ def test_which_platform_serves_which_provider():
     assert smoke_backend_for("projects/p/locations/us-central1/endpoints/42").platform == "vertex"
     assert smoke_backend_for("accounts/acme/models/support-1").platform == "fireworks"
     assert smoke_backend_for("accounts/acme/datasets/d").platform == "openai"
+    arn = "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/abc"
+    assert smoke_backend_for(arn).platform == "bedrock"
 
 
 # -- the OpenAI backend maps the API's answers to the neutral values -----------------------

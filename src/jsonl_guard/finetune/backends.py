@@ -34,6 +34,12 @@ def _openai() -> FinetuneBackend:
     return OpenAIBackend()
 
 
+def _bedrock() -> FinetuneBackend:
+    from .bedrock_backend import BedrockBackend
+
+    return BedrockBackend()
+
+
 def _fireworks() -> FinetuneBackend:
     from .fireworks_backend import FireworksBackend
 
@@ -55,6 +61,7 @@ def _vertex() -> FinetuneBackend:
 # Platform name -> a factory of its (not yet connected) backend.
 BACKENDS: dict[str, BackendFactory] = {
     "openai": _openai,
+    "bedrock": _bedrock,
     "fireworks": _fireworks,
     "together": _together,
     "vertex": _vertex,

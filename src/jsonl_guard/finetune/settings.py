@@ -47,6 +47,11 @@ PLATFORM_OPTIONS: tuple[PlatformOption, ...] = (
     ),
     PlatformOption("role_arn", "ARN", "the service role Bedrock assumes for the job (bedrock)"),
     PlatformOption(
+        "region",
+        "REGION",
+        "AWS region (bedrock; default AWS_REGION, AWS_DEFAULT_REGION, the profile's)",
+    ),
+    PlatformOption(
         "smoke_model",
         "ID",
         "the model to smoke-test when the platform does not serve the tuned model by itself "
