@@ -328,7 +328,8 @@ def test_a_file_for_another_provider_is_refused_before_any_upload(
         for i in range(12)
     ]
     gemini = write_jsonl(tmp_path / "gemini.jsonl", rows)
-    code, out = run(capsys, str(gemini), "--profile", "vertex-gemini", "--yes", *FAST)
+    model = ["--model", "gpt-4o-mini-2024-07-18"]
+    code, out = run(capsys, str(gemini), "--profile", "vertex-gemini", *model, "--yes", *FAST)
     assert code == 1, out
     assert "gemini.jsonl is in the vertex-gemini format; openai fine-tunes " in out
     assert fake_openai_env.files == {}
@@ -342,3 +343,26 @@ def test_a_file_for_another_provider_is_refused_before_any_upload(
     code, out = run(capsys, str(converted), "--dry-run", *FAST)
     assert code == 0, out
     assert gemini.exists() and fake_openai_env.files == {}
+
+
+def test_without_a_model_the_files_format_chooses_the_model_and_platform(
+    capsys, fake_openai_env, tmp_path, monkeypatch
+):
+    monkeypatch.delenv("GOOGLE_CLOUD_PROJECT", raising=False)
+    rows = [
+        {
+            "contents": [
+                {"role": "user", "parts": [{"text": f"Where is order SW-{100000 + i}?"}]},
+                {"role": "model", "parts": [{"text": "It ships today."}]},
+            ]
+        }
+        for i in range(12)
+    ]
+    gemini = write_jsonl(tmp_path / "gemini.jsonl", rows)
+    code, out = run(capsys, str(gemini), "--dry-run", *FAST)
+    assert code == 0, out
+    assert "model: gemini-2.5-flash (the format's default model; pass --model to choose)" in out
+    code, out = run(capsys, str(gemini), "--yes", *FAST)
+    assert code == 2, out  # Vertex AI's settings, asked for before anything is read
+    assert "no Google Cloud project: pass --project" in out
+    assert fake_openai_env.count() == 0

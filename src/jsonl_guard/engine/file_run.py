@@ -47,7 +47,7 @@ def _counts_with_a_tokenizer_file(profile: Profile) -> bool:
     return bool(token_method_for(profile.tokens).with_tokenizer_file)
 
 
-def _model_chosen(options: CheckOptions) -> bool:
+def model_chosen(options: CheckOptions) -> bool:
     # A library caller may set ``model`` and leave ``model_source`` at its default.
     return options.model_source != "default" or options.model != DEFAULT_MODEL
 
@@ -104,7 +104,7 @@ class FileRun:
         options = self.checker.options
         detection = choose_profile(
             first_example,
-            model=self.checker.chosen_model if _model_chosen(options) else None,
+            model=self.checker.chosen_model if model_chosen(options) else None,
             chosen=options.profile,
             chosen_source=options.profile_source,
             prefer=_counts_with_a_tokenizer_file if is_tokenizer_file(options.tokenizer) else None,
@@ -116,7 +116,7 @@ class FileRun:
         """Check with ``detection``'s profile (and the model it implies, unless chosen)."""
         options = self.checker.options
         model = self.checker.chosen_model
-        if not _model_chosen(options):
+        if not model_chosen(options):
             model = resolve_model(detection.profile.default_model, options.models)
         if options.max_seq_len is not None:
             model = replace(model, token_limit=options.max_seq_len)

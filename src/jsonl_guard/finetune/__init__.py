@@ -5,6 +5,7 @@ the model.
 from __future__ import annotations
 
 from .console import Console, FinetuneStop
+from .estimate import estimate_lines
 from .follow import Clock, Follower, FollowSettings, Sleep
 from .run import (
     FinetuneRequest,
@@ -15,7 +16,6 @@ from .run import (
     choose_backend,
     confirm_or_stop,
     connect,
-    estimate_lines,
     finish,
     job_method,
     new_record,

@@ -31,7 +31,9 @@ from .backends import backend_for, make_backend
 from .calls import Deadline, api_call
 from .console import Console, FinetuneStop
 from .create import start_job
+from .estimate import estimate_lines
 from .follow import Follower, FollowSettings
+from .model_choice import with_implied_model
 from .record import (
     CANCELLED,
     FAILED,
@@ -96,21 +98,6 @@ def check_files(
     if failed:
         raise FinetuneStop(ExitCode.ERRORS, "nothing was uploaded: fix the findings above first")
     return reports[0], reports[1] if validation is not None else None
-
-
-def estimate_lines(report: FileReport) -> list[str]:
-    cost, tokens = report.cost, report.tokens
-    assert cost is not None and tokens is not None
-    usd = "unknown (no price in the model table)"
-    if cost.estimated_usd is not None:
-        usd = f"${cost.estimated_usd:,.2f}"
-    return [
-        f"training file: {report.path} ({report.examples:,} examples, {tokens.total:,} tokens)",
-        f"model: {cost.model}",
-        f"epochs: {cost.epochs} ({cost.epochs_source})",
-        f"billed tokens: {cost.billed_tokens:,}",
-        f"estimated cost: {usd}",
-    ]
 
 
 def confirm_or_stop(request: FinetuneRequest, console: Console) -> None:
@@ -387,6 +374,8 @@ def run_finetune(
 ) -> int:
     """A new run. ``backend``: default, the one for the model's provider (``BACKENDS``),
     chosen before the files are checked."""
+    if request.platform is None:  # no --model: the file's format's model, as check does
+        request.options = with_implied_model(request.training, request.options)
     backend = choose_backend(request) if backend is None else backend
     if not request.dry_run:  # an endpoint that cannot work stops the run before anything
         try:
