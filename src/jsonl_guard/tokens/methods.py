@@ -159,6 +159,18 @@ def strings(value: Any, key: str = "") -> Iterator[str]:
             yield from strings(child, key)
 
 
+def text_chars(value: Any, key: str = "") -> int:
+    """The characters of every string ``strings`` yields, summed without a generator per
+    level (the estimates call it on every example, so it is on the hot path)."""
+    if isinstance(value, str):
+        return 0 if key in STRUCTURAL_KEYS else len(value)
+    if isinstance(value, dict):
+        return sum([text_chars(child, str(child_key)) for child_key, child in value.items()])
+    if isinstance(value, list):
+        return sum([text_chars(child, key) for child in value])
+    return 0
+
+
 @token_method(
     "openai-chat",
     exact=True,
@@ -178,7 +190,7 @@ def openai_chat(example: dict[str, Any], tools: TokenTools) -> ExampleTokens | N
     "characters per token, rounded up",
 )
 def estimate_text(example: dict[str, Any], tools: TokenTools) -> ExampleTokens | None:
-    total = tools.estimate(sum(len(text) for text in strings(example)))
+    total = tools.estimate(text_chars(example))
     answer = answer_characters(example)
     # The answer is estimated like the total, so its statistics are not all zeros.
     assistant = total if answer is None else min(total, tools.estimate(answer))
@@ -196,12 +208,12 @@ def answer_characters(example: dict[str, Any]) -> int | None:
     messages = example.get("messages")
     if isinstance(messages, list):
         replies = (m for m in messages if isinstance(m, dict) and m.get("role") == "assistant")
-        return sum(len(text) for reply in replies for text in strings(reply))
+        return sum(text_chars(reply) for reply in replies)
     outputs = [example[key] for key in _OUTPUTS if key in example]
     if outputs:
-        return max(sum(len(text) for text in strings(output)) for output in outputs)
+        return max(text_chars(output) for output in outputs)
     if "completion" in example:
-        return sum(len(text) for text in strings(example["completion"]))
+        return text_chars(example["completion"])
     if isinstance(example.get("text"), str):
         return None
     return 0

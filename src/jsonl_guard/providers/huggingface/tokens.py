@@ -19,7 +19,7 @@ from typing import Any
 
 from ...tokens.backends import TokenizerUnavailableError
 from ...tokens.chat_formula import ExampleTokens
-from ...tokens.methods import TokenTools, strings, text_only
+from ...tokens.methods import TokenTools, strings, text_chars, text_only
 from .template import ChatTemplate, TemplateInvalid, TemplateRejected
 
 __all__ = ["HFTokenizer", "TemplateRejected", "TokenizerFileError", "load_tokenizer"]
@@ -188,7 +188,7 @@ class SequenceCounter:
 
     def chat(self, messages: list[Any], *, generation: bool, tools: Any) -> int:
         if self.hf is None:
-            return self.tools.estimate(sum(len(text) for text in strings(messages)))
+            return self.tools.estimate(text_chars(messages))
         if self.hf.template is not None:
             try:
                 rendered = self.hf.render(messages, generation=generation, tools=tools)

@@ -21,7 +21,7 @@ from ...rules.context import ExampleContext
 from ...rules.helpers import path_of
 from ...rules.registry import example_rule, schema_rule
 from ...tokens.chat_formula import ExampleTokens
-from ...tokens.methods import TokenTools, strings, token_method
+from ...tokens.methods import TokenTools, text_chars, token_method
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 SFT, PREFERENCE, LEGACY = "vertex-gemini", "vertex-gemini-preference", "vertex-gemini-legacy"
@@ -100,12 +100,12 @@ def _roles(turns: list[Turn]) -> list[Any]:
     "documents, audio and video)",
 )
 def gemini_estimate(example: dict[str, Any], tools: TokenTools) -> ExampleTokens | None:
-    text = tools.estimate(sum(len(s) for s in strings(example)))
+    text = tools.estimate(text_chars(example))
     turns = [*_contents(example), *_completions(example)]
     files = sum(1 for _, part in _parts(turns) if "fileData" in part)
     model_turns = [t for t in turns if t[1].get("role") == "model"]
     model_turns += [m for m in _legacy_messages(example) if m[1].get("role") == "model"]
-    answer = tools.estimate(sum(len(s) for _, turn in model_turns for s in strings(turn)))
+    answer = tools.estimate(sum(text_chars(turn) for _, turn in model_turns))
     images = files * FILE_PART_TOKENS
     # ``images`` is non-zero exactly for multimodal examples (nothing is put in the tool
     # fields), so DatasetStats.approximate_examples counts them.
