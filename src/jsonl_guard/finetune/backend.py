@@ -66,6 +66,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import JsonlGuardError
+from ..untrusted import safe
 from .record import CANCELLED, FAILED, SUCCEEDED, TERMINAL_STATUSES, RunRecord
 
 # The key (or label) under which a job carries the id of the run that created it.
@@ -84,6 +85,15 @@ def backoff(attempt: int) -> float:
     quarter, so clients that failed together do not retry together (the OpenAI SDK's
     schedule)."""
     return min(0.5 * 2.0 ** min(attempt, 16), 8.0) * (1 - 0.25 * random.random())
+
+
+def failure_message(backend: FinetuneBackend, error: BaseException, step: str) -> str | None:
+    """The one line shown for a failed call ``step``, secrets masked: the backend's own
+    errors (a time limit, an unexpected answer) as worded, the SDK's by ``describe_error``;
+    ``None``: neither (a bug, raised on)."""
+    if isinstance(error, JsonlGuardError):
+        return safe(f"{step} failed: {error}", backend.secrets())
+    return backend.describe_error(error, step)
 
 
 class TimeLimitReached(JsonlGuardError):
@@ -233,7 +243,8 @@ class FinetuneBackend(ABC):
     @abstractmethod
     def describe_error(self, error: BaseException, step: str) -> str | None:
         """``"<step> failed: <why>"`` on one line, without secrets, for an error of the
-        platform's SDK; ``None`` for any other exception (it is raised on)."""
+        platform's SDK; ``None`` for any other exception (it is raised on). The backend's
+        own errors (``JsonlGuardError``) never reach it: ``failure_message`` words them."""
 
     @abstractmethod
     def upload(self, path: Path) -> str:
@@ -294,4 +305,5 @@ __all__ = [
     "UnexpectedAnswer",
     "UploadMismatch",
     "backoff",
+    "failure_message",
 ]

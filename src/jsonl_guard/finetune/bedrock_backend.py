@@ -40,7 +40,6 @@ from .backend import (
     Job,
     JobEvent,
     Reply,
-    TimeLeft,
     TimeLimitReached,
     backoff,
 )
@@ -60,6 +59,7 @@ from .bedrock_client import (
     unexpected,
 )
 from .record import RunRecord
+from .time_limit import TimedRequests
 
 T = TypeVar("T")
 # A single S3 PUT takes at most 5 GiB (larger files would need a multipart upload).
@@ -81,11 +81,13 @@ def custom_model_name(record: RunRecord) -> str:
     return f"{suffix or 'jsonl-guard'}-{record.run_id}"
 
 
-class BedrockBackend(FinetuneBackend):
+class BedrockBackend(TimedRequests, FinetuneBackend):
     """Amazon Bedrock model customization (fine-tuning) with S3 for the data."""
 
     platform: ClassVar[str] = "bedrock"
     takes_seed: ClassVar[bool] = False  # model customization jobs take no seed
+    # A timed-out request with less left than two of the shortest requests used the time up.
+    out_of_time_margin = MIN_REQUEST_SECONDS * 2
     # Each Bedrock format (providers/bedrock/provider.toml) is supervised fine-tuning.
     job_methods: ClassVar[Mapping[str, str]] = {
         "bedrock-nova": "supervised",
@@ -101,10 +103,9 @@ class BedrockBackend(FinetuneBackend):
         self._clients: dict[tuple[str, float | None], Any] = {}
         self._max_retries = DEFAULT_RETRIES
         self._timeout: float | None = DEFAULT_TIMEOUT
-        self._time_left: TimeLeft | None = None
         self._run_id: str | None = None
         self._retried = False
-        self._sleep = sleep
+        TimedRequests.__init__(self, sleep=sleep)
 
     # -- settings and connection ---------------------------------------------------------
 
@@ -138,9 +139,6 @@ class BedrockBackend(FinetuneBackend):
             client.close()
         self._clients.clear()
 
-    def set_time_limit(self, time_left: TimeLeft | None) -> None:
-        self._time_left = time_left
-
     def begin_run(self, record: RunRecord) -> None:
         self._run_id = record.run_id
 
@@ -151,8 +149,6 @@ class BedrockBackend(FinetuneBackend):
         return retryable(error)
 
     def describe_error(self, error: BaseException, step: str) -> str | None:
-        if isinstance(error, JsonlGuardError):  # ours: a time limit, an unexpected answer
-            return safe(f"{step} failed: {error}", self._secrets)
         message = describe(error, step, self._retried)
         return None if message is None else safe(message, self._secrets)
 
@@ -380,7 +376,7 @@ class BedrockBackend(FinetuneBackend):
         if self._session is None:
             raise RuntimeError("BedrockBackend.connect() was not called")
         timeout = self._timeout
-        left = None if self._time_left is None else self._time_left()
+        left = self._left()
         if left is not None:
             if left < MIN_REQUEST_SECONDS:
                 raise TimeLimitReached("the run's --timeout ran out")
@@ -396,16 +392,6 @@ class BedrockBackend(FinetuneBackend):
             )
             self._clients[key] = self._session.client(service, config=config)
         return self._clients[key]
-
-    def _out_of_time(self) -> bool:
-        left = None if self._time_left is None else self._time_left()
-        return left is not None and left <= MIN_REQUEST_SECONDS * 2
-
-    def _wait(self, seconds: float, error: BaseException) -> None:
-        left = None if self._time_left is None else self._time_left()
-        if left is not None and seconds >= left:
-            raise TimeLimitReached("the run's --timeout ran out") from error
-        self._sleep(seconds)
 
 
 def _list_jobs(bedrock: Any, arguments: Mapping[str, Any]) -> Any:

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from ..errors import ExitCode, JsonlGuardError
+from ..errors import ExitCode
 from ..untrusted import printable
-from .backend import FinetuneBackend, TimeLimitReached
+from .backend import FinetuneBackend, TimeLimitReached, failure_message
 from .console import FinetuneStop
 
 T = TypeVar("T")
@@ -74,10 +74,7 @@ def failure(
         return error
     if isinstance(error, TimeLimitReached) and deadline is not None and record_file is not None:
         return deadline.stop(step, record_file)
-    if isinstance(error, JsonlGuardError):  # the backend's own (an unexpected answer...)
-        message: str | None = f"{step} failed: {error}"
-    else:
-        message = backend.describe_error(error, step)
+    message = failure_message(backend, error, step)
     if message is None:
         return None
     if record_file is not None:

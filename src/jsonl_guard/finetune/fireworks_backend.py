@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from ..errors import JsonlGuardError
-from ..untrusted import safe
 from .backend import (
     CLOCK_SKEW,
     DEFAULT_RETRIES,
@@ -44,7 +43,6 @@ from .backend import (
     Job,
     JobEvent,
     Reply,
-    TimeLeft,
     TimeLimitReached,
     UploadMismatch,
     backoff,
@@ -64,6 +62,7 @@ from .fireworks_client import (
     server,
 )
 from .record import RunRecord
+from .time_limit import TimedRequests
 
 if TYPE_CHECKING:
     import fireworks
@@ -79,7 +78,7 @@ JOBS = "/v1/accounts/{account}/supervisedFineTuningJobs"
 DATASETS = "/v1/accounts/{account}/datasets"
 
 
-class FireworksBackend(FinetuneBackend):
+class FireworksBackend(TimedRequests, FinetuneBackend):
     """Fireworks AI: datasets, supervised fine-tuning jobs and chat completions."""
 
     platform: ClassVar[str] = "fireworks"
@@ -92,8 +91,7 @@ class FireworksBackend(FinetuneBackend):
         self._client: fireworks.Fireworks | None = None
         self._max_retries = DEFAULT_RETRIES
         self._timeout: float | None = DEFAULT_TIMEOUT
-        self._time_left: TimeLeft | None = None
-        self._sleep = sleep
+        TimedRequests.__init__(self, sleep=sleep)
 
     # -- settings and connection -------------------------------------------------------
 
@@ -122,9 +120,6 @@ class FireworksBackend(FinetuneBackend):
         if self._client is not None:
             self._client.close()
 
-    def set_time_limit(self, time_left: TimeLeft | None) -> None:
-        self._time_left = time_left
-
     def secrets(self) -> tuple[str, ...]:
         key = getattr(self._client, "api_key", None)
         return (key,) if isinstance(key, str) and key else ()
@@ -140,8 +135,6 @@ class FireworksBackend(FinetuneBackend):
         return False
 
     def describe_error(self, error: BaseException, step: str) -> str | None:
-        if isinstance(error, JsonlGuardError):  # ours: a time limit, an unexpected answer
-            return safe(f"{step} failed: {error}", self.secrets())
         return describe_api_error(error, step, self.secrets())
 
     def smoke_model(self, record: RunRecord) -> str | None:
@@ -353,23 +346,10 @@ class FireworksBackend(FinetuneBackend):
 
     def _one_request_client(self) -> fireworks.Fireworks:
         """The client for one attempt: the HTTP timeout cut to the time left."""
-        left = None if self._time_left is None else self._time_left()
-        if left is None:
+        if self._left() is None:
             return self.client
-        if left <= 0:
-            raise TimeLimitReached("the run's --timeout ran out")
         usual = DEFAULT_TIMEOUT if self._timeout is None else self._timeout
-        return self.client.with_options(timeout=min(usual, left))
-
-    def _out_of_time(self) -> bool:
-        left = None if self._time_left is None else self._time_left()
-        return left is not None and left <= 0.05
-
-    def _wait(self, seconds: float, error: Exception | None) -> None:
-        left = None if self._time_left is None else self._time_left()
-        if left is not None and seconds >= left:
-            raise TimeLimitReached("the run's --timeout ran out") from error
-        self._sleep(seconds)
+        return self.client.with_options(timeout=self._attempt_timeout(usual))
 
     def _reader(self, endpoint: str) -> FireworksAnswers:
         return FireworksAnswers(endpoint, server(self._client))

@@ -19,7 +19,6 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
-from ..errors import JsonlGuardError
 from ..untrusted import safe
 from .answers import AnswerReader
 from .backend import (
@@ -31,11 +30,11 @@ from .backend import (
     Job,
     JobEvent,
     Reply,
-    TimeLeft,
     TimeLimitReached,
     backoff,
 )
 from .record import RunRecord
+from .time_limit import TimedRequests
 
 if TYPE_CHECKING:
     import openai
@@ -50,7 +49,7 @@ MAX_RETRY_AFTER = 60.0
 MAX_JOB_PAGES = 10
 
 
-class OpenAIBackend(FinetuneBackend):
+class OpenAIBackend(TimedRequests, FinetuneBackend):
     """OpenAI's fine-tuning API: files, ``fine_tuning.jobs`` and chat completions."""
 
     platform: ClassVar[str] = "openai"
@@ -69,8 +68,7 @@ class OpenAIBackend(FinetuneBackend):
         self._client = client
         self._max_retries = DEFAULT_RETRIES if client is None else int(client.max_retries)
         self._timeout: Any = DEFAULT_TIMEOUT if client is None else client.timeout
-        self._time_left: TimeLeft | None = None
-        self._sleep = sleep
+        TimedRequests.__init__(self, sleep=sleep)
 
     @property
     def client(self) -> OpenAIClient:
@@ -96,9 +94,6 @@ class OpenAIBackend(FinetuneBackend):
         if self._client is not None:
             self._client.close()
 
-    def set_time_limit(self, time_left: TimeLeft | None) -> None:
-        self._time_left = time_left
-
     def secrets(self) -> tuple[str, ...]:
         client = self._client
         values = (getattr(client, "api_key", None), getattr(client, "_azure_ad_token", None))
@@ -119,8 +114,6 @@ class OpenAIBackend(FinetuneBackend):
 
         from .openai_client import describe_api_error
 
-        if isinstance(error, JsonlGuardError):  # ours: a time limit, an unexpected answer
-            return safe(f"{step} failed: {error}", self.secrets())
         if not isinstance(error, openai.OpenAIError):
             return None
         return safe(describe_api_error(error, step), self.secrets())
@@ -229,23 +222,10 @@ class OpenAIBackend(FinetuneBackend):
 
     def _one_request_client(self) -> OpenAIClient:
         """The client for one attempt: no SDK retries, the HTTP timeout cut to the time left."""
-        left = None if self._time_left is None else self._time_left()
-        if left is None:
+        if self._left() is None:
             return self.client.with_options(max_retries=0)
-        if left <= 0:
-            raise TimeLimitReached("the run's --timeout ran out")
         usual = self._timeout if isinstance(self._timeout, int | float) else DEFAULT_TIMEOUT
-        return self.client.with_options(max_retries=0, timeout=min(float(usual), left))
-
-    def _out_of_time(self) -> bool:
-        left = None if self._time_left is None else self._time_left()
-        return left is not None and left <= 0.05
-
-    def _wait(self, seconds: float, error: Exception) -> None:
-        left = None if self._time_left is None else self._time_left()
-        if left is not None and seconds >= left:
-            raise TimeLimitReached("the run's --timeout ran out") from error
-        self._sleep(seconds)
+        return self.client.with_options(max_retries=0, timeout=self._attempt_timeout(usual))
 
     def _reader(self, endpoint: str) -> AnswerReader:
         return AnswerReader(endpoint, _server(self._client))

@@ -41,12 +41,12 @@ from .backend import (
     Job,
     JobEvent,
     Reply,
-    TimeLeft,
     TimeLimitReached,
     backoff,
 )
 from .record import RunRecord
 from .settings import SettingsError
+from .time_limit import TimedRequests
 from .together_answers import (
     MAX_DETAIL,
     TogetherReader,
@@ -106,7 +106,7 @@ def _no_sdk_upload_retries() -> Iterator[None]:
         filemanager.MAX_RETRIES = saved
 
 
-class TogetherBackend(FinetuneBackend):
+class TogetherBackend(TimedRequests, FinetuneBackend):
     """Together's files, ``fine_tuning`` and OpenAI-compatible chat completions."""
 
     platform: ClassVar[str] = "together"
@@ -124,8 +124,7 @@ class TogetherBackend(FinetuneBackend):
         self._key: str | None = None
         self._max_retries = DEFAULT_RETRIES
         self._timeout: float | None = DEFAULT_TIMEOUT
-        self._time_left: TimeLeft | None = None
-        self._sleep = sleep
+        TimedRequests.__init__(self, sleep=sleep)
 
     @property
     def client(self) -> Any:
@@ -164,9 +163,6 @@ class TogetherBackend(FinetuneBackend):
         # The SDK reads TOGETHER_BASE_URL itself; its retries are off (``_send`` retries).
         self._client = sdk.Together(api_key=key, max_retries=0, timeout=timeout)
 
-    def set_time_limit(self, time_left: TimeLeft | None) -> None:
-        self._time_left = time_left
-
     def secrets(self) -> tuple[str, ...]:
         return (self._key,) if self._key else ()
 
@@ -180,8 +176,6 @@ class TogetherBackend(FinetuneBackend):
         return isinstance(status, int) and (status in (408, 409, 429) or status >= 500)
 
     def describe_error(self, error: BaseException, step: str) -> str | None:
-        if isinstance(error, JsonlGuardError):  # ours: a time limit, an unexpected answer
-            return safe(f"{step} failed: {error}", self.secrets())
         errors = import_together().error
         if not isinstance(error, errors.TogetherException):
             return None
@@ -350,21 +344,10 @@ class TogetherBackend(FinetuneBackend):
 
     def _cut_timeout(self) -> None:
         """This attempt's HTTP timeout: the usual one, cut to the run's time left."""
-        left = None if self._time_left is None else self._time_left()
-        if left is not None and left <= 0:
-            raise TimeLimitReached("the run's --timeout ran out")
         usual = DEFAULT_TIMEOUT if self._timeout is None else self._timeout
-        self.client.client.timeout = self._timeout if left is None else min(usual, left)
-
-    def _out_of_time(self) -> bool:
-        left = None if self._time_left is None else self._time_left()
-        return left is not None and left <= 0.05
-
-    def _wait(self, seconds: float, error: Exception) -> None:
-        left = None if self._time_left is None else self._time_left()
-        if left is not None and seconds >= left:
-            raise TimeLimitReached("the run's --timeout ran out") from error
-        self._sleep(seconds)
+        self.client.client.timeout = (
+            self._timeout if self._left() is None else self._attempt_timeout(usual)
+        )
 
     def _check_failure(self, path: Path, error: Exception) -> str:
         """Together's own check refused the file: what it said, on one line."""

@@ -42,12 +42,12 @@ from .backend import (
     Job,
     JobEvent,
     Reply,
-    TimeLeft,
     TimeLimitReached,
     UploadMismatch,
     backoff,
 )
 from .record import RunRecord
+from .time_limit import TimedRequests
 
 T = TypeVar("T")
 # Pages of tuning jobs ``find_jobs`` reads at most (100 jobs each).
@@ -57,7 +57,7 @@ TUNING_METHODS = {"supervised": "SUPERVISED_FINE_TUNING", "preference": "PREFERE
 _EXPERIMENTAL = r"The SDK's tuning implementation is experimental"
 
 
-class VertexBackend(FinetuneBackend):
+class VertexBackend(TimedRequests, FinetuneBackend):
     """Vertex AI: Cloud Storage staging, ``tunings`` and ``models.generate_content``."""
 
     platform: ClassVar[str] = "vertex"
@@ -72,14 +72,13 @@ class VertexBackend(FinetuneBackend):
     options: ClassVar[tuple[str, ...]] = ("project", "location", "staging_uri")
 
     def __init__(self, *, sleep: Callable[[float], None] = time.sleep) -> None:
-        self._sleep = sleep
+        TimedRequests.__init__(self, sleep=sleep)
         self._genai: Any = None
         self._storage: Any = None
         self._credentials: Any = None
         self._base_url: str | None = None
         self._max_retries = DEFAULT_RETRIES
         self._timeout: float | None = DEFAULT_TIMEOUT
-        self._time_left: TimeLeft | None = None
         self._run_id: str | None = None
         self._last_seen: Any = None  # the last tuning job retrieved, for its event
 
@@ -123,9 +122,6 @@ class VertexBackend(FinetuneBackend):
             if callable(closing):
                 closing()
 
-    def set_time_limit(self, time_left: TimeLeft | None) -> None:
-        self._time_left = time_left
-
     def secrets(self) -> tuple[str, ...]:
         # The environment's keys too (GOOGLE_API_KEY...): unused here, never to be shown.
         return (*vertex.credential_secrets(self._credentials), *known_secrets())
@@ -134,8 +130,6 @@ class VertexBackend(FinetuneBackend):
         return vertex.is_retryable(error)
 
     def describe_error(self, error: BaseException, step: str) -> str | None:
-        if isinstance(error, JsonlGuardError):  # ours: a time limit, an unexpected answer
-            return safe(f"{step} failed: {error}", self.secrets())
         return vertex.describe(error, step, self.secrets())
 
     # -- files ---------------------------------------------------------------------------
@@ -177,7 +171,7 @@ class VertexBackend(FinetuneBackend):
                     if_generation_match=0,  # create only: never overwrite an object
                     checksum="md5",
                     retry=None,  # retried in _send
-                    timeout=self._seconds(),
+                    timeout=self._attempt_timeout(self._timeout),
                 )
             return blob
 
@@ -185,7 +179,7 @@ class VertexBackend(FinetuneBackend):
             return self._send(endpoint, send)
         except exceptions.PreconditionFailed:
             look = functools.partial(bucket.get_blob, name, retry=None)
-            return self._send(endpoint, lambda: look(timeout=self._seconds()))
+            return self._send(endpoint, lambda: look(timeout=self._attempt_timeout(self._timeout)))
 
     # -- jobs ----------------------------------------------------------------------------
 
@@ -328,32 +322,15 @@ class VertexBackend(FinetuneBackend):
                     raise TimeLimitReached("the run's --timeout ran out") from error
                 if not retry or attempt >= self._max_retries or not self.retryable(error):
                     raise
-                left = None if self._time_left is None else self._time_left()
-                wait = backoff(attempt)
-                if left is not None and wait >= left:
-                    raise TimeLimitReached("the run's --timeout ran out") from error
-                self._sleep(wait)
+                self._wait(backoff(attempt), error)
                 attempt += 1
-
-    def _seconds(self) -> float | None:
-        """This request's timeout: the usual one, cut to the time left."""
-        left = None if self._time_left is None else self._time_left()
-        if left is not None and left <= 0:
-            raise TimeLimitReached("the run's --timeout ran out")
-        if left is None:
-            return self._timeout
-        return left if self._timeout is None else min(self._timeout, left)
 
     def _http_options(self) -> Any:
         from google.genai import types
 
-        seconds = self._seconds()
+        seconds = self._attempt_timeout(self._timeout)
         # google-genai takes milliseconds; it keeps the client's base URL.
         return types.HttpOptions(timeout=None if seconds is None else max(1, int(seconds * 1000)))
-
-    def _out_of_time(self) -> bool:
-        left = None if self._time_left is None else self._time_left()
-        return left is not None and left <= 0.05
 
     def _reader(self, endpoint: str) -> answers.VertexAnswers:
         location = self.settings.get("location", "global")

@@ -88,7 +88,13 @@ from typing import TYPE_CHECKING, TextIO
 
 from ..cli.arguments import non_negative_int, positive_float
 from ..errors import ERROR_PREFIX, ExitCode, JsonlGuardError, exit_for
-from ..finetune.backend import DEFAULT_RETRIES, DEFAULT_TIMEOUT, FinetuneBackend, Reply
+from ..finetune.backend import (
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    FinetuneBackend,
+    Reply,
+    failure_message,
+)
 from ..finetune.backends import BACKENDS, as_backend, smoke_backend_for
 from ..finetune.settings import add_platform_arguments, given_settings
 from .expectations import (
@@ -223,7 +229,7 @@ def ask(
             max_completion_tokens=case.max_completion_tokens,
         )
     except Exception as error:
-        message = backend.describe_error(error, step)
+        message = failure_message(backend, error, step)
         if message is None:
             raise
         raise SmokeAPIError(message, completed=completed, total=total) from error
