@@ -83,7 +83,9 @@ class FileDetails:
     excerpts: tuple[tuple[int, str], ...]  # (line, text) of listed findings' lines
 
     @classmethod
-    def of(cls, stats: DatasetStats, *, limit: int | None, lines: Iterable[int]) -> FileDetails:
+    def of(
+        cls, stats: DatasetStats, *, limit: int | None, lines: Iterable[int | None]
+    ) -> FileDetails:
         """``lines``: the lines the report lists findings on (their text is kept)."""
         preview = bool(stats.trained)
         wanted = set(lines)
@@ -117,6 +119,7 @@ def _duplicate_groups(stats: DatasetStats) -> tuple[tuple[DuplicateGroup, ...], 
         elif len(repeats) < MAX_GROUPS:
             repeats[first] = [line]
     groups = tuple(
-        DuplicateGroup(first, tuple(lines), counts[first]) for first, lines in sorted(repeats.items())
+        DuplicateGroup(first, tuple(lines), counts[first])
+        for first, lines in sorted(repeats.items())
     )
     return groups, len(counts)

@@ -86,9 +86,7 @@ def _row(
     if not outcome.is_example:
         return
     codes = [
-        d.code
-        for d in map(checker.selection.diagnose, outcome.findings.kept)
-        if d is not None
+        d.code for d in map(checker.selection.diagnose, outcome.findings.kept) if d is not None
     ]
     tokens = outcome.tokens
     trained = None

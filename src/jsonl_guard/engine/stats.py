@@ -54,9 +54,7 @@ class DatasetStats:
     excerpts: dict[int, str] = field(default_factory=dict)
     # ``_repeated(digests)`` for the first ``n`` digests: the duplicate rule and the
     # report's duplicate groups share one pass.
-    _repeated_cache: tuple[int, set[int]] = field(
-        default=(-1, set()), repr=False, compare=False
-    )
+    _repeated_cache: tuple[int, set[int]] = field(default=(-1, set()), repr=False, compare=False)
 
     def add_tokens(self, tokens: ExampleTokens, line: int = 0) -> None:
         preview = tokens.training

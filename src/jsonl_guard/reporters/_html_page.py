@@ -141,4 +141,3 @@ def page(report: Report) -> str:
 def notebook_html(report: Report) -> str:
     """The compact view a notebook shows for a ``Report`` or ``FileReport``."""
     return f"<style>{CSS}</style>" + body(report, compact=True)
-

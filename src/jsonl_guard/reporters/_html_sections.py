@@ -21,7 +21,7 @@ from ._html_svg import histogram_svg
 if TYPE_CHECKING:  # not at run time: the report's notebook view imports this module
     from ..engine.cost import CostEstimate
     from ..engine.details import FileDetails
-    from ..engine.report import FileReport
+    from ..engine.report import FileReport, NotShown
 
 
 def text(value: object) -> str:
@@ -135,13 +135,15 @@ def _anchor(file: FileReport, code: str) -> str:
     return f"f{zlib.crc32(file.path.encode('utf-8', 'surrogatepass')):08x}-{code}"
 
 
-def _rule_section(file: FileReport, code: str, listed: list[Diagnostic], more: object) -> str:
+def _rule_section(
+    file: FileReport, code: str, listed: list[Diagnostic], more: NotShown | None
+) -> str:
     rule = find_rule(code)
     described = "" if rule is None else rule.describe()
     parts = [
         f'<section class="rule" id="{text(_anchor(file, code))}">',
         f"<h4>{text(code)} {text(rule.name if rule else '')}</h4>",
-        f"<details class=\"rule-text\"><summary><code>jsonl-guard rules {text(code)}</code>"
+        f'<details class="rule-text"><summary><code>jsonl-guard rules {text(code)}</code>'
         f"</summary><pre>{text_block(described)}</pre></details>",
         '<table class="findings"><tr><th>line</th><th>message</th><th>example</th></tr>',
     ]
@@ -152,7 +154,7 @@ def _rule_section(file: FileReport, code: str, listed: list[Diagnostic], more: o
         shown = (
             "—"
             if excerpt is None
-            else f"<details><summary>line {d.line}</summary><pre class=\"example\">"
+            else f'<details><summary>line {d.line}</summary><pre class="example">'
             f"{text(excerpt)}</pre></details>"
         )
         line = "" if d.line is None else f' data-line="{d.line}"'
@@ -161,7 +163,7 @@ def _rule_section(file: FileReport, code: str, listed: list[Diagnostic], more: o
             f"<td>{shown}</td></tr>"
         )
     if more is not None:
-        parts.append(f'<tr class="not-shown"><td colspan="3">{text(getattr(more, "message"))}'
+        parts.append(f'<tr class="not-shown"><td colspan="3">{text(more.message)}'
                      "</td></tr>")  # fmt: skip
     parts.append("</table></section>")
     return "".join(parts)

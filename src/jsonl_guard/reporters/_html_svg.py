@@ -53,7 +53,7 @@ def histogram_svg(histogram: Histogram, *, label: str) -> str:
         parts.append(
             f'<rect class="bar" x="{x}" y="{round(TOP + HEIGHT - height, 2)}" '
             f'width="{round(step - 2, 2)}" height="{height}" data-count="{count}" '
-            f'data-from="{low}" data-to="{high}"><title>{low:,}–{high:,} tokens: '
+            f'data-from="{low}" data-to="{high}"><title>{low:,} to {high:,} tokens: '
             f"{count:,} example(s)</title></rect>"
         )
     for fraction in (0.0, 0.5, 1.0):
