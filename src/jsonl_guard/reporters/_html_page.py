@@ -19,10 +19,11 @@ if TYPE_CHECKING:  # not at run time: the report's notebook view imports this mo
     from ..engine.cost import RunBudget
     from ..engine.report import FileReport, Report
 
-# No source for anything: no script, no fetch, no frame, no form; inline styles only.
+# No source for anything: no script, no fetch, no frame, no form; inline styles only
+# (frame-ancestors is left out: a <meta> policy cannot carry it, Chromium warns).
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
-    "form-action 'none'; frame-ancestors 'none'"
+    "form-action 'none'"
 )
 
 CSS = """
@@ -44,7 +45,14 @@ CSS = """
 .jg-report tr.warning td:nth-child(2) { color: #9a6700; font-weight: 600; }
 .jg-report pre { white-space: pre-wrap; word-break: break-all; background: #f6f8fa;
   padding: 6px; margin: 4px 0; max-width: 70em; }
-.jg-report .charts { display: flex; flex-wrap: wrap; gap: 1em; }
+.jg-report .overview, .jg-report .charts { display: flex; flex-wrap: wrap; gap: 1em;
+  align-items: flex-start; }
+.jg-report.compact h1 { font-size: 1.2em; } .jg-report.compact h2 { font-size: 1.05em; }
+.jg-report .charts { flex-direction: column; gap: .3em; }
+.jg-report svg.histogram { width: 540px; max-width: 100%; height: auto; }
+.jg-report.compact svg.histogram { width: 330px; }
+.jg-report.compact th, .jg-report.compact td { padding: 1px 6px; }
+.jg-report .caption { max-width: 540px; } .jg-report.compact .caption { max-width: 330px; font-size: .85em; }
 .jg-report figure { margin: 0; }
 .jg-report figcaption { font-weight: 600; }
 .jg-report svg .bar { fill: #4078c0; } .jg-report svg .axis { stroke: #57606a; }
@@ -68,11 +76,12 @@ def _file(file: FileReport, *, compact: bool) -> str:
         head,
         f'<p class="format">Format {text(file.format)} '
         f"({text(file.profile_source or 'chosen')}{role})</p>",
+        '<div class="overview">',
         sections.summary_table(file),
     ]
     if file.details is not None and file.tokens is not None and file.tokens.counted_examples:
         parts.append(sections.histograms(file.details))
-    parts += ["<h3>Findings by rule</h3>", sections.findings(file, compact=compact)]
+    parts += ["</div>", "<h3>Findings by rule</h3>", sections.findings(file, compact=compact)]
     if not compact:
         parts += [
             "<h3>Longest examples</h3>",
@@ -86,7 +95,8 @@ def _file(file: FileReport, *, compact: bool) -> str:
     return "".join(parts)
 
 
-def _totals(report: Report) -> str:
+def _totals(report: Report, *, across: bool) -> str:
+    """The run's numbers; ``across``: one row (the compact view), else one per number."""
     examples = sum(f.examples for f in report.files)
     costs = [f.cost.estimated_usd for f in report.files if f.cost is not None]
     total = None if not costs or any(c is None for c in costs) else sum(c or 0.0 for c in costs)
@@ -99,6 +109,10 @@ def _totals(report: Report) -> str:
     ]
     if report.budget is not None:
         rows.append(("run_budget", "Run budget", _run_budget(report.budget)))
+    if across:
+        head = "".join(f"<th>{label}</th>" for _, label, _ in rows)
+        cells = "".join(sections.field(name, value) for name, _, value in rows)
+        return f'<table class="summary totals"><tr>{head}</tr><tr>{cells}</tr></table>'
     body = "".join(
         f"<tr><th>{label}</th>{sections.field(name, value)}</tr>" for name, label, value in rows
     )
@@ -116,8 +130,8 @@ def body(report: Report, *, compact: bool) -> str:
     verdict = "errors found" if report.errors or report.io_errors else "no errors"
     kind = "bad" if report.errors or report.io_errors else ("warn" if report.warnings else "good")
     return (
-        f'<div class="jg-report"><h1>jsonl-guard report <span class="badge {kind}">'
-        f"{verdict}</span></h1>{_totals(report)}"
+        f'<div class="jg-report{" compact" if compact else ""}"><h1>jsonl-guard report '
+        f'<span class="badge {kind}">{verdict}</span></h1>{_totals(report, across=compact)}'
         + "".join(_file(f, compact=compact) for f in report.files)
         + "</div>"
     )

@@ -119,7 +119,7 @@ def findings(file: FileReport, *, compact: bool = False) -> str:
         hint = first.hint if first else ""
         parts.append(
             f'<tr class="rule-row {severity}" data-code="{text(code)}">'
-            f'<td><a href="#{text(_anchor(file, code))}">{text(code)}</a> {text(name)}</td>'
+            f"<td>{_code_link(file, code, compact)} {text(name)}</td>"
             f"<td>{severity}</td>{field('count', f'{counts[code]:,}')}<td>{text(hint)}</td></tr>"
         )
     parts.append("</table>")
@@ -128,6 +128,13 @@ def findings(file: FileReport, *, compact: bool = False) -> str:
     for code in order:
         parts.append(_rule_section(file, code, by_code.get(code, []), not_shown.get(code)))
     return "".join(parts)
+
+
+def _code_link(file: FileReport, code: str, compact: bool) -> str:
+    """The code, linked to its section below (the compact view has none)."""
+    if compact:
+        return f"<code>{text(code)}</code>"
+    return f'<a href="#{text(_anchor(file, code))}">{text(code)}</a>'
 
 
 def _anchor(file: FileReport, code: str) -> str:
