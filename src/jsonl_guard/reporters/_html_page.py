@@ -52,7 +52,8 @@ CSS = """
 .jg-report svg.histogram { width: 540px; max-width: 100%; height: auto; }
 .jg-report.compact svg.histogram { width: 330px; }
 .jg-report.compact th, .jg-report.compact td { padding: 1px 6px; }
-.jg-report .caption { max-width: 540px; } .jg-report.compact .caption { max-width: 330px; font-size: .85em; }
+.jg-report .caption { max-width: 540px; }
+.jg-report.compact .caption { max-width: 330px; font-size: .85em; }
 .jg-report figure { margin: 0; }
 .jg-report figcaption { font-weight: 600; }
 .jg-report svg .bar { fill: #4078c0; } .jg-report svg .axis { stroke: #57606a; }
