@@ -3,11 +3,12 @@ and ``check_path(..., progress=True)``."""
 
 from __future__ import annotations
 
+import re
 import sys
 
 import pytest
 
-from helpers import EXAMPLES, FIXTURES, example, write_jsonl
+from helpers import EXAMPLES, FIXTURES, ROOT, example, write_jsonl
 from jsonl_guard import Checker, CheckOptions, Report, check_lines, check_path
 from jsonl_guard.engine.rows import COLUMNS, ExamplesUnavailable
 
@@ -34,7 +35,7 @@ def test_ipython_pretty_and_html_views():
     assert shown.splitlines()[0] == repr(report)
     assert "examples/tiny.jsonl: openai-chat, 3 examples" in shown
     html = report._repr_html_()
-    assert html.startswith("<style>") and '<div class="jg-report">' in html
+    assert html.startswith("<style>") and '<div class="jg-report compact">' in html
     assert html.count('<svg class="histogram"') == 4  # two per file
     assert "<script" not in html and "Longest examples" not in html  # compact
     assert report.files[0]._repr_html_().count('<svg class="histogram"') == 2
@@ -101,3 +102,19 @@ def test_progress_without_tqdm_says_what_to_install(monkeypatch):
 
     with pytest.raises(ProgressUnavailable, match=r"jsonl-guard\[notebook\]"):
         check_path(BAD, progress=True)
+
+
+def test_the_readme_notebook_cell_runs_verbatim(monkeypatch, capsys):
+    pytest.importorskip("pandas")
+    pytest.importorskip("tqdm")
+    readme = (ROOT / "README.md").read_text("utf-8")
+    section = readme[readme.index("\n## Notebooks\n") :]
+    section = section[: section.index("\n## ", 1)]
+    (cell,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert "docs/img/notebook.png" in section
+    monkeypatch.chdir(ROOT)
+    names: dict[str, object] = {"__name__": "notebook"}
+    exec(compile(cell, "README.md", "exec"), names)
+    report, rows, frame = names["report"], names["rows"], names["frame"]
+    assert len(rows) == report.examples == len(frame)
+    assert "support-bad.jsonl" in capsys.readouterr().err  # the progress bar
