@@ -209,3 +209,25 @@ def test_details_are_the_same_whatever_the_job_count(tmp_path, jobs):
     details = single.details
     assert details is not None and details.duplicate_groups and details.excerpts
     assert details.duplicate_groups_total >= len(details.duplicate_groups)
+
+
+def test_with_a_training_preview_the_second_histogram_is_what_trains():
+    pytest.importorskip("tokenizers")
+    options = CheckOptions(
+        profile="trl-messages",
+        tokenizer=str(FIXTURES / "hf" / "tokenizer.json"),
+        max_seq_len=160,
+        loss="assistant-only",
+        chat_template=str(FIXTURES / "rules" / "JG689" / "tagged.jinja"),
+    )
+    cut = FIXTURES / "rules" / "JG690" / "bad.jsonl"
+    report = Checker(options).check_path(cut)
+    details, training = report.details, report.tokens.training
+    assert details is not None and training is not None
+    assert details.trained_source == "training preview"
+    assert details.trained.total == training.examples
+    assert details.trained.limit == 160 and details.tokens.limit == 160
+    rows = list(report.example_rows())
+    assert sum(r.trained_tokens or 0 for r in rows) == training.trained_total
+    page = assert_inert(REPORTERS["html"](Report((report,))))
+    assert page.all("svg", **{"aria-label": "trained tokens per example"})
