@@ -28,6 +28,8 @@ from jsonl_guard.engine.config import ConfigError
 from jsonl_guard.engine.lines import InputError
 from jsonl_guard.engine.models import ModelTableError
 from jsonl_guard.engine.profiles import UnknownProfileError
+from jsonl_guard.engine.progress_bar import ProgressUnavailable
+from jsonl_guard.engine.rows import ExamplesUnavailable
 from jsonl_guard.errors import exit_for
 from jsonl_guard.finetune import FinetuneStop
 from jsonl_guard.finetune.backend import TimeLimitReached, UnexpectedAnswer, UploadMismatch
@@ -236,6 +238,16 @@ CASES: dict[type[BaseException], tuple[BaseException, str, int]] = {
     UnsupportedMessage: (
         UnsupportedMessage("message 2 has role 'tool'"),
         f"{PREFIX}message 2 has role 'tool'",
+        2,
+    ),
+    ProgressUnavailable: (
+        ProgressUnavailable("progress=True draws a tqdm bar: pip install tqdm"),
+        f"{PREFIX}progress=True draws a tqdm bar: pip install tqdm",
+        2,
+    ),
+    ExamplesUnavailable: (
+        ExamplesUnavailable("<stdin>: its examples cannot be listed"),
+        f"{PREFIX}<stdin>: its examples cannot be listed",
         2,
     ),
     KeyboardInterrupt: (KeyboardInterrupt(), "jsonl-guard: interrupted", 130),

@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 
 from helpers import EXAMPLES, example
 from jsonl_guard import Checker, CheckOptions, Shard
-from jsonl_guard.engine.stats import DatasetStats, percentiles
+from jsonl_guard.engine.stats import (
+    EXCERPT_CHARS,
+    EXCERPTS,
+    LONGEST,
+    DatasetStats,
+    percentiles,
+)
 
 LINES = (EXAMPLES / "support-bad.jsonl").read_bytes().splitlines(keepends=True)
 # Duplicates across the cut: the same examples appear before and after it.
@@ -87,3 +93,55 @@ def test_duplicates_are_exactly_the_repeated_digests_at_their_first_line(digests
     for line, digest in enumerate(digests, 1):
         stats.add_digest(digest.to_bytes(8, "little"), line)
     assert stats.duplicates == _reference_duplicates(digests)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 40), max_size=40),  # token counts, many ties
+    st.lists(st.integers(0, 40), max_size=3),
+)
+def test_longest_examples_and_excerpts_merge_to_those_of_the_whole(totals, cuts):
+    """The bounded parts of the stats (the top LONGEST, the first EXCERPTS) keep the same
+    entries whatever the split: ties go to the earlier line."""
+    whole = DatasetStats()
+    for line, total in enumerate(totals, 1):
+        whole.add_longest(total, line)
+        whole.add_excerpt(line, f"line {line}".encode())
+    merged, start = DatasetStats(), 0
+    for end in [*sorted(min(c, len(totals)) for c in cuts), len(totals)]:
+        part = DatasetStats()  # numbered from 1 within the part, moved by the offset
+        for line, total in enumerate(totals[start:end], 1):
+            part.add_longest(total, line)
+            part.add_excerpt(line, f"line {start + line}".encode())
+        merged.extend(part, offset=start)
+        start = end
+    reference = sorted(enumerate(totals, 1), key=lambda pair: (-pair[1], pair[0]))[:LONGEST]
+    assert whole.longest_examples() == merged.longest_examples() == reference
+    assert merged.excerpts == whole.excerpts
+    assert list(whole.excerpts) == list(range(1, min(len(totals), EXCERPTS) + 1))
+
+
+def test_excerpts_are_bounded_and_cut_with_a_mark():
+    stats = DatasetStats()
+    for line in range(1, EXCERPTS + 50):
+        stats.add_excerpt(line, b"x" * (EXCERPT_CHARS + 10))
+    assert len(stats.excerpts) == EXCERPTS
+    assert all(text == "x" * EXCERPT_CHARS + "…" for text in stats.excerpts.values())
+    stats.extend(stats_with_excerpt(), offset=10_000)  # full: nothing more is kept
+    assert len(stats.excerpts) == EXCERPTS
+
+
+def stats_with_excerpt() -> DatasetStats:
+    later = DatasetStats()
+    later.add_excerpt(1, "é".encode())
+    assert later.excerpts == {1: "é"}
+    return later
+
+
+def test_merged_parts_have_the_wholes_details():
+    whole, merged = whole_and_merged(DUPLICATED, [5, len(LINES) + 2])
+    assert merged.details == whole.details
+    details = whole.details
+    assert details is not None and details.excerpts and details.duplicate_groups
+    assert details.longest[0][1] == whole.tokens.max_example
+    assert sum(details.tokens.counts) == whole.tokens.counted_examples

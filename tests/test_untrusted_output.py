@@ -130,3 +130,10 @@ def test_junit_is_well_formed_xml_without_escapes(report: Report) -> None:
     assert ESCAPE not in out
     failures = " ".join(f.text or "" for f in root.iter("failure"))
     assert "'\\x1b[2J\\x1b[HNo errors'" in failures
+
+
+def test_the_html_page_is_utf8_and_shows_the_data_as_text(report: Report) -> None:
+    page = REPORTERS["html"](report).encode("utf-8")  # strict: no lone surrogate
+    assert b"\x1b" not in page
+    assert b"<script" not in page.lower()
+    assert b"::warning::forged\\xff`" in page  # the file name, made printable and escaped

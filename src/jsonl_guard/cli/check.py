@@ -18,7 +18,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TextIO
 
-from ..engine.checker import CheckerCache, check_dataset
+from ..engine.checker import CheckerCache, check_dataset, same_file
 from ..engine.config import Config, ConfigFinder, apply_settings
 from ..engine.file_run import Progress
 from ..engine.options import CheckOptions
@@ -44,6 +44,13 @@ def run_check(args: argparse.Namespace, out: TextIO) -> int:
         )
     )
     validation = args.validation_file or _validation_file(configs)
+    if args.output is not None and any(
+        p != "-" and same_file(p, args.output) for p in [*paths, *filter(None, [validation])]
+    ):
+        raise UsageError(
+            f"--output {printable(str(args.output))} is one of the files to check; "
+            "write the report to another file"
+        )
     if args.verbose:
         _say_configs(paths, configs, validation, finder)
     shows_text = args.format == "text" or args.output is not None
@@ -100,9 +107,14 @@ def _progress_bars(path: str, size: int) -> AbstractContextManager[Progress | No
 
 
 def _write_file(path: Path, text: str) -> None:
+    """Atomically (a temporary file beside it, then a rename): a reader never sees half
+    a report, and a failed write leaves the old file as it was."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.write_text(text, encoding="utf-8")
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
     except OSError as error:
+        temporary.unlink(missing_ok=True)
         raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
 
 

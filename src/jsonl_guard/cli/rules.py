@@ -48,11 +48,7 @@ def print_rules(code: str | None, output: str, out: TextIO) -> int:
     if output == "json":
         out.write(json.dumps(_rule_dict(found), indent=2) + "\n")
         return ExitCode.OK
-    out.write(
-        f"{found.code} {found.name} ({found.severity.value}, {found.scope.value} rule)\n\n"
-        f"{found.summary}\n\nFix: {found.hint}\n\n"
-        f"Bad:\n  {found.bad or '(empty file)'}\n\nFixed:\n  {found.good}\n"
-    )
+    out.write(found.describe())
     return ExitCode.OK
 
 

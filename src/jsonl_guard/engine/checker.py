@@ -34,6 +34,7 @@ from .lines import Input, InputError, open_input, open_stdin, shortened
 from .models import ModelSpec, resolve_model
 from .options import CheckOptions
 from .profiles import Profile, resolve_profile
+from .progress_bar import progress_bar
 from .report import FileReport, Report
 from .shards import Shard
 from .stats import DatasetStats
@@ -120,10 +121,8 @@ class Checker:
         """A run for one file; ``fall_back``: count with tiktoken, quicktok having
         disagreed with it on this file."""
         tokenizer = "tiktoken" if fall_back else self.tokenizer_for(size)
-        return FileRun(
-            self, tokenizer=tokenizer, role=role, training=training, progress=progress,
-            fell_back=fall_back,
-        )  # fmt: skip
+        return FileRun(self, tokenizer=tokenizer, role=role, training=training,
+                       progress=progress, fell_back=fall_back)  # fmt: skip
 
     # -- one file ------------------------------------------------------------------
 
@@ -176,8 +175,8 @@ class Checker:
             return self._unreadable(shortened(shown), str(error), role)
 
     def _unreadable(self, shown: str, message: str, role: str = TRAINING) -> Checked:
-        report = FileReport(shown, self.options.profile or "", 0, io_error=message, role=role)
-        return Checked(report, None)
+        profile = self.options.profile or ""
+        return Checked(FileReport(shown, profile, 0, io_error=message, role=role), None)
 
     def _read(
         self, run: FileRun, source: Input, path: Path, shown: str, jobs: int, min_bytes: int | None
@@ -204,11 +203,9 @@ class Checker:
     def check_lines(
         self, lines: Iterable[bytes], *, path: str = "<stream>", size: int | None = None
     ) -> FileReport:
-        """Check raw lines (each with or without its trailing newline).
-
-        A list or tuple is re-checked with tiktoken when quicktok disagrees; a stream
-        cannot be read again, so there ``TokenizerMismatch`` is raised.
-        """
+        """Check raw lines (each with or without its trailing newline). A list or tuple
+        is re-checked with tiktoken when quicktok disagrees; a stream cannot be read
+        again, so there ``TokenizerMismatch`` is raised."""
         return self._checked_lines(lines, path, size).report
 
     def _checked_lines(self, lines: Iterable[bytes], path: str, size: int | None) -> Checked:
@@ -240,8 +237,7 @@ class Checker:
         )
 
     def check_pair(self, training: PathLike, validation: PathLike, **kwargs: Any) -> Report:
-        """A training file and its validation file: validation limits and shared examples."""
-        return self.check_dataset([training], validation, **kwargs).report
+        return self.check_dataset([training], validation, **kwargs).report  # with JG305
 
     def check_paths(self, paths: Iterable[PathLike]) -> Report:
         return self.check_dataset(list(paths)).report
@@ -381,12 +377,9 @@ def shown_path(path: PathLike) -> str:
 
 
 def check_shard(checker: Checker, lines: Iterable[bytes]) -> Shard:
-    """The shard of some lines of a corpus (numbered from 1).
-
-    quicktok's samples are recounted with tiktoken: on a disagreement a list or
-    tuple is counted again with tiktoken, and a stream, which cannot be read
-    again, raises ``TokenizerMismatch``.
-    """
+    """The shard of some lines of a corpus (numbered from 1). quicktok's samples are
+    recounted with tiktoken: on a disagreement a list or tuple is counted again with
+    tiktoken, and a stream, which cannot be read again, raises ``TokenizerMismatch``."""
     return _with_fall_back(
         lambda fall_back: _verified(checker.open(fall_back=fall_back), lines),
         again=isinstance(lines, (list, tuple)),
@@ -394,10 +387,8 @@ def check_shard(checker: Checker, lines: Iterable[bytes]) -> Shard:
 
 
 def check_shard_path(checker: Checker, path: PathLike) -> Shard:
-    """The shard of a file (counted again with tiktoken if quicktok disagreed).
-
-    Raises ``InputError`` when the file cannot be read.
-    """
+    """The shard of a file (counted again with tiktoken if quicktok disagreed); raises
+    ``InputError`` when the file cannot be read."""
 
     def read(fall_back: bool) -> Shard:
         with open_input(path, str(path)) as source:
@@ -433,8 +424,12 @@ def shard_report(checker: Checker, shard: Shard, *, path: str = "<merged>") -> F
     return run.finish(path, shard)
 
 
-def check_path(path: PathLike, options: CheckOptions | None = None) -> FileReport:
-    return Checker(options).check_path(path)
+def check_path(
+    path: PathLike, options: CheckOptions | None = None, *, progress: bool = False
+) -> FileReport:
+    """``progress``: a ``tqdm.auto`` bar (Jupyter, Colab, a terminal; ``[notebook]`` extra)."""
+    with progress_bar(path) if progress else nullcontext() as callback:
+        return Checker(options).check_path(path, progress=callback)
 
 
 def check_lines(

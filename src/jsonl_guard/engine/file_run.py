@@ -20,6 +20,7 @@ from ..rules.catalogue import token_method_for
 from ..rules.context import TRAINING, DatasetContext
 from ..tokens.backends import QUICKTOK_FELL_BACK, Sample, is_tokenizer_file, verify_samples
 from .cost import estimate_cost
+from .details import FileDetails
 from .diagnostics import CappedFindings, Diagnostic, Finding
 from .line import LineChecker
 from .lines import LongLine, line_bytes, size_text
@@ -176,13 +177,15 @@ class FileRun:
                 continue
             outcome = checker.check(line, number, file_start=opens_file and number == first_line)
             stats.lines += 1
+            if outcome.findings.kept or outcome.findings.dropped:
+                stats.add_excerpt(number, line)
             findings.absorb(outcome.findings)
             if outcome.crlf:
                 stats.add_crlf(number)
             if outcome.is_example:
                 stats.examples += 1
             if outcome.tokens is not None:
-                stats.add_tokens(outcome.tokens)
+                stats.add_tokens(outcome.tokens, number)
             if outcome.digest is not None:
                 stats.add_digest(outcome.digest, number)
         used = checker.tools.used
@@ -263,6 +266,10 @@ class FileRun:
             role=self.role,
             profile_source=detection.source,
             not_shown=self._not_shown(findings),
+            details=FileDetails.of(
+                stats, limit=self.model.known_token_limit, lines=(d.line for d in diagnostics)
+            ),
+            options=options,
         )
 
     def _diagnose(self, findings: list[Finding]) -> tuple[Diagnostic, ...]:

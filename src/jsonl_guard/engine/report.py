@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..tokens.training import pack_best_fit
 from .cost import CostEstimate, RunBudget
+from .details import FileDetails
 from .diagnostics import Diagnostic, Severity
 from .stats import DatasetStats, percentiles
+
+if TYPE_CHECKING:
+    from .options import CheckOptions
+    from .rows import ExampleRow
 
 REPORT_VERSION = 1
 
@@ -168,6 +174,10 @@ class FileReport:
     # Rules with more findings than the file lists: their counts (in ``errors``,
     # ``warnings`` and ``count`` too).
     not_shown: tuple[NotShown, ...] = ()
+    # Histograms, longest examples, duplicate groups, excerpts (engine/details.py).
+    details: FileDetails | None = None
+    # The options it was checked with: ``examples()`` reads the file again with them.
+    options: CheckOptions | None = field(default=None, compare=False, repr=False)
 
     def count(self, severity: Severity) -> int:
         listed = sum(1 for d in self.diagnostics if d.severity is severity)
@@ -186,6 +196,28 @@ class FileReport:
     @property
     def ok(self) -> bool:
         return self.errors == 0
+
+    def example_rows(self) -> Iterator[ExampleRow]:
+        """One row per example (line, tokens, trained tokens, finding codes), read lazily
+        from the file again: see ``engine/rows.py``. (``examples`` is their number.)"""
+        from .rows import file_rows
+
+        return file_rows(self)
+
+    def to_pandas(self) -> Any:
+        """``examples()`` as a pandas ``DataFrame`` (needs pandas)."""
+        from .rows import to_pandas
+
+        return to_pandas(self.example_rows())
+
+    def __repr__(self) -> str:
+        return f"<FileReport {summary_line(self)}>"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+    def _repr_html_(self) -> str:
+        return _notebook_html(Report((self,)))
 
 
 @dataclass(frozen=True)
@@ -208,6 +240,53 @@ class Report:
     @property
     def ok(self) -> bool:
         return all(f.ok for f in self.files)
+
+    def examples(self) -> Iterator[ExampleRow]:
+        """Every file's ``example_rows()``, file after file."""
+        for file in self.files:
+            yield from file.example_rows()
+
+    def to_pandas(self) -> Any:
+        """``examples()`` as a pandas ``DataFrame`` (needs pandas)."""
+        from .rows import to_pandas
+
+        return to_pandas(self.examples())
+
+    def __repr__(self) -> str:
+        verdict = "ok" if self.ok else "errors found"
+        head = f"<Report: {len(self.files)} file(s), {verdict}, {self.errors:,} error(s), "
+        return head + f"{self.warnings:,} warning(s)>"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text("\n".join([repr(self), *(f"  {summary_line(f)}" for f in self.files)]))
+
+    def _repr_html_(self) -> str:
+        return _notebook_html(self)
+
+
+def summary_line(file: FileReport) -> str:
+    """One file's numbers on one line (``repr`` and the IPython pretty view)."""
+    if file.io_error is not None:
+        return f"{file.path}: cannot be read: {file.io_error}"
+    parts = [
+        f"{file.path}: {file.format or 'unknown format'}",
+        f"{file.examples:,} examples",
+        f"{file.errors:,} error(s)",
+        f"{file.warnings:,} warning(s)",
+    ]
+    if file.tokens is not None:
+        parts.append(f"{file.tokens.total:,} tokens")
+    if file.cost is not None and file.cost.estimated_usd is not None:
+        parts.append(f"≈ ${file.cost.estimated_usd:,.2f} for {file.cost.epochs} epoch(s)")
+    return ", ".join(parts)
+
+
+def _notebook_html(report: Report) -> str:
+    # The HTML reporter draws the notebook view too (compact: no page around it). A
+    # deferred import: the report is core, reporters a front end that imports it.
+    from ..reporters._html_page import notebook_html
+
+    return notebook_html(report)
 
 
 def diagnostic_dict(diagnostic: Diagnostic) -> dict[str, Any]:

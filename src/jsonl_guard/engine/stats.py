@@ -9,6 +9,7 @@ whole, which is what lets later work split a file across processes.
 from __future__ import annotations
 
 import bisect
+import heapq
 import itertools
 from array import array
 from collections import Counter
@@ -44,8 +45,18 @@ class DatasetStats:
     kept: array[int] = field(default_factory=lambda: array("I"))
     cut_examples: int = 0
     lost_tokens: int = 0
+    # The LONGEST longest examples as a min-heap of (tokens, -line): ties go to the
+    # earlier line, so any split of the file keeps the same ones (reports, HTML).
+    longest: list[tuple[int, int]] = field(default_factory=list)
+    # The text of the first EXCERPTS lines with any finding (each cut at EXCERPT_CHARS),
+    # by line: the HTML report shows the offending example. Every line with a finding
+    # counts, listed or not, so parts keep the same ones as the whole file.
+    excerpts: dict[int, str] = field(default_factory=dict)
+    # ``_repeated(digests)`` for the first ``n`` digests: the duplicate rule and the
+    # report's duplicate groups share one pass.
+    _repeated_cache: tuple[int, set[int]] = field(default=(-1, set()), repr=False, compare=False)
 
-    def add_tokens(self, tokens: ExampleTokens) -> None:
+    def add_tokens(self, tokens: ExampleTokens, line: int = 0) -> None:
         preview = tokens.training
         if preview is not None and not (preview.template_error or preview.no_template):
             self.trained.append(preview.trained)
@@ -60,6 +71,21 @@ class DatasetStats:
         self.image_tokens += tokens.images
         self.approximate_examples += tokens.approximate
         self.media_examples += tokens.images > 0
+        self.add_longest(tokens.total, line)
+
+    def add_longest(self, total: int, line: int) -> None:
+        entry = (total, -line)
+        if len(self.longest) < LONGEST:
+            heapq.heappush(self.longest, entry)
+        elif entry > self.longest[0]:
+            heapq.heapreplace(self.longest, entry)
+
+    def add_excerpt(self, line: int, text: bytes) -> None:
+        if len(self.excerpts) < EXCERPTS:
+            # 4 bytes a character at most: decode no more than can be shown.
+            shown = text[: EXCERPT_CHARS * 4].decode("utf-8", "replace")
+            cut = len(shown) > EXCERPT_CHARS or len(text) > EXCERPT_CHARS * 4
+            self.excerpts[line] = shown[:EXCERPT_CHARS] + ("…" if cut else "")
 
     def add_digest(self, digest: bytes, line: int) -> None:
         self.digests.append(int.from_bytes(digest[:8], "little"))
@@ -90,6 +116,12 @@ class DatasetStats:
         self.kept.extend(later.kept)
         self.cut_examples += later.cut_examples
         self.lost_tokens += later.lost_tokens
+        for total, negative_line in later.longest:
+            self.add_longest(total, -negative_line + offset)
+        for line, text in later.excerpts.items():
+            if len(self.excerpts) >= EXCERPTS:
+                break
+            self.excerpts[line + offset] = text
         self.digests.extend(later.digests)
         if offset:
             self.digest_lines.extend(line + offset for line in later.digest_lines)
@@ -121,7 +153,7 @@ class DatasetStats:
     def iter_duplicates(self) -> Iterator[tuple[int, int]]:
         """``duplicates`` one at a time: a file of one line repeated millions of times
         holds millions of them, and the report lists only the first few."""
-        repeated = _repeated(self.digests)
+        repeated = self.repeated()
         first: dict[int, int] = {}
         for digest, line in zip(self.digests, self.digest_lines, strict=True):
             if digest in repeated:
@@ -130,10 +162,28 @@ class DatasetStats:
                 else:
                     first[digest] = line
 
+    def repeated(self) -> set[int]:
+        """The digests that occur more than once (computed once per state)."""
+        count, repeated = self._repeated_cache
+        if count != len(self.digests):
+            repeated = _repeated(self.digests)
+            self._repeated_cache = (len(self.digests), repeated)
+        return repeated
+
+    def longest_examples(self) -> list[tuple[int, int]]:
+        """(line, tokens) of the longest examples, longest first (earlier line first)."""
+        return [(-negative, total) for total, negative in sorted(self.longest, reverse=True)]
+
     @property
     def total_tokens(self) -> int:
         return sum(self.totals)
 
+
+# The longest examples a report lists, and the lines with findings whose text it keeps
+# (bounded: EXCERPTS x EXCERPT_CHARS characters at most, ~2 MB, whatever the file).
+LONGEST = 10
+EXCERPTS = 500
+EXCERPT_CHARS = 1000
 
 # 2**24 bits (2 MB) sift 64-bit digests for repeats without a set or a sorted list of
 # them all (~60 MB for the 800k examples of a 2 GB file).

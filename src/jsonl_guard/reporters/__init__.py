@@ -6,7 +6,7 @@ Every reporter is ``render(report, options=PLAIN) -> str``; ``REPORTERS`` maps e
 
 from __future__ import annotations
 
-from . import github, json_, junit, sarif, text
+from . import github, html, json_, junit, sarif, text
 from ._options import PLAIN, Render, RenderOptions
 
 REPORTERS: dict[str, Render] = {
@@ -15,6 +15,7 @@ REPORTERS: dict[str, Render] = {
     "github": github.render,
     "sarif": sarif.render,
     "junit": junit.render,
+    "html": html.render,
 }
 
 __all__ = ["PLAIN", "REPORTERS", "Render", "RenderOptions"]

@@ -124,6 +124,14 @@ class Rule:
         declared for every profile, always do)."""
         return "*" in self.rule_sets or any(name in rule_sets for name in self.rule_sets)
 
+    def describe(self) -> str:
+        """What ``jsonl-guard rules CODE`` prints (the HTML report shows it too)."""
+        return (
+            f"{self.code} {self.name} ({self.severity.value}, {self.scope.value} rule)\n\n"
+            f"{self.summary}\n\nFix: {self.hint}\n\n"
+            f"Bad:\n  {self.bad or '(empty file)'}\n\nFixed:\n  {self.good}\n"
+        )
+
 
 RULES: dict[str, Rule] = {}
 
