@@ -263,6 +263,7 @@ class FileRun:
             role=self.role,
             profile_source=detection.source,
             not_shown=self._not_shown(findings),
+            example_digests=stats.digests,
         )
 
     def _diagnose(self, findings: list[Finding]) -> tuple[Diagnostic, ...]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+from array import array
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..tokens.training import pack_best_fit
 from .cost import CostEstimate, RunBudget
 from .diagnostics import Diagnostic, Severity
+from .histogram import Histogram
 from .stats import DatasetStats, percentiles
 
 REPORT_VERSION = 1
@@ -90,6 +93,8 @@ class TokenSummary:
     # ``tokenizer`` (its contract predates this field), reporters read the flag.
     quicktok_dropped: bool = False
     training: TrainingSummary | None = None
+    # Examples per token-count bin, for charts (the step summary); not in the JSON form.
+    histogram: Histogram | None = field(default=None, compare=False)
 
     @property
     def max_example(self) -> int:
@@ -129,6 +134,7 @@ class TokenSummary:
             method=method,
             quicktok_dropped=quicktok_dropped,
             training=TrainingSummary.of(stats, limit=limit, packing=packing),
+            histogram=Histogram.of(stats.totals),
         )
 
 
@@ -168,6 +174,11 @@ class FileReport:
     # Rules with more findings than the file lists: their counts (in ``errors``,
     # ``warnings`` and ``count`` too).
     not_shown: tuple[NotShown, ...] = ()
+    # Each example's 64-bit content digest (engine/stats.py), in file order: what
+    # ``jsonl-guard diff`` compares; in the JSON form sorted, as ``example_hashes``.
+    example_digests: array[int] = field(
+        default_factory=lambda: array("Q"), repr=False, compare=False
+    )
 
     def count(self, severity: Severity) -> int:
         listed = sum(1 for d in self.diagnostics if d.severity is severity)
@@ -235,10 +246,22 @@ def not_shown_dict(not_shown: NotShown) -> dict[str, Any]:
 def tokens_dict(tokens: TokenSummary) -> dict[str, Any]:
     data = asdict(tokens)
     del data["quicktok_dropped"]  # ``tokenizer`` says it (docs/json-report.md)
+    del data["histogram"]  # a rendering aid, not part of the contract
     if data["training"] is None:  # only with a training preview (docs/json-report.md)
         del data["training"]
     data["max_example"] = tokens.max_example
     return data
+
+
+def example_hashes(digests: array[int]) -> str:
+    """The digests as one string of 16-hex-digit hashes in ascending order: sorted, so
+    the order of the examples (and how shards split the file) does not change it."""
+    ordered = array("Q", sorted(digests))
+    if ordered.itemsize != 8:  # pragma: no cover - "Q" is 8 bytes on every platform we run
+        raise AssertionError("array('Q') is not 64-bit here")
+    if sys.byteorder == "little":
+        ordered.byteswap()  # big-endian bytes: each hash reads as its number in hex
+    return ordered.tobytes().hex()
 
 
 def file_dict(report: FileReport) -> dict[str, Any]:
@@ -248,6 +271,7 @@ def file_dict(report: FileReport) -> dict[str, Any]:
         "profile_source": report.profile_source,
         "role": report.role,
         "examples": report.examples,
+        "example_hashes": example_hashes(report.example_digests),
         "errors": report.errors,
         "warnings": report.warnings,
         "io_error": report.io_error,
