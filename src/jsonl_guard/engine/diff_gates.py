@@ -24,8 +24,8 @@ class Limit:
     value: float
     percent: bool  # a percentage of the base, else an amount (USD for cost)
 
-    def shown(self, unit: str = "$") -> str:
-        return f"{self.value:g}%" if self.percent else f"{unit}{self.value:,.2f}"
+    def shown(self) -> str:
+        return f"{self.value:g}%" if self.percent else usd(self.value)
 
 
 @dataclass(frozen=True)
@@ -77,8 +77,10 @@ def _cost(cost: Change, limit: Limit) -> GateResult:
             f"cannot be checked: the {side}'s estimated cost is unknown (a model without a "
             "known training price; add price_per_million to its model table)",
         )
-    measured = f"estimated cost ${cost.before:,.2f} → ${cost.after:,.2f} ({_signed_usd(cost)})"
-    return _judge(gate, cost, limit, measured, lambda amount: f"${amount:,.2f}")
+    delta = cost.delta or 0.0
+    signed = ("+" if delta >= 0 else "") + usd(delta)
+    measured = f"estimated cost {usd(cost.before)} → {usd(cost.after)} ({signed})"
+    return _judge(gate, cost, limit, measured, usd)
 
 
 def _tokens(tokens: Change, limit: Limit) -> GateResult:
@@ -109,6 +111,9 @@ def _judge(
     return GateResult(gate, False, f"{measured}: within {limit.shown()}")
 
 
-def _signed_usd(cost: Change) -> str:
-    delta = cost.delta or 0.0
-    return f"{'+' if delta >= 0 else '-'}${abs(delta):,.2f}"
+def usd(value: float) -> str:
+    """Dollars: cents when it is a dollar or more, else four places (a small file's
+    estimate is a fraction of a cent, and its change must not read as $0.00)."""
+    sign = "-" if value < 0 else ""
+    amount = abs(value)
+    return f"{sign}${amount:,.2f}" if amount >= 1 else f"{sign}${amount:.4f}"

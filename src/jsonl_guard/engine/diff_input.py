@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,9 @@ from .report import REPORT_VERSION, Report, report_dict
 
 HASH_DIGITS = 16  # one 64-bit digest in hex (docs/json-report.md, example_hashes)
 _HEX = frozenset("0123456789abcdef")
+_CODE = re.compile(r"[A-Z]{1,8}[0-9]{1,6}")
+_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,80}")
+_SEVERITIES = frozenset({"error", "warning", "info"})
 
 
 class ReportReadError(JsonlGuardError):
@@ -149,10 +153,13 @@ def _findings(diagnostics: list[Any], not_shown: list[Any]) -> dict[str, RuleCou
     counts: dict[str, RuleCount] = {}
     entries = [(d, 1) for d in diagnostics] + [(n, _count(n["count"])) for n in not_shown]
     for entry, count in entries:
-        code = _text(entry["code"])
+        code, name, severity = (_text(entry[key]) for key in ("code", "name", "severity"))
+        # What a rule can be called: a crafted report cannot smuggle markup through them.
+        if not (_CODE.fullmatch(code) and _NAME.fullmatch(name) and severity in _SEVERITIES):
+            raise ValueError(f"not a rule: code {code!r}, name {name!r}, severity {severity!r}")
         before = counts.get(code)
         total = count + (before.count if before else 0)
-        counts[code] = RuleCount(_text(entry["name"]), _text(entry["severity"]), total)
+        counts[code] = RuleCount(name, severity, total)
     return counts
 
 

@@ -6,14 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..engine.diff import Change, FileDiff, RuleChange
-
-
-def usd(value: float) -> str:
-    """Dollars: cents when it is a dollar or more, else four places (a small file's
-    estimate is a fraction of a cent, and its change must not read as $0.00)."""
-    sign = "-" if value < 0 else ""
-    amount = abs(value)
-    return f"{sign}${amount:,.2f}" if amount >= 1 else f"{sign}${amount:.4f}"
+from ..engine.diff_gates import usd
 
 
 def number(value: float) -> str:
