@@ -37,16 +37,16 @@ def examples(file: FileDiff) -> str:
     return f"{text}; {file.added:,} added, {file.removed:,} removed"
 
 
-def findings(file: FileDiff, escape: Callable[[str], str]) -> tuple[str, str]:
-    """(new, fixed): ``JG201 unknown-role +2 (error)`` per rule, ``-`` for none. Codes,
-    names and severities come from a report file, so they pass through ``escape``."""
+def findings(file: FileDiff, escape: Callable[[str], str]) -> tuple[list[str], list[str]]:
+    """(new, fixed): ``JG201 unknown-role +2 (error)`` per rule. Codes, names and
+    severities come from a report file, so they pass through ``escape``."""
 
     def rule(r: RuleChange, count: str) -> str:
         return f"{escape(r.code)} {escape(r.name)} {count} ({escape(r.severity)})"
 
     new = [rule(r, f"+{r.new:,}") for r in file.rules if r.new]
     fixed = [rule(r, f"-{r.fixed:,}") for r in file.rules if r.fixed]
-    return "; ".join(new) or "-", "; ".join(fixed) or "-"
+    return new, fixed
 
 
 def status(file: FileDiff) -> str:

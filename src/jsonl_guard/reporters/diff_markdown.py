@@ -1,10 +1,13 @@
 """``jsonl-guard diff --format markdown``: for a pull request comment or the GitHub job
 summary. Paths, models and rule names come from the data or a report file: they go
-through ``_untrusted.markdown`` (inert inline code). Our own "$" amounts are written
+through ``_untrusted.markdown`` (inert inline code); rule codes and names are
+checked when a report is read. Our own "$" amounts are written
 ``&#36;``: two of them in a line would otherwise open GitHub's inline math.
 """
 
 from __future__ import annotations
+
+import html
 
 from ..engine.diff import Diff, FileDiff
 from ..engine.diff_gates import GateResult
@@ -55,7 +58,9 @@ def _row(file: FileDiff) -> str:
     for side, error in (("base", file.before_error), ("head", file.after_error)):
         if error is not None:
             status += f"; unreadable in the {side}: {shown.markdown(error)}"
-    new, fixed = figure.findings(file, shown.markdown)
+    # Rule codes, names and severities were checked to be [A-Za-z0-9-] when the report
+    # was read (engine/diff_input.py); escaping them again costs nothing.
+    new, fixed = figure.findings(file, html.escape)
     cost = figure.change(file.cost_usd, money=True)
     cells = [
         path,
@@ -66,7 +71,7 @@ def _row(file: FileDiff) -> str:
         _cell(figure.change(file.tokens_p90)),
         _cell(figure.change(file.tokens_max)),
         _cell(cost) + (f" ({shown.markdown(file.model)})" if file.model else ""),
-        new,
-        fixed,
+        "<br>".join(new) or "-",
+        "<br>".join(fixed) or "-",
     ]
     return "| " + " | ".join(cells) + " |"

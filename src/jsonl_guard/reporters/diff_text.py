@@ -37,14 +37,15 @@ def _file(file: FileDiff) -> list[str]:
             lines.append(f"  could not be read in the {side}: {shown.line(error)}")
     new, fixed = figure.findings(file, shown.line)
     lines += [
-        f"  examples    {figure.examples(file)}",
-        f"  tokens      {figure.change(file.tokens_total)}",
-        f"    p50       {figure.change(file.tokens_p50)}",
-        f"    p90       {figure.change(file.tokens_p90)}",
-        f"    max       {figure.change(file.tokens_max)}",
-        f"  est. cost   {figure.change(file.cost_usd, money=True)}"
+        f"  examples     {figure.examples(file)}",
+        f"  tokens       {figure.change(file.tokens_total)}",
+        f"    p50        {figure.change(file.tokens_p50)}",
+        f"    p90        {figure.change(file.tokens_p90)}",
+        f"    max        {figure.change(file.tokens_max)}",
+        f"  est. cost    {figure.change(file.cost_usd, money=True)}"
         + (f" ({shown.line(file.model)})" if file.model else ""),
-        f"  new         {new}",
-        f"  fixed       {fixed}",
     ]
+    for label, rules in (("new findings", new), ("fixed findings", fixed)):
+        lines.append(f"  {label}" + ("" if rules else ": none"))
+        lines += [f"    {rule}" for rule in rules]
     return lines
