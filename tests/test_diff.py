@@ -122,7 +122,9 @@ def test_added_and_removed_are_the_multiset_difference(
     assert len(base) + file.added - file.removed == len(head)
 
 
-def test_example_hashes_do_not_depend_on_order_or_shards(tmp_path: Path) -> None:
+def test_example_hashes_do_not_depend_on_shards_and_reversing_is_no_change(
+    tmp_path: Path,
+) -> None:
     rows = [example(i) for i in range(400)]
     forward = write_jsonl(tmp_path / "forward.jsonl", rows)
     backward = write_jsonl(tmp_path / "backward.jsonl", rows[::-1])
@@ -130,9 +132,16 @@ def test_example_hashes_do_not_depend_on_order_or_shards(tmp_path: Path) -> None
     one = report_dict(Report((checker.check_path(forward),)))["files"][0]
     sharded = checker.check_path(forward, jobs=4, min_parallel_bytes=0)
     assert report_dict(Report((sharded,)))["files"][0]["example_hashes"] == one["example_hashes"]
-    reversed_ = report_dict(Report((checker.check_path(backward),)))["files"][0]
-    assert reversed_["example_hashes"] == one["example_hashes"]
     assert len(one["example_hashes"]) == 16 * 400
+    hashes = one["example_hashes"]
+    reversed_ = report_dict(Report((checker.check_path(backward),)))["files"][0]
+    backwards = [hashes[i : i + 16] for i in range(0, len(hashes), 16)][::-1]
+    assert reversed_["example_hashes"] == "".join(backwards)  # file order
+    (file,) = diff_sides(
+        sides_of_document({"version": 1, "files": [one]}, "a"),
+        sides_of_document({"version": 1, "files": [reversed_]}, "b"),
+    ).files
+    assert (file.added, file.removed, file.status) == (0, 0, "unchanged")
 
 
 def test_files_pair_by_path_and_new_or_gone_files_count_whole(

@@ -37,12 +37,15 @@ class Histogram:
         """``None`` for no values."""
         if not values:
             return None
-        low, high = min(values), max(values)
+        # Token counts repeat: count each distinct one (in C), then bin the few of them.
+        per_value = Counter(values)
+        low, high = min(per_value), max(per_value)
         width = round_width(low, high, max_bins)
         start = low - low % width
-        bins = (high - start) // width + 1
-        per_bin = Counter((value - start) // width for value in values)
-        return cls(start, width, tuple(per_bin[i] for i in range(bins)))
+        per_bin = [0] * ((high - start) // width + 1)
+        for value, count in per_value.items():
+            per_bin[(value - start) // width] += count
+        return cls(start, width, tuple(per_bin))
 
 
 def round_width(low: int, high: int, max_bins: int = MAX_BINS) -> int:

@@ -175,7 +175,7 @@ class FileReport:
     # ``warnings`` and ``count`` too).
     not_shown: tuple[NotShown, ...] = ()
     # Each example's 64-bit content digest (engine/stats.py), in file order: what
-    # ``jsonl-guard diff`` compares; in the JSON form sorted, as ``example_hashes``.
+    # ``jsonl-guard diff`` compares (as a multiset); ``example_hashes`` in the JSON form.
     example_digests: array[int] = field(
         default_factory=lambda: array("Q"), repr=False, compare=False
     )
@@ -254,14 +254,16 @@ def tokens_dict(tokens: TokenSummary) -> dict[str, Any]:
 
 
 def example_hashes(digests: array[int]) -> str:
-    """The digests as one string of 16-hex-digit hashes in ascending order: sorted, so
-    the order of the examples (and how shards split the file) does not change it."""
-    ordered = array("Q", sorted(digests))
-    if ordered.itemsize != 8:  # pragma: no cover - "Q" is 8 bytes on every platform we run
+    """The digests as one string of 16-hex-digit hashes, in file order (the order shards
+    merge in, so ``--jobs`` does not change it). Not sorted: ``diff`` compares them as a
+    multiset anyway, and sorting 64-bit ints costs seconds for a million examples."""
+    if digests.itemsize != 8:  # pragma: no cover - "Q" is 8 bytes on every platform we run
         raise AssertionError("array('Q') is not 64-bit here")
-    if sys.byteorder == "little":
-        ordered.byteswap()  # big-endian bytes: each hash reads as its number in hex
-    return ordered.tobytes().hex()
+    if sys.byteorder == "big":
+        return digests.tobytes().hex()
+    swapped = array("Q", digests)  # a copy: the report's array stays as it is
+    swapped.byteswap()  # big-endian bytes: each hash reads as its number in hex
+    return swapped.tobytes().hex()
 
 
 def file_dict(report: FileReport) -> dict[str, Any]:
