@@ -341,3 +341,50 @@ def test_dataset_sides_take_checks_options(capsys: pytest.CaptureFixture[str]) -
     assert file["model"] == "gpt-4.1-2025-04-14"
     _, document = _json(capsys, str(BASE), str(HEAD), "--ignore", "JG201")
     assert document["summary"]["new_errors"] == 0  # type: ignore[index]
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=8,
+)
+_REPORT = json.loads(json.dumps(report_dict(Report((Checker(CheckOptions()).check_path(BASE),)))))
+
+
+def _paths(value: object, at: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    """Every place in a JSON document, as the keys and indexes leading to it."""
+    found: list[tuple[object, ...]] = [at]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, (*at, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _paths(item, (*at, index))
+    return found
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data())
+def test_any_report_is_read_or_refused_with_exit_2_never_a_crash(data: st.DataObject) -> None:
+    """A real report with any one value replaced by any JSON value: a diff, or exit 2
+    with a message (tests/test_fuzz.py's promise, for reports)."""
+    import copy
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    document = copy.deepcopy(_REPORT)
+    where = data.draw(st.sampled_from(_paths(document)[1:]))
+    parent = document
+    for step in where[:-1]:
+        parent = parent[step]  # type: ignore[index]
+    parent[where[-1]] = data.draw(_JSON)  # type: ignore[index]
+    with tempfile.TemporaryDirectory() as scratch:
+        report = Path(scratch) / "r.json"
+        report.write_text(json.dumps(document), "utf-8")
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main(["diff", str(report), str(report), "--fail-on", "new-errors"])
+    assert code in (0, 2), err.getvalue()
+    assert "internal error" not in err.getvalue()
+    if code == 2:
+        assert err.getvalue().startswith("jsonl-guard: error: BASE ")

@@ -103,7 +103,7 @@ def sides_of_document(document: Any, shown_as: str) -> list[FileSide]:
         )
     try:
         return [_side(entry) for entry in document["files"]]
-    except (KeyError, TypeError, ValueError) as error:
+    except (AttributeError, KeyError, TypeError, ValueError) as error:  # any shape at all
         raise ReportReadError(
             f"{shown_as} is not a well-formed version {version} report ({type(error).__name__}: "
             f"{error}); write it again with `jsonl-guard check --format json`"
