@@ -24,7 +24,7 @@ def token_charts(report: Report) -> list[str]:
     ]
     if not charted:
         return []
-    lines = ["", "### Tokens per example"]
+    lines = ["", "**Tokens per example**"]  # no heading: the summary has one, ours
     for path, histogram, limit in charted[:MAX_CHARTS]:
         note = "" if limit is None else f" (model limit {limit:,})"
         lines += ["", f"{shown.markdown(path)}{note}", "", *chart(histogram)]
