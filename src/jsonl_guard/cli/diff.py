@@ -173,7 +173,7 @@ def _check(
     names = shown or {}
     finder = ConfigFinder(args.config)
     paths = expand_paths(specs, finder) if not names else specs
-    settings = _cli_settings(_with_check_defaults(args))
+    settings = _cli_settings(_CheckDefaults(**vars(args)))
 
     def options(path: str) -> CheckOptions:
         where = names.get(path, path)
@@ -191,10 +191,9 @@ def _check(
     return sides_of_report(result.report)
 
 
-def _with_check_defaults(args: argparse.Namespace) -> argparse.Namespace:
-    """``args`` with every option ``_cli_settings`` reads (diff takes most of check's)."""
-    filled = argparse.Namespace(**vars(args))
-    for key in ("max_findings_per_rule",):
-        if not hasattr(filled, key):
-            setattr(filled, key, None)
-    return filled
+class _CheckDefaults(argparse.Namespace):
+    """The diff's arguments, where every check option it does not take reads as unset
+    (``_cli_settings`` reads check's; diff takes those that shape a side)."""
+
+    def __getattr__(self, name: str) -> None:  # only called for a missing attribute
+        return None
