@@ -26,6 +26,7 @@ from helpers import EXAMPLES, ROOT
 ACTION = ROOT / "action.yml"
 WORKFLOW = ROOT / "examples" / "github-workflow.yml"
 INPUT_EXPRESSION = re.compile(r"^\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}$")
+GITHUB_EXPRESSION = re.compile(r"^\$\{\{\s*github\.([A-Za-z0-9_]+)\s*\}\}$")
 # A major tag (v6), a full version (v6.1.0) or a commit sha.
 PINNED = re.compile(r"@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$")
 BAD_LINES = range(3, 24, 2)  # examples/README.md: the planted defects of support-bad.jsonl
@@ -73,6 +74,10 @@ def test_action_inputs_and_defaults():
         "args": "",
         "sarif": "jsonl-guard.sarif",
         "python-version": "3.12",
+        "baseline": "${{ github.base_ref }}",  # the pull request's base branch
+        "fail-on": "",
+        "max-cost-increase": "",
+        "max-token-growth": "",
     }
     assert all(spec.get("description") for spec in inputs.values())
     assert not any(spec.get("required") for spec in inputs.values())
@@ -172,17 +177,30 @@ def _jsonl_guard_bin_dir() -> Path:
 
 def _run_check_step(workspace: Path, **given: str) -> StepRun:
     """Run the check step's script as the runner would, with these inputs (else defaults)."""
+    return _run_step(workspace, "check", {}, **given)
+
+
+def _default(spec: dict[str, Any], github: dict[str, str]) -> str:
+    """An input's default; ``${{ github.NAME }}`` from the emulated ``github`` context."""
+    default = str(spec.get("default", ""))
+    match = GITHUB_EXPRESSION.match(default)
+    return github.get(match.group(1), "") if match else default
+
+
+def _run_step(workspace: Path, step_id: str, github: dict[str, str], **given: str) -> StepRun:
+    """Run the step ``step_id``'s script as the runner would, with these inputs (else
+    defaults, evaluated in the ``github`` context)."""
     bash = shutil.which("bash")
     if bash is None:
         pytest.skip("bash is not installed")
     action = _load(ACTION)
-    inputs = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
+    inputs = {name: _default(spec, github) for name, spec in action["inputs"].items()}
     assert set(given) <= set(inputs), set(given) - set(inputs)
     inputs.update(given)
-    step = next(s for s in _steps() if s.get("id") == "check")
+    step = next(s for s in _steps() if s.get("id") == step_id)
 
     runner = workspace.parent / f"{workspace.name}-runner"
-    runner.mkdir()
+    runner.mkdir(exist_ok=True)
     output_file, summary_file = runner / "output", runner / "summary.md"
     output_file.touch()
     summary_file.touch()
@@ -304,3 +322,120 @@ def test_check_step_rejects_empty_paths(workspace: Path):
     run = _run_check_step(workspace, paths="  \n ")
     assert run.returncode == 2
     assert "::error title=jsonl-guard::the paths input is empty" in run.stdout
+
+
+# --- the diff step (baseline), executed in a real git repository ---------------------------
+
+
+def _git(repo: Path, *argv: str) -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
+    subprocess.run(["git", *argv], cwd=repo, env=env, check=True, capture_output=True)
+
+
+@pytest.fixture
+def pull_request(workspace: Path) -> Path:
+    """The workspace as a checkout of a pull request: ``main`` holds good.jsonl and
+    data/more.jsonl; the change adds bad.jsonl's examples to good.jsonl (new errors, more
+    tokens and cost), keeps data/more.jsonl and adds data/new.jsonl."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    (workspace / "bad.jsonl").unlink()
+    _git(workspace, "init", "--quiet", "--initial-branch=main")
+    _git(workspace, "add", ".")
+    _git(workspace, "commit", "--quiet", "-m", "base")
+    _git(workspace, "checkout", "--quiet", "-b", "change")
+    good = workspace / "good.jsonl"
+    good.write_bytes(good.read_bytes() + (EXAMPLES / "support-bad.jsonl").read_bytes())
+    shutil.copy(EXAMPLES / "support-good.jsonl", workspace / "data" / "new.jsonl")
+    return workspace
+
+
+def _diff_step(workspace: Path, base_ref: str = "main", **given: str) -> StepRun:
+    given.setdefault("paths", "good.jsonl data/")
+    return _run_step(workspace, "diff", {"base_ref": base_ref}, **given)
+
+
+def test_diff_step_writes_what_changed_to_the_summary(pull_request: Path):
+    # The baseline input defaults to github.base_ref; these gates pass.
+    run = _diff_step(pull_request, **{"max-token-growth": "200%", "max-cost-increase": "$1"})
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.summary.startswith("## jsonl-guard diff: ✅ gates passed\n")
+    assert run.summary in run.stdout  # the log shows it too
+    rows = {line.split(" | ")[0]: line for line in run.summary.splitlines() if "<code>" in line}
+    # One of bad.jsonl's 24 lines is not JSON: no hash, so 23 added, 24 more examples.
+    assert (
+        "| changed | 60 → 84 (+24, +40.0%); 23 added, 0 removed"
+        in rows["| <code>good&#46;jsonl</code>"]
+    )
+    assert "| new file | 0 → 60" in rows["| <code>data/new&#46;jsonl</code>"]
+    assert "| no change |" in rows["| <code>data/more&#46;jsonl</code>"]
+    assert "- ✅ `--max-token-growth 200%`: tokens 29,888 → 49,653, +66.1%: within 200%" in (
+        run.summary
+    )
+    assert "- ✅ `--max-cost-increase $1.00`: estimated cost &#36;" in run.summary
+    worktrees = subprocess.run(
+        ["git", "worktree", "list"], cwd=pull_request, capture_output=True, text=True, check=True
+    )
+    assert "jsonl-guard-baseline" not in worktrees.stdout  # removed when the step ends
+
+
+def test_diff_step_gates_trip_and_say_by_how_much(pull_request: Path):
+    # actions/checkout with fetch-depth: 0 leaves the base as origin/<branch> only.
+    _git(pull_request, "update-ref", "refs/remotes/origin/release", "main")
+    _git(pull_request, "branch", "--quiet", "-D", "main")
+    gates = {"fail-on": "new-errors", "max-token-growth": "50%", "max-cost-increase": "10%"}
+    run = _diff_step(pull_request, base_ref="release", **gates)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert run.summary.startswith("## jsonl-guard diff: ❌ 3 gate(s) tripped\n")
+    for words in (
+        "- ❌ `--fail-on new-errors`: 10 new error finding(s): JG110 +1, ",
+        "- ❌ `--max-token-growth 50%`: tokens 29,888 → 49,653, +66.1%: 16.1 points over",
+        "- ❌ `--max-cost-increase 10%`: estimated cost &#36;",
+    ):
+        assert words in run.summary, words
+
+
+def test_diff_step_without_the_baseline_ref_says_to_fetch_it(pull_request: Path):
+    run = _diff_step(pull_request, base_ref="gone")
+    assert run.returncode == 2
+    assert "::error title=jsonl-guard::the baseline ref is not in the checkout" in run.stdout
+    assert "fetch-depth: 0" in run.stdout and "baseline gone not found" in run.stderr
+    assert run.summary == ""
+
+
+def test_diff_step_is_skipped_outside_pull_requests(pull_request: Path):
+    run = _diff_step(pull_request, base_ref="")  # a push: github.base_ref is empty
+    assert run.returncode == 0 and run.summary == ""
+    assert "no diff" in run.stdout
+    step = next(s for s in _steps() if s.get("id") == "diff")
+    assert "inputs.baseline != ''" in step["if"] and "!cancelled()" in step["if"]
+
+
+def test_diff_step_does_not_evaluate_inputs(pull_request: Path):
+    run = _diff_step(
+        pull_request,
+        base_ref="main",
+        **{"max-token-growth": "$(touch pwned-gate)%", "baseline": "main;touch pwned-ref"},
+    )
+    assert run.returncode == 2
+    assert not list(pull_request.rglob("pwned*"))
+
+
+def test_workflow_fetches_history_and_uploads_an_html_report():
+    steps = _workflow_steps()
+    checkout = _step(steps, "actions/checkout")
+    assert checkout["with"]["fetch-depth"] == 0  # the base branch, for the baseline diff
+    guard = _step(steps, "jsonl-guard/jsonl-guard")
+    assert {"fail-on", "max-cost-increase"} <= set(guard["with"])
+    html = next(s for s in steps if "--format html" in s.get("run", ""))
+    assert "--output jsonl-guard-report.html" in html["run"] and "always()" in html["if"]
+    upload = _step(steps, "actions/upload-artifact")
+    assert upload["with"]["path"] == "jsonl-guard-report.html" and "always()" in upload["if"]

@@ -25,6 +25,7 @@ from jsonl_guard.conversion.media_dir import MediaDirError
 from jsonl_guard.conversion.neutral import NotConvertible
 from jsonl_guard.conversion.run import ConvertError
 from jsonl_guard.engine.config import ConfigError
+from jsonl_guard.engine.diff_input import ReportReadError
 from jsonl_guard.engine.lines import InputError
 from jsonl_guard.engine.models import ModelTableError
 from jsonl_guard.engine.profiles import UnknownProfileError
@@ -94,6 +95,11 @@ CASES: dict[type[BaseException], tuple[BaseException, str, int]] = {
         2,
     ),
     ModelTableError: (ModelTableError("model 'x': bad"), f"{PREFIX}model 'x': bad", 2),
+    ReportReadError: (
+        ReportReadError("BASE r.json is a version 2 report, written by a newer jsonl-guard"),
+        f"{PREFIX}BASE r.json is a version 2 report, written by a newer jsonl-guard",
+        2,
+    ),
     UnknownRuleError: (
         UnknownRuleError("no rule matches 'JG9'"),
         f"{PREFIX}no rule matches 'JG9'",

@@ -227,6 +227,9 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     from .convert import add_convert_parser
 
     add_convert_parser(commands)
+    from .diff import add_diff_parser
+
+    add_diff_parser(commands, check)
     return parser, check
 
 
@@ -317,6 +320,10 @@ def _command(args: argparse.Namespace) -> int:
         from .convert import run_convert
 
         return run_convert(args, sys.stdout)
+    if args.command == "diff":
+        from .diff import run_diff
+
+        return run_diff(args, sys.stdout)
     if args.command == "rules":
         return print_rules(args.code, args.format, sys.stdout)
     if args.command == "profiles":

@@ -270,6 +270,7 @@ class FileRun:
                 stats, limit=self.model.known_token_limit, lines=(d.line for d in diagnostics)
             ),
             options=options,
+            example_digests=stats.digests,
         )
 
     def _diagnose(self, findings: list[Finding]) -> tuple[Diagnostic, ...]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from array import array
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -10,6 +12,7 @@ from ..tokens.training import pack_best_fit
 from .cost import CostEstimate, RunBudget
 from .details import FileDetails
 from .diagnostics import Diagnostic, Severity
+from .histogram import Histogram
 from .stats import DatasetStats, percentiles
 
 if TYPE_CHECKING:
@@ -96,6 +99,8 @@ class TokenSummary:
     # ``tokenizer`` (its contract predates this field), reporters read the flag.
     quicktok_dropped: bool = False
     training: TrainingSummary | None = None
+    # Examples per token-count bin, for charts (the step summary); not in the JSON form.
+    histogram: Histogram | None = field(default=None, compare=False)
 
     @property
     def max_example(self) -> int:
@@ -135,6 +140,7 @@ class TokenSummary:
             method=method,
             quicktok_dropped=quicktok_dropped,
             training=TrainingSummary.of(stats, limit=limit, packing=packing),
+            histogram=Histogram.of(stats.totals),
         )
 
 
@@ -178,6 +184,11 @@ class FileReport:
     details: FileDetails | None = None
     # The options it was checked with: ``examples()`` reads the file again with them.
     options: CheckOptions | None = field(default=None, compare=False, repr=False)
+    # Each example's 64-bit content digest (engine/stats.py), in file order: what
+    # ``jsonl-guard diff`` compares (as a multiset); ``example_hashes`` in the JSON form.
+    example_digests: array[int] = field(
+        default_factory=lambda: array("Q"), repr=False, compare=False
+    )
 
     def count(self, severity: Severity) -> int:
         listed = sum(1 for d in self.diagnostics if d.severity is severity)
@@ -314,10 +325,24 @@ def not_shown_dict(not_shown: NotShown) -> dict[str, Any]:
 def tokens_dict(tokens: TokenSummary) -> dict[str, Any]:
     data = asdict(tokens)
     del data["quicktok_dropped"]  # ``tokenizer`` says it (docs/json-report.md)
+    del data["histogram"]  # a rendering aid, not part of the contract
     if data["training"] is None:  # only with a training preview (docs/json-report.md)
         del data["training"]
     data["max_example"] = tokens.max_example
     return data
+
+
+def example_hashes(digests: array[int]) -> str:
+    """The digests as one string of 16-hex-digit hashes, in file order (the order shards
+    merge in, so ``--jobs`` does not change it). Not sorted: ``diff`` compares them as a
+    multiset anyway, and sorting 64-bit ints costs seconds for a million examples."""
+    if digests.itemsize != 8:  # pragma: no cover - "Q" is 8 bytes on every platform we run
+        raise AssertionError("array('Q') is not 64-bit here")
+    if sys.byteorder == "big":
+        return digests.tobytes().hex()
+    swapped = array("Q", digests)  # a copy: the report's array stays as it is
+    swapped.byteswap()  # big-endian bytes: each hash reads as its number in hex
+    return swapped.tobytes().hex()
 
 
 def file_dict(report: FileReport) -> dict[str, Any]:
@@ -327,6 +352,7 @@ def file_dict(report: FileReport) -> dict[str, Any]:
         "profile_source": report.profile_source,
         "role": report.role,
         "examples": report.examples,
+        "example_hashes": example_hashes(report.example_digests),
         "errors": report.errors,
         "warnings": report.warnings,
         "io_error": report.io_error,

@@ -13,6 +13,7 @@ from ..engine.cost import RunBudget
 from ..engine.report import FileReport, Report
 from . import _untrusted as shown
 from ._options import PLAIN, RenderOptions
+from .mermaid import token_charts
 
 MAX_RULE_ROWS = 15
 
@@ -82,4 +83,5 @@ def render(report: Report, options: RenderOptions = PLAIN) -> str:
         lines += ["", "| rule | findings |", "| --- | ---: |"]
         for (code, name), count in counts.most_common(MAX_RULE_ROWS):
             lines.append(f"| `{code}` {name} | {count} |")
+    lines += token_charts(report)
     return "\n".join(lines) + "\n\n"
