@@ -130,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(args.rounds):  # round-robin: a slow minute slows every variant alike
         for name, variant, _ in variants:
             runs[name].append(measure(variant, path))
+            wall, tokens, _ = runs[name][-1]  # as it goes: a long run on a busy machine
+            print(f"  run {name}: {wall:.2f} s, {tokens:,} tokens", flush=True)
     best = {name: min(r[0] for r in results) for name, results in runs.items()}
     header = ("wall s", "MB/s", "peak RSS MB", "x plain", "tokens")
     print(f"{'variant':<20}" + "".join(f"{h:>{w}}" for h, w in zip(header, WIDTHS, strict=True)))

@@ -13,7 +13,7 @@ from typing import Any
 from ...tokens.backends import is_tokenizer_file
 from ...tokens.chat_formula import ExampleTokens
 from ...tokens.methods import TokenTools, token_method
-from .masks import preview_example
+from .previews import preview_example
 from .tokens import SequenceCounter, TokenizerFileError, count_example, load_tokenizer
 
 

@@ -241,19 +241,3 @@ def preview_text(hf: HFTokenizer, text: str, limit: int | None, side: str) -> Tr
         length=len(ids), kept=end - start, trained_full=len(ids), trained=end - start,
         duplicated_bos=twice,
     )  # fmt: skip
-
-
-def preview_example(
-    hf: HFTokenizer, example: dict[str, Any], setup: TrainingSetup, limit: int | None
-) -> TrainingPreview | None:
-    """The preview of the example types TRL's SFT trains (None for the others)."""
-    tools = example.get("tools")
-    messages = example.get("messages")
-    if isinstance(messages, list) and messages:
-        return preview_chat(hf, messages, None, tools, setup, limit)
-    prompt, completion = example.get("prompt"), example.get("completion")
-    if isinstance(prompt, list) and isinstance(completion, list) and "label" not in example:
-        return preview_chat(hf, prompt, completion, tools, setup, limit)
-    if isinstance(example.get("text"), str) and len(example) == 1:
-        return preview_text(hf, example["text"], limit, setup.truncation_side)
-    return None
