@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jsonl_guard import Checker, CheckOptions
 from jsonl_guard.engine import line as line_module
@@ -127,3 +129,33 @@ def test_render_keys_keep_what_the_template_reads_apart() -> None:
         memo.render_key(other, [], False),
     }
     assert len(keys) == 5
+
+
+CHAT_LINES = [
+    line
+    for code in ("JG690", "JG691", "JG692", "JG693")
+    for name in ("bad", "good")
+    for line in (RULES / code / f"{name}.jsonl").read_bytes().splitlines(keepends=True)
+] + [b"\n", b"not json\n", b'{"messages": "nope"}\n']
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    picks=st.lists(st.integers(0, len(CHAT_LINES) - 1), min_size=1, max_size=30),
+    chunk=st.integers(1, 7),
+)
+def test_any_lines_in_any_chunks_give_the_per_line_report(picks: list[int], chunk: int) -> None:
+    lines = [CHAT_LINES[i] for i in picks]  # repeats included: the memo is keyed by text
+    options = CheckOptions(
+        profile="trl-messages",
+        tokenizer=HF_TOKENIZER,
+        loss="assistant-only",
+        chat_template=str(RULES / "JG689" / "tagged.jinja"),
+        max_seq_len=160,
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(line_module, "AHEAD_LINES", chunk)
+        batched = Checker(options).check_lines(lines, path="<lines>")
+        patch.setattr(line_module.LineChecker, "read_ahead", _per_line_only)
+        alone = Checker(options).check_lines(lines, path="<lines>")
+    assert batched == alone
