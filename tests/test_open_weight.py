@@ -17,8 +17,11 @@ from jsonl_guard import Checker, CheckOptions
 from jsonl_guard.cli import main
 from jsonl_guard.engine.checker import check_shard, shard_report
 from jsonl_guard.engine.config import ConfigError, parse_table
+from jsonl_guard.engine.report import FileReport
 from jsonl_guard.engine.shards import merge_shards
-from jsonl_guard.tokens.training import pack_best_fit, truncate
+from jsonl_guard.providers.huggingface.previews import pair_tokens, preview_answer
+from jsonl_guard.providers.huggingface.tokens import load_tokenizer
+from jsonl_guard.tokens.training import TrainingSetup, pack_best_fit, truncate
 
 pytest.importorskip("tokenizers")
 ROOT = Path(__file__).resolve().parent
@@ -119,3 +122,74 @@ def test_truncate_and_pack() -> None:
     # 6+4 fill one sequence, 5+3+2 another: best fit decreasing.
     assert pack_best_fit([3, 6, 2, 5, 4], 10) == (2, 0)
     assert pack_best_fit([7, 7, 12], 10) == (3, 6)  # 12 is cut to 10
+
+
+OPEN = ROOT / "fixtures" / "open_weight"
+PAIRS = [
+    ("sft-strings", "trl-prompt-completion", {(2, "JG690"), (4, "JG691")}),
+    ("dpo", "trl-preference", {(2, "JG691"), (5, "JG690")}),
+    ("dpo-chat", "trl-preference", {(3, "JG691")}),
+    ("kto", "trl-unpaired-preference", {(4, "JG690")}),
+]
+
+
+def _pair_check(folder: str, profile: str, name: str, **fields: object) -> FileReport:
+    options = {"profile": profile, "tokenizer": str(HF / "tokenizer.json"), "max_seq_len": 30}
+    checker = Checker(CheckOptions(**{**options, **fields}))  # type: ignore[arg-type]
+    return checker.check_path(OPEN / folder / f"{name}.jsonl")
+
+
+def _truncation(report: FileReport) -> set[tuple[int | None, str]]:
+    return {(d.line, d.code) for d in report.diagnostics if d.code in ("JG690", "JG691")}
+
+
+@pytest.mark.parametrize(("folder", "profile", "expected"), PAIRS)
+def test_truncation_findings_for_prompt_answer_pairs(
+    folder: str, profile: str, expected: set[tuple[int, str]]
+) -> None:
+    bad, good = (_pair_check(folder, profile, name) for name in ("bad", "good"))
+    assert _truncation(bad) == expected
+    assert not [d for d in good.diagnostics if d.code.startswith("JG69")]
+    assert bad.tokens is not None and bad.tokens.training is not None
+    assert bad.tokens.training.cut_examples == len(expected)
+
+
+def test_a_preference_finding_names_the_side_truncation_hurts() -> None:
+    messages = {d.line: d.message for d in _pair_check("dpo", "trl-preference", "bad").diagnostics}
+    assert messages[2].startswith("chosen (prompt + chosen): truncation at 30 tokens cuts")
+    assert "of the answer" in messages[2]
+    chat = _pair_check("dpo-chat", "trl-preference", "bad").diagnostics
+    assert [d.message.split(":")[0] for d in chat if d.code == "JG691"] == [
+        "rejected (prompt + rejected)"
+    ]
+
+
+def test_loss_all_trains_the_prompt_of_a_string_pair() -> None:
+    report = _pair_check("sft-strings", "trl-prompt-completion", "bad", loss="all")
+    # Line 2's prompt now trains (no JG690), but its whole answer is still cut away.
+    assert _truncation(report) == {(2, "JG691"), (4, "JG691")}
+
+
+def test_assistant_only_loss_gets_no_preview_for_strings() -> None:
+    # TRL raises ValueError for assistant_only_loss on data that is not conversational.
+    report = _pair_check("sft-strings", "trl-prompt-completion", "bad", loss="assistant-only")
+    assert report.tokens is not None and report.tokens.training is None
+    assert not _truncation(report)
+
+
+def test_the_eos_is_appended_to_a_string_answer_as_trl_does() -> None:
+    hf = load_tokenizer(str(HF / "tokenizer.json"))
+    eos = hf.tokenizer.token_to_id(hf.eos)
+    ids, start = pair_tokens(hf, "Where is my order?", " It ships today.", None)
+    assert ids[-1] == eos and ids[-2] != eos
+    answer = hf.tokenizer.encode(" It ships today." + hf.eos, add_special_tokens=False).ids
+    assert ids[start:] == answer
+    again, _ = pair_tokens(hf, "Where is my order?", " It ships today." + hf.eos, None)
+    assert again == ids  # an answer that ends with the EOS gets no second one
+    setup = TrainingSetup()
+    preview = preview_answer(hf, "Where is my order?", " It ships today.", None, setup, 4)
+    assert (preview.trained_full, preview.trained, preview.last_turn) == (
+        len(answer),
+        0,
+        (start, len(ids)),
+    )

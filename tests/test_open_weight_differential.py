@@ -31,6 +31,7 @@ from jsonl_guard.providers.huggingface.masks import (  # noqa: E402
     dropped_content,
     token_mask,
 )
+from jsonl_guard.providers.huggingface.previews import pair_tokens  # noqa: E402
 from jsonl_guard.providers.huggingface.tokens import load_tokenizer  # noqa: E402
 
 SPECIALS = ["<s>", "</s>", "<|im_start|>", "<|im_end|>", "<pad>"]
@@ -189,6 +190,60 @@ def test_ids_and_masks_equal_transformers(
     # Without the tags: the same ids, and the growing prefixes find the tagged spans.
     plain_text, plain_ids, plain_mask = ours(folder, name, False, messages, tools)
     assert (plain_text, plain_ids, plain_mask) == (rendered, ids, mask)
+
+
+def common_prefix(a: list[int], b: list[int]) -> int:
+    """trl.data_utils.common_prefix_length, written out (trl needs torch)."""
+    return next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(prompt=text, answer=text.map(lambda t: " " + t), ends_with_eos=st.booleans())
+def test_string_pairs_tokenize_as_trl_tokenizes_them_with_transformers(
+    prompt: str, answer: str, ends_with_eos: bool, folder: Path, reference: Any
+) -> None:
+    """TRL's non-conversational prompt-completion and preference sides: the EOS appended
+    as text unless there, ``processing_class(text=...)`` of the prompt and of prompt +
+    answer, the answer from where they stop agreeing."""
+    answer += reference.eos_token if ends_with_eos else ""
+    hf = load_tokenizer(str(folder / "tokenizer.json"))
+    ids, start = pair_tokens(hf, prompt, answer, None)
+    completion = answer if answer.endswith(reference.eos_token) else answer + reference.eos_token
+    prompt_ids = list(reference(text=prompt)["input_ids"])
+    full = list(reference(text=prompt + completion)["input_ids"])
+    assert (ids, start) == (full, common_prefix(prompt_ids, full))
+
+
+@pytest.mark.parametrize("name", ["chatml", "drops_system"])
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(conversation=conversations())
+def test_conversational_pairs_tokenize_as_apply_chat_template(
+    name: str, conversation: Any, folder: Path, reference: Any
+) -> None:
+    """A conversational DPO/KTO side: the prompt rendered with the generation prompt,
+    prompt + answer without, the answer from where the two ids stop agreeing."""
+    messages, tools = conversation
+    last = max(i for i, m in enumerate(messages) if m["role"] == "assistant")
+    prompt, answer = messages[:last], messages[last:]
+    hf = load_tokenizer(str(folder / "tokenizer.json"), str(folder / f"{name}-False.jinja"))
+    ids, start = pair_tokens(hf, prompt, answer, tools)
+    template = variant(name, False)
+
+    def apply(chat: list[Any], generation: bool) -> list[int]:
+        out = reference.apply_chat_template(
+            chat, tools=tools, chat_template=template, add_generation_prompt=generation,
+            tokenize=True, return_dict=True,
+        )  # fmt: skip
+        return list(out["input_ids"])
+
+    full = apply(prompt + answer, False)
+    assert (ids, start) == (full, common_prefix(apply(prompt, True), full))
 
 
 def test_dropped_content_names_what_each_template_loses(folder: Path) -> None:

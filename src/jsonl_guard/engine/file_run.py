@@ -161,7 +161,7 @@ class FileRun:
         opens_file = first_line == 1 if file_start is None else file_start
         progress, consumed = self.progress, 0
         limit = self.checker.options.max_line_bytes
-        for number, raw in enumerate(lines, first_line):
+        for number, raw in enumerate(checker.read_ahead(lines), first_line):
             if progress is not None:
                 consumed += line_bytes(raw)
                 if number % PROGRESS_EVERY_LINES == 0:

@@ -9,15 +9,19 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
+
+import msgspec
 
 from ..rules.catalogue import token_method_for
 from ..rules.context import ExampleContext, object_messages
 from ..rules.registry import ExampleCheck, Rule
 from ..rules.selection import RuleSelection
 from ..tokens.chat_formula import ExampleTokens
-from ..tokens.methods import TokenTools
+from ..tokens.methods import Prefetch, TokenTools
 from .diagnostics import DEFAULT_MAX_FINDINGS_PER_RULE, CappedFindings, Finding
 from .gating import ESTIMATED_TOKENS, NO_FEATURES, example_features
 from .models import ModelSpec
@@ -26,6 +30,9 @@ from .profiles import Profile, detect, profile_table
 from .schema import schema_findings
 
 BOM = b"\xef\xbb\xbf"
+# Lines a token method's prefetch gets at once: enough for a batch tokenizer call to keep
+# every core busy, few enough that the chunk's encodings stay small.
+AHEAD_LINES = 256
 
 
 @dataclass(slots=True)
@@ -102,6 +109,28 @@ class LineChecker:
         """Load the tokenizer now (before forking workers, so they share it)."""
         if self.model.encoding and self.token_method.exact:
             self.tools.chat  # noqa: B018 - loads the vocab
+
+    def read_ahead(self, lines: Iterable[bytes]) -> Iterable[bytes]:
+        """``lines`` as they are; with a token method that prefetches, each chunk of
+        ``AHEAD_LINES`` is handed to it before its lines are checked."""
+        if self.token_method.prefetch is None:
+            return lines
+        return self._read_ahead(lines, self.token_method.prefetch)
+
+    def _read_ahead(self, lines: Iterable[bytes], prefetch: Prefetch) -> Iterator[bytes]:
+        iterator = iter(lines)
+        while chunk := list(islice(iterator, AHEAD_LINES)):
+            examples = []
+            for raw in chunk:
+                try:  # what fails here fails in check() too, which reports it
+                    value = msgspec.json.decode(raw.rstrip(b"\r\n"))
+                except (msgspec.DecodeError, RecursionError):
+                    continue
+                if isinstance(value, dict):
+                    examples.append(value)
+            prefetch(examples, self.tools)
+            yield from chunk
+        prefetch([], self.tools)  # let go of the last chunk
 
     def other_format(self, example: Any) -> Profile | None:
         """The profile a line's keys belong to, when it lacks this file's keys.

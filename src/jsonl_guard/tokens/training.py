@@ -51,7 +51,9 @@ class TrainingPreview:
     loss with a template without ``{% generation %}``; ``turn_ends``: per assistant
     turn, how its trained span ends; ``dropped``: paths of example text the rendered
     chat lacks; ``template_error``: the template refused the example (nothing else is
-    then known); ``duplicated_bos``: what shows the BOS twice ("" when it is not).
+    then known); ``duplicated_bos``: what shows the BOS twice ("" when it is not);
+    ``side``: for a preference pair, the sequence shown ("chosen" or "rejected": the
+    one worse off after truncation).
     """
 
     length: int = 0
@@ -66,6 +68,7 @@ class TrainingPreview:
     template_error: str = ""
     duplicated_bos: str = ""
     no_template: bool = False
+    side: str = ""
 
     @property
     def cut(self) -> bool:

@@ -13,8 +13,8 @@ from typing import Any
 from ...tokens.backends import is_tokenizer_file
 from ...tokens.chat_formula import ExampleTokens
 from ...tokens.methods import TokenTools, token_method
-from .masks import preview_example
-from .tokens import SequenceCounter, count_example, load_tokenizer
+from .previews import preview_example
+from .tokens import SequenceCounter, TokenizerFileError, count_example, load_tokenizer
 
 
 @token_method(
@@ -39,11 +39,30 @@ def hf_tokens(example: dict[str, Any], tools: TokenTools) -> ExampleTokens | Non
     return count_example(example, SequenceCounter(None, tools))
 
 
+def hf_prefetch(examples: list[dict[str, Any]], tools: TokenTools) -> None:
+    """Tokenize a chunk's texts in one batch call (``memo.py``): ``hf_tokens`` runs on
+    each example while the memo records what it asks for, then the memo encodes it all."""
+    try:
+        hf = load_tokenizer(tools.tokenizer, tools.training.chat_template)
+    except TokenizerFileError:
+        return  # the first line's count reports it, as without the pre-pass
+    hf.memo.record()
+    try:
+        for example in examples:
+            try:
+                hf_tokens(example, tools)
+            except Exception:  # the line's own check meets it again and reports it
+                continue
+    finally:
+        hf.memo.fill(hf.tokenizer)
+
+
 # The same counting, declared exact: the core uses it instead of "hf-tokenizer" when a
-# tokenizer.json is given (``with_tokenizer_file``).
+# tokenizer.json is given (``with_tokenizer_file``), with the batch pre-pass.
 token_method(
     "hf-tokenizer-file",
     exact=True,
     description="exact: Hugging Face tokenizers with the --tokenizer file (chat template from "
     "tokenizer_config.json or --chat-template, else role + content + 4 tokens a message)",
+    prefetch=hf_prefetch,
 )(hf_tokens)

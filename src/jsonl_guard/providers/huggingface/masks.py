@@ -16,6 +16,7 @@ tokenizer; sources in docs/open-weight.md.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from typing import Any
 
@@ -44,9 +45,7 @@ def token_mask(offsets: list[tuple[int, int]], spans: list[Span]) -> list[int]:
 def _render(
     hf: HFTokenizer, messages: list[Any], generation: bool, tools: Any
 ) -> tuple[str, list[Span]]:
-    template = hf.template
-    assert template is not None
-    return template.render(messages, generation=generation, tools=tools, specials=hf.specials)
+    return hf.render(messages, generation=generation, tools=tools)
 
 
 def assistant_turns(
@@ -67,8 +66,23 @@ def assistant_turns(
     return turns
 
 
-def _tokens_in(mask_spans: list[Span], offsets: list[tuple[int, int]]) -> list[int]:
-    return [i for i, bit in enumerate(token_mask(offsets, mask_spans)) if bit]
+class Offsets:
+    """A rendered chat's token offsets, to find the tokens of one span at a time."""
+
+    def __init__(self, offsets: list[tuple[int, int]]) -> None:
+        self.offsets = offsets
+        starts, ends = zip(*offsets, strict=True) if offsets else ((), ())
+        self.starts: tuple[int, ...] = starts
+        self.ends: tuple[int, ...] = ends
+        # Offsets in text order (always, for one sequence) let two bisections give
+        # token_mask's answer without a pass over every token per span.
+        self.ordered = list(starts) == sorted(starts) and list(ends) == sorted(ends)
+
+    def tokens_in(self, span: Span) -> list[int]:
+        """The tokens ``token_mask(offsets, [span])`` marks."""
+        if self.ordered:
+            return list(range(bisect_right(self.ends, span[0]), bisect_left(self.starts, span[1])))
+        return [i for i, bit in enumerate(token_mask(self.offsets, [span])) if bit]
 
 
 def _texts(content: Any) -> Iterator[tuple[str, str]]:
@@ -117,13 +131,13 @@ def dropped_content(messages: list[Any], tools: Any, text: str) -> tuple[str, ..
 
 
 def _turn_ends(
-    hf: HFTokenizer, ids: list[int], offsets: list[tuple[int, int]], regions: list[tuple[int, Span]]
+    hf: HFTokenizer, ids: list[int], offsets: Offsets, regions: list[tuple[int, Span]]
 ) -> tuple[TurnEnd, ...]:
     """How each assistant turn's trained span ends: TRL's is_chat_template_stop_token_trained
     (the last non-whitespace token of the span must be an added token)."""
     ends = []
     for message, span in regions:
-        tokens = _tokens_in([span], offsets)
+        tokens = offsets.tokens_in(span)
         last = next(
             (
                 i
@@ -165,14 +179,18 @@ def preview_chat(
         prompt_text = _render(hf, prompt, True, tools)[0] if answer is not None else ""
     except TemplateRejected as error:
         return TrainingPreview(template_error=str(error))
-    encoding = hf.tokenizer.encode(text, add_special_tokens=False)
+    encoding = hf.encode(text, specials=False)
     ids, offsets = list(encoding.ids), list(encoding.offsets)
     turns = assistant_turns(hf, messages, tools, text)
+    if hf.memo.recording:  # the batch pre-pass wants only the texts and renders (memo.py)
+        if answer is not None:
+            hf.encode(prompt_text, specials=False)
+        return TrainingPreview()
     tagged = loss == "assistant-only" and template.has_generation
     if loss == "assistant-only":
         mask = token_mask(offsets, generation_spans if tagged else [s for _, s in turns])
     elif loss == "completion-only" and answer is not None:
-        prompt_ids = hf.tokenizer.encode(prompt_text, add_special_tokens=False).ids
+        prompt_ids = hf.encode(prompt_text, specials=False).ids
         common = next(
             (i for i, (a, b) in enumerate(zip(prompt_ids, ids, strict=False)) if a != b), None
         )
@@ -181,9 +199,10 @@ def preview_chat(
     else:  # all; completion-only without a completion: TRL has no completion mask then
         mask = [1] * len(ids)
     kept_start, kept_end = truncate(len(ids), limit, setup.truncation_side)
+    located = Offsets(offsets)
     last_turn, lost = None, 0
     if turns:
-        tokens = _tokens_in([turns[-1][1]], offsets)
+        tokens = located.tokens_in(turns[-1][1])
         if tokens:
             last_turn = (tokens[0], tokens[-1] + 1)
             lost = sum(1 for i in tokens if not kept_start <= i < kept_end)
@@ -201,7 +220,7 @@ def preview_chat(
         last_turn=last_turn,
         last_turn_lost=lost,
         no_markers=loss == "assistant-only" and not template.has_generation,
-        turn_ends=_turn_ends(hf, ids, offsets, regions),
+        turn_ends=_turn_ends(hf, ids, located, regions),
         dropped=dropped_content(messages, tools, text),
         duplicated_bos=_bos_twice(hf, ids),
     )
@@ -212,7 +231,7 @@ def preview_text(hf: HFTokenizer, text: str, limit: int | None, side: str) -> Tr
     tokenizes with the tokenizer's special tokens; every token trains."""
     if hf.eos and not text.endswith(hf.eos):
         text += hf.eos
-    ids = hf.tokenizer.encode(text, add_special_tokens=True).ids
+    ids = hf.encode(text, specials=True).ids
     start, end = truncate(len(ids), limit, side)
     bos = hf.tokenizer.token_to_id(hf.bos) if hf.bos else None
     twice = ""
@@ -222,19 +241,3 @@ def preview_text(hf: HFTokenizer, text: str, limit: int | None, side: str) -> Tr
         length=len(ids), kept=end - start, trained_full=len(ids), trained=end - start,
         duplicated_bos=twice,
     )  # fmt: skip
-
-
-def preview_example(
-    hf: HFTokenizer, example: dict[str, Any], setup: TrainingSetup, limit: int | None
-) -> TrainingPreview | None:
-    """The preview of the example types TRL's SFT trains (None for the others)."""
-    tools = example.get("tools")
-    messages = example.get("messages")
-    if isinstance(messages, list) and messages:
-        return preview_chat(hf, messages, None, tools, setup, limit)
-    prompt, completion = example.get("prompt"), example.get("completion")
-    if isinstance(prompt, list) and isinstance(completion, list) and "label" not in example:
-        return preview_chat(hf, prompt, completion, tools, setup, limit)
-    if isinstance(example.get("text"), str) and len(example) == 1:
-        return preview_text(hf, example["text"], limit, setup.truncation_side)
-    return None

@@ -12,7 +12,7 @@ docs/providers/huggingface.md.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from typing import Any
 from ...tokens.backends import TokenizerUnavailableError
 from ...tokens.chat_formula import ExampleTokens
 from ...tokens.methods import TokenTools, strings, text_chars, text_only
+from .memo import Memo
 from .template import ChatTemplate, TemplateInvalid, TemplateRejected
 
 __all__ = ["HFTokenizer", "TemplateRejected", "TokenizerFileError", "load_tokenizer"]
@@ -40,7 +41,8 @@ class HFTokenizer:
     """A loaded tokenizer.json and, when found next to it (or given), its chat template.
 
     ``specials``: the template variables transformers passes (its special-tokens map);
-    ``added``: the ids of the added tokens (end-of-turn markers are added tokens).
+    ``added``: the ids of the added tokens (end-of-turn markers are added tokens);
+    ``memo``: the current chunk, tokenized ahead in one batch (``memo.py``).
     """
 
     path: str
@@ -49,6 +51,7 @@ class HFTokenizer:
     specials: dict[str, Any]
     added: frozenset[int] = frozenset()
     template_path: str = ""
+    memo: Memo = field(default_factory=Memo, compare=False, repr=False)
 
     @property
     def eos(self) -> str:
@@ -59,14 +62,27 @@ class HFTokenizer:
         return str(self.specials.get("bos_token", ""))
 
     def count(self, text: str, *, specials: bool) -> int:
-        return len(self.tokenizer.encode(text, add_special_tokens=specials).ids)
+        return self.memo.count(self.tokenizer, text, specials)
 
-    def render(self, messages: list[Any], *, generation: bool, tools: Any = None) -> str:
-        """The chat template rendered as transformers' ``apply_chat_template`` does."""
+    def encode(self, text: str, *, specials: bool) -> Any:
+        """``text``'s ``tokenizers.Encoding`` (``ids``, ``offsets``)."""
+        return self.memo.encode(self.tokenizer, text, specials)
+
+    def render(
+        self, messages: list[Any], *, generation: bool, tools: Any = None
+    ) -> tuple[str, list[tuple[int, int]]]:
+        """(text, generation spans): the chat template rendered as transformers'
+        ``apply_chat_template`` does; ``TemplateRejected`` when it fails."""
         assert self.template is not None
-        return self.template.render(
-            messages, generation=generation, tools=tools, specials=self.specials
-        )[0]
+        key = self.memo.render_key(messages, tools, generation)
+        found = None if key is None else self.memo.renders.get(key)
+        if found is None:
+            found = self.template.render(
+                messages, generation=generation, tools=tools, specials=self.specials
+            )
+            if key is not None:
+                self.memo.renders[key] = found
+        return found
 
     @property
     def description(self) -> str:
@@ -191,7 +207,7 @@ class SequenceCounter:
             return self.tools.estimate(text_chars(messages))
         if self.hf.template is not None:
             try:
-                rendered = self.hf.render(messages, generation=generation, tools=tools)
+                rendered = self.hf.render(messages, generation=generation, tools=tools)[0]
                 # transformers encodes a rendered chat without adding special tokens again.
                 return self.hf.count(rendered, specials=False)
             except Exception:  # the template rejects the example: count as without one

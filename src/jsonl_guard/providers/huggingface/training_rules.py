@@ -21,6 +21,11 @@ ERROR, WARNING = Severity.ERROR, Severity.WARNING
 NEEDS = "(needs --tokenizer with a chat template; the fixture's options.json sets it)"
 
 
+def _side(preview: TrainingPreview) -> str:
+    """Which sequence of a preference pair a message is about."""
+    return f"{preview.side} (prompt + {preview.side}): " if preview.side else ""
+
+
 def _preview(ctx: ExampleContext) -> TrainingPreview | None:
     preview = None if ctx.tokens is None else ctx.tokens.training
     if preview is None or preview.template_error or preview.no_template:
@@ -104,9 +109,9 @@ def nothing_trains(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str
     if preview is None or preview.no_markers or preview.trained or not preview.trained_full:
         return
     yield (
-        f"no token trains: truncation keeps {preview.kept:,} of {preview.length:,} tokens "
-        f"and all {preview.trained_full:,} trained tokens are past the cut "
-        f"(max-seq-len {ctx.model.token_limit:,})"
+        f"{_side(preview)}no token trains: truncation keeps {preview.kept:,} of "
+        f"{preview.length:,} tokens and all {preview.trained_full:,} trained tokens are past "
+        f"the cut (max-seq-len {ctx.model.token_limit:,})"
     )
 
 
@@ -128,10 +133,11 @@ def last_turn_truncated(example: dict[str, Any], ctx: ExampleContext) -> Iterato
     if preview.trained_full and not preview.trained and not preview.no_markers:
         return  # JG690 says it: nothing trains at all
     start, end = preview.last_turn
+    what = "the answer" if preview.side else "the last assistant turn"
     yield (
-        f"truncation at {ctx.model.token_limit:,} tokens cuts {preview.last_turn_lost:,} of the "
-        f"{end - start:,} tokens of the last assistant turn (tokens {start:,}-{end - 1:,} of "
-        f"{preview.length:,})"
+        f"{_side(preview)}truncation at {ctx.model.token_limit:,} tokens cuts "
+        f"{preview.last_turn_lost:,} of the {end - start:,} tokens of {what} "
+        f"(tokens {start:,}-{end - 1:,} of {preview.length:,})"
     )
 
 
