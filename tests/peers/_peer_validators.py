@@ -22,9 +22,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-# together prints an upgrade banner on import and a tqdm bar per file.
+# together prints an upgrade banner on import. (Its tqdm bars go to the captured stderr;
+# TQDM_DISABLE here would switch off tqdm for every later test in the worker: tqdm
+# reads it once, on import.)
 os.environ.setdefault("TOGETHER_NO_BANNER", "1")
-os.environ.setdefault("TQDM_DISABLE", "1")
 
 
 def together_verdict(lines: list[bytes]) -> tuple[bool, str]:
