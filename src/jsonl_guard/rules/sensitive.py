@@ -86,8 +86,10 @@ _BLOB = re.compile(r"[A-Za-z0-9+/=]{256}")
 
 @functools.cache
 def _allowed(extra: tuple[str, ...]) -> re.Pattern[str]:
-    """The default allow-list and the config's ``allow`` globs as one pattern."""
+    """The default allow-list and the config's ``allow`` globs as one pattern (matched
+    case-sensitively: keys are; emails are lower-cased, globs and address alike)."""
     globs = (*DEFAULT_ALLOW, *extra)
+    globs += tuple(glob.lower() for glob in globs if "@" in glob and glob.lower() != glob)
     return re.compile("|".join(fnmatch.translate(glob) for glob in globs))
 
 
@@ -166,7 +168,7 @@ def _matches(
     summary="A text of the example holds a secret: an API key, a token or a private key.",
     hint="A model memorises what it trains on: remove the secret (and revoke it), or "
     "replace it with a placeholder; allow a known fake with `allow` in [tool.jsonl-guard].",
-    bad='{"messages": [{"role": "user", "content": "Use key sk-proj-4fQz81LmWq0P7xYtR2bN9c"}, '
+    bad='{"messages": [{"role": "user", "content": "Use key sk-proj-Zr7Gm2Qx9Lw4Tn8Vb1Hc6Jd3"}, '
     + A
     + "]}",
     good='{"messages": [{"role": "user", "content": "Use key sk-proj-YOUR-KEY-HERE"}, ' + A + "]}",
@@ -186,7 +188,7 @@ def secret_in_text(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str
     "a payment card number, an IBAN or a national id number.",
     hint="Remove or pseudonymise it (a reserved domain such as example.com, a 555-01xx "
     "number); allow a known test value with `allow` in [tool.jsonl-guard].",
-    bad='{"messages": [{"role": "user", "content": "Mail me at dana.whitfield@gmail.com"}, '
+    bad='{"messages": [{"role": "user", "content": "Mail me at lee.moreau@gmail.com"}, '
     + A
     + "]}",
     good='{"messages": [' + U + ", " + A + "]}",

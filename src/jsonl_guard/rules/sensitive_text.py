@@ -24,7 +24,7 @@ from dataclasses import dataclass
 # Characters a token never borders on (else it is part of a longer token: base64, a
 # hash, an identifier).
 _EDGE = r"A-Za-z0-9_\-+/="
-_BEFORE = rf"(?<![{_EDGE}])"
+_BEFORE = r"(?<![A-Za-z0-9_\-+/])"  # "KEY=sk-...": "=" ends base64, never starts a key
 _AFTER = rf"(?![{_EDGE}])"
 
 # (kind, pattern) in priority order: the first branch that matches at a position wins,
@@ -65,7 +65,7 @@ _SECRETS = re.compile(
     "|".join(f"(?P<{k.replace('-', '_')}>{p})" for k, p in _SECRET_KINDS), re.ASCII
 )
 # An AWS secret access key: 40 characters of base64 with both cases and a digit.
-_AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+_AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 AWS_SECRET_REACH = 300  # characters either side of the key id, in the same text
 # A documented placeholder or a redacted key is no secret ("sk-your-key-here-...").
 _PLACEHOLDER = re.compile(r"example|xxxx|your|placeholder|redacted|dummy|fake|0000000", re.I)
@@ -175,11 +175,12 @@ _FILE_SUFFIXES = frozenset(_SUFFIXES.split())
 # resident ids. Each alternative is checked by its validator below.
 _NUMBERS = re.compile(
     r"(?P<phone>(?<![\w+])\+[1-9]\d{0,2}(?:[ .\-]?\(?\d{1,4}\)?){2,6}(?![\w\-]))"
-    r"|(?P<nanp>(?<![\w(+\-.])(?:\([2-9]\d\d\) ?|[2-9]\d\d-)[2-9]\d\d-\d{4}(?![\w\-.]))"
-    r"|(?P<cpf>(?<![\w.\-])\d{3}\.\d{3}\.\d{3}-\d{2}(?![\w.\-]))"
+    r"|(?P<nanp>(?<![\w(+\-.])(?:\([2-9]\d\d\) ?|[2-9]\d\d-)[2-9]\d\d-\d{4}(?![\w\-]|\.\d))"
+    r"|(?P<cpf>(?<![\w.\-])\d{3}\.\d{3}\.\d{3}-\d{2}(?![\w\-]|\.\d))"
     r"|(?P<aadhaar>(?<![\w\-])(?<!\d )[2-9]\d{3} \d{4} \d{4}(?![\w\-]| \d))"
+    r"|(?P<china>(?<![\w\-])\d{17}[\dX](?![\w\-]|\.\d))"
     r"|(?P<card>(?<![\w\-.])(?:\d{13,19}|\d{4}(?:[ \-]\d{4}){2,3}(?:[ \-]\d{1,3})?"
-    r"|\d{4}[ \-]\d{6}[ \-]\d{4,5})(?![\w\-.]))"
+    r"|\d{4}[ \-]\d{6}[ \-]\d{4,5})(?![\w\-]|\.\d))"
     r"|(?P<iban>(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?"
     r"(?![A-Za-z0-9]))"
     r"|(?P<dni>(?<![\w\-])(?:\d{8}|[XYZ]\d{7})-?[A-HJ-NP-TV-Z](?![\w\-]))",
@@ -324,8 +325,15 @@ def china_id(digits: str) -> bool:
 
 
 def _phone(text: str) -> bool:
-    digits = sum(c.isdigit() for c in text)
-    return 8 <= digits <= 15
+    """8 to 15 digits (E.164's longest), and not a fictional +1 NXX-555-01xx number."""
+    digits = "".join(c for c in text if c.isdigit())
+    fictional = len(digits) == 11 and digits[0] == "1" and _fictional(digits[1:])
+    return 8 <= len(digits) <= 15 and not fictional
+
+
+def _fictional(digits: str) -> bool:
+    """NANP 555-0100 to 555-0199: reserved for films and examples."""
+    return digits[3:6] == "555" and "0100" <= digits[6:] <= "0199"
 
 
 def _number(kind: str, text: str) -> tuple[str, str] | None:
@@ -333,15 +341,17 @@ def _number(kind: str, text: str) -> tuple[str, str] | None:
     digits = "".join(c for c in text if c.isdigit())
     checks: dict[str, Callable[[], bool]] = {
         "phone": lambda: _phone(text),
-        "nanp": lambda: digits[3:6] != "555" or not "0100" <= digits[6:] <= "0199",
+        "nanp": lambda: not _fictional(digits),
         "cpf": lambda: cpf(text),
         "aadhaar": lambda: verhoeff(digits),
         "dni": lambda: dni(text),
     }
     if kind == "card":
-        if card_number(digits):
-            return "card", text
-        return ("china-id", text) if china_id(text) else None
+        return ("card", text) if card_number(digits) else None
+    if kind == "china":  # 18 digits may be a card number instead
+        if china_id(text):
+            return "china-id", text
+        return ("card", text) if text.isdigit() and card_number(text) else None
     if kind == "iban":
         code = iban(text)
         return None if code is None else ("iban", code)
