@@ -188,9 +188,7 @@ def secret_in_text(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str
     "a payment card number, an IBAN or a national id number.",
     hint="Remove or pseudonymise it (a reserved domain such as example.com, a 555-01xx "
     "number); allow a known test value with `allow` in [tool.jsonl-guard].",
-    bad='{"messages": [{"role": "user", "content": "Mail me at lee.moreau@gmail.com"}, '
-    + A
-    + "]}",
+    bad='{"messages": [{"role": "user", "content": "Mail me at lee.moreau@gmail.com"}, ' + A + "]}",
     good='{"messages": [' + U + ", " + A + "]}",
     rule_sets=EVERY_PROFILE,
 )
