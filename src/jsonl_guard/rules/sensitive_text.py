@@ -35,8 +35,11 @@ _SECRET_KINDS: tuple[tuple[str, str], ...] = (
     ("aws", rf"{_BEFORE}(?:AKIA|ASIA)[A-Z0-9]{{16}}{_AFTER}"),
     ("google", rf"{_BEFORE}AIza[A-Za-z0-9_\-]{{35}}{_AFTER}"),
     ("github", rf"{_BEFORE}(?:gh[pousr]_[A-Za-z0-9]{{36,}}|github_pat_\w{{40,}}){_AFTER}"),
-    ("slack", rf"{_BEFORE}xox[baprs]-[A-Za-z0-9\-]{{10,}}{_AFTER}"),
-    ("slack-webhook", r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[\w/\-]{20,}"),
+    ("slack", rf"{_BEFORE}xox[baprs]-[A-Za-z0-9\-]{{14,}}{_AFTER}"),
+    (
+        "slack-webhook",
+        r"https://hooks\.slack\.com/(?:services|workflows|triggers)/(?:[\w\-]+/)*[\w\-]{19,}",
+    ),
     ("stripe", rf"{_BEFORE}[sr]k_live_[A-Za-z0-9]{{20,}}{_AFTER}"),
     ("huggingface", rf"{_BEFORE}hf_[A-Za-z0-9]{{30,}}{_AFTER}"),
     # The header, then (after optional "Name: value" header lines) a base64 body:
@@ -44,9 +47,10 @@ _SECRET_KINDS: tuple[tuple[str, str], ...] = (
     (
         "private-key",
         r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
-        r"(?:\s|\\[rn])*(?:[A-Za-z\-]+: [^\n\\]*(?:\s|\\[rn])+)*[A-Za-z0-9+/=]{40,}",
+        r"(?:\s|\\[rn])*(?:[A-Za-z\-]+: [^\n\\]*(?:\s|\\[rn])+)*"
+        r"(?=[A-Za-z0-9+/=]*?[A-Za-z0-9]{19})[A-Za-z0-9+/=]{40,}",
     ),
-    ("jwt", rf"{_BEFORE}eyJ[\w\-]{{10,}}\.[\w\-]{{2,}}\.[\w\-]*(?![{_EDGE}.])"),
+    ("jwt", rf"{_BEFORE}eyJ[\w\-]{{16,}}\.[\w\-]{{2,}}\.[\w\-]*(?![{_EDGE}.])"),
 )
 SECRET_NAMES = {
     "anthropic": "an Anthropic API key",
