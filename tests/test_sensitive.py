@@ -20,6 +20,7 @@ from jsonl_guard.engine.parse import canonical_json
 from jsonl_guard.reporters import REPORTERS
 from jsonl_guard.reporters import summary as summary_reporter
 from jsonl_guard.rules.context import ExampleContext
+from jsonl_guard.rules.helpers import path_of
 from jsonl_guard.rules.sensitive import sensitive_matches
 from jsonl_guard.rules.sensitive_text import (
     card_number,
@@ -432,3 +433,74 @@ def test_the_pytest_plugin_failure_shows_no_match(pytester: pytest.Pytester) -> 
     output = result.stdout.str()
     assert "JG280" in output and "sk-proj-…g3Vh" in output
     assert _leaks(output, _planted()) == []
+
+
+# -- properties over every profile's generated data -------------------------------------------
+
+GENERATED = sorted((FIXTURES / "generated").glob("*.jsonl"))
+
+
+def _prose(value: Any, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Paths of the string values with a space in them (prose, not roles or ids)."""
+    if isinstance(value, str):
+        return [path] if " " in value else []
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    return [p for key, item in items for p in _prose(item, (*path, key))]
+
+
+def _plant(example: Any, path: tuple[str | int, ...], text: str) -> None:
+    *parents, last = path
+    for key in parents:
+        example = example[key]
+    example[last] = f"{example[last]} {text}"
+
+
+def _profile_options(path: Path) -> CheckOptions:
+    return CheckOptions(profile=path.stem, ignore=QUIET.ignore)
+
+
+@pytest.mark.parametrize("path", GENERATED, ids=[p.stem for p in GENERATED])
+def test_generated_datasets_raise_nothing(path: Path) -> None:
+    report = check_lines(path.read_bytes().splitlines(keepends=True), _profile_options(path))
+    assert [d for d in report.diagnostics if d.code in ("JG280", "JG281")] == []
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from(GENERATED), st.sampled_from(EVERY), st.data())
+def test_a_planted_match_is_reported_at_its_line_and_nowhere_else(
+    path: Path, entry: tuple[str, str, str], data: st.DataObject
+) -> None:
+    lines = path.read_bytes().splitlines(keepends=True)[:8]
+    examples = [json.loads(line) for line in lines]
+    candidates = [(i, p) for i, e in enumerate(examples) for p in _prose(e)]
+    if not candidates:
+        return
+    index, where = data.draw(st.sampled_from(candidates))
+    kind, text, masked = entry
+    _plant(examples[index], where, f"{text} .")
+    planted = [json.dumps(e, ensure_ascii=False).encode() for e in examples]
+    report = check_lines(planted, _profile_options(path))
+    found = [(d.line, d.message) for d in report.diagnostics if d.code in ("JG280", "JG281")]
+    assert found == [(index + 1, f"{path_of(*where)} holds {_article(kind)} {kind} ({masked})")]
+
+
+@settings(max_examples=4, deadline=None)
+@given(st.data())
+def test_clean_strategy_datasets_raise_nothing(data: st.DataObject) -> None:
+    from jsonl_guard.strategies import chat_datasets, profile_datasets
+
+    profile = data.draw(st.sampled_from(["vertex-gemini", "bedrock-converse", "trl-messages"]))
+    drawn = [
+        (data.draw(chat_datasets(min_size=1, max_size=8)), CheckOptions()),
+        (data.draw(profile_datasets(profile, 1, 8)), CheckOptions(profile=profile)),
+    ]
+    for examples, options in drawn:
+        lines = [json.dumps(e, ensure_ascii=False).encode() for e in examples]
+        report = check_lines(lines, options)
+        assert [d.message for d in report.diagnostics if d.code in ("JG280", "JG281")] == []
