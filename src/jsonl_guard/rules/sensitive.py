@@ -7,10 +7,11 @@ like is ``rules.sensitive_text``; here is which texts are read, the allow-list, 
 the findings, which only ever show a match masked.
 
 Speed: most examples hold nothing of the kind, so the example's compact JSON (which the
-line checker already has) is screened first with two ``bytes.translate`` passes and
-three ``find``s, in C: a secret is a run of 19+ token characters, an email needs
-``@``, and every number reported has 7+ digits once spaces, dashes, dots and brackets
-are dropped. Only an example that passes a screen has its texts walked and matched.
+line checker already has) is screened first with ``bytes.translate`` passes and
+``find``s, in C: a secret is a run of 19+ token characters, an email needs ``@``, and
+every number reported has 7+ digits once spaces, dashes, dots, brackets and ``+`` are
+dropped. Only an example that passes a screen has its texts walked and matched
+(``tests/test_sensitive.py`` proves the screen never hides a match).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ _WORD_CLASS = bytes(
 _DIGIT_CLASS = bytes(48 if 48 <= i <= 57 else 120 for i in range(256))
 _DIGIT_SEPARATORS = b" -.()+"
 _DIGITS = b"0" * 7
+_NOT_DIGITS = bytes(i for i in range(256) if not 48 <= i <= 57)
 # Placeholders that are documented as such: never reported (docs/secrets.md).
 DEFAULT_ALLOW = (
     # RFC 2606 and RFC 6761 reserve these domains for examples and tests.
@@ -100,7 +102,11 @@ def _screens(example: dict[str, Any], ctx: ExampleContext) -> tuple[bool, bool, 
         return True, True, True
     token = canonical.translate(_WORD_CLASS).find(_TOKEN) >= 0
     email = canonical.find(b"@") >= 0
-    digits = canonical.translate(_DIGIT_CLASS, _DIGIT_SEPARATORS).find(_DIGITS) >= 0
+    # Fewer than 7 digits in all (most examples): no number to read. Deleting is the
+    # quicker pass, as little is left.
+    digits = len(canonical.translate(None, _NOT_DIGITS)) >= len(_DIGITS) and (
+        canonical.translate(_DIGIT_CLASS, _DIGIT_SEPARATORS).find(_DIGITS) >= 0
+    )
     return token, email, digits
 
 
