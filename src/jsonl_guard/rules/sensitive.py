@@ -7,11 +7,12 @@ like is ``rules.sensitive_text``; here is which texts are read, the allow-list, 
 the findings, which only ever show a match masked.
 
 Speed: most examples hold nothing of the kind, so the example's compact JSON (which the
-line checker already has) is screened first with ``bytes.translate`` passes and
-``find``s, in C: a secret is a run of 19+ token characters, an email needs ``@``, and
-every number reported has 7+ digits once spaces, dashes, dots, brackets and ``+`` are
-dropped. Only an example that passes a screen has its texts walked and matched
-(``tests/test_sensitive.py`` proves the screen never hides a match).
+line checker already has) is screened first, in C (one ``bytes.translate`` to character
+classes, then ``find``/``count``): a secret is a run of 19+ token characters, an email
+needs ``@``, and every number reported is a run of 7+ digits with only spaces, dashes,
+dots, brackets or ``+`` between them. Only an example that passes a screen has its
+texts walked and matched (``tests/test_sensitive.py`` proves the screen never hides a
+match).
 """
 
 from __future__ import annotations
@@ -35,14 +36,24 @@ from .sensitive_text import (
     secrets_in,
 )
 
-_TOKEN = b"A" * 19  # a JWT's shortest header is 19 characters; keys are longer
-_WORD_CLASS = bytes(
-    65 if chr(i).isascii() and (chr(i).isalnum() or chr(i) in "_-.") else 32 for i in range(256)
+# The screen's classes: token letters (and _) A, digits 0, - and . "-", the separators a
+# number may have inside ( "(", ")", "+", space) " ", anything else "#".
+_CLASSES = bytes(
+    65
+    if chr(i).isascii() and (chr(i).isalpha() or chr(i) == "_")
+    else 48
+    if 48 <= i <= 57
+    else 45
+    if chr(i) in "-."
+    else 32
+    if chr(i) in " ()+"
+    else 35
+    for i in range(256)
 )
-_DIGIT_CLASS = bytes(48 if 48 <= i <= 57 else 120 for i in range(256))
-_DIGIT_SEPARATORS = b" -.()+"
-_DIGITS = b"0" * 7
-_NOT_DIGITS = bytes(i for i in range(256) if not 48 <= i <= 57)
+_TOKEN = b"A" * 19  # a JWT's shortest header is 19 characters; keys are longer
+_MIN_DIGITS = 7
+# A run of digits and separators (each number reported is one, with 7+ digits).
+_NUMBER_RUN = re.compile(rb"0[0 \-]{%d,}" % (_MIN_DIGITS - 1))
 # Placeholders that are documented as such: never reported (docs/secrets.md).
 DEFAULT_ALLOW = (
     # RFC 2606 and RFC 6761 reserve these domains for examples and tests.
@@ -96,17 +107,15 @@ def _allowed(extra: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def _screens(example: dict[str, Any], ctx: ExampleContext) -> tuple[bool, bool, bool]:
-    """(may hold a secret, an email, a number worth checking), from the compact JSON."""
+    """(may hold a secret, an email, a number worth checking), from the compact JSON:
+    one ``translate`` to classes, then C searches (``re`` only from a digit on)."""
     canonical = ctx.canonical
     if not canonical:  # a context built without it: read everything
         return True, True, True
-    token = canonical.translate(_WORD_CLASS).find(_TOKEN) >= 0
+    classes = canonical.translate(_CLASSES)
+    token = classes.replace(b"0", b"A").replace(b"-", b"A").find(_TOKEN) >= 0
     email = canonical.find(b"@") >= 0
-    # Fewer than 7 digits in all (most examples): no number to read. Deleting is the
-    # quicker pass, as little is left.
-    digits = len(canonical.translate(None, _NOT_DIGITS)) >= len(_DIGITS) and (
-        canonical.translate(_DIGIT_CLASS, _DIGIT_SEPARATORS).find(_DIGITS) >= 0
-    )
+    digits = any(run.group().count(b"0") >= _MIN_DIGITS for run in _NUMBER_RUN.finditer(classes))
     return token, email, digits
 
 
