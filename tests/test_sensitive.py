@@ -19,19 +19,11 @@ from jsonl_guard.engine.config import ConfigError, load_config
 from jsonl_guard.engine.parse import canonical_json
 from jsonl_guard.reporters import REPORTERS
 from jsonl_guard.reporters import summary as summary_reporter
+from jsonl_guard.rules.checksums import card_number, china_id, cpf, dni, iban, luhn, verhoeff
 from jsonl_guard.rules.context import ExampleContext
 from jsonl_guard.rules.helpers import path_of
 from jsonl_guard.rules.sensitive import sensitive_matches
-from jsonl_guard.rules.sensitive_text import (
-    card_number,
-    china_id,
-    cpf,
-    dni,
-    iban,
-    luhn,
-    mask_text,
-    verhoeff,
-)
+from jsonl_guard.rules.sensitive_text import mask_text
 
 U = {"role": "user", "content": "Where is my order?"}
 A = {"role": "assistant", "content": "It ships today."}

@@ -21,27 +21,31 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from .checksums import card_number, china_id, cpf, dni, iban, verhoeff
+
 # Characters a token never borders on (else it is part of a longer token: base64, a
 # hash, an identifier).
 _EDGE = r"A-Za-z0-9_\-+/="
-_BEFORE = r"(?<![A-Za-z0-9_\-+/])"  # "KEY=sk-...": "=" ends base64, never starts a key
+# What a key may not follow, checked in Python (a lookbehind per branch is slow in
+# ``re``); "KEY=sk-...": "=" ends base64, never starts a key.
+_BORDER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+/")
 _AFTER = rf"(?![{_EDGE}])"
 
 # (kind, pattern) in priority order: the first branch that matches at a position wins,
 # so sk-ant- comes before the OpenAI sk-.
 _SECRET_KINDS: tuple[tuple[str, str], ...] = (
-    ("anthropic", rf"{_BEFORE}sk-ant-[A-Za-z0-9_\-]{{20,}}{_AFTER}"),
-    ("openai", rf"{_BEFORE}sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{{20,}}{_AFTER}"),
-    ("aws", rf"{_BEFORE}(?:AKIA|ASIA)[A-Z0-9]{{16}}{_AFTER}"),
-    ("google", rf"{_BEFORE}AIza[A-Za-z0-9_\-]{{35}}{_AFTER}"),
-    ("github", rf"{_BEFORE}(?:gh[pousr]_[A-Za-z0-9]{{36,}}|github_pat_\w{{40,}}){_AFTER}"),
-    ("slack", rf"{_BEFORE}xox[baprs]-[A-Za-z0-9\-]{{14,}}{_AFTER}"),
+    ("anthropic", rf"sk-ant-[A-Za-z0-9_\-]{{20,}}{_AFTER}"),
+    ("openai", rf"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{{20,}}{_AFTER}"),
+    ("aws", rf"(?:AKIA|ASIA)[A-Z0-9]{{16}}{_AFTER}"),
+    ("google", rf"AIza[A-Za-z0-9_\-]{{35}}{_AFTER}"),
+    ("github", rf"(?:gh[pousr]_[A-Za-z0-9]{{36,}}|github_pat_\w{{40,}}){_AFTER}"),
+    ("slack", rf"xox[baprs]-[A-Za-z0-9\-]{{14,}}{_AFTER}"),
     (
         "slack-webhook",
         r"https://hooks\.slack\.com/(?:services|workflows|triggers)/(?:[\w\-]+/)*[\w\-]{19,}",
     ),
-    ("stripe", rf"{_BEFORE}[sr]k_live_[A-Za-z0-9]{{20,}}{_AFTER}"),
-    ("huggingface", rf"{_BEFORE}hf_[A-Za-z0-9]{{30,}}{_AFTER}"),
+    ("stripe", rf"[sr]k_live_[A-Za-z0-9]{{20,}}{_AFTER}"),
+    ("huggingface", rf"hf_[A-Za-z0-9]{{30,}}{_AFTER}"),
     # The header, then (after optional "Name: value" header lines) a base64 body:
     # a bare header in a tutorial is no key. "\\n": a key inside a JSON string.
     (
@@ -50,7 +54,7 @@ _SECRET_KINDS: tuple[tuple[str, str], ...] = (
         r"(?:\s|\\[rn])*(?:[A-Za-z\-]+: [^\n\\]*(?:\s|\\[rn])+)*"
         r"(?=[A-Za-z0-9+/=]*?[A-Za-z0-9]{19})[A-Za-z0-9+/=]{40,}",
     ),
-    ("jwt", rf"{_BEFORE}eyJ[\w\-]{{16,}}\.[\w\-]{{2,}}\.[\w\-]*(?![{_EDGE}.])"),
+    ("jwt", rf"eyJ[\w\-]{{16,}}\.[\w\-]{{2,}}\.[\w\-]*(?![{_EDGE}.])"),
 )
 SECRET_NAMES = {
     "anthropic": "an Anthropic API key",
@@ -65,9 +69,51 @@ SECRET_NAMES = {
     "private-key": "a private key block",
     "jwt": "a JSON Web Token",
 }
-_SECRETS = re.compile(
-    "|".join(f"(?P<{k.replace('-', '_')}>{p})" for k, p in _SECRET_KINDS), re.ASCII
+_PATTERNS = {kind: re.compile(pattern, re.ASCII) for kind, pattern in _SECRET_KINDS}
+# Where each kind starts: ``str.find`` runs in C over the text, and the kind's pattern is
+# matched only there (one alternation over every position costs ~1 us a character).
+_PREFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("sk-", ("anthropic", "openai")),
+    ("AKIA", ("aws",)),
+    ("ASIA", ("aws",)),
+    ("AIza", ("google",)),
+    *((f"gh{letter}_", ("github",)) for letter in "pousr"),
+    ("github_pat_", ("github",)),
+    ("xox", ("slack",)),
+    ("https://hooks.slack.com/", ("slack-webhook",)),
+    ("sk_live_", ("stripe",)),
+    ("rk_live_", ("stripe",)),
+    ("hf_", ("huggingface",)),
+    ("-----BEGIN ", ("private-key",)),
+    ("eyJ", ("jwt",)),
 )
+_FREE_START = frozenset({"slack-webhook", "private-key"})  # may follow any character
+
+
+def _raw_secrets(text: str) -> Iterator[Match]:
+    """Every secret pattern's match, left to right and not overlapping, before the
+    checks of ``_is_secret`` (``mask_text`` masks these; the rule checks them)."""
+    starts: dict[int, tuple[str, ...]] = {}
+    for prefix, kinds in _PREFIXES:
+        position = text.find(prefix)
+        while position >= 0:
+            starts[position] = starts.get(position, ()) + kinds
+            position = text.find(prefix, position + 1)
+    end = 0
+    for start in sorted(starts):
+        if start < end:
+            continue  # inside a match already found
+        bordered = start == 0 or text[start - 1] not in _BORDER
+        for kind in starts[start]:
+            if kind not in _FREE_START and not bordered:
+                continue
+            found = _PATTERNS[kind].match(text, start)
+            if found is not None:
+                end = found.end()
+                yield Match(kind, start, end, found.group())
+                break
+
+
 # An AWS secret access key: 40 characters of base64 with both cases and a digit.
 _AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 AWS_SECRET_REACH = 300  # characters either side of the key id, in the same text
@@ -145,14 +191,12 @@ def _aws_secret(value: str) -> bool:
 def secrets_in(text: str, loose: tuple[str, ...] = ()) -> Iterator[Match]:
     """The secrets in ``text``; ``loose``: the example's other texts that are a whole
     40-character token (where an AWS key id's secret may stand)."""
-    for found in _SECRETS.finditer(text):
-        kind = (found.lastgroup or "").replace("_", "-")
-        value = found.group()
-        if not _is_secret(kind, value):
+    for found in _raw_secrets(text):
+        if not _is_secret(found.kind, found.text):
             continue
-        if kind == "aws" and not _aws_secret_beside(text, found.start(), found.end(), loose):
+        if found.kind == "aws" and not _aws_secret_beside(text, found.start, found.end, loose):
             continue  # a key id alone signs nothing: see docs/secrets.md
-        yield Match(kind, found.start(), found.end(), value)
+        yield found
 
 
 def aws_secret_candidates(texts: list[str]) -> tuple[str, ...]:
@@ -202,132 +246,6 @@ PII_NAMES = {
 }
 
 
-def luhn(digits: str) -> bool:
-    total = 0
-    for i, char in enumerate(reversed(digits)):
-        d = int(char)
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
-# IIN ranges (ISO/IEC 7812 prefixes as the networks publish them) and their lengths.
-_CARD_RANGES: tuple[tuple[int, int, int, tuple[int, ...]], ...] = (
-    # (prefix digits, low, high, lengths)
-    (1, 4, 4, (13, 16, 19)),  # Visa
-    (2, 51, 55, (16,)),  # Mastercard
-    (4, 2221, 2720, (16,)),  # Mastercard 2-series
-    (2, 34, 34, (15,)),  # American Express
-    (2, 37, 37, (15,)),
-    (4, 6011, 6011, (16, 17, 18, 19)),  # Discover
-    (3, 644, 649, (16, 17, 18, 19)),
-    (2, 65, 65, (16, 17, 18, 19)),
-    (4, 3528, 3589, (16, 17, 18, 19)),  # JCB
-    (3, 300, 305, (14, 15, 16, 17, 18, 19)),  # Diners Club
-    (2, 36, 36, (14, 15, 16, 17, 18, 19)),
-    (2, 38, 39, (16, 17, 18, 19)),
-    (2, 62, 62, (16, 17, 18, 19)),  # UnionPay
-    (4, 2200, 2204, (16, 17, 18, 19)),  # Mir
-)
-
-
-def card_number(digits: str) -> bool:
-    """A known network's IIN at a length it issues, and the Luhn check digit."""
-    ranged = any(
-        low <= int(digits[:size]) <= high and len(digits) in lengths
-        for size, low, high, lengths in _CARD_RANGES
-    )
-    return ranged and luhn(digits)
-
-
-# IBAN length per country (the SWIFT IBAN Registry of ISO 13616).
-_IBAN_TABLE = (
-    "AD24 AE23 AL28 AT20 AZ28 BA20 BE16 BG22 BH22 BR29 BY28 CH21 CR22 CY28 CZ24 DE22 "
-    "DK18 DO28 EE20 EG29 ES24 FI18 FO18 FR27 GB22 GE22 GI23 GL18 GR27 GT28 HR21 HU28 "
-    "IE22 IL23 IQ23 IS26 IT27 JO30 KW30 KZ20 LB28 LC32 LI21 LT20 LU20 LV21 MC27 MD24 "
-    "ME22 MK19 MR27 MT31 MU30 NL18 NO15 PK24 PL28 PS29 PT25 QA29 RO24 RS22 SA24 SC31 "
-    "SE24 SI19 SK24 SM27 ST25 SV28 TL23 TN24 TR26 UA29 VA22 VG24 XK20"
-)
-IBAN_LENGTHS = {entry[:2]: int(entry[2:]) for entry in _IBAN_TABLE.split()}
-
-
-def iban(text: str) -> str | None:
-    """The IBAN ``text`` starts with (spaces dropped) when its length and mod-97 hold."""
-    compact = text.replace(" ", "")
-    length = IBAN_LENGTHS.get(compact[:2])
-    if length is None or len(compact) < length:
-        return None
-    code = compact[:length]
-    rearranged = code[4:] + code[:4]
-    number = "".join(str(int(c, 36)) for c in rearranged)
-    return code if int(number) % 97 == 1 else None
-
-
-def dni(text: str) -> bool:
-    """Spanish DNI/NIE: the letter is the number mod 23 (NIE: X, Y, Z stand for 0-2)."""
-    compact = text.replace("-", "")
-    number = "XYZ".index(compact[0]) if compact[0] in "XYZ" else None
-    digits = (str(number) + compact[1:-1]) if number is not None else compact[:-1]
-    return "TRWAGMYFPDXBNJZSQVHLCKE"[int(digits) % 23] == compact[-1]
-
-
-def cpf(text: str) -> bool:
-    """Brazilian CPF: two mod-11 check digits (and not one digit repeated)."""
-    digits = [int(c) for c in text if c.isdigit()]
-    if len(set(digits)) == 1:
-        return False
-    for size in (9, 10):
-        total = sum(d * (size + 1 - i) for i, d in enumerate(digits[:size]))
-        if (total * 10 % 11) % 10 != digits[size]:
-            return False
-    return True
-
-
-_D = (
-    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
-    (1, 2, 3, 4, 0, 6, 7, 8, 9, 5),
-    (2, 3, 4, 0, 1, 7, 8, 9, 5, 6),
-    (3, 4, 0, 1, 2, 8, 9, 5, 6, 7),
-    (4, 0, 1, 2, 3, 9, 5, 6, 7, 8),
-    (5, 9, 8, 7, 6, 0, 4, 3, 2, 1),
-    (6, 5, 9, 8, 7, 1, 0, 4, 3, 2),
-    (7, 6, 5, 9, 8, 2, 1, 0, 4, 3),
-    (8, 7, 6, 5, 9, 3, 2, 1, 0, 4),
-    (9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-)
-_P = (
-    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
-    (1, 5, 7, 6, 2, 8, 3, 0, 9, 4),
-    (5, 8, 0, 3, 7, 9, 6, 1, 4, 2),
-    (8, 9, 1, 6, 0, 4, 3, 5, 2, 7),
-    (9, 4, 5, 3, 1, 2, 6, 8, 7, 0),
-    (4, 2, 8, 6, 5, 7, 3, 9, 0, 1),
-    (2, 7, 9, 3, 8, 0, 6, 4, 1, 5),
-    (7, 0, 4, 6, 9, 1, 3, 2, 5, 8),
-)
-
-
-def verhoeff(digits: str) -> bool:
-    """Aadhaar's check digit (Verhoeff's dihedral-group scheme)."""
-    check = 0
-    for i, char in enumerate(reversed(digits)):
-        check = _D[check][_P[i % 8][int(char)]]
-    return check == 0
-
-
-def china_id(digits: str) -> bool:
-    """GB 11643-1999: 17 digits (a plausible birth date at 7-14) and an ISO 7064
-    MOD 11-2 check character."""
-    if len(digits) != 18 or not digits[:17].isdigit():
-        return False
-    year, month, day = int(digits[6:10]), int(digits[10:12]), int(digits[12:14])
-    if not (1900 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31):
-        return False
-    total = sum(int(d) * (2 ** (17 - i) % 11) for i, d in enumerate(digits[:17]))
-    return "10X98765432"[total % 11] == digits[17]
-
-
 def _phone(text: str) -> bool:
     """8 to 15 digits (E.164's longest), and not a fictional +1 NXX-555-01xx number."""
     digits = "".join(c for c in text if c.isdigit())
@@ -365,16 +283,72 @@ def _number(kind: str, text: str) -> tuple[str, str] | None:
 
 
 def personal_data_in(text: str) -> Iterator[Match]:
-    if "@" in text:
-        for found in _EMAIL.finditer(text):
-            value = found.group()
-            if value.rsplit(".", 1)[-1].lower() not in _FILE_SUFFIXES:
-                yield Match("email", found.start(), found.end(), value)
-    for found in _NUMBERS.finditer(text):
+    """Emails and checked numbers, read only near an ``@`` or a run of 7+ digits (the
+    patterns start with lookbehinds, which ``re`` would try at every position)."""
+    for found in _near(_EMAIL, text, _at_windows(text)):
+        value = found.group()
+        if value.rsplit(".", 1)[-1].lower() not in _FILE_SUFFIXES:
+            yield Match("email", found.start(), found.end(), value)
+    for found in _near(_NUMBERS, text, _digit_windows(text)):
         checked = _number(found.lastgroup or "", found.group())
         if checked is not None:
             kind, value = checked
             yield Match(kind, found.start(), found.start() + len(value), value)
+
+
+_REACH = 64  # characters around an @ or a digit run where a match may start or end
+# Digits "0"; what may stand between a number's digits " "; anything else "A".
+_DIGIT_CLASSES = bytes(
+    48 if 48 <= i <= 57 else 32 if chr(i) in " -.()+" else 65 for i in range(256)
+)
+_DIGIT_RUN = re.compile(rb"0[0 ]{6,}")
+_MIN_DIGITS = 7
+
+
+def _digit_windows(text: str) -> list[tuple[int, int]]:
+    """Around each run of 7+ digits with only separators between them."""
+    # One byte per character (anything else is "?"), so offsets are the text's.
+    classes = text.encode("ascii", "replace").translate(_DIGIT_CLASSES)
+    runs = _DIGIT_RUN.finditer(classes)
+    return _merged((r.start(), r.end()) for r in runs if r.group().count(b"0") >= _MIN_DIGITS)
+
+
+def _at_windows(text: str) -> list[tuple[int, int]]:
+    spots, position = [], text.find("@")
+    while position >= 0:
+        spots.append((position, position + 1))
+        position = text.find("@", position + 1)
+    return _merged(spots)
+
+
+def _merged(spans: Iterator[tuple[int, int]] | list[tuple[int, int]]) -> list[tuple[int, int]]:
+    windows: list[tuple[int, int]] = []
+    for start, end in spans:
+        low, high = max(0, start - _REACH), end + _REACH
+        if windows and low <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], high)
+        else:
+            windows.append((low, high))
+    return windows
+
+
+def _near(
+    pattern: re.Pattern[str], text: str, windows: list[tuple[int, int]]
+) -> Iterator[re.Match[str]]:
+    """``pattern``'s matches in the windows, as a search of the whole text finds them
+    (lookbehinds see before a window; a match reaching a window's end is redone on the
+    whole text, where its lookahead sees what follows)."""
+    seen: set[tuple[int, int]] = set()
+    for low, high in windows:
+        for found in pattern.finditer(text, low, min(high, len(text))):
+            if found.end() >= high and high < len(text):
+                again = pattern.match(text, found.start())
+                if again is None:
+                    continue
+                found = again
+            if (found.start(), found.end()) not in seen:
+                seen.add((found.start(), found.end()))
+                yield found
 
 
 # Masks ------------------------------------------------------------------------------
@@ -420,10 +394,3 @@ def mask_text(text: str) -> str:
         pieces += [text[position : match.start], match.masked]
         position = match.end
     return "".join(pieces) + text[position:]
-
-
-def _raw_secrets(text: str) -> Iterator[Match]:
-    """Every secret pattern's match, checksums and companions aside (for masking)."""
-    for found in _SECRETS.finditer(text):
-        kind = (found.lastgroup or "").replace("_", "-")
-        yield Match(kind, found.start(), found.end(), found.group())
