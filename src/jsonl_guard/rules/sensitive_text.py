@@ -282,14 +282,14 @@ def _number(kind: str, text: str) -> tuple[str, str] | None:
     return None
 
 
-def personal_data_in(text: str) -> Iterator[Match]:
+def personal_data_in(text: str, *, emails: bool = True, numbers: bool = True) -> Iterator[Match]:
     """Emails and checked numbers, read only near an ``@`` or a run of 7+ digits (the
     patterns start with lookbehinds, which ``re`` would try at every position)."""
-    for found in _near(_EMAIL, text, _at_windows(text)):
+    for found in _near(_EMAIL, text, _at_windows(text) if emails else []):
         value = found.group()
         if value.rsplit(".", 1)[-1].lower() not in _FILE_SUFFIXES:
             yield Match("email", found.start(), found.end(), value)
-    for found in _near(_NUMBERS, text, _digit_windows(text)):
+    for found in _near(_NUMBERS, text, _digit_windows(text) if numbers else []):
         checked = _number(found.lastgroup or "", found.group())
         if checked is not None:
             kind, value = checked
