@@ -496,3 +496,9 @@ def test_clean_strategy_datasets_raise_nothing(data: st.DataObject) -> None:
         lines = [json.dumps(e, ensure_ascii=False).encode() for e in examples]
         report = check_lines(lines, options)
         assert [d.message for d in report.diagnostics if d.code in ("JG280", "JG281")] == []
+
+
+def test_only_base64_data_urls_are_skipped_as_image_data() -> None:
+    secret = SECRETS[0][1]
+    assert found(f"data:text/plain,token={secret}") == ["openai"]
+    assert found(f"data:image/png;base64,{secret}") == []

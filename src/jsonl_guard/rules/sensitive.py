@@ -132,8 +132,8 @@ def texts(value: Any, path: JsonPath = ()) -> Iterator[tuple[JsonPath, str]]:
 
 
 def _binary(text: str) -> bool:
-    """A data URL or a bare base64 blob (an image's bytes): no prose, no key inside."""
-    if text.startswith(_DATA_URL):
+    """A base64 data URL or a bare base64 blob (an image's bytes): no prose, no key."""
+    if text.startswith(_DATA_URL) and ";base64," in text[:100]:
         return True
     return len(text) > 1024 and " " not in text and _BLOB.match(text) is not None
 
