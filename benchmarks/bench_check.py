@@ -18,6 +18,8 @@ then runs, each in a fresh forked child (so peak RSS is per variant):
 * ``jg TOKENIZER -jN``: ``Checker().check_path`` with all rules on, with tiktoken in
   one process and in forked workers over byte ranges (N = every core), and with
   the optional quicktok tokenizer (``pip install "jsonl-guard[fast]"``);
+* ``ign TOKENIZER -jN`` (with ``--ignore CODES``): the same with those rules off, to
+  price rules in one run (``--ignore JG280,JG281 --only "jg tiktoken -j1" "ign tiktoken -j1"``);
 * ``base TOKENIZER -jN`` (with ``--baseline SRC``): the same, from another checkout,
   e.g. ``git worktree add ../base v0.1.0`` then ``--baseline ../base/src``, so a
   change is measured against what it replaces in one run, round-robin.
@@ -161,13 +163,16 @@ def _use_checkout(src: str) -> None:
     sys.path.insert(0, src)
 
 
-def jsonl_guard(tokenizer: str, jobs: int, src: str | None = None) -> Callable[[Path], int]:
+def jsonl_guard(
+    tokenizer: str, jobs: int, src: str | None = None, ignore: tuple[str, ...] = ()
+) -> Callable[[Path], int]:
     def run(path: Path) -> int:
         if src is not None:
             _use_checkout(src)
         from jsonl_guard import Checker, CheckOptions
 
-        report = Checker(CheckOptions(tokenizer=tokenizer)).check_path(path, jobs=jobs)
+        options = CheckOptions(tokenizer=tokenizer, ignore=ignore)
+        report = Checker(options).check_path(path, jobs=jobs)
         assert report.cost is not None
         return report.cost.billed_tokens
 
@@ -198,7 +203,7 @@ def measure(variant: Callable[[Path], int], path: Path) -> tuple[float, int, int
 
 
 def _variants(
-    cores: int, baseline: str | None = None
+    cores: int, baseline: str | None = None, ignore: tuple[str, ...] = ()
 ) -> list[tuple[str, Callable[[Path], int], str]]:
     """(name, variant, tokenizer whose ceiling it is measured against); with ``baseline``
     (another checkout's src folder) each jsonl-guard variant also runs from there."""
@@ -210,6 +215,9 @@ def _variants(
     ]
     for tokenizer, jobs in checks:
         variants.append((f"jg {tokenizer} -j{jobs}", jsonl_guard(tokenizer, jobs), tokenizer))
+        if ignore:
+            run = jsonl_guard(tokenizer, jobs, ignore=ignore)
+            variants.append((f"ign {tokenizer} -j{jobs}", run, tokenizer))
         if baseline is not None:
             run = jsonl_guard(tokenizer, jobs, baseline)
             variants.append((f"base {tokenizer} -j{jobs}", run, tokenizer))
@@ -234,7 +242,15 @@ def main(argv: list[str] | None = None) -> int:
         help="also run each jsonl-guard variant from this checkout's src folder ('base ...'), "
         "e.g. a git worktree of the last release, to compare in the same run",
     )
+    parser.add_argument(
+        "--ignore",
+        metavar="CODES",
+        default="",
+        help="also run each jsonl-guard variant with these rules ignored ('ign ...'), "
+        "e.g. JG280,JG281, to measure what they cost in the same run",
+    )
     args = parser.parse_args(argv)
+    ignore = tuple(code for code in args.ignore.split(",") if code)
     data = ROOT / "benchmarks" / "data"
     data.mkdir(parents=True, exist_ok=True)
     path = data / f"chat-{args.examples}.jsonl"
@@ -246,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
           f"best of {args.rounds} round(s)")  # fmt: skip
     variants = [
         v
-        for v in _variants(os.cpu_count() or 1, args.baseline)
+        for v in _variants(os.cpu_count() or 1, args.baseline, ignore)
         if not args.only or any(o in v[0] for o in args.only)
     ]
     # Round-robin, so a machine that slows down for a while slows every variant alike.

@@ -9,13 +9,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import EXAMPLES, example
+from helpers import EXAMPLES, FIXTURES, example
 from jsonl_guard import Checker, CheckOptions
 from jsonl_guard.cli import main
 from jsonl_guard.engine.parallel import byte_ranges, fork_available, range_lines
 
 pytestmark = pytest.mark.skipif(not fork_available(), reason="needs the fork start method")
 BAD = (EXAMPLES / "support-bad.jsonl").read_bytes().splitlines(keepends=True)
+# JG280 and JG281 fixtures: secrets and personal data at known lines.
+SENSITIVE = [
+    line
+    for code in ("JG280", "JG281")
+    for line in (FIXTURES / "rules" / code / "bad.jsonl").read_bytes().splitlines(keepends=True)
+]
 CHECKER = Checker(CheckOptions(max_cost=0.05))
 
 
@@ -45,12 +51,13 @@ def both(path, jobs):
 def test_identical_report_on_a_file_with_every_kind_of_finding(tmp_path, jobs):
     duplicate = json.dumps(example(3)).encode() + b"\n"
     lines = [b"\xef\xbb\xbf" + BAD[0], *BAD, b"\n", duplicate, *BAD, b"   \r\n", duplicate, *BAD]
+    lines += SENSITIVE
     path = tmp_path / "corpus.jsonl"
     path.write_bytes(b"".join(lines))
     single, parallel = both(path, jobs)
     assert parallel == single
     codes = {d.code for d in single.diagnostics}
-    assert {"JG101", "JG103", "JG104", "JG110", "JG303", "JG501"} <= codes
+    assert {"JG101", "JG103", "JG104", "JG110", "JG303", "JG501", "JG280", "JG281"} <= codes
 
 
 def test_file_without_final_newline(tmp_path):

@@ -117,6 +117,9 @@ EXPECTED: dict[str, list[int] | None] = {
     # rule's hint names first); line 8 holds two images but gives one finding.
     "JG244": [3, 8],
     "JG250": [5, 10, 10],  # <|endoftext|>; line 10: <|im_start|>/<|im_end|> in two messages
+    # --- secrets and personal data ---
+    "JG280": [3, 5, 8, 8, 10],  # OpenAI key, AWS id + secret, JWT + EC key, Slack webhook
+    "JG281": [2, 4, 7, 9, 11, 11],  # phone, card, IBAN, DNI; line 11: phone and email
     # --- dataset rules ---
     "JG301": None,  # 9 examples (good: 10)
     "JG302": None,  # 20 examples (good: 50)

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import EXAMPLES, ROOT, example
+from helpers import EXAMPLES, FIXTURES, ROOT, example
 from jsonl_guard import (
     Checker,
     CheckOptions,
@@ -29,6 +29,9 @@ POOL = [
     json.dumps(example(2)).encode() + b"\r\n",
     b"\n",
     b'{"messages": [}\n',
+    # Secrets and personal data (JG280, JG281): per-line findings, masked.
+    *(FIXTURES / "rules" / "JG280" / "bad.jsonl").read_bytes().splitlines(keepends=True)[2:5],
+    *(FIXTURES / "rules" / "JG281" / "bad.jsonl").read_bytes().splitlines(keepends=True)[10:11],
 ]
 CHECKER = Checker(CheckOptions(max_cost=0.01))
 
@@ -77,3 +80,17 @@ def test_dask_example_checks_shards_and_merges(tmp_path, monkeypatch, capsys):
         file["diagnostics"] == [d for d in file["diagnostics"] if d["code"] == "JG302"]
         and len(file["diagnostics"]) == 1
     )
+
+
+def test_secrets_and_personal_data_merge_as_in_the_whole():
+    lines = [
+        *(FIXTURES / "rules" / "JG280" / "bad.jsonl").read_bytes().splitlines(keepends=True),
+        *(FIXTURES / "rules" / "JG281" / "bad.jsonl").read_bytes().splitlines(keepends=True),
+    ]
+    whole = CHECKER.check_lines(lines, path="corpus")
+    shards = [check_shard(CHECKER, lines[a:b]) for a, b in ((0, 5), (5, 13), (13, 24))]
+    assert shard_report(CHECKER, merge_shards(shards), path="corpus") == whole
+    found = [(d.code, d.line) for d in whole.diagnostics if d.code in ("JG280", "JG281")]
+    assert found == [("JG280", n) for n in (3, 5, 8, 8, 10)] + [
+        ("JG281", 12 + n) for n in (2, 4, 7, 9, 11, 11)
+    ]

@@ -83,8 +83,7 @@ class Checker:
         self._line_checkers: dict[tuple[str, str, str], LineChecker] = {}
 
     def line_checker(self, profile: Profile, model: ModelSpec, tokenizer: str) -> LineChecker:
-        """The shared line checker for a profile, model and tokenizer (built on first use;
-        the tokenizer loads its vocab lazily, so usage errors never pay for it)."""
+        """The line checker per profile, model and tokenizer, built on first use (vocab lazily)."""
         key = (profile.name, model.name, tokenizer)
         if key not in self._line_checkers:
             options = self.options
@@ -97,6 +96,7 @@ class Checker:
                 selection=self.selection,
                 tools=tools,
                 max_findings_per_rule=self.options.max_findings_per_rule,
+                allow=self.options.allow,
             )
         return self._line_checkers[key]
 

@@ -28,6 +28,7 @@ Keys (kebab-case; snake_case is accepted too)::
     max-line-bytes = 67108864  # a longer line is reported (JG106), not read (default 64 MiB)
     exclude = ["data/raw/", "*.tmp.jsonl"]  # .gitignore syntax; skipped when searching
     max-findings-per-rule = 100  # listed per rule and file, the rest counted (0: all)
+    allow = ["example@example.com", "sk-test-*"]  # placeholders JG280/JG281 never report
 
     [tool.jsonl-guard.models."my-model"]   # add or override a model
     encoding = "o200k_base"
@@ -80,6 +81,7 @@ _OPTION_KEYS = {
     "loss",
     "chat-template",
     "packing",
+    "allow",
 }
 # Looking for pyproject.toml: these mean "no such file here" (a path too long to have
 # one, a folder named pyproject.toml); others (no permission) are errors.
@@ -356,4 +358,11 @@ def apply_settings(options: CheckOptions, settings: Mapping[str, Any], where: st
             changes["max_findings_per_rule"] = value
         elif key == "severity":
             changes["severity"] = {**options.severity, **_severity_map(value, where)}
+        elif key == "allow":
+            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                raise ConfigError(
+                    f'{where}: allow must be a list of texts or globs like ["sk-test-*", '
+                    '"*@corp.example"]'
+                )
+            changes["allow"] = tuple(value)
     return replace(options, **changes)

@@ -87,8 +87,10 @@ class LineChecker:
         tools: TokenTools,
         gate_rules: bool = True,
         max_findings_per_rule: int = DEFAULT_MAX_FINDINGS_PER_RULE,
+        allow: tuple[str, ...] = (),
     ) -> None:
         self.profile = profile
+        self.allow = allow  # the allow-list of JG280/JG281
         self.max_findings_per_rule = max_findings_per_rule
         self.format_name = profile.schema
         self.model = model
@@ -191,7 +193,7 @@ class LineChecker:
         outcome.tokens = self.token_method.count(example, self.tools)
         exact = self.token_method.exact
         messages = object_messages(example)
-        context = ExampleContext(self.model, outcome.tokens, messages, exact)
+        context = ExampleContext(self.model, outcome.tokens, messages, exact, canonical, self.allow)
         features = example_features(example, canonical) if self._gated else NO_FEATURES
         checks = self._checks_for.get(features)
         if checks is None:

@@ -28,7 +28,8 @@ class CheckOptions:
     builds sequences, for the training preview (docs/open-weight.md).
     ``max_line_bytes``: a longer line is skipped unread and reported (JG106).
     ``max_findings_per_rule`` findings of each rule are listed per file, the rest
-    only counted (0: list them all).
+    only counted (0: list them all). ``allow``: globs (``sk-test-*``,
+    ``*@corp.example``) of secrets and personal data never reported (docs/secrets.md).
     """
 
     model: str = DEFAULT_MODEL
@@ -50,6 +51,7 @@ class CheckOptions:
     packing: bool = False
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
     max_findings_per_rule: int = DEFAULT_MAX_FINDINGS_PER_RULE
+    allow: tuple[str, ...] = ()  # globs of known placeholders JG280/JG281 never report
 
     @property
     def training(self) -> TrainingSetup:

@@ -23,13 +23,17 @@ class ExampleContext:
     """``messages`` holds the example's messages that are objects, with their index.
 
     ``exact`` is false when the profile's tokens are estimated (no offline tokenizer).
-    Rules read it; they do not change it.
+    ``canonical`` is the example's compact JSON (empty when the caller has none), for
+    rules that screen the text before reading it; ``allow`` the config's allow-list
+    globs (JG280/JG281). Rules read it; they do not change it.
     """
 
     model: ModelSpec
     tokens: ExampleTokens | None
     messages: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     exact: bool = True
+    canonical: bytes = b""
+    allow: tuple[str, ...] = ()
 
     @cached_property
     def roles(self) -> tuple[Any, ...]:

@@ -10,6 +10,7 @@ from ..engine.diagnostics import Diagnostic, Finding, Severity
 from ..errors import JsonlGuardError
 from .catalogue import all_rules, registered_rule
 from .registry import Rule
+from .sensitive_text import mask_text
 
 
 class UnknownRuleError(JsonlGuardError, ValueError):
@@ -78,7 +79,8 @@ class RuleSelection:
         return cls(chosen, severities)
 
     def diagnose(self, finding: Finding) -> Diagnostic | None:
-        """The finding as reported, or None when its rule is not selected.
+        """The finding as reported (secrets and personal data in its message masked),
+        or None when its rule is not selected.
 
         A code that no rule declares is a bug in jsonl-guard, never dropped silently:
         ``rules.catalogue.UnregisteredCodeError``.
@@ -93,7 +95,9 @@ class RuleSelection:
             severity=self.severities[rule.code],
             line=finding.line,
             column=finding.column,
-            message=finding.message,
+            # Messages quote example values (a role, an id, a URL): whatever a secret
+            # or personal data they hold is masked before any output sees it.
+            message=mask_text(finding.message),
             hint=rule.hint,
         )
 
