@@ -61,6 +61,7 @@ def load_rule_modules() -> None:
         dataset,
         file,
         schema,
+        tool_schemas,
         tools,
     )
 
