@@ -14,8 +14,12 @@ from array import array
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..tokens.chat_formula import ExampleTokens
+
+if TYPE_CHECKING:
+    from ..rules.replies import AnswerKeys
 
 
 @dataclass
@@ -44,6 +48,14 @@ class DatasetStats:
     kept: array[int] = field(default_factory=lambda: array("I"))
     cut_examples: int = 0
     lost_tokens: int = 0
+    # The answer rules (rules/answers.py), per example with a final reply: 64-bit
+    # digests of its normalised prompt and answer, and its line (20 bytes); per reply
+    # with a refusal phrase, its line and the phrase (5 bytes).
+    prompt_digests: array[int] = field(default_factory=lambda: array("Q"))
+    answer_digests: array[int] = field(default_factory=lambda: array("Q"))
+    answer_lines: array[int] = field(default_factory=lambda: array("I"))
+    refusal_lines: array[int] = field(default_factory=lambda: array("I"))
+    refusal_phrases: array[int] = field(default_factory=lambda: array("B"))
 
     def add_tokens(self, tokens: ExampleTokens) -> None:
         preview = tokens.training
@@ -64,6 +76,14 @@ class DatasetStats:
     def add_digest(self, digest: bytes, line: int) -> None:
         self.digests.append(int.from_bytes(digest[:8], "little"))
         self.digest_lines.append(line)
+
+    def add_answer(self, keys: AnswerKeys, line: int) -> None:
+        self.prompt_digests.append(keys.prompt)
+        self.answer_digests.append(keys.answer)
+        self.answer_lines.append(line)
+        if keys.refusal:
+            self.refusal_lines.append(line)
+            self.refusal_phrases.append(keys.refusal)
 
     def add_crlf(self, line: int) -> None:
         self.crlf_lines += 1
@@ -91,10 +111,15 @@ class DatasetStats:
         self.cut_examples += later.cut_examples
         self.lost_tokens += later.lost_tokens
         self.digests.extend(later.digests)
-        if offset:
-            self.digest_lines.extend(line + offset for line in later.digest_lines)
-        else:
-            self.digest_lines.extend(later.digest_lines)
+        self.prompt_digests.extend(later.prompt_digests)
+        self.answer_digests.extend(later.answer_digests)
+        self.refusal_phrases.extend(later.refusal_phrases)
+        for mine, theirs in (
+            (self.digest_lines, later.digest_lines),
+            (self.answer_lines, later.answer_lines),
+            (self.refusal_lines, later.refusal_lines),
+        ):
+            mine.extend((line + offset for line in theirs) if offset else theirs)
 
     def first_lines(self, among: set[int] | None = None) -> dict[int, int]:
         """Digest -> the first line holding that example (only digests ``among``, if given).
@@ -121,10 +146,10 @@ class DatasetStats:
     def iter_duplicates(self) -> Iterator[tuple[int, int]]:
         """``duplicates`` one at a time: a file of one line repeated millions of times
         holds millions of them, and the report lists only the first few."""
-        repeated = _repeated(self.digests)
+        twice = repeated(self.digests)
         first: dict[int, int] = {}
         for digest, line in zip(self.digests, self.digest_lines, strict=True):
-            if digest in repeated:
+            if digest in twice:
                 if digest in first:
                     yield line, first[digest]
                 else:
@@ -140,7 +165,7 @@ class DatasetStats:
 _SIEVE_BITS = 24
 
 
-def _repeated(digests: array[int]) -> set[int]:
+def repeated(digests: array[int]) -> set[int]:
     """The digests that occur more than once."""
     mask, seen = (1 << _SIEVE_BITS) - 1, bytearray(1 << (_SIEVE_BITS - 3))
     candidates: set[int] = set()

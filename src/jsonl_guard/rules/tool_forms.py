@@ -126,9 +126,9 @@ def _message_calls(message: Any, where: JsonPath) -> Iterator[Call]:
         use = _dict(block.get("toolUse"))
         if isinstance(use.get("name"), str) and "input" in use:
             yield Call((*where, "content", k, "toolUse", "input"), use["name"], use["input"])
-        if block.get("type") == "tool_use" and isinstance(block.get("name"), str):
-            if "input" in block:
-                yield Call((*where, "content", k, "input"), block["name"], block["input"])
+        named = isinstance(block.get("name"), str)
+        if block.get("type") == "tool_use" and named and "input" in block:
+            yield Call((*where, "content", k, "input"), block["name"], block["input"])
     for k, part in enumerate(_list(message.get("parts"))):
         call = _dict(_dict(part).get("functionCall"))
         if isinstance(call.get("name"), str) and "args" in call:
@@ -141,10 +141,9 @@ def _messages(value: Any, where: JsonPath) -> Iterator[Call]:
 
 
 def calls(example: dict[str, Any]) -> Iterator[Call]:
-    """Every tool call with its arguments (parsed), in the order of the file."""
-    for key in ("messages", "contents", "preferred_output", "non_preferred_output"):
-        yield from _messages(example.get(key), (key,))
-    for key in ("prompt", "completion", "chosen", "rejected"):
+    """Every tool call the model learns, with its arguments (parsed), in file order."""
+    # Not the rejected side of a preference pair: a wrong call there is the lesson.
+    for key in ("messages", "contents", "preferred_output", "prompt", "completion", "chosen"):
         yield from _messages(example.get(key), (key,))
     yield from _messages(_dict(example.get("input")).get("messages"), ("input", "messages"))
     for j, completion in enumerate(_list(example.get("completions"))):

@@ -212,6 +212,8 @@ def explain(schema: Compiled, arguments: Any) -> str:
 )
 def invalid_tool_schema(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     for definition in definitions(example):
+        if not isinstance(definition.schema, dict):
+            continue  # not an object at all: the format's schema says so (JG226, ...)
         problem = compile_definition(definition).problem
         if problem is not None:
             where = format_path(list(definition.path))

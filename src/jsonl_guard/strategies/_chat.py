@@ -103,6 +103,16 @@ _VALUES: dict[Any, st.SearchStrategy[Any]] = {
 _FREE_ARGUMENTS = st.dictionaries(_PROPERTY_NAMES, texts(max_size=30), max_size=3)
 
 
+_FIXED_VALUES: dict[Any, Any] = {"integer": 0, "number": 0.5, "boolean": False, "array": []}
+
+
+def _fixed_value(schema: Any, enum: Any) -> Any:
+    if isinstance(enum, list) and enum:
+        return enum[0]
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    return _FIXED_VALUES.get(kind, "x")
+
+
 def _value_for(schema: Any) -> st.SearchStrategy[Any]:
     kind = schema.get("type") if isinstance(schema, dict) else None
     return _VALUES.get(kind, _VALUES["string"])
@@ -121,12 +131,17 @@ def _arguments(draw: st.DrawFn, definition: dict[str, Any] | None) -> str:
     function = (definition or {}).get("function")
     parameters = function.get("parameters") if isinstance(function, dict) else None
     properties = parameters.get("properties") if isinstance(parameters, dict) else None
+    required = parameters.get("required", ()) if isinstance(parameters, dict) else ()
     arguments: dict[str, Any] = {}
     if isinstance(properties, dict) and properties:
         for name, schema in properties.items():
-            if not draw(st.booleans()):
-                continue
             enum = schema.get("enum") if isinstance(schema, dict) else None
+            if not draw(st.booleans()):
+                # A required argument is never left out (JG229); its fixed value draws
+                # nothing, so every other example drawn stays the same.
+                if name in required:
+                    arguments[name] = _fixed_value(schema, enum)
+                continue
             if isinstance(enum, list) and enum:
                 arguments[name] = _choose(draw, enum)
             else:

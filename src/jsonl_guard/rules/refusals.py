@@ -1,0 +1,46 @@
+"""Refusal and AI-boilerplate phrases: replies that teach a model to decline or to talk
+about itself instead of answering (JG313).
+
+The list is short on purpose, and documented in docs/quality.md: each phrase is one a
+fine-tuned model should rarely need, matched case-insensitively, with either apostrophe
+and any whitespace. A few translations of the most common ones are included.
+"""
+
+from __future__ import annotations
+
+import re
+
+# (label, pattern): the label is what a finding quotes.
+PHRASES: tuple[tuple[str, str], ...] = (
+    ("As an AI language model", r"as an ai (?:language )?model"),
+    ("As a language model", r"as a (?:large )?language model"),
+    ("I'm sorry, but I can't", r"i(?:'m| am) sorry,? but i (?:can(?:'t|not)|won't|am unable)"),
+    ("I apologize, but I cannot", r"i apologi[sz]e,? but i (?:can(?:'t|not)|won't|am unable)"),
+    (
+        "I can't assist with that",
+        r"i (?:can(?:'t|not)|am unable to) (?:assist|help) with (?:that|this)",
+    ),
+    ("I cannot fulfill that request", r"i (?:can(?:'t|not)|am unable to) (?:fulfil|comply with)"),
+    ("my knowledge cutoff", r"my (?:knowledge|training) cut-?off"),
+    (
+        "I don't have personal opinions",
+        r"i (?:don't|do not) have (?:personal )?(?:opinions|feelings|emotions)",
+    ),
+    ("En tant que modèle de langage", r"en tant que (?:modèle de langage|ia)"),
+    ("Als KI-Sprachmodell", r"als (?:ki-sprachmodell|künstliche intelligenz)"),
+    ("Como modelo de lenguaje", r"como (?:un )?modelo de lenguaje"),
+)
+
+
+def _compile() -> re.Pattern[str]:
+    branches = (pattern.replace("'", "['\u2019]").replace(" ", r"\s+") for _, pattern in PHRASES)
+    return re.compile("|".join(f"({branch})" for branch in branches), re.IGNORECASE)
+
+
+_PATTERN = _compile()
+
+
+def refusal(text: str) -> int:
+    """1 + the index in ``PHRASES`` of the first phrase in ``text``; 0 when none is."""
+    match = _PATTERN.search(text)
+    return match.lastindex or 0 if match else 0
