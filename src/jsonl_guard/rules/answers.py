@@ -14,7 +14,7 @@ from typing import Any
 from ..engine.diagnostics import Severity
 from ..engine.stats import DatasetStats, repeated
 from .context import DatasetContext, ExampleContext
-from .helpers import U, path_of
+from .helpers import A, U, path_of
 from .refusals import PHRASES
 from .registry import DatasetMessage, dataset_rule, example_rule
 from .replies import view
@@ -35,8 +35,10 @@ EMPTY_REPLY_SETS = ("openai-dpo", "trl", "mistral")
     summary="An assistant reply (a turn, a completion, a chosen or preferred output) is empty "
     "or only whitespace, so the model learns to say nothing.",
     hint="Write the reply the model should learn, or drop the example.",
-    bad='{"prompt": [' + U + '], "completion": [{"role": "assistant", "content": " "}]}',
-    good='{"prompt": [' + U + '], "completion": [{"role": "assistant", "content": "Today."}]}',
+    bad='{"input": {"messages": [' + U + ']}, "preferred_output": [{"role": "assistant", '
+    '"content": " "}], "non_preferred_output": [' + A + "]}",
+    good='{"input": {"messages": [' + U + ']}, "preferred_output": [' + A + "], "
+    '"non_preferred_output": [{"role": "assistant", "content": "No idea."}]}',
     rule_sets=EMPTY_REPLY_SETS,
 )
 def empty_reply(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
