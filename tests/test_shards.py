@@ -77,3 +77,24 @@ def test_dask_example_checks_shards_and_merges(tmp_path, monkeypatch, capsys):
         file["diagnostics"] == [d for d in file["diagnostics"] if d["code"] == "JG302"]
         and len(file["diagnostics"]) == 1
     )
+
+
+# The answer rules (JG311-JG313) read per-example digests kept in the stats: lines of
+# their bad fixtures, cut anywhere, give the whole corpus's findings.
+RULES_FIXTURES = EXAMPLES.parent / "tests" / "fixtures" / "rules"
+QUALITY = [
+    line
+    # 9 of 72 replies share one template (over 10%), 4 refuse (over 5%).
+    for code in ("JG312", "JG311", "JG312", "JG313", "JG312", "JG313")
+    for line in (RULES_FIXTURES / code / "bad.jsonl").read_bytes().splitlines(keepends=True)
+]
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.integers(0, len(QUALITY)), min_size=1, max_size=4))
+def test_merged_shards_give_the_answer_rules_of_the_whole(cuts):
+    whole = CHECKER.check_lines(QUALITY, path="corpus")
+    assert {"JG311", "JG312", "JG313"} <= {d.code for d in whole.diagnostics}
+    bounds = [0, *sorted(cuts), len(QUALITY)]
+    shards = [check_shard(CHECKER, QUALITY[a:b]) for a, b in itertools.pairwise(bounds)]
+    assert shard_report(CHECKER, merge_shards(shards), path="corpus") == whole
