@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -59,6 +60,9 @@ CALL_SETS = (*TOOL_SETS, "mistral")
 
 def _refuse(uri: str) -> Any:
     raise ValueError(f"{uri} is outside the schema; jsonl-guard does not fetch references")
+
+
+_OUTSIDE = re.compile(r"Resource '([^']*)' is not present")
 
 
 @dataclass(frozen=True)
@@ -147,7 +151,14 @@ def compiled(text: str, openapi: bool) -> Compiled:
     except (jsonschema_rs.ValidationError, ValueError) as error:
         # A valid document the validator still cannot build: an unresolvable $ref,
         # a pattern that is no regular expression.
-        return Compiled(f"the schema cannot be compiled: {str(error).splitlines()[0][:200]}")
+        text = str(error).splitlines()[0]
+        outside = _OUTSIDE.search(text)
+        if outside:
+            return Compiled(
+                f"$ref {outside.group(1)} points outside the schema, and references are not "
+                "fetched: put the definition under $defs"
+            )
+        return Compiled(f"the schema cannot be compiled: {text[:200]}")
     return Compiled(None, schema, fast, validators.validator_for(schema, Draft202012Validator))
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from ..rules.replies import answer_keys
 from ._text import _FUNCTION_NAMES, _ID_CHARS, _PARTICIPANT_NAMES, texts
 
 Example = dict[str, Any]
@@ -349,6 +350,14 @@ def _canonical(example: Any) -> str:
     return json.dumps(example, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+def prompt_key(example: Any) -> Any:
+    """Examples of a dataset ask different things: one prompt answered two ways is a
+    conflict (JG311), so lists are unique by this too (an example without a prompt is
+    unique by its text)."""
+    keys = answer_keys(example) if isinstance(example, dict) else None
+    return keys.prompt if keys is not None and keys.prompt else _canonical(example)
+
+
 def chat_datasets(
     min_size: int = 10, max_size: int = 30, *, tools: bool = True, images: bool = False
 ) -> st.SearchStrategy[list[Example]]:
@@ -361,5 +370,5 @@ def chat_datasets(
         chat_examples(tools=tools, images=images),
         min_size=min_size,
         max_size=max_size,
-        unique_by=_canonical,
+        unique_by=(_canonical, prompt_key),
     )
