@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from jsonl_guard import CheckOptions, check_examples
 from jsonl_guard.rules import tool_schemas
-from jsonl_guard.strategies import chat_datasets
 
 U = {"role": "user", "content": "Where is my order SW-100231?"}
 PARAMS = {
@@ -193,8 +192,5 @@ def test_a_planted_bad_argument_is_reported_at_its_line_only(ids, data):
     assert [line for line, _ in findings(examples, {}, "JG229")] == [target + 1]
 
 
-@settings(max_examples=10, deadline=None)
-@given(chat_datasets(3, 8, tools=True))
-def test_generated_datasets_with_tools_get_no_schema_findings(examples):
-    report = check_examples(examples)
-    assert not [d for d in report.diagnostics if d.code in ("JG228", "JG229")]
+# Generated datasets with tools (whose calls now always hold their required arguments)
+# get no finding at all: tests/test_properties.py asserts it for every valid file.

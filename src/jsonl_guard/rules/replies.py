@@ -149,8 +149,8 @@ def view(example: dict[str, Any]) -> View | None:
             result.prompt += contents
             for j, item in enumerate(completions):
                 if isinstance(item, dict) and item.get("score") == 1:
-                    path = ("completions", j, "completion")
-                    return _split(_turns([item.get("completion")], path)[:1], result)
+                    reply = turn(item.get("completion"), ("completions", j, "completion"))
+                    return _split([reply] if reply is not None else [], result)
             return None
         return _split(contents, result)
     source = example.get("input")
