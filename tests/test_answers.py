@@ -20,7 +20,7 @@ from jsonl_guard.rules.refusals import PHRASES, refusal
 from jsonl_guard.rules.replies import answer_keys, view
 
 ANSWER_CODES = {"JG311", "JG312", "JG313"}
-# The rules that report an empty reply, one per profile (docs/quality.md).
+# The rules that report an empty reply, one per profile (docs/answers.md).
 EMPTY_REPLY_CODES = {"JG120", "JG208", "JG276", "JG277", "JG604", "JG621", "JG638", "JG661"}
 PROFILES = FIXTURES / "profiles"
 
@@ -218,7 +218,7 @@ def test_the_rules_can_be_ignored():
 
 
 def test_state_per_example():
-    # 8 + 8 bytes of digests and a 4-byte line per example with a reply (docs/quality.md).
+    # 8 + 8 bytes of digests and a 4-byte line per example with a reply (docs/answers.md).
     stats = DatasetStats()
     keys = answer_keys(chat("Q?", "As an AI language model, no."))
     assert keys is not None

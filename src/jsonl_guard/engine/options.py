@@ -50,7 +50,7 @@ class CheckOptions:
     packing: bool = False
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
     max_findings_per_rule: int = DEFAULT_MAX_FINDINGS_PER_RULE
-    # Above these shares of the examples with a reply, JG312 and JG313 warn (docs/quality.md).
+    # Above these shares of the examples with a reply, JG312 and JG313 warn (docs/answers.md).
     repeated_answer_share: float = 0.1
     refusal_share: float = 0.05
 

@@ -1,7 +1,7 @@
 """Refusal and AI-boilerplate phrases: replies that teach a model to decline or to talk
 about itself instead of answering (JG313).
 
-The list is short on purpose, and documented in docs/quality.md: each phrase is one a
+The list is short on purpose, and documented in docs/answers.md: each phrase is one a
 fine-tuned model should rarely need, matched case-insensitively, with either apostrophe
 and any whitespace. A few translations of the most common ones are included.
 """
