@@ -16,7 +16,7 @@ from helpers import FIXTURES, example
 from jsonl_guard import CheckOptions, check_examples, check_lines
 from jsonl_guard.cli import main
 from jsonl_guard.engine.stats import DatasetStats
-from jsonl_guard.rules.refusals import PHRASES, refusal
+from jsonl_guard.rules.refusals import PHRASES, normalise, refusal
 from jsonl_guard.rules.replies import answer_keys, view
 
 ANSWER_CODES = {"JG311", "JG312", "JG313"}
@@ -171,8 +171,18 @@ def test_short_labels_repeat_by_design():
     ],
 )
 def test_refusal_phrases_are_found(text):
-    assert refusal(text) > 0
-    assert PHRASES[refusal(text) - 1][0]
+    assert refusal(normalise(text)) > 0
+    assert PHRASES[refusal(normalise(text)) - 1][0]
+
+
+def test_the_written_out_anchor_test_is_the_anchor_list():
+    from jsonl_guard.rules import refusals
+
+    for anchor in refusals.ANCHORS:
+        assert refusals._anchored(f"x {anchor} y")
+    assert not refusals._anchored("your order ships today")
+    for label, _ in refusals.PHRASES:  # every phrase holds an anchor
+        assert refusal(normalise(label)) > 0, label
 
 
 @pytest.mark.parametrize(
@@ -180,7 +190,7 @@ def test_refusal_phrases_are_found(text):
     ["Sorry for the delay: your order ships today.", "I can help with that right away!"],
 )
 def test_ordinary_replies_are_not_refusals(text):
-    assert refusal(text) == 0
+    assert refusal(normalise(text)) == 0
 
 
 def test_refusals_above_the_share_are_listed():

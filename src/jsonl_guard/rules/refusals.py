@@ -32,15 +32,68 @@ PHRASES: tuple[tuple[str, str], ...] = (
 )
 
 
+# One word of every phrase (and of each of its branches), lower case: a reply without
+# any of them (nearly every reply) is decided by substring searches, not the pattern.
+ANCHORS = (
+    "model",
+    "sorry",
+    "apologi",
+    "assist",
+    "help",
+    "fulfil",
+    "comply",
+    "cut",
+    "opinions",
+    "feelings",
+    "emotions",
+    "modèle",
+    "tant",
+    "sprachmodell",
+    "künstliche",
+    "modelo",
+)
+
+
 def _compile() -> re.Pattern[str]:
-    branches = (pattern.replace("'", "['\u2019]").replace(" ", r"\s+") for _, pattern in PHRASES)
-    return re.compile("|".join(f"({branch})" for branch in branches), re.IGNORECASE)
+    branches = (pattern.replace("'", "['\u2019]") for _, pattern in PHRASES)
+    return re.compile("|".join(f"({branch})" for branch in branches))
 
 
 _PATTERN = _compile()
 
 
-def refusal(text: str) -> int:
-    """1 + the index in ``PHRASES`` of the first phrase in ``text``; 0 when none is."""
-    match = _PATTERN.search(text)
+def _anchored(words: str) -> bool:
+    # Written out, not any() over ANCHORS: a generator step per anchor costs more
+    # than the substring searches themselves (tests/test_answers.py checks the two agree).
+    return (
+        "model" in words
+        or "sorry" in words
+        or "apologi" in words
+        or "assist" in words
+        or "help" in words
+        or "fulfil" in words
+        or "comply" in words
+        or "cut" in words
+        or "opinions" in words
+        or "feelings" in words
+        or "emotions" in words
+        or "modèle" in words
+        or "tant" in words
+        or "sprachmodell" in words
+        or "künstliche" in words
+        or "modelo" in words
+    )
+
+
+def refusal(words: str) -> int:
+    """1 + the index in ``PHRASES`` of the first phrase in ``words``, a text lower-cased
+    with single spaces (``Turn.words``); 0 when none is."""
+    if not _anchored(words):
+        return 0
+    match = _PATTERN.search(words)
     return match.lastindex or 0 if match else 0
+
+
+def normalise(text: str) -> str:
+    """What ``refusal`` reads: lower case, whitespace runs as one space."""
+    return " ".join(text.lower().split())

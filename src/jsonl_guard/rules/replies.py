@@ -44,12 +44,20 @@ class Turn:
     role: str
     text: str | None
     calls: bytes = b""
+    _words: str | None = None
 
     @property
-    def key(self) -> str:
-        """The turn normalised for comparing: role, words (case folded), calls."""
-        words = " ".join(self.text.split()).casefold() if self.text else ""
-        return f"{self.role}\x1f{words}\x1f{self.calls.decode('utf-8', 'replace')}"
+    def words(self) -> str:
+        """The text lower-cased, its whitespace runs as one space (computed once)."""
+        if self._words is None:
+            self._words = " ".join(self.text.lower().split()) if self.text else ""
+        return self._words
+
+    @property
+    def key(self) -> bytes:
+        """The turn normalised for comparing: role, words, calls."""
+        words = self.words.encode("utf-8", "surrogatepass")
+        return b"%s\x1f%s\x1f%s" % (self.role.encode("utf-8", "surrogatepass"), words, self.calls)
 
 
 @dataclass(slots=True)
@@ -193,8 +201,7 @@ class AnswerKeys:
     refusal: int
 
 
-def _digest(text: str) -> int:
-    data = text.encode("utf-8", "surrogatepass")
+def _digest(data: bytes) -> int:
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
 
 
@@ -207,12 +214,11 @@ def answer_keys(example: dict[str, Any]) -> AnswerKeys | None:
     if any(t.text is None and not t.calls for t in (*seen.prompt, answer)):
         return None  # a turn without text or calls: the schema reports it, nothing to compare
     # 0: no prompt at all (JG311 skips it); a digest of 0 is as likely as any other.
-    prompt = _digest("\x1e".join(t.key for t in seen.prompt)) if seen.prompt else 0
-    words = answer.text.split(None, MIN_TEMPLATE_WORDS) if answer.text else []
-    long = len(words) >= MIN_TEMPLATE_WORDS
+    prompt = _digest(b"\x1e".join(t.key for t in seen.prompt)) if seen.prompt else 0
+    long = answer.words.count(" ") + 1 >= MIN_TEMPLATE_WORDS
     digest = (_digest(answer.key) & ~1) | long
     found = 0
-    for reply in seen.replies:
-        if reply.text and (found := refusal(reply.text)):
+    for reply in seen.replies:  # on the normalised words: lower case, single spaces
+        if reply.text and (found := refusal(reply.words)):
             break
     return AnswerKeys(prompt, digest, found)
