@@ -95,7 +95,10 @@ EXPECTED: dict[str, list[int] | None] = {
     "JG205": [4, 10, 10],  # weight 0.5; line 10: weights "0" and 2
     "JG206": [3, 8, 8],  # weight on a user message; line 8: on system and user
     "JG207": [5, 10],
-    "JG208": [3, 8],  # options.json: trl-messages; a whitespace reply, an empty one  # one finding per example, however many zero weights
+    "JG208": [
+        3,
+        8,
+    ],  # options.json: trl-messages; a whitespace reply, an empty one  # one finding per example, however many zero weights
     # --- tools ---
     "JG220": [2, 8, 8],  # call without type; line 8: type "tool" + empty function name
     "JG221": [5, 8, 8],  # unquoted keys; line 8: arguments as an object + single quotes

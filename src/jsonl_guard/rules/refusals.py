@@ -3,97 +3,83 @@ about itself instead of answering (JG313).
 
 The list is short on purpose, and documented in docs/answers.md: each phrase is one a
 fine-tuned model should rarely need, matched case-insensitively, with either apostrophe
-and any whitespace. A few translations of the most common ones are included.
+and any whitespace (on the reply lower-cased, whitespace runs made one space), in the
+first ``WINDOW`` characters of a reply, where boilerplate opens it. A few translations
+of the most common ones are included.
 """
 
 from __future__ import annotations
 
 import re
 
-# (label, pattern): the label is what a finding quotes.
-PHRASES: tuple[tuple[str, str], ...] = (
-    ("As an AI language model", r"as an ai (?:language )?model"),
-    ("As a language model", r"as a (?:large )?language model"),
-    ("I'm sorry, but I can't", r"i(?:'m| am) sorry,? but i (?:can(?:'t|not)|won't|am unable)"),
-    ("I apologize, but I cannot", r"i apologi[sz]e,? but i (?:can(?:'t|not)|won't|am unable)"),
+# (label, anchor, pattern): the label is what a finding quotes; the anchor is a piece
+# of every text the pattern matches, so a reply without it (nearly every reply) is
+# decided by a substring search, and the pattern runs only on the few with it.
+PHRASES: tuple[tuple[str, str, str], ...] = (
+    ("As an AI language model", "as an ai", r"as an ai (?:language )?model"),
+    ("As a language model", "language model", r"as a (?:large )?language model"),
+    (
+        "I'm sorry, but I can't",
+        "sorry",
+        r"i(?:'m| am) sorry,? but i (?:can(?:'t|not)|won't|am unable)",
+    ),
+    (
+        "I apologize, but I cannot",
+        "apologi",
+        r"i apologi[sz]e,? but i (?:can(?:'t|not)|won't|am unable)",
+    ),
     (
         "I can't assist with that",
-        r"i (?:can(?:'t|not)|am unable to) (?:assist|help) with (?:that|this)",
+        " with th",
+        r"i (?:can(?:'t|not)|am unable to) (?:assist|help) with th(?:at|is)",
     ),
-    ("I cannot fulfill that request", r"i (?:can(?:'t|not)|am unable to) (?:fulfil|comply with)"),
-    ("my knowledge cutoff", r"my (?:knowledge|training) cut-?off"),
+    ("I cannot fulfill that request", "fulfil", r"i (?:can(?:'t|not)|am unable to) fulfil"),
+    ("I cannot comply", "comply", r"i (?:can(?:'t|not)|am unable to) comply"),
+    ("my knowledge cutoff", "cut", r"my (?:knowledge|training) cut-?off"),
     (
         "I don't have personal opinions",
+        " have ",
         r"i (?:don't|do not) have (?:personal )?(?:opinions|feelings|emotions)",
     ),
-    ("En tant que modèle de langage", r"en tant que (?:modèle de langage|ia)"),
-    ("Als KI-Sprachmodell", r"als (?:ki-sprachmodell|künstliche intelligenz)"),
-    ("Como modelo de lenguaje", r"como (?:un )?modelo de lenguaje"),
+    ("En tant que modèle de langage", "tant que", r"en tant que (?:modèle de langage|ia)\b"),
+    ("Als KI-Sprachmodell", "sprachmodell", r"als ki-sprachmodell"),
+    ("Als künstliche Intelligenz", "künstliche", r"als künstliche intelligenz"),
+    ("Como modelo de lenguaje", "modelo de", r"como (?:un )?modelo de lenguaje"),
 )
-
-
-# One word of every phrase (and of each of its branches), lower case: a reply without
-# any of them (nearly every reply) is decided by substring searches, not the pattern.
-ANCHORS = (
-    "model",
-    "sorry",
-    "apologi",
-    "assist",
-    "help",
-    "fulfil",
-    "comply",
-    "cut",
-    "opinions",
-    "feelings",
-    "emotions",
-    "modèle",
-    "tant",
-    "sprachmodell",
-    "künstliche",
-    "modelo",
+WINDOW = 200
+_COMPILED = tuple(
+    (anchor, re.compile(pattern.replace("'", "['\u2019]"))) for _, anchor, pattern in PHRASES
 )
-
-
-def _compile() -> re.Pattern[str]:
-    branches = (pattern.replace("'", "['\u2019]") for _, pattern in PHRASES)
-    return re.compile("|".join(f"({branch})" for branch in branches))
-
-
-_PATTERN = _compile()
-
-
-def _anchored(words: str) -> bool:
-    # Written out, not any() over ANCHORS: a generator step per anchor costs more
-    # than the substring searches themselves (tests/test_answers.py checks the two agree).
-    return (
-        "model" in words
-        or "sorry" in words
-        or "apologi" in words
-        or "assist" in words
-        or "help" in words
-        or "fulfil" in words
-        or "comply" in words
-        or "cut" in words
-        or "opinions" in words
-        or "feelings" in words
-        or "emotions" in words
-        or "modèle" in words
-        or "tant" in words
-        or "sprachmodell" in words
-        or "künstliche" in words
-        or "modelo" in words
-    )
 
 
 def refusal(words: str) -> int:
-    """1 + the index in ``PHRASES`` of the first phrase in ``words``, a text lower-cased
-    with single spaces (``Turn.words``); 0 when none is."""
-    if not _anchored(words):
-        return 0
-    match = _PATTERN.search(words)
-    return match.lastindex or 0 if match else 0
+    """1 + the index in ``PHRASES`` of the first phrase in the first ``WINDOW``
+    characters of ``words``, a text as ``normalise`` gives it; 0 when none is there."""
+    words = words[:WINDOW]
+    for index, (anchor, pattern) in enumerate(_COMPILED):
+        if anchor in words and pattern.search(words):
+            return index + 1
+    return 0
+
+
+_WHITESPACE = re.compile(r"[ \t\n\r\f\v]+")
 
 
 def normalise(text: str) -> str:
-    """What ``refusal`` reads: lower case, whitespace runs as one space."""
-    return " ".join(text.lower().split())
+    """What ``refusal`` reads, and what prompts and answers are compared by: lower case,
+    each run of (ASCII) whitespace one space, none at the ends."""
+    lower = text.lower()
+    # Most texts are single-spaced already: tell them by substring searches, and copy
+    # only the others (splitting every text into words costs more than the whole check).
+    if (
+        "  " in lower
+        or "\n" in lower
+        or "\t" in lower
+        or "\r" in lower
+        or "\f" in lower
+        or "\v" in lower
+        or lower[:1] == " "
+        or lower[-1:] == " "
+    ):
+        return _WHITESPACE.sub(" ", lower).strip(" ")
+    return lower

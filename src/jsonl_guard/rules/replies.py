@@ -27,7 +27,7 @@ from typing import Any
 import msgspec
 
 from .helpers import JsonPath
-from .refusals import refusal
+from .refusals import normalise, refusal
 
 REPLY_ROLES = ("assistant", "model")
 # The dataset rules that read ``answer_keys`` (the line checker computes them for these).
@@ -50,14 +50,13 @@ class Turn:
     def words(self) -> str:
         """The text lower-cased, its whitespace runs as one space (computed once)."""
         if self._words is None:
-            self._words = " ".join(self.text.lower().split()) if self.text else ""
+            self._words = normalise(self.text) if self.text else ""
         return self._words
 
     @property
-    def key(self) -> bytes:
+    def key(self) -> str:
         """The turn normalised for comparing: role, words, calls."""
-        words = self.words.encode("utf-8", "surrogatepass")
-        return b"%s\x1f%s\x1f%s" % (self.role.encode("utf-8", "surrogatepass"), words, self.calls)
+        return f"{self.role}\x1f{self.words}\x1f{self.calls.decode('utf-8', 'replace')}"
 
 
 @dataclass(slots=True)
@@ -201,12 +200,52 @@ class AnswerKeys:
     refusal: int
 
 
-def _digest(data: bytes) -> int:
+def _digest(text: str) -> int:
+    data = text.encode("utf-8", "surrogatepass")
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
+
+
+def _plain_keys(messages: list[Any]) -> AnswerKeys | None:
+    """``answer_keys`` of a plain conversation (role/content strings only), without
+    building its turns: the shape of most lines, and the same keys ``view`` gives."""
+    last = -1
+    for i, message in enumerate(messages):
+        if message["role"] in REPLY_ROLES:
+            last = i
+    if last < 0:
+        return None
+    texts = [normalise(m["content"]) for m in messages[: last + 1]]
+    keys = [f"{m['role']}\x1f{words}\x1f" for m, words in zip(messages, texts, strict=False)]
+    found = 0
+    for message, words in zip(messages, texts, strict=False):
+        if message["role"] in REPLY_ROLES and (found := refusal(words)):
+            break
+    prompt = _digest("\x1e".join(keys[:-1])) if last else 0
+    long = texts[-1].count(" ") + 1 >= MIN_TEMPLATE_WORDS
+    return AnswerKeys(prompt, (_digest(keys[-1]) & ~1) | long, found)
+
+
+def _plain(example: dict[str, Any]) -> list[Any] | None:
+    messages = example.get("messages")
+    if len(example) != 1 or type(messages) is not list:
+        return None
+    for m in messages:
+        if (
+            type(m) is not dict
+            or type(m.get("content")) is not str
+            or type(m.get("role")) is not str
+            or "tool_calls" in m
+            or "function_call" in m
+        ):
+            return None
+    return messages
 
 
 def answer_keys(example: dict[str, Any]) -> AnswerKeys | None:
     """The keys of an example with a final reply (``None``: it has none)."""
+    plain = _plain(example)
+    if plain is not None:
+        return _plain_keys(plain)
     seen = view(example)
     if seen is None or seen.answer is None:
         return None
@@ -214,7 +253,7 @@ def answer_keys(example: dict[str, Any]) -> AnswerKeys | None:
     if any(t.text is None and not t.calls for t in (*seen.prompt, answer)):
         return None  # a turn without text or calls: the schema reports it, nothing to compare
     # 0: no prompt at all (JG311 skips it); a digest of 0 is as likely as any other.
-    prompt = _digest(b"\x1e".join(t.key for t in seen.prompt)) if seen.prompt else 0
+    prompt = _digest("\x1e".join([t.key for t in seen.prompt])) if seen.prompt else 0
     long = answer.words.count(" ") + 1 >= MIN_TEMPLATE_WORDS
     digest = (_digest(answer.key) & ~1) | long
     found = 0
