@@ -194,3 +194,19 @@ def test_a_planted_bad_argument_is_reported_at_its_line_only(ids, data):
 
 # Generated datasets with tools (whose calls now always hold their required arguments)
 # get no finding at all: tests/test_properties.py asserts it for every valid file.
+
+
+@pytest.mark.parametrize(
+    "params",
+    [None, 5, "x", [1], True, {"$schema": 5}, {"$schema": ["a"]}, {"required": None},
+     {"type": ["object", 5]}, {"$ref": "#/nope"}, {"properties": {"a": {"pattern": "("}}}],
+)  # fmt: skip
+def test_any_value_as_parameters_is_reported_or_passed_never_a_crash(params):
+    report = check_examples([openai(params, GOOD_ARGS)])
+    assert report.examples == 1
+    if isinstance(params, dict):
+        assert found_codes(report) & {"JG228", "JG226", "JG119"}
+
+
+def found_codes(report: Any) -> set[str]:
+    return {d.code for d in report.diagnostics}

@@ -148,7 +148,7 @@ def compiled(text: str, openapi: bool) -> Compiled:
         return Compiled(problem)
     try:
         fast = jsonschema_rs.validator_for(schema, retriever=_refuse)
-    except (jsonschema_rs.ValidationError, ValueError) as error:
+    except Exception as error:  # any schema a validator cannot build is reported
         # A valid document the validator still cannot build: an unresolvable $ref,
         # a pattern that is no regular expression.
         text = str(error).splitlines()[0]
@@ -163,6 +163,11 @@ def compiled(text: str, openapi: bool) -> Compiled:
 
 
 def compile_definition(definition: Definition) -> Compiled:
+    schema = definition.schema
+    if not isinstance(schema, (dict, bool)):
+        return Compiled(f"it is {_kind(schema)}, not a schema object")
+    if isinstance(schema, dict) and not isinstance(schema.get("$schema", ""), str):
+        return Compiled("$schema is not a URI string")
     try:
         text = msgspec.json.encode(definition.schema, order="sorted").decode()
     except (msgspec.EncodeError, UnicodeDecodeError, OverflowError):
