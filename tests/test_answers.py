@@ -222,6 +222,20 @@ def test_the_rules_can_be_ignored():
     assert not ANSWER_CODES & {d.code for d in check_examples(examples, options).diagnostics}
 
 
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["system", "user", "assistant"]), st.text(max_size=30)),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_the_plain_conversation_shortcut_gives_the_general_keys(turns):
+    messages = [{"role": role, "content": text} for role, text in turns]
+    # Another top-level key takes the general path (view), which ignores it.
+    assert answer_keys({"messages": messages}) == answer_keys({"messages": messages, "x": 1})
+
+
 def test_state_per_example():
     # 8 + 8 bytes of digests and a 4-byte line per example with a reply (docs/answers.md).
     stats = DatasetStats()

@@ -52,34 +52,22 @@ _COMPILED = tuple(
 )
 
 
-def refusal(words: str) -> int:
+def refusal(text: str) -> int:
     """1 + the index in ``PHRASES`` of the first phrase in the first ``WINDOW``
-    characters of ``words``, a text as ``normalise`` gives it; 0 when none is there."""
-    words = words[:WINDOW]
+    characters of ``text``; 0 when none is there."""
+    words = normalise(text[:WINDOW])
     for index, (anchor, pattern) in enumerate(_COMPILED):
         if anchor in words and pattern.search(words):
             return index + 1
     return 0
 
 
-_WHITESPACE = re.compile(r"[ \t\n\r\f\v]+")
+_WHITESPACE = re.compile(r"\s+")
 
 
 def normalise(text: str) -> str:
-    """What ``refusal`` reads, and what prompts and answers are compared by: lower case,
-    each run of (ASCII) whitespace one space, none at the ends."""
+    """Lower case, each run of whitespace one space, none at the ends."""
     lower = text.lower()
-    # Most texts are single-spaced already: tell them by substring searches, and copy
-    # only the others (splitting every text into words costs more than the whole check).
-    if (
-        "  " in lower
-        or "\n" in lower
-        or "\t" in lower
-        or "\r" in lower
-        or "\f" in lower
-        or "\v" in lower
-        or lower[:1] == " "
-        or lower[-1:] == " "
-    ):
-        return _WHITESPACE.sub(" ", lower).strip(" ")
+    if "  " in lower or "\n" in lower or "\t" in lower or lower[:1] == " " or lower[-1:] == " ":
+        return _WHITESPACE.sub(" ", lower).strip()
     return lower

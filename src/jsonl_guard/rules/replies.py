@@ -20,6 +20,7 @@ Any value may have any type (the schema reports it); what is not text is skipped
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +28,7 @@ from typing import Any
 import msgspec
 
 from .helpers import JsonPath
-from .refusals import normalise, refusal
+from .refusals import refusal
 
 REPLY_ROLES = ("assistant", "model")
 # The dataset rules that read ``answer_keys`` (the line checker computes them for these).
@@ -44,19 +45,11 @@ class Turn:
     role: str
     text: str | None
     calls: bytes = b""
-    _words: str | None = None
-
-    @property
-    def words(self) -> str:
-        """The text lower-cased, its whitespace runs as one space (computed once)."""
-        if self._words is None:
-            self._words = normalise(self.text) if self.text else ""
-        return self._words
 
     @property
     def key(self) -> str:
-        """The turn normalised for comparing: role, words, calls."""
-        return f"{self.role}\x1f{self.words}\x1f{self.calls.decode('utf-8', 'replace')}"
+        """The turn for comparing (``digest`` normalises it): role, text, calls."""
+        return f"{self.role}\x1f{self.text or ''}\x1f{self.calls.decode('utf-8', 'replace')}"
 
 
 @dataclass(slots=True)
@@ -200,9 +193,39 @@ class AnswerKeys:
     refusal: int
 
 
-def _digest(text: str) -> int:
-    data = text.encode("utf-8", "surrogatepass")
-    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
+def digest(key: str) -> int:
+    """64 bits of the SHA-256 of ``key`` normalised: lower case (ASCII letters), each run
+    of whitespace one space, none next to a separator; 0 for no key at all.
+
+    One encode, one lower and one hash for a whole prompt: per text, or with a Python
+    split into words, they cost more than the rest of the check (docs/answers.md).
+    """
+    data = key.encode("utf-8", "surrogatepass").lower()
+    if (
+        b"  " in data
+        or b"\n" in data
+        or b"\t" in data
+        or b"\r" in data
+        or b"\f" in data
+        or b"\v" in data
+        or b" \x1f" in data
+        or b"\x1f " in data
+        or b" \x1e" in data
+        or b"\x1e " in data
+        or data[:1] == b" "
+        or data[-1:] == b" "
+    ):
+        data = _EDGES.sub(rb"\1", _WHITESPACE.sub(b" ", data)).strip(b" ")
+    return int.from_bytes(hashlib.sha256(data).digest()[:8], "little")
+
+
+_WHITESPACE = re.compile(rb"[ \t\n\r\f\v]+")
+_EDGES = re.compile(rb" ?([\x1e\x1f]) ?")
+
+
+def _long(text: str | None) -> bool:
+    # maxsplit: a long answer is not split further than it needs to be.
+    return text is not None and len(text.split(None, MIN_TEMPLATE_WORDS)) >= MIN_TEMPLATE_WORDS
 
 
 def _plain_keys(messages: list[Any]) -> AnswerKeys | None:
@@ -214,15 +237,15 @@ def _plain_keys(messages: list[Any]) -> AnswerKeys | None:
             last = i
     if last < 0:
         return None
-    texts = [normalise(m["content"]) for m in messages[: last + 1]]
-    keys = [f"{m['role']}\x1f{words}\x1f" for m, words in zip(messages, texts, strict=False)]
     found = 0
-    for message, words in zip(messages, texts, strict=False):
-        if message["role"] in REPLY_ROLES and (found := refusal(words)):
+    for message in messages:
+        if message["role"] in REPLY_ROLES and (found := refusal(message["content"])):
             break
-    prompt = _digest("\x1e".join(keys[:-1])) if last else 0
-    long = texts[-1].count(" ") + 1 >= MIN_TEMPLATE_WORDS
-    return AnswerKeys(prompt, (_digest(keys[-1]) & ~1) | long, found)
+    keys = [f"{m['role']}\x1f{m['content']}\x1f" for m in messages[:last]]
+    prompt = digest("\x1e".join(keys)) if last else 0
+    answer = messages[last]
+    answer_digest = digest(f"{answer['role']}\x1f{answer['content']}\x1f")
+    return AnswerKeys(prompt, (answer_digest & ~1) | _long(answer["content"]), found)
 
 
 def _plain(example: dict[str, Any]) -> list[Any] | None:
@@ -253,11 +276,9 @@ def answer_keys(example: dict[str, Any]) -> AnswerKeys | None:
     if any(t.text is None and not t.calls for t in (*seen.prompt, answer)):
         return None  # a turn without text or calls: the schema reports it, nothing to compare
     # 0: no prompt at all (JG311 skips it); a digest of 0 is as likely as any other.
-    prompt = _digest("\x1e".join([t.key for t in seen.prompt])) if seen.prompt else 0
-    long = answer.words.count(" ") + 1 >= MIN_TEMPLATE_WORDS
-    digest = (_digest(answer.key) & ~1) | long
+    prompt = digest("\x1e".join([t.key for t in seen.prompt])) if seen.prompt else 0
     found = 0
-    for reply in seen.replies:  # on the normalised words: lower case, single spaces
-        if reply.text and (found := refusal(reply.words)):
+    for reply in seen.replies:
+        if reply.text and (found := refusal(reply.text)):
             break
-    return AnswerKeys(prompt, digest, found)
+    return AnswerKeys(prompt, (digest(answer.key) & ~1) | _long(answer.text), found)
