@@ -20,7 +20,6 @@ Any value may have any type (the schema reports it); what is not text is skipped
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,14 +165,6 @@ def view(example: dict[str, Any]) -> View | None:
     if "messages" in example:
         return _split(_turns(example["messages"], ("messages",)), result)
     return None
-
-
-def reply_texts(example: dict[str, Any]) -> Iterator[tuple[Turn, str]]:
-    """Each learned reply that has text, with its text."""
-    seen = view(example)
-    for reply in seen.replies if seen is not None else ():
-        if reply.text:
-            yield reply, reply.text
 
 
 # Answers shorter than this many words are not counted as a repeated answer (JG312):
