@@ -19,7 +19,7 @@ Any value may have any type (the schema reports it); what is not text is skipped
 
 from __future__ import annotations
 
-import hashlib
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -184,14 +184,16 @@ class AnswerKeys:
 
 
 def digest(key: str) -> int:
-    """64 bits of the SHA-256 of ``key`` normalised: ASCII letters lower-cased, ASCII
+    """A 64-bit digest (CRC-32 and Adler-32) of ``key`` normalised: ASCII letters lower-cased, ASCII
     whitespace left out (texts that differ only in spacing compare equal).
 
     One encode, lower, translate and hash for a whole prompt, all in C: per text, or
     with a Python split into words, they cost more than the rest of the check.
     """
     data = key.encode("utf-8", "surrogatepass").lower().translate(None, _WHITESPACE)
-    return int.from_bytes(hashlib.sha256(data).digest()[:8], "little")
+    # Two 32-bit checksums in C: several times SHA-256's speed, and for texts (not
+    # crafted collisions) as unlikely to clash as 64 random bits.
+    return zlib.crc32(data) << 32 | zlib.adler32(data)
 
 
 _WHITESPACE = b" \t\n\r\f\v"
@@ -202,47 +204,39 @@ def _long(text: str | None) -> bool:
     return text is not None and len(text.split(None, MIN_TEMPLATE_WORDS)) >= MIN_TEMPLATE_WORDS
 
 
-def _plain_keys(messages: list[Any]) -> AnswerKeys | None:
-    """``answer_keys`` of a plain conversation (role/content strings only), without
-    building its turns: the shape of most lines, and the same keys ``view`` gives."""
-    last = -1
-    for i, message in enumerate(messages):
-        if message["role"] in REPLY_ROLES:
-            last = i
-    if last < 0:
-        return None
-    found = 0
-    for message in messages:
-        if message["role"] in REPLY_ROLES and (found := refusal(message["content"])):
-            break
-    keys = [f"{m['role']}\x1f{m['content']}\x1f" for m in messages[:last]]
-    prompt = digest("\x1e".join(keys)) if last else 0
-    answer = messages[last]
-    answer_digest = digest(f"{answer['role']}\x1f{answer['content']}\x1f")
-    return AnswerKeys(prompt, (answer_digest & ~1) | _long(answer["content"]), found)
+_NOT_PLAIN = AnswerKeys(0, 0, 0)
 
 
-def _plain(example: dict[str, Any]) -> list[Any] | None:
+def _plain_keys(example: dict[str, Any]) -> AnswerKeys | None:
+    """``answer_keys`` of a plain conversation (role/content strings only) in one pass,
+    without building its turns: the shape of most lines, and the keys ``view`` gives.
+    ``_NOT_PLAIN`` for any other example."""
     messages = example.get("messages")
     if len(example) != 1 or type(messages) is not list:
+        return _NOT_PLAIN
+    last, keys = -1, []
+    for i, m in enumerate(messages):
+        if type(m) is not dict or "tool_calls" in m or "function_call" in m:
+            return _NOT_PLAIN
+        role, content = m.get("role"), m.get("content")
+        if type(role) is not str or type(content) is not str:
+            return _NOT_PLAIN
+        if role in REPLY_ROLES:
+            last = i
+        keys.append(f"{role}\x1f{content}\x1f")
+    if last < 0:
         return None
-    for m in messages:
-        if (
-            type(m) is not dict
-            or type(m.get("content")) is not str
-            or type(m.get("role")) is not str
-            or "tool_calls" in m
-            or "function_call" in m
-        ):
-            return None
-    return messages
+    prompt = digest("\x1e".join(keys[:last])) if last else 0
+    content = messages[last]["content"]
+    answer = (digest(keys[last]) & ~1) | _long(content)
+    return AnswerKeys(prompt, answer, refusal(content))
 
 
 def answer_keys(example: dict[str, Any]) -> AnswerKeys | None:
     """The keys of an example with a final reply (``None``: it has none)."""
-    plain = _plain(example)
-    if plain is not None:
-        return _plain_keys(plain)
+    plain = _plain_keys(example)
+    if plain is not _NOT_PLAIN:
+        return plain
     seen = view(example)
     if seen is None or seen.answer is None:
         return None
@@ -251,8 +245,5 @@ def answer_keys(example: dict[str, Any]) -> AnswerKeys | None:
         return None  # a turn without text or calls: the schema reports it, nothing to compare
     # 0: no prompt at all (JG311 skips it); a digest of 0 is as likely as any other.
     prompt = digest("\x1e".join([t.key for t in seen.prompt])) if seen.prompt else 0
-    found = 0
-    for reply in seen.replies:
-        if reply.text and (found := refusal(reply.text)):
-            break
+    found = refusal(answer.text) if answer.text else 0
     return AnswerKeys(prompt, (digest(answer.key) & ~1) | _long(answer.text), found)
