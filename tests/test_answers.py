@@ -228,12 +228,19 @@ def test_the_rules_can_be_ignored():
         st.tuples(st.sampled_from(["system", "user", "assistant"]), st.text(max_size=30)),
         min_size=1,
         max_size=5,
-    )
+    ),
+    st.booleans(),
 )
-def test_the_plain_conversation_shortcut_gives_the_general_keys(turns):
+def test_the_plain_conversation_shortcut_gives_the_general_keys(turns, calls):
     messages = [{"role": role, "content": text} for role, text in turns]
-    # Another top-level key takes the general path (view), which ignores it.
-    assert answer_keys({"messages": messages}) == answer_keys({"messages": messages, "x": 1})
+    if calls:  # a reply that calls a tool, with no text
+        function = {"name": "f", "arguments": "{}"}
+        messages.append(
+            {"role": "assistant", "content": None, "tool_calls": [{"function": function}]}
+        )
+    # An empty system key takes the general path (view), where it adds nothing.
+    general = answer_keys({"messages": messages, "system": ""})
+    assert answer_keys({"messages": messages, "tools": []}) == general
 
 
 def test_state_per_example():

@@ -205,6 +205,12 @@ def _long(text: str | None) -> bool:
 
 
 _NOT_PLAIN = AnswerKeys(0, 0, 0)
+# Top-level keys ``view`` reads besides ``messages``: an example with one of them is not
+# a plain conversation.
+_OTHER_FORMS = frozenset(
+    {"system", "systemInstruction", "system_instruction", "contents", "input", "label"}
+    | {"preferred_output", "chosen", "completion", "prompt"}
+)
 
 
 def _plain_keys(example: dict[str, Any]) -> AnswerKeys | None:
@@ -212,24 +218,32 @@ def _plain_keys(example: dict[str, Any]) -> AnswerKeys | None:
     without building its turns: the shape of most lines, and the keys ``view`` gives.
     ``_NOT_PLAIN`` for any other example."""
     messages = example.get("messages")
-    if len(example) != 1 or type(messages) is not list:
+    if type(messages) is not list or not _OTHER_FORMS.isdisjoint(example):
         return _NOT_PLAIN
     last, keys = -1, []
     for i, m in enumerate(messages):
-        if type(m) is not dict or "tool_calls" in m or "function_call" in m:
+        if type(m) is not dict:
             return _NOT_PLAIN
         role, content = m.get("role"), m.get("content")
-        if type(role) is not str or type(content) is not str:
+        if type(role) is not str or "parts" in m:
             return _NOT_PLAIN
+        calls = b""
+        if "tool_calls" in m or "function_call" in m:
+            calls = _calls(m)
+        if type(content) is not str:
+            if content is not None or not calls:
+                return _NOT_PLAIN  # parts, or a turn without text or calls: view decides
+            content = ""
         if role in REPLY_ROLES:
             last = i
-        keys.append(f"{role}\x1f{content}\x1f")
+        keys.append(f"{role}\x1f{content}\x1f{calls.decode('utf-8', 'replace')}")
     if last < 0:
         return None
     prompt = digest("\x1e".join(keys[:last])) if last else 0
-    content = messages[last]["content"]
-    answer = (digest(keys[last]) & ~1) | _long(content)
-    return AnswerKeys(prompt, answer, refusal(content))
+    content = messages[last].get("content")
+    text = content if type(content) is str else None
+    answer = (digest(keys[last]) & ~1) | _long(text)
+    return AnswerKeys(prompt, answer, refusal(text) if text else 0)
 
 
 def answer_keys(example: dict[str, Any]) -> AnswerKeys | None:

@@ -112,6 +112,13 @@ def _arguments(value: Any) -> Any:
 def _message_calls(message: Any, where: JsonPath) -> Iterator[Call]:
     if not isinstance(message, dict):
         return
+    if (
+        "tool_calls" not in message
+        and "function_call" not in message
+        and "parts" not in message
+        and type(message.get("content")) is not list
+    ):
+        return  # a plain text message, the most common one: nothing to look into
     for j, call in enumerate(_list(message.get("tool_calls"))):
         function = _dict(_dict(call).get("function"))
         if isinstance(function.get("name"), str) and "arguments" in function:

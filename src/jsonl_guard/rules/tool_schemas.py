@@ -211,6 +211,19 @@ def explain(schema: Compiled, arguments: Any) -> str:
     return f"{where}: {_expected(error)}"
 
 
+# The last example's definitions and their compiled schemas: JG228 and JG229 run one
+# after the other on the same example, and the walk and encoding are done once.
+_LAST: list[Any] = [None, []]
+
+
+def compiled_definitions(example: dict[str, Any]) -> list[tuple[Definition, Compiled]]:
+    if _LAST[0] is not example:
+        found = [(d, compile_definition(d)) for d in definitions(example)]
+        _LAST[:] = [example, found]
+    result: list[tuple[Definition, Compiled]] = _LAST[1]
+    return result
+
+
 @example_rule(
     code="JG228",
     name="invalid-tool-schema",
@@ -227,10 +240,10 @@ def explain(schema: Compiled, arguments: Any) -> str:
     needs=("tools",),
 )
 def invalid_tool_schema(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
-    for definition in definitions(example):
+    for definition, schema in compiled_definitions(example):
         if not isinstance(definition.schema, dict):
             continue  # not an object at all: the format's schema says so (JG226, ...)
-        problem = compile_definition(definition).problem
+        problem = schema.problem
         if problem is not None:
             where = format_path(list(definition.path))
             yield f"{where} (tool {definition.name!r}) is not a valid JSON Schema: {problem}"
@@ -260,8 +273,8 @@ def _call(arguments: str) -> str:
 )
 def tool_arguments_mismatch(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     schemas: dict[str, Compiled] = {}
-    for definition in definitions(example):
-        schemas.setdefault(definition.name, compile_definition(definition))
+    for definition, compiled_schema in compiled_definitions(example):
+        schemas.setdefault(definition.name, compiled_schema)
     if not schemas:
         return
     for call in calls(example):
