@@ -47,7 +47,42 @@ WORDS = (
 ).split()
 
 
-def generate(path: Path, examples: int, seed: int = 7) -> None:
+# The tools of a tools-heavy file (--tools): every example defines them and calls one.
+TOOL_NAMES = ("track_order", "refund_order", "book_service")
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": name,
+            "description": f"{name.replace('_', ' ')} for a customer",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "order_id": {"type": "string"},
+                    "speed": {"enum": ["standard", "express"]},
+                    "quantity": {"type": "integer", "minimum": 1},
+                },
+                "required": ["order_id"],
+            },
+        },
+    }
+    for name in TOOL_NAMES
+]
+
+
+def _tool_turns(rng: random.Random, i: int) -> list[dict[str, object]]:
+    """A call of one of ``TOOLS`` with valid arguments, and its answer."""
+    name = rng.choice(TOOL_NAMES)
+    arguments = {"order_id": f"SW-{i}", "speed": rng.choice(["standard", "express"])}
+    call = {"id": f"call_{i}", "type": "function",
+            "function": {"name": name, "arguments": json.dumps(arguments)}}  # fmt: skip
+    return [
+        {"role": "assistant", "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": f"call_{i}", "content": "done"},
+    ]
+
+
+def generate(path: Path, examples: int, seed: int = 7, *, tools: bool = False) -> None:
     rng = random.Random(seed)
 
     def text(low: int, high: int) -> str:
@@ -58,8 +93,11 @@ def generate(path: Path, examples: int, seed: int = 7) -> None:
             messages = [{"role": "system", "content": "You are Spokewise's support assistant."}]
             for _ in range(rng.randint(1, 3)):
                 messages.append({"role": "user", "content": f"#{i} " + text(5, 60)})
+                if tools:
+                    messages += _tool_turns(rng, i)
                 messages.append({"role": "assistant", "content": text(10, 300)})
-            out.write(json.dumps({"messages": messages}, ensure_ascii=False) + "\n")
+            example = {"tools": TOOLS, "messages": messages} if tools else {"messages": messages}
+            out.write(json.dumps(example, ensure_ascii=False) + "\n")
 
 
 def cookbook_flow(path: Path) -> int:
@@ -206,7 +244,8 @@ def _variants(
     cores: int, baseline: str | None = None, ignore: tuple[str, ...] = ()
 ) -> list[tuple[str, Callable[[Path], int], str]]:
     """(name, variant, tokenizer whose ceiling it is measured against); with ``baseline``
-    (another checkout's src folder) each jsonl-guard variant also runs from there."""
+    (another checkout's src folder) each jsonl-guard variant also runs from there, with
+    ``ignore`` (rule codes) also with those rules off ('off ...')."""
     checks = [("tiktoken", 1), ("tiktoken", cores), ("quicktok", cores)]
     variants = [
         ("cookbook", cookbook_flow, ""),
@@ -221,6 +260,9 @@ def _variants(
         if baseline is not None:
             run = jsonl_guard(tokenizer, jobs, baseline)
             variants.append((f"base {tokenizer} -j{jobs}", run, tokenizer))
+        if ignore:
+            run = jsonl_guard(tokenizer, jobs, ignore=ignore)
+            variants.append((f"off {tokenizer} -j{jobs}", run, tokenizer))
     return variants
 
 
@@ -249,13 +291,18 @@ def main(argv: list[str] | None = None) -> int:
         help="also run each jsonl-guard variant with these rules ignored ('ign ...'), "
         "e.g. JG280,JG281, to measure what they cost in the same run",
     )
+    parser.add_argument(
+        "--tools",
+        action="store_true",
+        help="a tools-heavy file: every example defines three tools and calls one per turn",
+    )
     args = parser.parse_args(argv)
     ignore = tuple(code for code in args.ignore.split(",") if code)
     data = ROOT / "benchmarks" / "data"
     data.mkdir(parents=True, exist_ok=True)
-    path = data / f"chat-{args.examples}.jsonl"
+    path = data / f"chat-{'tools-' if args.tools else ''}{args.examples}.jsonl"
     if not path.exists():
-        generate(path, args.examples)
+        generate(path, args.examples, tools=args.tools)
     size_mb = path.stat().st_size / 1e6
     print(f"{path.name}: {args.examples:,} examples, {size_mb:,.1f} MB; "
           f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, "

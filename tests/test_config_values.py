@@ -46,6 +46,9 @@ CASES = [
     ("int-overrides", "[tool.jsonl-guard]\noverrides = 5", "overrides"),
     ("int-override-entry", "[tool.jsonl-guard]\noverrides = [5]", "overrides[0]"),
     ("int-tool", "tool = 5", "tool"),
+    ("share-over-one", "[tool.jsonl-guard]\nrefusal-share = 5", "refusal-share"),
+    ("nan-share", "[tool.jsonl-guard]\nrepeated-answer-share = nan", "repeated-answer-share"),
+    ("string-share", '[tool.jsonl-guard]\nrefusal-share = "5%"', "refusal-share"),
     ("deep-nesting", "[tool.jsonl-guard]\nselect = " + "[" * 5000 + "]" * 5000, "nested"),
 ]
 

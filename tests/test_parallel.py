@@ -60,6 +60,19 @@ def test_identical_report_on_a_file_with_every_kind_of_finding(tmp_path, jobs):
     assert {"JG101", "JG103", "JG104", "JG110", "JG303", "JG501", "JG280", "JG281"} <= codes
 
 
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_identical_answer_findings_across_ranges(tmp_path, jobs):
+    # Conflicts, a repeated answer and refusals whose lines land in different ranges.
+    rules = EXAMPLES.parent / "tests" / "fixtures" / "rules"
+    # 9 of 72 replies share one template (over 10%), 4 refuse (over 5%).
+    codes = ("JG312", "JG311", "JG312", "JG313", "JG312", "JG313")
+    path = tmp_path / "answers.jsonl"
+    path.write_bytes(b"".join((rules / c / "bad.jsonl").read_bytes() for c in codes))
+    single, parallel = both(path, jobs)
+    assert parallel == single
+    assert {"JG311", "JG312", "JG313"} <= {d.code for d in single.diagnostics}
+
+
 def test_file_without_final_newline(tmp_path):
     path = tmp_path / "tail.jsonl"
     path.write_bytes(b"".join(BAD).rstrip(b"\n"))

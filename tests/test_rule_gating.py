@@ -58,7 +58,9 @@ def test_the_gating_skips_rules_for_a_plain_example() -> None:
 def test_the_gated_rules_are_the_tool_image_weight_and_special_token_rules() -> None:
     needs = {rule.code: "+".join(sorted(rule.needs)) for rule in all_rules() if rule.needs}
     assert needs == {
-        **dict.fromkeys(["JG221", "JG222", "JG223", "JG224", "JG225", "JG230"], "tools"),
+        **dict.fromkeys(
+            ["JG221", "JG222", "JG223", "JG224", "JG225", "JG228", "JG229", "JG230"], "tools"
+        ),
         **dict.fromkeys(["JG240", "JG241", "JG242", "JG243", "JG244"], "parts"),
         "JG207": "weights",
         "JG250": "special-tokens",

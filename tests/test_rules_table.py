@@ -94,7 +94,11 @@ EXPECTED: dict[str, list[int] | None] = {
     "JG204": [3, 9],  # trailing user turns
     "JG205": [4, 10, 10],  # weight 0.5; line 10: weights "0" and 2
     "JG206": [3, 8, 8],  # weight on a user message; line 8: on system and user
-    "JG207": [5, 10],  # one finding per example, however many zero weights
+    "JG207": [5, 10],
+    "JG208": [
+        3,
+        8,
+    ],  # options.json: trl-messages; a whitespace reply, an empty one  # one finding per example, however many zero weights
     # --- tools ---
     "JG220": [2, 8, 8],  # call without type; line 8: type "tool" + empty function name
     "JG221": [5, 8, 8],  # unquoted keys; line 8: arguments as an object + single quotes
@@ -106,6 +110,8 @@ EXPECTED: dict[str, list[int] | None] = {
     # tool_call_id missing; line 8: tool_call_id 1 and null. Line 5 currently fails: the
     # schema reports a missing tool_call_id as JG116 (tool_message "required" -> JG116).
     "JG227": [5, 8, 8],
+    "JG228": [3, 8],  # a property of type "strin"; line 8: `required` names no property
+    "JG229": [3, 8],  # an argument outside its enum; line 8: "2" for an integer
     "JG230": [2, 11],  # functions/function_call; a role "function" answer
     # --- images (options.json: gpt-4o-2024-08-06, which accepts images) ---
     "JG240": [6, 10, 10],  # images in assistant replies; line 10 has two
@@ -124,6 +130,9 @@ EXPECTED: dict[str, list[int] | None] = {
     "JG301": None,  # 9 examples (good: 10)
     "JG302": None,  # 20 examples (good: 50)
     "JG303": [7, 11],  # line 7 repeats line 2 with its keys reordered; line 11 repeats line 4
+    "JG311": [8],  # line 8 asks line 3's question (other case, spacing) with another answer
+    "JG312": [3, 5, 8],  # one template answer to three different questions (25% > 10%)
+    "JG313": [3, 8],  # "As an AI language model"; "I'm sorry, but I can't" (2 of 12 > 5%)
     "JG310": None,  # options.json: bad with o4-mini-2025-04-16 (RFT only), good with gpt-4o-mini
     "JG401": [5, 10],  # options.json: gpt-3.5-turbo-0613, limit 4,096 tokens
     "JG402": None,  # info: lines 1 and 8 use tools (good: the same questions without tools)

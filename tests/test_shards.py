@@ -94,3 +94,24 @@ def test_secrets_and_personal_data_merge_as_in_the_whole():
     assert found == [("JG280", n) for n in (3, 5, 8, 8, 10)] + [
         ("JG281", 12 + n) for n in (2, 4, 7, 9, 11, 11)
     ]
+
+
+# The answer rules (JG311-JG313) read per-example digests kept in the stats: lines of
+# their bad fixtures, cut anywhere, give the whole corpus's findings.
+RULES_FIXTURES = EXAMPLES.parent / "tests" / "fixtures" / "rules"
+QUALITY = [
+    line
+    # 9 of 72 replies share one template (over 10%), 4 refuse (over 5%).
+    for code in ("JG312", "JG311", "JG312", "JG313", "JG312", "JG313")
+    for line in (RULES_FIXTURES / code / "bad.jsonl").read_bytes().splitlines(keepends=True)
+]
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.integers(0, len(QUALITY)), min_size=1, max_size=4))
+def test_merged_shards_give_the_answer_rules_of_the_whole(cuts):
+    whole = CHECKER.check_lines(QUALITY, path="corpus")
+    assert {"JG311", "JG312", "JG313"} <= {d.code for d in whole.diagnostics}
+    bounds = [0, *sorted(cuts), len(QUALITY)]
+    shards = [check_shard(CHECKER, QUALITY[a:b]) for a, b in itertools.pairwise(bounds)]
+    assert shard_report(CHECKER, merge_shards(shards), path="corpus") == whole

@@ -29,6 +29,8 @@ Keys (kebab-case; snake_case is accepted too)::
     exclude = ["data/raw/", "*.tmp.jsonl"]  # .gitignore syntax; skipped when searching
     max-findings-per-rule = 100  # listed per rule and file, the rest counted (0: all)
     allow = ["example@example.com", "sk-test-*"]  # placeholders JG280/JG281 never report
+    repeated-answer-share = 0.1  # JG312: one answer to more than this share of prompts
+    refusal-share = 0.05       # JG313: refusals/boilerplate in more than this share
 
     [tool.jsonl-guard.models."my-model"]   # add or override a model
     encoding = "o200k_base"
@@ -82,6 +84,8 @@ _OPTION_KEYS = {
     "chat-template",
     "packing",
     "allow",
+    "repeated-answer-share",
+    "refusal-share",
 }
 # Looking for pyproject.toml: these mean "no such file here" (a path too long to have
 # one, a folder named pyproject.toml); others (no permission) are errors.
@@ -356,6 +360,11 @@ def apply_settings(options: CheckOptions, settings: Mapping[str, Any], where: st
                     "(0 lists every finding)"
                 )
             changes["max_findings_per_rule"] = value
+        elif key in ("repeated-answer-share", "refusal-share"):
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if not number or not 0 <= value <= 1:
+                raise ConfigError(f"{where}: {key} must be a share from 0 to 1, like 0.05")
+            changes[key.replace("-", "_")] = float(value)
         elif key == "severity":
             changes["severity"] = {**options.severity, **_severity_map(value, where)}
         elif key == "allow":

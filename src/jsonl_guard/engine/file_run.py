@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..rules.catalogue import token_method_for
 from ..rules.context import TRAINING, DatasetContext
+from ..rules.sensitive_text import mask_text
 from ..tokens.backends import QUICKTOK_FELL_BACK, Sample, is_tokenizer_file, verify_samples
 from .cost import estimate_cost
 from .details import FileDetails
@@ -178,7 +179,7 @@ class FileRun:
             outcome = checker.check(line, number, file_start=opens_file and number == first_line)
             stats.lines += 1
             if outcome.findings.kept or outcome.findings.dropped:
-                stats.add_excerpt(number, line)
+                stats.add_excerpt(number, line, mask_text)
             findings.absorb(outcome.findings)
             if outcome.crlf:
                 stats.add_crlf(number)
@@ -188,6 +189,8 @@ class FileRun:
                 stats.add_tokens(outcome.tokens, number)
             if outcome.digest is not None:
                 stats.add_digest(outcome.digest, number)
+            if outcome.answer is not None:
+                stats.add_answer(outcome.answer, number)
         used = checker.tools.used
         return Shard(
             stats, findings.kept, self.detection, used, self.fell_back, findings.dropped, cap

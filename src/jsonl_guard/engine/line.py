@@ -19,6 +19,7 @@ import msgspec
 from ..rules.catalogue import token_method_for
 from ..rules.context import ExampleContext, object_messages
 from ..rules.registry import ExampleCheck, Rule
+from ..rules.replies import ANSWER_RULES, AnswerKeys, answer_keys
 from ..rules.selection import RuleSelection
 from ..tokens.chat_formula import ExampleTokens
 from ..tokens.methods import Prefetch, TokenTools
@@ -43,6 +44,7 @@ class LineOutcome:
     tokens: ExampleTokens | None = None
     digest: bytes | None = None
     crlf: bool = False
+    answer: AnswerKeys | None = None  # for the answer rules (JG311-JG313)
 
 
 _LONE_SURROGATE = re.compile(
@@ -102,6 +104,11 @@ class LineChecker:
             for rule in selection.rules.values()
             if rule.example_check is not None and rule.applies_to(profile.rule_sets)
         ]
+        # The answer rules need every example's prompt and answer digests.
+        self._answers = any(
+            (rule := selection.rules.get(code)) is not None and rule.applies_to(profile.rule_sets)
+            for code in ANSWER_RULES
+        )
         self._others = [p for p in profile_table().values() if p is not profile]
         self._gated = gate_rules and any(rule.needs for rule in self.example_rules)
         # The (code, check) pairs to run for each set of features, built on first sight.
@@ -191,6 +198,8 @@ class LineChecker:
         if not isinstance(example, dict):
             return
         outcome.tokens = self.token_method.count(example, self.tools)
+        if self._answers:
+            outcome.answer = answer_keys(example)
         exact = self.token_method.exact
         messages = object_messages(example)
         context = ExampleContext(self.model, outcome.tokens, messages, exact, canonical, self.allow)

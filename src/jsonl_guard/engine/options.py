@@ -52,6 +52,9 @@ class CheckOptions:
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
     max_findings_per_rule: int = DEFAULT_MAX_FINDINGS_PER_RULE
     allow: tuple[str, ...] = ()  # globs of known placeholders JG280/JG281 never report
+    # Above these shares of the examples with a reply, JG312 and JG313 warn (docs/answers.md).
+    repeated_answer_share: float = 0.1
+    refusal_share: float = 0.05
 
     @property
     def training(self) -> TrainingSetup:

@@ -13,10 +13,14 @@ import heapq
 import itertools
 from array import array
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..tokens.chat_formula import ExampleTokens
+
+if TYPE_CHECKING:
+    from ..rules.replies import AnswerKeys
 
 
 @dataclass
@@ -52,9 +56,17 @@ class DatasetStats:
     # by line: the HTML report shows the offending example. Every line with a finding
     # counts, listed or not, so parts keep the same ones as the whole file.
     excerpts: dict[int, str] = field(default_factory=dict)
-    # ``_repeated(digests)`` for the first ``n`` digests: the duplicate rule and the
+    # ``repeated(digests)`` for the first ``n`` digests: the duplicate rule and the
     # report's duplicate groups share one pass.
     _repeated_cache: tuple[int, set[int]] = field(default=(-1, set()), repr=False, compare=False)
+    # The answer rules (rules/answers.py), per example with a final reply: 64-bit
+    # digests of its normalised prompt and answer, and its line (20 bytes); per reply
+    # with a refusal phrase, its line and the phrase (5 bytes).
+    prompt_digests: array[int] = field(default_factory=lambda: array("Q"))
+    answer_digests: array[int] = field(default_factory=lambda: array("Q"))
+    answer_lines: array[int] = field(default_factory=lambda: array("I"))
+    refusal_lines: array[int] = field(default_factory=lambda: array("I"))
+    refusal_phrases: array[int] = field(default_factory=lambda: array("B"))
 
     def add_tokens(self, tokens: ExampleTokens, line: int = 0) -> None:
         preview = tokens.training
@@ -80,16 +92,26 @@ class DatasetStats:
         elif entry > self.longest[0]:
             heapq.heapreplace(self.longest, entry)
 
-    def add_excerpt(self, line: int, text: bytes) -> None:
+    def add_excerpt(self, line: int, text: bytes, mask: Callable[[str], str] = str) -> None:
+        """Keep the line's text for the report; ``mask`` hides what no report may hold
+        (secrets, personal data), before the text is cut, so no part of one is kept."""
         if len(self.excerpts) < EXCERPTS:
             # 4 bytes a character at most: decode no more than can be shown.
-            shown = text[: EXCERPT_CHARS * 4].decode("utf-8", "replace")
+            shown = mask(text[: EXCERPT_CHARS * 4].decode("utf-8", "replace"))
             cut = len(shown) > EXCERPT_CHARS or len(text) > EXCERPT_CHARS * 4
             self.excerpts[line] = shown[:EXCERPT_CHARS] + ("…" if cut else "")
 
     def add_digest(self, digest: bytes, line: int) -> None:
         self.digests.append(int.from_bytes(digest[:8], "little"))
         self.digest_lines.append(line)
+
+    def add_answer(self, keys: AnswerKeys, line: int) -> None:
+        self.prompt_digests.append(keys.prompt)
+        self.answer_digests.append(keys.answer)
+        self.answer_lines.append(line)
+        if keys.refusal:
+            self.refusal_lines.append(line)
+            self.refusal_phrases.append(keys.refusal)
 
     def add_crlf(self, line: int) -> None:
         self.crlf_lines += 1
@@ -123,10 +145,15 @@ class DatasetStats:
                 break
             self.excerpts[line + offset] = text
         self.digests.extend(later.digests)
-        if offset:
-            self.digest_lines.extend(line + offset for line in later.digest_lines)
-        else:
-            self.digest_lines.extend(later.digest_lines)
+        self.prompt_digests.extend(later.prompt_digests)
+        self.answer_digests.extend(later.answer_digests)
+        self.refusal_phrases.extend(later.refusal_phrases)
+        for mine, theirs in (
+            (self.digest_lines, later.digest_lines),
+            (self.answer_lines, later.answer_lines),
+            (self.refusal_lines, later.refusal_lines),
+        ):
+            mine.extend((line + offset for line in theirs) if offset else theirs)
 
     def first_lines(self, among: set[int] | None = None) -> dict[int, int]:
         """Digest -> the first line holding that example (only digests ``among``, if given).
@@ -153,10 +180,10 @@ class DatasetStats:
     def iter_duplicates(self) -> Iterator[tuple[int, int]]:
         """``duplicates`` one at a time: a file of one line repeated millions of times
         holds millions of them, and the report lists only the first few."""
-        repeated = self.repeated()
+        twice = self.repeated()
         first: dict[int, int] = {}
         for digest, line in zip(self.digests, self.digest_lines, strict=True):
-            if digest in repeated:
+            if digest in twice:
                 if digest in first:
                     yield line, first[digest]
                 else:
@@ -164,11 +191,11 @@ class DatasetStats:
 
     def repeated(self) -> set[int]:
         """The digests that occur more than once (computed once per state)."""
-        count, repeated = self._repeated_cache
+        count, found = self._repeated_cache
         if count != len(self.digests):
-            repeated = _repeated(self.digests)
-            self._repeated_cache = (len(self.digests), repeated)
-        return repeated
+            found = repeated(self.digests)  # the module's function, not this method
+            self._repeated_cache = (len(self.digests), found)
+        return found
 
     def longest_examples(self) -> list[tuple[int, int]]:
         """(line, tokens) of the longest examples, longest first (earlier line first)."""
@@ -190,7 +217,7 @@ EXCERPT_CHARS = 1000
 _SIEVE_BITS = 24
 
 
-def _repeated(digests: array[int]) -> set[int]:
+def repeated(digests: array[int]) -> set[int]:
     """The digests that occur more than once."""
     mask, seen = (1 << _SIEVE_BITS) - 1, bytearray(1 << (_SIEVE_BITS - 3))
     candidates: set[int] = set()

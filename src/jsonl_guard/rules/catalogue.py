@@ -56,12 +56,14 @@ def load_rule_modules() -> None:
     from ..providers.vertex import preference as vertex_preference  # noqa: F401 - provider rules and token methods
     from ..providers.vertex import rules as vertex  # noqa: F401 - provider rules and token methods
     from . import (  # noqa: F401 - importing registers the rules
+        answers,
         content,
         conversation,
         dataset,
         file,
         schema,
         sensitive,
+        tool_schemas,
         tools,
     )
 

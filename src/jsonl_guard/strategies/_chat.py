@@ -15,6 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from ..rules.replies import answer_keys
 from ._text import _FUNCTION_NAMES, _ID_CHARS, _PARTICIPANT_NAMES, texts
 
 Example = dict[str, Any]
@@ -103,6 +104,16 @@ _VALUES: dict[Any, st.SearchStrategy[Any]] = {
 _FREE_ARGUMENTS = st.dictionaries(_PROPERTY_NAMES, texts(max_size=30), max_size=3)
 
 
+_FIXED_VALUES: dict[Any, Any] = {"integer": 0, "number": 0.5, "boolean": False, "array": []}
+
+
+def _fixed_value(schema: Any, enum: Any) -> Any:
+    if isinstance(enum, list) and enum:
+        return enum[0]
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    return _FIXED_VALUES.get(kind, "x")
+
+
 def _value_for(schema: Any) -> st.SearchStrategy[Any]:
     kind = schema.get("type") if isinstance(schema, dict) else None
     return _VALUES.get(kind, _VALUES["string"])
@@ -121,12 +132,17 @@ def _arguments(draw: st.DrawFn, definition: dict[str, Any] | None) -> str:
     function = (definition or {}).get("function")
     parameters = function.get("parameters") if isinstance(function, dict) else None
     properties = parameters.get("properties") if isinstance(parameters, dict) else None
+    required = parameters.get("required", ()) if isinstance(parameters, dict) else ()
     arguments: dict[str, Any] = {}
     if isinstance(properties, dict) and properties:
         for name, schema in properties.items():
-            if not draw(st.booleans()):
-                continue
             enum = schema.get("enum") if isinstance(schema, dict) else None
+            if not draw(st.booleans()):
+                # A required argument is never left out (JG229); its fixed value draws
+                # nothing, so every other example drawn stays the same.
+                if name in required:
+                    arguments[name] = _fixed_value(schema, enum)
+                continue
             if isinstance(enum, list) and enum:
                 arguments[name] = _choose(draw, enum)
             else:
@@ -334,6 +350,14 @@ def _canonical(example: Any) -> str:
     return json.dumps(example, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+def prompt_key(example: Any) -> Any:
+    """Examples of a dataset ask different things: one prompt answered two ways is a
+    conflict (JG311), so lists are unique by this too (an example without a prompt is
+    unique by its text)."""
+    keys = answer_keys(example) if isinstance(example, dict) else None
+    return keys.prompt if keys is not None and keys.prompt else _canonical(example)
+
+
 def chat_datasets(
     min_size: int = 10, max_size: int = 30, *, tools: bool = True, images: bool = False
 ) -> st.SearchStrategy[list[Example]]:
@@ -346,5 +370,5 @@ def chat_datasets(
         chat_examples(tools=tools, images=images),
         min_size=min_size,
         max_size=max_size,
-        unique_by=_canonical,
+        unique_by=(_canonical, prompt_key),
     )

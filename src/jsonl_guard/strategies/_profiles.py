@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
 
+from ._chat import prompt_key
+
 if TYPE_CHECKING:  # at run time: in ``corruption`` (jsonl_guard.strategies imports us)
     from ._corruption import Corruption
 
@@ -104,7 +106,10 @@ def profile_datasets(
 ) -> st.SearchStrategy[list[Example]]:
     """Files of distinct valid examples (no duplicates: those warn)."""
     return st.lists(
-        profile_examples(profile), min_size=min_size, max_size=max_size, unique_by=_canonical
+        profile_examples(profile),
+        min_size=min_size,
+        max_size=max_size,
+        unique_by=(_canonical, prompt_key),
     )
 
 
