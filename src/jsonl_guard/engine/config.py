@@ -28,6 +28,7 @@ Keys (kebab-case; snake_case is accepted too)::
     max-line-bytes = 67108864  # a longer line is reported (JG106), not read (default 64 MiB)
     exclude = ["data/raw/", "*.tmp.jsonl"]  # .gitignore syntax; skipped when searching
     max-findings-per-rule = 100  # listed per rule and file, the rest counted (0: all)
+    near-duplicate-threshold = 0.7  # estimated similarity from which JG314/JG315 report
 
     [tool.jsonl-guard.models."my-model"]   # add or override a model
     encoding = "o200k_base"
@@ -80,6 +81,7 @@ _OPTION_KEYS = {
     "loss",
     "chat-template",
     "packing",
+    "near-duplicate-threshold",
 }
 # Looking for pyproject.toml: these mean "no such file here" (a path too long to have
 # one, a folder named pyproject.toml); others (no permission) are errors.
@@ -356,4 +358,15 @@ def apply_settings(options: CheckOptions, settings: Mapping[str, Any], where: st
             changes["max_findings_per_rule"] = value
         elif key == "severity":
             changes["severity"] = {**options.severity, **_severity_map(value, where)}
+        elif key == "near-duplicate-threshold":
+            changes["near_duplicate_threshold"] = _share(value, key, where)
     return replace(options, **changes)
+
+
+def _share(value: Any, key: str, where: str) -> float:
+    """A share above 0 and at most 1 (0.7 or 70%: 0.7 is how to write it)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise ConfigError(
+            f"{where}: {key} must be a number above 0 and at most 1 (e.g. 0.7), not {value!r}"
+        )
+    return float(value)

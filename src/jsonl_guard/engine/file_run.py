@@ -185,6 +185,8 @@ class FileRun:
                 stats.add_tokens(outcome.tokens)
             if outcome.digest is not None:
                 stats.add_digest(outcome.digest, number)
+            if outcome.sketch is not None:
+                stats.sketches.add(outcome.sketch, number)
         used = checker.tools.used
         return Shard(
             stats, findings.kept, self.detection, used, self.fell_back, findings.dropped, cap

@@ -11,6 +11,9 @@ from .diagnostics import DEFAULT_MAX_FINDINGS_PER_RULE, Severity
 from .lines import DEFAULT_MAX_LINE_BYTES
 from .models import DEFAULT_MODEL
 
+# Chosen from benchmarks/bench_near_duplicates.py (docs/near-duplicates.md).
+DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.7
+
 
 @dataclass(frozen=True)
 class CheckOptions:
@@ -29,6 +32,8 @@ class CheckOptions:
     ``max_line_bytes``: a longer line is skipped unread and reported (JG106).
     ``max_findings_per_rule`` findings of each rule are listed per file, the rest
     only counted (0: list them all).
+    ``near_duplicate_threshold``: the estimated similarity (0-1] from which two
+    examples are reported as near-duplicates (JG314, JG315; docs/near-duplicates.md).
     """
 
     model: str = DEFAULT_MODEL
@@ -50,6 +55,7 @@ class CheckOptions:
     packing: bool = False
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
     max_findings_per_rule: int = DEFAULT_MAX_FINDINGS_PER_RULE
+    near_duplicate_threshold: float = DEFAULT_NEAR_DUPLICATE_THRESHOLD
 
     @property
     def training(self) -> TrainingSetup:

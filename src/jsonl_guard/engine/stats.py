@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..tokens.chat_formula import ExampleTokens
+from .near_pairs import Sketches
 
 
 @dataclass
@@ -44,6 +45,8 @@ class DatasetStats:
     kept: array[int] = field(default_factory=lambda: array("I"))
     cut_examples: int = 0
     lost_tokens: int = 0
+    # Near-duplicate sketches (engine/near_pairs.py), when JG314 or JG315 is selected.
+    sketches: Sketches = field(default_factory=Sketches)
 
     def add_tokens(self, tokens: ExampleTokens) -> None:
         preview = tokens.training
@@ -95,6 +98,7 @@ class DatasetStats:
             self.digest_lines.extend(line + offset for line in later.digest_lines)
         else:
             self.digest_lines.extend(later.digest_lines)
+        self.sketches.extend(later.sketches, offset)
 
     def first_lines(self, among: set[int] | None = None) -> dict[int, int]:
         """Digest -> the first line holding that example (only digests ``among``, if given).

@@ -60,6 +60,7 @@ def load_rule_modules() -> None:
         conversation,
         dataset,
         file,
+        near_duplicates,
         schema,
         tools,
     )
