@@ -28,7 +28,7 @@ Keys (kebab-case; snake_case is accepted too)::
     max-line-bytes = 67108864  # a longer line is reported (JG106), not read (default 64 MiB)
     exclude = ["data/raw/", "*.tmp.jsonl"]  # .gitignore syntax; skipped when searching
     max-findings-per-rule = 100  # listed per rule and file, the rest counted (0: all)
-    near-duplicate-threshold = 0.7  # estimated similarity from which JG314/JG315 report
+    near-duplicate-threshold = 0.6  # estimated similarity from which JG314/JG315 report
 
     [tool.jsonl-guard.models."my-model"]   # add or override a model
     encoding = "o200k_base"
@@ -364,9 +364,9 @@ def apply_settings(options: CheckOptions, settings: Mapping[str, Any], where: st
 
 
 def _share(value: Any, key: str, where: str) -> float:
-    """A share above 0 and at most 1 (0.7 or 70%: 0.7 is how to write it)."""
+    """A share above 0 and at most 1 (written 0.6, not 60)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
         raise ConfigError(
-            f"{where}: {key} must be a number above 0 and at most 1 (e.g. 0.7), not {value!r}"
+            f"{where}: {key} must be a number above 0 and at most 1 (e.g. 0.6), not {value!r}"
         )
     return float(value)

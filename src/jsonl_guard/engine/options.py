@@ -12,7 +12,7 @@ from .lines import DEFAULT_MAX_LINE_BYTES
 from .models import DEFAULT_MODEL
 
 # Chosen from benchmarks/bench_near_duplicates.py (docs/near-duplicates.md).
-DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.7
+DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.6
 
 
 @dataclass(frozen=True)
