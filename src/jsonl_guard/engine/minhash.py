@@ -13,7 +13,9 @@ fixed, unlike ``hash`` of a string), so shards sketched anywhere compare.
   3-grams: the same separation of paraphrases from unrelated texts, at a third of the
   cost, since each run is one C-level split and one CRC instead of work per word. A
   text with few such boundaries for its length (other scripts) is shingled by word
-  pairs instead.
+  pairs instead. The first ``HEAD_WORDS`` words are also shingled as word pairs: a
+  chat turn of twenty words is only four runs, too coarse to see two words changed,
+  and twenty pairs are cheap (in a long text they weigh a little more than the rest).
 * **Sketch**: the ``K`` smallest distinct CRC-32 values of the shingles (bottom-k: one
   hash per shingle, one sort), padded with ``EMPTY``. Two sketches estimate the Jaccard
   similarity of the shingle sets: of the ``K`` smallest values of their union, the
@@ -38,6 +40,7 @@ MIN_SHINGLES = 3
 # Runs longer than this on average mean the text has few words ending in "e" (another
 # script, or code): it is shingled by word pairs instead.
 MAX_RUN_BYTES = 48
+HEAD_WORDS = 32
 
 
 def _table() -> bytes:
@@ -65,12 +68,14 @@ def shingles(text: str) -> list[int]:
     # \x00 marks a boundary: the table turned every control byte into a space.
     runs = spaced.replace(b"e ", b"e\x00").translate(None, b" ").split(b"\x00")
     if len(runs) * MAX_RUN_BYTES < len(spaced):
-        words = spaced.split()
-        if len(words) < 2:
-            runs = words
-        else:  # CRC-32 of a pair, chained: crc32(b, crc32(a)) is the CRC of a + b
-            return list(map(zlib.crc32, words[1:], map(zlib.crc32, words[:-1])))
-    return list(map(zlib.crc32, runs))
+        return _pairs(spaced.split()) or list(map(zlib.crc32, runs))
+    return list(map(zlib.crc32, runs)) + _pairs(spaced.split(None, HEAD_WORDS)[:HEAD_WORDS])
+
+
+def _pairs(words: list[bytes]) -> list[int]:
+    """The CRC-32 of each pair of neighbouring words, chained: crc32(b, crc32(a)) is the
+    CRC of a + b (no space, as in a run, so a run of two words is the same shingle)."""
+    return list(map(zlib.crc32, words[1:], map(zlib.crc32, words[:-1])))
 
 
 def sketch(text: str) -> array[int] | None:
