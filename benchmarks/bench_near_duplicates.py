@@ -1,16 +1,18 @@
 """Measure the near-duplicate sketch on generated paraphrases: where to put the threshold.
 
-Run from the repository root (numbers in docs/near-duplicates.md):
+Run from the repository root (numbers in docs/near-duplicates.md; with PYTHONPATH=src
+to measure this checkout rather than an installed one):
 
     python benchmarks/bench_near_duplicates.py                 # ~270 conversations
     python benchmarks/bench_near_duplicates.py --conversations 100 --seed 3
 
 Conversations are cut from real English prose (Python's own documentation,
 ``pydoc_data.topics``, in the standard library), one after the other so no two share a
-passage: a user turn of 8-60 words and an assistant turn of 20-400. Each is paraphrased at an edit rate: every word, with that
-probability, is replaced by another word of the corpus (60%), deleted (20%) or
-followed by an inserted word (20%); the case of the first letter flips at random and
-commas come and go (what normalising removes). For each rate the script prints the
+passage: a user turn of 8-60 words and an assistant turn of 20-400. Each is
+paraphrased at an edit rate: every word, with that probability, is replaced by
+another word of the corpus (60%), deleted (20%) or followed by an inserted word
+(20%); the case of some words flips and commas come and go (what normalising
+removes). For each rate the script prints the
 true Jaccard similarity of word 3-grams (the textbook shingles) and of jsonl-guard's
 shingles (``engine/minhash.py``), the sketch's estimate, and the share of pairs the
 candidate search finds at or above each threshold; then the same for unrelated pairs
@@ -23,15 +25,12 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import sys
 import time
 import zlib
-from pathlib import Path
+from itertools import pairwise
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-
-from jsonl_guard.engine.minhash import K, shingles, similarity, sketch  # noqa: E402
-from jsonl_guard.engine.near_pairs import Sketches, pairs_within  # noqa: E402
+from jsonl_guard.engine.minhash import K, shingles, similarity, sketch
+from jsonl_guard.engine.near_pairs import Sketches, pairs_within
 
 RATES = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
@@ -58,7 +57,8 @@ def conversations(words: list[str], count: int, rng: random.Random) -> list[str]
         if start + user + assistant > len(words):
             break
         middle = start + user
-        texts.append(" ".join(words[start:middle]) + "\n" + " ".join(words[middle : middle + assistant]))
+        user_turn = " ".join(words[start:middle])
+        texts.append(user_turn + "\n" + " ".join(words[middle : middle + assistant]))
         start = middle + assistant
     return texts
 
@@ -138,14 +138,15 @@ def main(argv: list[str] | None = None) -> int:
         for x, y in zip(unrelated, unrelated[1:] + unrelated[:1], strict=True)
         if x is not None and y is not None
     )
-    print(f"unrelated pairs: max {estimates[-1]:.2f}, p99 {estimates[int(len(estimates) * 0.99)]:.2f}")
+    p99 = estimates[int(len(estimates) * 0.99)]
+    print(f"unrelated pairs: max {estimates[-1]:.2f}, p99 {p99:.2f}")
     sketches = Sketches()
     for line, values in enumerate(unrelated, 1):
         if values is not None:
             sketches.add(values, line)
     for threshold in THRESHOLDS:
         count = sum(1 for _ in pairs_within(sketches, threshold))
-        print(f"  all {len(texts):,} unrelated conversations at threshold {threshold}: {count} pair(s)")
+        print(f"  {len(texts):,} unrelated conversations at threshold {threshold}: {count} pair(s)")
     costs = {"jsonl-guard shingles": lambda text: sketch(text)}
     for n in (2, 3, 5):
         costs[f"word {n}-grams"] = lambda text, n=n: word_ngram_sketch(text, n)
@@ -158,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     separation = {}
     for n in (2, 3, 5):
         near = [jaccard(ngrams(a, n), ngrams(paraphrase(a, 0.1, words, rng), n)) for a in texts]
-        far = [jaccard(ngrams(a, n), ngrams(b, n)) for a, b in zip(texts, texts[1:], strict=False)]
+        far = [jaccard(ngrams(a, n), ngrams(b, n)) for a, b in pairwise(texts)]
         separation[n] = (statistics.median(near), max(far))
     for n, (near, far) in separation.items():
         print(f"word {n}-grams: 10% edits median J {near:.2f}, unrelated max J {far:.2f}")

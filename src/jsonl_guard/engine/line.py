@@ -19,8 +19,8 @@ from ..rules.registry import ExampleCheck, Rule
 from ..rules.selection import RuleSelection
 from ..tokens.chat_formula import ExampleTokens
 from ..tokens.methods import TokenTools
-from .diagnostics import DEFAULT_MAX_FINDINGS_PER_RULE, CappedFindings, Finding
 from .conversation_text import conversation_text
+from .diagnostics import DEFAULT_MAX_FINDINGS_PER_RULE, CappedFindings, Finding
 from .gating import ESTIMATED_TOKENS, NO_FEATURES, example_features
 from .minhash import sketch
 from .models import ModelSpec

@@ -18,6 +18,7 @@ from ..engine.stats import DatasetStats
 from .context import VALIDATION, DatasetContext
 from .registry import dataset_rule
 
+
 def _percent(share: float) -> str:
     return f"{share:.0%}"
 
@@ -66,7 +67,7 @@ def near_duplicate_of_training(
     shared: set[int] | None = None
     for line, path, their_line, estimate in pairs_between(stats.sketches, others, threshold):
         if shared is None:  # only once there is a pair: JG305's exact copies
-            shared = {mine for _, training in ctx.training for mine, _ in stats.shared_with(training)}
+            shared = {copy for _, other in ctx.training for copy, _ in stats.shared_with(other)}
         if line not in shared:
             yield (
                 f"the example is ~{_percent(estimate)} similar to line {their_line} of {path}",
