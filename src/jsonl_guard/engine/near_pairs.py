@@ -10,8 +10,9 @@ smallest value of their union with probability J, so near-duplicates share an in
 key almost always (recall is measured in ``benchmarks/bench_near_duplicates.py``) and
 unrelated texts almost never. Work stays bounded whatever the data: a key keeps its
 first ``LEADERS`` examples as sources, and a line is compared with at most
-``MAX_COMPARISONS`` of them, earliest first; it is paired with the first one whose
-estimated similarity reaches the threshold.
+``MAX_COMPARISONS`` of them, those that share the most keys with it first, then the
+earliest; it is paired with the first one whose estimated similarity reaches the
+threshold.
 """
 
 from __future__ import annotations
@@ -83,10 +84,18 @@ Candidate = tuple[int, Sketches, int]
 def _first_similar(
     sketches: Sketches, index: int, sources: list[Candidate], threshold: float
 ) -> tuple[Candidate, float] | None:
-    """The first of ``sources`` (earliest rank first) as similar as ``threshold``."""
+    """The first of ``sources`` as similar as ``threshold``: those sharing the most index
+    keys first (a true near-duplicate shares most of them; a line sharing one common
+    shingle, only that one), then the earliest."""
     mine = sketches.of(index)
-    ranked = sorted({source[0]: source for source in sources}.items())
-    for _, source in ranked[:MAX_COMPARISONS]:
+    shared: dict[int, int] = {}
+    by_rank: dict[int, Candidate] = {}
+    for source in sources:  # a source is listed once per key it shares
+        shared[source[0]] = shared.get(source[0], 0) + 1
+        by_rank[source[0]] = source
+    ranked = sorted(shared, key=lambda rank: (-shared[rank], rank))
+    for rank in ranked[:MAX_COMPARISONS]:
+        source = by_rank[rank]
         estimate = similarity(mine, source[1].of(source[2]))
         if estimate >= threshold:
             return source, estimate
