@@ -20,7 +20,10 @@ then runs, each in a fresh forked child (so peak RSS is per variant):
   the optional quicktok tokenizer (``pip install "jsonl-guard[fast]"``);
 * ``base TOKENIZER -jN`` (with ``--baseline SRC``): the same, from another checkout,
   e.g. ``git worktree add ../base v0.1.0`` then ``--baseline ../base/src``, so a
-  change is measured against what it replaces in one run, round-robin.
+  change is measured against what it replaces in one run, round-robin;
+* ``ign TOKENIZER -jN`` (with ``--ignore CODES``): the same with those rules ignored,
+  e.g. ``--ignore JG314,JG315``, so a rule's cost is measured in the same run (the
+  ratio of each ``jg`` run to its ``ign`` run is printed at the end).
 
 Ratios are to the cookbook run of the same invocation: compare ratios, not
 absolute times across machines or days.
@@ -161,13 +164,16 @@ def _use_checkout(src: str) -> None:
     sys.path.insert(0, src)
 
 
-def jsonl_guard(tokenizer: str, jobs: int, src: str | None = None) -> Callable[[Path], int]:
+def jsonl_guard(
+    tokenizer: str, jobs: int, src: str | None = None, ignore: tuple[str, ...] = ()
+) -> Callable[[Path], int]:
     def run(path: Path) -> int:
         if src is not None:
             _use_checkout(src)
         from jsonl_guard import Checker, CheckOptions
 
-        report = Checker(CheckOptions(tokenizer=tokenizer)).check_path(path, jobs=jobs)
+        options = CheckOptions(tokenizer=tokenizer, ignore=ignore)
+        report = Checker(options).check_path(path, jobs=jobs)
         assert report.cost is not None
         return report.cost.billed_tokens
 
@@ -198,10 +204,11 @@ def measure(variant: Callable[[Path], int], path: Path) -> tuple[float, int, int
 
 
 def _variants(
-    cores: int, baseline: str | None = None
+    cores: int, baseline: str | None = None, ignore: tuple[str, ...] = ()
 ) -> list[tuple[str, Callable[[Path], int], str]]:
     """(name, variant, tokenizer whose ceiling it is measured against); with ``baseline``
-    (another checkout's src folder) each jsonl-guard variant also runs from there."""
+    (another checkout's src folder) each jsonl-guard variant also runs from there, and
+    with ``ignore`` (rule codes) also without those rules."""
     checks = [("tiktoken", 1), ("tiktoken", cores), ("quicktok", cores)]
     variants = [
         ("cookbook", cookbook_flow, ""),
@@ -213,6 +220,9 @@ def _variants(
         if baseline is not None:
             run = jsonl_guard(tokenizer, jobs, baseline)
             variants.append((f"base {tokenizer} -j{jobs}", run, tokenizer))
+        if ignore:
+            run = jsonl_guard(tokenizer, jobs, ignore=ignore)
+            variants.append((f"ign {tokenizer} -j{jobs}", run, tokenizer))
     return variants
 
 
@@ -234,7 +244,14 @@ def main(argv: list[str] | None = None) -> int:
         help="also run each jsonl-guard variant from this checkout's src folder ('base ...'), "
         "e.g. a git worktree of the last release, to compare in the same run",
     )
+    parser.add_argument(
+        "--ignore",
+        metavar="CODES",
+        help="also run each jsonl-guard variant with these rules ignored ('ign ...'), e.g. "
+        "JG314,JG315, to measure their cost in the same run",
+    )
     args = parser.parse_args(argv)
+    ignore = tuple(code.strip() for code in (args.ignore or "").split(",") if code.strip())
     data = ROOT / "benchmarks" / "data"
     data.mkdir(parents=True, exist_ok=True)
     path = data / f"chat-{args.examples}.jsonl"
@@ -246,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
           f"best of {args.rounds} round(s)")  # fmt: skip
     variants = [
         v
-        for v in _variants(os.cpu_count() or 1, args.baseline)
+        for v in _variants(os.cpu_count() or 1, args.baseline, ignore)
         if not args.only or any(o in v[0] for o in args.only)
     ]
     # Round-robin, so a machine that slows down for a while slows every variant alike.
@@ -270,6 +287,14 @@ def main(argv: list[str] | None = None) -> int:
     billed = ", ".join(f"{row[0]} {row[2]:,}" for row in rows if not row[0].startswith("ceiling"))
     print(f"billed tokens: {billed}")
     print("of ceiling: the tokenizer-only run with the same tokenizer and cores, over this run")
+    walls = {row[0]: row[1] for row in rows}
+    costs = [
+        f"{name} {wall / walls['ign' + name[2:]]:.3f}x"
+        for name, wall in walls.items()
+        if name.startswith("jg ") and "ign" + name[2:] in walls
+    ]
+    if costs:
+        print(f"with {','.join(ignore)} on / ignored: " + ", ".join(costs))
     return 0
 
 

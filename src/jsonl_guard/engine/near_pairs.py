@@ -57,8 +57,9 @@ class Sketches:
         return zip(*(self.values[rank::K] for rank in range(INDEX_KEYS)), strict=True)
 
 
-def _repeated(keys: Sequence[int]) -> set[int]:
-    """The keys that occur more than once (a bit sieve, then an exact count)."""
+def _repeated(keys: Sequence[int]) -> dict[int, int]:
+    """The keys that occur more than once, with their counts (a bit sieve, then an
+    exact count of the keys it lets through)."""
     mask, seen = (1 << _SIEVE_BITS) - 1, bytearray(1 << (_SIEVE_BITS - 3))
     candidates: set[int] = set()
     for key in keys:
@@ -68,13 +69,12 @@ def _repeated(keys: Sequence[int]) -> set[int]:
         else:
             seen[bit >> 3] |= 1 << (bit & 7)
     candidates.discard(EMPTY)
-    if not candidates:
-        return candidates
     counts = dict.fromkeys(candidates, 0)
-    for key in keys:
-        if key in counts:
-            counts[key] += 1
-    return {key for key, count in counts.items() if count > 1}
+    if counts:
+        for key in keys:
+            if key in counts:
+                counts[key] += 1
+    return {key: count for key, count in counts.items() if count > 1}
 
 
 # A candidate source: (its rank in the order sources are preferred, sketches, index).
@@ -84,16 +84,22 @@ Candidate = tuple[int, Sketches, int]
 def _first_similar(
     sketches: Sketches, index: int, sources: list[Candidate], threshold: float
 ) -> tuple[Candidate, float] | None:
-    """The first of ``sources`` as similar as ``threshold``: those sharing the most index
-    keys first (a true near-duplicate shares most of them; a line sharing one common
-    shingle, only that one), then the earliest."""
+    """The first of ``sources`` as similar as ``threshold``.
+
+    A source is listed once per index key it shares, twice for a key no other line
+    holds. Only sources listed twice are compared: a near-duplicate shares most of its
+    smallest values, while a line that shares one common shingle (a phrase every
+    example has) shares only that one, and comparing every such line would cost a
+    comparison per line on a repetitive dataset. Those listed most come first, then
+    the earliest.
+    """
     mine = sketches.of(index)
     shared: dict[int, int] = {}
     by_rank: dict[int, Candidate] = {}
-    for source in sources:  # a source is listed once per key it shares
+    for source in sources:
         shared[source[0]] = shared.get(source[0], 0) + 1
         by_rank[source[0]] = source
-    ranked = sorted(shared, key=lambda rank: (-shared[rank], rank))
+    ranked = sorted((rank for rank, n in shared.items() if n > 1), key=lambda r: (-shared[r], r))
     for rank in ranked[:MAX_COMPARISONS]:
         source = by_rank[rank]
         estimate = similarity(mine, source[1].of(source[2]))
@@ -106,16 +112,17 @@ def pairs_within(sketches: Sketches, threshold: float) -> Iterator[tuple[int, in
     """(line, earlier line, estimated similarity) for each line as similar as
     ``threshold`` to an earlier one, in line order."""
     columns = [sketches.values[rank::K] for rank in range(INDEX_KEYS)]
-    repeated = _repeated(array("I", b"".join(column.tobytes() for column in columns)))
-    if not repeated:
+    counts = _repeated(array("I", b"".join(column.tobytes() for column in columns)))
+    if not counts:
         return
     postings: dict[int, list[int]] = {}
     for index, keys in enumerate(sketches.keys()):
         sources: list[Candidate] = []
         for key in keys:
-            if key in repeated:
+            if key in counts:
                 owners = postings.setdefault(key, [])
-                sources += [(owner, sketches, owner) for owner in owners]
+                listed = [(owner, sketches, owner) for owner in owners]
+                sources += listed * 2 if counts[key] == 2 else listed
                 if len(owners) < LEADERS:
                     owners.append(index)
         found = _first_similar(sketches, index, sources, threshold) if sources else None
@@ -134,21 +141,26 @@ def pairs_between(
         for key in keys:
             if key != EMPTY:
                 wanted.setdefault(key, []).append(index)
-    candidates: dict[int, list[Candidate]] = {}
+    postings: dict[int, list[Candidate]] = {}
+    counts = {key: len(indexes) for key, indexes in wanted.items()}
     paths: dict[int, str] = {}  # a file's first rank -> its path
     start = 0
     for path, other in others:
         paths[start] = path
-        taken: dict[int, int] = {}
         for source, keys in enumerate(other.keys()):
             for key in keys:
-                if key in wanted and taken.get(key, 0) < LEADERS:
-                    taken[key] = taken.get(key, 0) + 1
-                    for index in wanted[key]:
-                        candidates.setdefault(index, []).append((start + source, other, source))
+                if key in wanted:
+                    counts[key] += 1
+                    owners = postings.setdefault(key, [])
+                    if len(owners) < LEADERS:
+                        owners.append((start + source, other, source))
         start += len(other)
-    for index in sorted(candidates):
-        found = _first_similar(sketches, index, candidates[index], threshold)
+    for index, keys in enumerate(sketches.keys()):
+        sources: list[Candidate] = []
+        for key in keys:
+            listed = postings.get(key, [])
+            sources += listed * 2 if counts.get(key) == 2 else listed
+        found = _first_similar(sketches, index, sources, threshold) if sources else None
         if found is not None:
             (rank, other, source), estimate = found
             path = paths[max(first for first in paths if first <= rank)]
