@@ -83,19 +83,29 @@ def sketch(text: str) -> array[int] | None:
     hashes = shingles(text)
     if len(hashes) < MIN_SHINGLES:
         return None
-    hashes.sort()
-    # Repeats sit together once sorted: the first K + 8 hold K distinct values unless a
-    # shingle repeats eight times among the smallest, and then the set has the rest.
-    head = sorted(set(hashes[: K + 8]))
-    if len(head) < K and len(hashes) > K + 8:
-        head = sorted(set(hashes))
-    if len(head) < MIN_SHINGLES:
+    smallest = _smallest(hashes)
+    if len(smallest) < MIN_SHINGLES:
         return None
-    values = array("I", head[:K])
+    values = array("I", smallest)
     if values[-1] == EMPTY:  # the one CRC that would read as padding: the next value
         values[-1] = EMPTY - 1
     values.extend([EMPTY] * (K - len(values)))
     return values
+
+
+def _smallest(hashes: list[int]) -> list[int]:
+    """The ``K`` smallest distinct values, sorted.
+
+    CRCs are uniform, so the values under a cut-off that keeps about 2K of them hold the
+    K smallest (unless repeats leave fewer than K, then all are sorted): sorting the
+    few beats sorting all of a long text's.
+    """
+    if len(hashes) > 3 * K:
+        cut = (1 << 32) * 2 * K // len(hashes)
+        head = sorted(set(filter(cut.__gt__, hashes)))
+        if len(head) >= K:
+            return head[:K]
+    return sorted(set(hashes))[:K]
 
 
 def similarity(one: Sequence[int], other: Sequence[int]) -> float:
