@@ -15,7 +15,8 @@ another word of the corpus (60%), deleted (20%) or followed by an inserted word
 removes). For each rate the script prints the
 true Jaccard similarity of word 3-grams (the textbook shingles) and of jsonl-guard's
 shingles (``engine/minhash.py``), the sketch's estimate, and the share of pairs the
-candidate search finds at or above each threshold; then the same for unrelated pairs
+candidate search pairs with their source at or above each threshold (in one file
+holding every conversation and every paraphrase); then the same for unrelated pairs
 (two different conversations), whose estimates a threshold must stay above; then the
 cost per conversation of jsonl-guard's sketch and of a bottom-k sketch of word n-grams.
 """
@@ -90,14 +91,21 @@ def jaccard(one: set[object], other: set[object]) -> float:
     return len(one & other) / len(one | other) if one | other else 1.0
 
 
-def found(one: str, other: str, threshold: float) -> bool:
-    """Whether the candidate search pairs the two texts at ``threshold``."""
+def found(pairs: list[tuple[str, str]], threshold: float) -> float:
+    """The share of paraphrases the candidate search pairs with their source at
+    ``threshold``, in one file of every source followed by every paraphrase (so that
+    the search meets the crowd of other lines it meets in a real file)."""
     sketches = Sketches()
-    for line, text in enumerate((one, other), 1):
+    texts = [one for one, _ in pairs] + [other for _, other in pairs]
+    for line, text in enumerate(texts, 1):
         values = sketch(text)
         if values is not None:
             sketches.add(values, line)
-    return any(True for _ in pairs_within(sketches, threshold))
+    count = len(pairs)
+    right = sum(
+        1 for line, source, _ in pairs_within(sketches, threshold) if line - source == count
+    )
+    return right / count
 
 
 def quantiles(values: list[float]) -> str:
@@ -129,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         ours = [jaccard(set(shingles(a)), set(shingles(b))) for a, b in pairs]
         sketches = [(sketch(a), sketch(b)) for a, b in pairs]
         estimates = [similarity(x, y) for x, y in sketches if x is not None and y is not None]
-        recall = [sum(found(a, b, t) for a, b in pairs) / len(pairs) for t in THRESHOLDS]
+        recall = [found(pairs, t) for t in THRESHOLDS]
         print(f"{rate:4.0%}  {statistics.median(trigram):8.2f}  {statistics.median(ours):9.2f}  "
               f"{quantiles(estimates):34}" + "".join(f" {r:4.0%}" for r in recall))  # fmt: skip
     unrelated = [sketch(text) for text in texts]
