@@ -63,13 +63,22 @@ def normalise(text: str) -> bytes:
 
 
 def shingles(text: str) -> list[int]:
-    """The CRC-32 of each shingle of ``text`` (repeats included, in text order)."""
+    """The hash of each shingle of ``text`` (repeats included): runs, then head pairs."""
+    spaced, runs = _runs(text)
+    if runs is None:
+        return _pairs(spaced.split())
+    return runs + _head_pairs(spaced)
+
+
+def _runs(text: str) -> tuple[bytes, list[int] | None]:
+    """The normalised text and its runs' CRCs (``None``: too few boundaries for its
+    length; the text is then shingled by word pairs)."""
     spaced = normalise(text)
     # \x00 marks a boundary: the table turned every control byte into a space.
     runs = spaced.replace(b"e ", b"e\x00").translate(None, b" ").split(b"\x00")
     if len(runs) * MAX_RUN_BYTES < len(spaced):
-        return _pairs(spaced.split()) or list(map(zlib.crc32, runs))
-    return list(map(zlib.crc32, runs)) + _pairs(spaced.split(None, HEAD_WORDS)[:HEAD_WORDS])
+        return spaced, None
+    return spaced, list(map(zlib.crc32, runs))
 
 
 def _pairs(words: list[bytes]) -> list[int]:
@@ -78,12 +87,27 @@ def _pairs(words: list[bytes]) -> list[int]:
     return list(map(zlib.crc32, words[1:], map(zlib.crc32, words[:-1])))
 
 
+def _head_pairs(spaced: bytes) -> list[int]:
+    """The pairs of the first ``HEAD_WORDS`` words, in the upper half of the hash range:
+    they sort after every run under 2**31, so they only fill a sketch that a text's
+    runs cannot (and a long text's sketch skips computing them, with the same result)."""
+    words = spaced.split(None, HEAD_WORDS)[:HEAD_WORDS]
+    return list(map(_UPPER.__or__, _pairs(words)))
+
+
+_UPPER = 1 << 31
+
+
 def sketch(text: str) -> array[int] | None:
-    """The bottom-``K`` sketch of ``text`` (``None``: under ``MIN_SHINGLES`` shingles)."""
-    hashes = shingles(text)
-    if len(hashes) < MIN_SHINGLES:
-        return None
-    smallest = _smallest(hashes)
+    """The bottom-``K`` sketch of ``text`` (``None``: under ``MIN_SHINGLES`` shingles):
+    ``_smallest(shingles(text))``, without the head pairs when the runs fill it."""
+    spaced, runs = _runs(text)
+    if runs is None:
+        smallest = _smallest(_pairs(spaced.split()))
+    else:
+        smallest = _runs_only(runs)
+        if len(smallest) < K:
+            smallest = _smallest(runs + _head_pairs(spaced))
     if len(smallest) < MIN_SHINGLES:
         return None
     values = array("I", smallest)
@@ -93,18 +117,21 @@ def sketch(text: str) -> array[int] | None:
     return values
 
 
-def _smallest(hashes: list[int]) -> list[int]:
-    """The ``K`` smallest distinct values, sorted.
+def _runs_only(runs: list[int]) -> list[int]:
+    """The ``K`` smallest runs when at least K of them are under a cut-off at or below
+    2**31 (so no head pair could be smaller); else fewer (the caller adds the pairs).
 
-    CRCs are uniform, so the values under a cut-off that keeps about 2K of them hold the
-    K smallest (unless repeats leave fewer than K, then all are sorted): sorting the
-    few beats sorting all of a long text's.
+    CRCs are uniform, so a cut-off that keeps about 2K of a long text's runs holds its K
+    smallest: sorting those few beats sorting all.
     """
-    if len(hashes) > 3 * K:
-        cut = (1 << 32) * 2 * K // len(hashes)
-        head = sorted(set(filter(cut.__gt__, hashes)))
-        if len(head) >= K:
-            return head[:K]
+    if len(runs) < K:
+        return []
+    cut = min(_UPPER, (1 << 32) * 2 * K // len(runs))
+    return sorted(set(filter(cut.__gt__, runs)))[:K]
+
+
+def _smallest(hashes: list[int]) -> list[int]:
+    """The ``K`` smallest distinct values, sorted."""
     return sorted(set(hashes))[:K]
 
 
