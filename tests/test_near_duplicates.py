@@ -98,7 +98,8 @@ def test_small_sets_get_the_exact_jaccard_similarity() -> None:
 def test_short_texts_are_not_sketched_and_padding_is_empty() -> None:
     assert sketch("Thanks!") is None
     assert sketch("") is None
-    values = sketch("where is my order today")
+    assert sketch("hello hello hello hello hello hello hello hello hello hello") is None
+    values = sketch("where is my order today, and when will it arrive at my door")
     assert values is not None and len(values) == K
     assert values[-1] == EMPTY and values[0] != EMPTY
     assert list(values) == sorted(values)

@@ -34,9 +34,9 @@ K = 32
 # The smallest values index a sketch for the candidate search (near_pairs.py).
 INDEX_KEYS = 4
 EMPTY = 0xFFFFFFFF  # pads a sketch of fewer than K shingles (no CRC is mapped to it)
-# Texts with fewer shingles are not sketched: two or three runs ("Hi!", "Thanks.") are
-# too short to tell a paraphrase from a reply that happens to be the same.
-MIN_SHINGLES = 3
+# Texts with fewer distinct shingles are not sketched: "Hi!" / "Hello!" or a word said
+# five times are too short to tell a paraphrase from a reply that happens to be alike.
+MIN_SHINGLES = 8
 # Runs longer than this on average mean the text has few words ending in "e" (another
 # script, or code): it is shingled by word pairs instead.
 MAX_RUN_BYTES = 48
