@@ -39,8 +39,12 @@ def near_duplicate_example(stats: DatasetStats, ctx: DatasetContext) -> Iterator
     threshold = ctx.options.near_duplicate_threshold
     copies: set[int] | None = None
     for line, source, estimate in pairs_within(stats.sketches, threshold):
-        if copies is None:  # only once there is a pair: JG303's exact copies
+        if copies is None:  # only once there is a pair: JG303's and JG305's exact copies
             copies = {copy for copy, _ in stats.iter_duplicates()}
+            if ctx.role == VALIDATION:
+                copies.update(
+                    mine for _, other in ctx.training for mine, _ in stats.shared_with(other)
+                )
         if line not in copies:
             yield f"the example is ~{_percent(estimate)} similar to line {source}", line
 
