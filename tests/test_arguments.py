@@ -53,10 +53,10 @@ def test_validators_accept(validator, text, value) -> None:
         (budget, "-1", "'-1' must be zero or more"),
         *((budget, text, f"{text!r} must be a finite amount, zero or more") for text in NOT_FINITE),
         (
-                tokenizer_choice,
-                "bpe",
-                "'bpe': choose auto, tiktoken, quicktok, a path to a tokenizer.json or a model folder holding one",
-            ),
+            tokenizer_choice,
+            "bpe",
+            "'bpe': choose auto, tiktoken, quicktok, a path to a tokenizer.json or a model folder holding one",
+        ),
     ],
 )
 def test_validators_reject(validator, text, message) -> None:

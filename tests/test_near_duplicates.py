@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from jsonl_guard import Checker, CheckOptions
 from jsonl_guard.engine import minhash
 from jsonl_guard.engine.config import ConfigError, apply_settings
-from jsonl_guard.engine.conversation_text import conversation_text
+from jsonl_guard.engine.conversation_text import conversation_text, walk
 from jsonl_guard.engine.minhash import EMPTY, K, shingles, similarity, sketch
 from jsonl_guard.engine.near_pairs import Sketches, pairs_between, pairs_within
 
@@ -120,7 +120,7 @@ def test_sketches_are_the_same_in_every_process() -> None:
 
 
 def test_other_scripts_are_shingled_by_word_pairs() -> None:
-    """Cyrillic has no words ending in "e": word pairs, so an edit still moves little."""
+    """Cyrillic has no "e": word pairs, so an edit still moves little."""
     words = "привет мир как дела сегодня хорошо спасибо погода город река лес дом окно"
     text = " ".join(words.split() * 2)
     changed = text.replace("дела", "делишки", 1)
@@ -160,6 +160,27 @@ def test_every_profile_shape_gives_its_turns() -> None:
     blob = "QUJD" * 100  # a long string without a space: base64, not prose
     assert conversation_text({"text": blob}) == ""
     assert conversation_text({"messages": [{"role": ["odd"], "content": "kept"}]}) == "kept"
+
+
+_ROLES = st.sampled_from(["system", "developer", "user", "assistant", "tool", "model"])
+_VALUES = st.one_of(st.text(max_size=300), st.just("QUJD" * 80), st.integers(), st.none())
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.fixed_dictionaries({"role": _ROLES, "content": _VALUES}),
+            st.fixed_dictionaries({"content": _VALUES, "role": _ROLES}),
+            st.dictionaries(st.sampled_from(["role", "content", "name"]), _VALUES),
+            _VALUES,
+        ),
+        max_size=6,
+    )
+)
+def test_the_plain_chat_shortcut_gives_the_walks_text(messages: list) -> None:
+    """Plain ``{"role", "content"}`` chats skip the walk: the text is the same."""
+    example = {"messages": messages}
+    assert conversation_text(example) == walk(example)
 
 
 # -- the pair search ----------------------------------------------------------------

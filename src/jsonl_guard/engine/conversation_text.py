@@ -34,6 +34,17 @@ BLOB_CHARS = 256
 
 def conversation_text(example: Any) -> str:
     """The conversation's strings, in order, one per line ("" when it has none)."""
+    if type(example) is dict and len(example) == 1:
+        messages = example.get("messages")
+        if type(messages) is list:
+            text = _plain_chat(messages)
+            if text is not None:
+                return text
+    return walk(example)
+
+
+def walk(example: Any) -> str:
+    """``conversation_text`` by walking the whole example (any shape)."""
     parts: list[str] = []
     stack: list[Any] = [example]  # a stack, not recursion: nesting depth is the data's
     while stack:
@@ -48,4 +59,21 @@ def conversation_text(example: Any) -> str:
             stack.extend(v for k, v in reversed(value.items()) if k not in SKIPPED_KEYS)
         elif isinstance(value, list):
             stack.extend(reversed(value))
+    return "\n".join(parts)
+
+
+def _plain_chat(messages: list[Any]) -> str | None:
+    """The text of a chat whose messages are all ``{"role": str, "content": str}`` (the
+    common case, without the walk: the same result); ``None`` for any other shape."""
+    parts: list[str] = []
+    for message in messages:
+        if type(message) is not dict or len(message) != 2:
+            return None
+        role, content = message.get("role"), message.get("content")
+        if type(role) is not str or type(content) is not str:
+            return None
+        if role in SKIPPED_ROLES:
+            continue
+        if len(content) < BLOB_CHARS or " " in content or not content.isascii():
+            parts.append(content)
     return "\n".join(parts)

@@ -1,25 +1,30 @@
-"""A near-duplicate sketch of a text: bottom-k MinHash over content-defined shingles.
+"""A near-duplicate sketch of a text: bottom-k MinHash over content-anchored windows.
 
 Pure functions of a text, the same in every process and on every machine (CRC-32 is
 fixed, unlike ``hash`` of a string), so shards sketched anywhere compare.
 
-* **Normalise**: UTF-8; ASCII letters lower-cased; ASCII punctuation, whitespace and
-  control characters become a space. Letters outside ASCII are compared as written
-  (``str.lower`` on such a text costs more than the whole sketch).
-* **Shingle**: runs of words cut after every word that ends in ``e`` (a boundary the
-  content chooses, so an edit changes only the runs it touches, as with word n-grams),
-  the spaces inside a run dropped (so spacing never matters). In English a run is ~5
-  words; ``benchmarks/bench_near_duplicates.py`` measures them against fixed word
-  3-grams: the same separation of paraphrases from unrelated texts, at a third of the
-  cost, since each run is one C-level split and one CRC instead of work per word. A
-  text with few such boundaries for its length (other scripts) is shingled by word
-  pairs instead. The first ``HEAD_WORDS`` words are also shingled as word pairs: a
-  chat turn of twenty words is only four runs, too coarse to see two words changed,
-  and twenty pairs are cheap (in a long text they weigh a little more than the rest).
-* **Sketch**: the ``K`` smallest distinct CRC-32 values of the shingles (bottom-k: one
-  hash per shingle, one sort), padded with ``EMPTY``. Two sketches estimate the Jaccard
-  similarity of the shingle sets: of the ``K`` smallest values of their union, the
-  share that both hold (exact when both texts have fewer than ``K`` shingles).
+* **Squeeze**: UTF-8; ASCII letters lower-cased; ASCII punctuation, whitespace and
+  control characters dropped (so case, punctuation and spacing never matter). Letters
+  outside ASCII are compared as written (``str.lower`` on such a text costs more than
+  the whole sketch). One C-level ``translate``.
+* **Shingle**: a window of ``WINDOW_BYTES`` bytes after every ``ANCHOR`` byte (an
+  ``m``: about one letter in forty in English, Spanish, French or German, so a window
+  every ~9 words, ~5 words long). The anchors are chosen by the content, so an edit
+  changes only the windows that cover it, as with word n-grams, but a text has a
+  fifth as many windows as words: one C-level ``split`` and, per window, a slice, a
+  CRC and a shift, never a Python-level step per word. ``benchmarks/
+  bench_near_duplicates.py`` measures them against word 3-grams and the earlier
+  shingles. A text with few ``e``s for its length (another script) is shingled by
+  word pairs instead. The first ``HEAD_BYTES`` bytes are also shingled
+  by shorter windows after every ``e`` (``HEAD_WINDOW_BYTES``): a chat turn of twenty
+  words holds two or three anchors, too few to judge or to see two words changed.
+* **Sketch**: the ``K`` smallest distinct values (bottom-k: one hash per shingle, one
+  sort), padded with ``EMPTY``. Windows take the lower half of the range (CRC >> 1)
+  and head windows the upper half, so the head is only computed for a text with fewer
+  than ``K`` distinct windows: it could never be among a longer text's ``K`` smallest.
+  Two sketches estimate the Jaccard similarity of the shingle sets: of the ``K``
+  smallest values of their union, the share that both hold (exact when both texts
+  have fewer than ``K`` shingles).
 """
 
 from __future__ import annotations
@@ -27,34 +32,47 @@ from __future__ import annotations
 import zlib
 from array import array
 from collections.abc import Sequence
+from operator import itemgetter
 
 # Values kept per text: 4 bytes each (128 bytes a text); the estimate's standard error
 # is about sqrt(J(1-J)/K), 0.08 at J = 0.7.
 K = 32
 # The smallest values index a sketch for the candidate search (near_pairs.py).
 INDEX_KEYS = 4
-EMPTY = 0xFFFFFFFF  # pads a sketch of fewer than K shingles (no CRC is mapped to it)
+EMPTY = 0xFFFFFFFF  # pads a sketch of fewer than K shingles (no shingle is mapped to it)
 # Texts with fewer distinct shingles are not sketched: "Hi!" / "Hello!" or a word said
 # five times are too short to tell a paraphrase from a reply that happens to be alike.
 MIN_SHINGLES = 8
-# Runs longer than this on average mean the text has few words ending in "e" (another
-# script, or code): it is shingled by word pairs instead.
-MAX_RUN_BYTES = 48
-HEAD_WORDS = 32
+ANCHOR = b"m"
+WINDOW_BYTES = 24
+HEAD_BYTES = 160
+HEAD_ANCHOR = b"e"
+HEAD_WINDOW_BYTES = 12
+# More squeezed bytes than this per "e" mean the text is not in a Latin-script language
+# (an "e" is one letter in eight in English, one in seven in Spanish or German): it is
+# shingled by word pairs instead.
+MAX_E_GAP = 64
 
 
-def _table() -> bytes:
-    table = bytearray(range(256))
+def _tables() -> tuple[bytes, bytes]:
+    """The translation table (ASCII lower-cased, punctuation and whitespace as spaces)
+    and the bytes a squeeze drops (those that become spaces)."""
+    table, dropped = bytearray(range(256)), bytearray()
     for byte in range(128):
         char = chr(byte)
         if "A" <= char <= "Z":
             table[byte] = byte + 32
         elif not char.isalnum():
             table[byte] = 32  # punctuation, whitespace, control characters
-    return bytes(table)
+            dropped.append(byte)
+    return bytes(table), bytes(dropped)
 
 
-_NORMAL = _table()
+_NORMAL, _DROPPED = _tables()
+_WINDOW = itemgetter(slice(WINDOW_BYTES))
+_HEAD_WINDOW = itemgetter(slice(HEAD_WINDOW_BYTES))
+_UPPER = 1 << 31
+_LOWER_HALF = (1).__rrshift__  # value >> 1, as a C-level callable for map()
 
 
 def normalise(text: str) -> bytes:
@@ -62,52 +80,52 @@ def normalise(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass").translate(_NORMAL)
 
 
+def squeeze(text: str) -> bytes:
+    """The text as UTF-8, ASCII lower-cased, ASCII punctuation and whitespace dropped."""
+    return text.encode("utf-8", "surrogatepass").translate(_NORMAL, _DROPPED)
+
+
 def shingles(text: str) -> list[int]:
-    """The hash of each shingle of ``text`` (repeats included): runs, then head pairs."""
-    spaced, runs = _runs(text)
-    if runs is None:
-        return _pairs(spaced.split())
-    return runs + _head_pairs(spaced)
+    """The hash of each shingle of ``text`` (repeats included): windows, then the head's."""
+    squeezed = squeeze(text)
+    windows = _windows(squeezed)
+    if windows is None:
+        return _pairs(normalise(text).split())
+    return windows + _head(squeezed)
 
 
-def _runs(text: str) -> tuple[bytes, list[int] | None]:
-    """The normalised text and its runs' CRCs (``None``: too few boundaries for its
-    length; the text is then shingled by word pairs)."""
-    spaced = normalise(text)
-    # \x00 marks a boundary: the table turned every control byte into a space.
-    runs = spaced.replace(b"e ", b"e\x00").translate(None, b" ").split(b"\x00")
-    if len(runs) * MAX_RUN_BYTES < len(spaced):
-        return spaced, None
-    return spaced, list(map(zlib.crc32, runs))
+def _windows(squeezed: bytes) -> list[int] | None:
+    """The windows' hashes, in the lower half of the range (``None``: too few ``e``s for
+    the text's length; it is then shingled by word pairs)."""
+    if squeezed.count(HEAD_ANCHOR) * MAX_E_GAP < len(squeezed):
+        return None
+    return list(map(_LOWER_HALF, map(zlib.crc32, map(_WINDOW, squeezed.split(ANCHOR)))))
+
+
+def _head(squeezed: bytes) -> list[int]:
+    """The head's shorter windows, in the upper half of the range: they sort after every
+    window, so they only fill a sketch that a text's windows cannot."""
+    pieces = squeezed[:HEAD_BYTES].split(HEAD_ANCHOR)
+    return list(map(_UPPER.__or__, map(zlib.crc32, map(_HEAD_WINDOW, pieces))))
 
 
 def _pairs(words: list[bytes]) -> list[int]:
     """The CRC-32 of each pair of neighbouring words, chained: crc32(b, crc32(a)) is the
-    CRC of a + b (no space, as in a run, so a run of two words is the same shingle)."""
+    CRC of a + b."""
     return list(map(zlib.crc32, words[1:], map(zlib.crc32, words[:-1])))
-
-
-def _head_pairs(spaced: bytes) -> list[int]:
-    """The pairs of the first ``HEAD_WORDS`` words, in the upper half of the hash range:
-    they sort after every run under 2**31, so they only fill a sketch that a text's
-    runs cannot (and a long text's sketch skips computing them, with the same result)."""
-    words = spaced.split(None, HEAD_WORDS)[:HEAD_WORDS]
-    return list(map(_UPPER.__or__, _pairs(words)))
-
-
-_UPPER = 1 << 31
 
 
 def sketch(text: str) -> array[int] | None:
     """The bottom-``K`` sketch of ``text`` (``None``: under ``MIN_SHINGLES`` shingles):
-    ``_smallest(shingles(text))``, without the head pairs when the runs fill it."""
-    spaced, runs = _runs(text)
-    if runs is None:
-        smallest = _smallest(_pairs(spaced.split()))
+    ``sorted(set(shingles(text)))[:K]``, without the head when the windows fill it."""
+    squeezed = squeeze(text)
+    windows = _windows(squeezed)
+    if windows is None:
+        smallest = sorted(set(_pairs(normalise(text).split())))[:K]
     else:
-        smallest = _runs_only(runs)
+        smallest = sorted(set(windows))[:K]
         if len(smallest) < K:
-            smallest = _smallest(runs + _head_pairs(spaced))
+            smallest = sorted(set(windows + _head(squeezed)))[:K]
     if len(smallest) < MIN_SHINGLES:
         return None
     values = array("I", smallest)
@@ -115,24 +133,6 @@ def sketch(text: str) -> array[int] | None:
         values[-1] = EMPTY - 1
     values.extend([EMPTY] * (K - len(values)))
     return values
-
-
-def _runs_only(runs: list[int]) -> list[int]:
-    """The ``K`` smallest runs when at least K of them are under a cut-off at or below
-    2**31 (so no head pair could be smaller); else fewer (the caller adds the pairs).
-
-    CRCs are uniform, so a cut-off that keeps about 2K of a long text's runs holds its K
-    smallest: sorting those few beats sorting all.
-    """
-    if len(runs) < K:
-        return []
-    cut = min(_UPPER, (1 << 32) * 2 * K // len(runs))
-    return sorted(set(filter(cut.__gt__, runs)))[:K]
-
-
-def _smallest(hashes: list[int]) -> list[int]:
-    """The ``K`` smallest distinct values, sorted."""
-    return sorted(set(hashes))[:K]
 
 
 def similarity(one: Sequence[int], other: Sequence[int]) -> float:
