@@ -18,11 +18,12 @@ then runs, each in a fresh forked child (so peak RSS is per variant):
 * ``jg TOKENIZER -jN``: ``Checker().check_path`` with all rules on, with tiktoken in
   one process and in forked workers over byte ranges (N = every core), and with
   the optional quicktok tokenizer (``pip install "jsonl-guard[fast]"``);
-* ``ign TOKENIZER -jN`` (with ``--ignore CODES``): the same with those rules off, to
-  price rules in one run (``--ignore JG280,JG281 --only "jg tiktoken -j1" "ign tiktoken -j1"``);
 * ``base TOKENIZER -jN`` (with ``--baseline SRC``): the same, from another checkout,
   e.g. ``git worktree add ../base v0.1.0`` then ``--baseline ../base/src``, so a
-  change is measured against what it replaces in one run, round-robin.
+  change is measured against what it replaces in one run, round-robin;
+* ``ign TOKENIZER -jN`` (with ``--ignore CODES``): the same with those rules ignored,
+  e.g. ``--ignore JG314,JG315``, so a rule's cost is measured in the same run (the
+  ratio of each ``jg`` run to its ``ign`` run is printed at the end).
 
 Ratios are to the cookbook run of the same invocation: compare ratios, not
 absolute times across machines or days.
@@ -245,7 +246,7 @@ def _variants(
 ) -> list[tuple[str, Callable[[Path], int], str]]:
     """(name, variant, tokenizer whose ceiling it is measured against); with ``baseline``
     (another checkout's src folder) each jsonl-guard variant also runs from there, with
-    ``ignore`` (rule codes) also with those rules off ('off ...')."""
+    ``ignore`` (rule codes) also with those rules off ('ign ...')."""
     checks = [("tiktoken", 1), ("tiktoken", cores), ("quicktok", cores)]
     variants = [
         ("cookbook", cookbook_flow, ""),
@@ -260,9 +261,6 @@ def _variants(
         if baseline is not None:
             run = jsonl_guard(tokenizer, jobs, baseline)
             variants.append((f"base {tokenizer} -j{jobs}", run, tokenizer))
-        if ignore:
-            run = jsonl_guard(tokenizer, jobs, ignore=ignore)
-            variants.append((f"off {tokenizer} -j{jobs}", run, tokenizer))
     return variants
 
 
@@ -333,6 +331,14 @@ def main(argv: list[str] | None = None) -> int:
     billed = ", ".join(f"{row[0]} {row[2]:,}" for row in rows if not row[0].startswith("ceiling"))
     print(f"billed tokens: {billed}")
     print("of ceiling: the tokenizer-only run with the same tokenizer and cores, over this run")
+    walls = {row[0]: row[1] for row in rows}
+    costs = [
+        f"{name} {wall / walls['ign' + name[2:]]:.3f}x"
+        for name, wall in walls.items()
+        if name.startswith("jg ") and "ign" + name[2:] in walls
+    ]
+    if costs:
+        print(f"with {','.join(ignore)} on / ignored: " + ", ".join(costs))
     return 0
 
 

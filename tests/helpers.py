@@ -66,3 +66,29 @@ def run_finetune(capsys: Any, *argv: str) -> tuple[int, str]:
     code = main(["finetune", *argv])
     captured = capsys.readouterr()
     return code, captured.out + captured.err
+
+
+def near_duplicate_lines(count: int = 40, seed: int = 1) -> tuple[list[bytes], list[int]]:
+    """``count`` distinct conversations of made-up words, then a copy of lines 2 and 5
+    with one word of the reply changed each (near-duplicates, JG314), as lines of a
+    file; and the line numbers of the two rewordings."""
+    import random
+
+    rng = random.Random(seed)
+    syllables = ["ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "be", "de", "fu", "go"]
+
+    def text(low: int, high: int) -> str:
+        words = ("".join(rng.choices(syllables, k=rng.randint(1, 3))) for _ in range(high))
+        return " ".join(list(words)[: rng.randint(low, high)])
+
+    rows = [
+        {"messages": [{"role": "user", "content": text(8, 20)},
+                      {"role": "assistant", "content": text(40, 90)}]}
+        for _ in range(count)
+    ]  # fmt: skip
+    for source in (1, 4):
+        reply = rows[source]["messages"][1]["content"].split()
+        reply[len(reply) // 2] = "changed"
+        rows.append({"messages": [rows[source]["messages"][0], {"role": "assistant",
+                                                                "content": " ".join(reply)}]})  # fmt: skip
+    return [json.dumps(row).encode() + b"\n" for row in rows], [count + 1, count + 2]

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import EXAMPLES, FIXTURES, example
+from helpers import EXAMPLES, FIXTURES, example, near_duplicate_lines
 from jsonl_guard import Checker, CheckOptions
 from jsonl_guard.cli import main
 from jsonl_guard.engine.parallel import byte_ranges, fork_available, range_lines
@@ -71,6 +71,35 @@ def test_identical_answer_findings_across_ranges(tmp_path, jobs):
     single, parallel = both(path, jobs)
     assert parallel == single
     assert {"JG311", "JG312", "JG313"} <= {d.code for d in single.diagnostics}
+
+
+@pytest.mark.parametrize("jobs", [2, 5])
+def test_near_duplicates_across_ranges_pair_as_in_one_process(tmp_path, jobs):
+    """The sketches of every range merge: a rewording far from its source (another
+    range, another worker) is paired with it as the single process pairs it."""
+    lines, reworded = near_duplicate_lines(60)
+    path = tmp_path / "corpus.jsonl"
+    path.write_bytes(b"".join(lines))
+    single, parallel = both(path, jobs)
+    assert parallel == single
+    assert [d.line for d in single.diagnostics if d.code == "JG314"] == reworded
+
+
+def test_near_duplicates_of_training_with_jobs(tmp_path, monkeypatch):
+    import jsonl_guard.engine.parallel as parallel
+
+    lines, _ = near_duplicate_lines(60)
+    train, valid = tmp_path / "train.jsonl", tmp_path / "valid.jsonl"
+    train.write_bytes(b"".join(lines[:60]))
+    valid.write_bytes(b"".join(lines[60:]))
+    single = CHECKER.check_dataset([train], valid).report
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
+    assert CHECKER.check_dataset([train], valid, jobs=3).report == single
+    found = [(d.line, d.message) for d in single.files[1].diagnostics if d.code == "JG315"]
+    assert [(line, message.split(" similar to ")[1]) for line, message in found] == [
+        (1, f"line 2 of {train}"),
+        (2, f"line 5 of {train}"),
+    ]
 
 
 def test_file_without_final_newline(tmp_path):

@@ -28,7 +28,13 @@ def _lines(path):
 
 
 def _problems(report):
-    return [(d.code, d.line) for d in report.diagnostics if d.severity is not Severity.INFO]
+    # The profile fixtures repeat a few conversations with a word or two changed, on
+    # purpose: near-duplicates (JG314) are not what these tests are about.
+    return [
+        (d.code, d.line)
+        for d in report.diagnostics
+        if d.severity is not Severity.INFO and d.code != "JG314"
+    ]
 
 
 # -- detection ----------------------------------------------------------------------------------

@@ -198,7 +198,9 @@ def test_valid_dataset_has_no_error_and_no_warning_but_jg302(setup, data):
 @given(VISION.datasets(min_size=10, max_size=10))
 def test_fifty_valid_examples_raise_no_warning_at_all(dataset):
     report = VISION.checker.check_examples(widened(dataset, 50))
-    assert {d.code for d in report.diagnostics} <= {"JG402"}, report.diagnostics
+    # widened pads with numbered copies, near-duplicates by construction (JG314); clean
+    # datasets of distinct texts are tests/test_near_duplicates.py's property.
+    assert {d.code for d in report.diagnostics} - {"JG314"} <= {"JG402"}, report.diagnostics
 
 
 # -------------------------------------------- (b) a defect is reported where it is

@@ -142,6 +142,8 @@ EXPECTED: dict[str, list[int] | None] = {
     "JG130": [4],  # legacy prompt/completion lines 4 and 9 in a chat file: once, at the first
     "JG304": None,  # validation file of 12 examples for a model that takes at most 10
     "JG305": [3, 8],  # validation examples copied from training lines 2 and 11 (keys reordered)
+    "JG314": [8, 11],  # lines 4 and 6 again with two or three words changed
+    "JG315": [3, 8],  # training lines 2 and 11 reworded a little (line 5, a copy: JG305's)
     "JG403": [4, 9],  # options.json: a model without a tokenizer, limit 200 (estimated)
 }
 

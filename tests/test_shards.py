@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import EXAMPLES, FIXTURES, ROOT, example
+from helpers import EXAMPLES, FIXTURES, ROOT, example, near_duplicate_lines
 from jsonl_guard import (
     Checker,
     CheckOptions,
@@ -60,6 +60,19 @@ def test_shards_pickle_and_merge_after_a_round_trip(tmp_path):
     repeats = [(d.line, d.message) for d in merged.diagnostics if d.code == "JG303"]
     assert repeats == [(len(BAD) + 1, "the example repeats line 1"),
                        (len(BAD) + 2, "the example repeats line 2")]  # fmt: skip
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.lists(st.integers(0, 42), max_size=4))
+def test_near_duplicates_in_other_shards_pair_after_the_merge(cuts):
+    """A rewording in one shard and its source in another: the merged sketches pair
+    them at the line the whole corpus reports."""
+    lines, reworded = near_duplicate_lines(40)
+    whole = CHECKER.check_lines(lines, path="corpus")
+    assert [d.line for d in whole.diagnostics if d.code == "JG314"] == reworded
+    bounds = [0, *sorted(cuts), len(lines)]
+    shards = [check_shard(CHECKER, lines[a:b]) for a, b in itertools.pairwise(bounds)]
+    assert shard_report(CHECKER, merge_shards(shards), path="corpus") == whole
 
 
 def test_dask_example_checks_shards_and_merges(tmp_path, monkeypatch, capsys):

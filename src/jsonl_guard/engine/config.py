@@ -31,6 +31,7 @@ Keys (kebab-case; snake_case is accepted too)::
     allow = ["example@example.com", "sk-test-*"]  # placeholders JG280/JG281 never report
     repeated-answer-share = 0.1  # JG312: one answer to more than this share of prompts
     refusal-share = 0.05       # JG313: refusals/boilerplate in more than this share
+    near-duplicate-threshold = 0.6  # estimated similarity from which JG314/JG315 report
 
     [tool.jsonl-guard.models."my-model"]   # add or override a model
     encoding = "o200k_base"
@@ -86,6 +87,7 @@ _OPTION_KEYS = {
     "allow",
     "repeated-answer-share",
     "refusal-share",
+    "near-duplicate-threshold",
 }
 # Looking for pyproject.toml: these mean "no such file here" (a path too long to have
 # one, a folder named pyproject.toml); others (no permission) are errors.
@@ -374,4 +376,15 @@ def apply_settings(options: CheckOptions, settings: Mapping[str, Any], where: st
                     '"*@corp.example"]'
                 )
             changes["allow"] = tuple(value)
+        elif key == "near-duplicate-threshold":
+            changes["near_duplicate_threshold"] = _share(value, key, where)
     return replace(options, **changes)
+
+
+def _share(value: Any, key: str, where: str) -> float:
+    """A share above 0 and at most 1 (written 0.6, not 60)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise ConfigError(
+            f"{where}: {key} must be a number above 0 and at most 1 (e.g. 0.6), not {value!r}"
+        )
+    return float(value)

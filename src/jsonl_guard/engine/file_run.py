@@ -191,6 +191,8 @@ class FileRun:
                 stats.add_digest(outcome.digest, number)
             if outcome.answer is not None:
                 stats.add_answer(outcome.answer, number)
+            if outcome.sketch is not None:
+                stats.sketches.add(outcome.sketch, number)
         used = checker.tools.used
         return Shard(
             stats, findings.kept, self.detection, used, self.fell_back, findings.dropped, cap

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -23,8 +24,10 @@ from ..rules.replies import ANSWER_RULES, AnswerKeys, answer_keys
 from ..rules.selection import RuleSelection
 from ..tokens.chat_formula import ExampleTokens
 from ..tokens.methods import Prefetch, TokenTools
+from .conversation_text import conversation_text
 from .diagnostics import DEFAULT_MAX_FINDINGS_PER_RULE, CappedFindings, Finding
 from .gating import ESTIMATED_TOKENS, NO_FEATURES, example_features
+from .minhash import sketch
 from .models import ModelSpec
 from .parse import nested_too_deeply, parse_line
 from .profiles import Profile, detect, profile_table
@@ -34,6 +37,7 @@ BOM = b"\xef\xbb\xbf"
 # Lines a token method's prefetch gets at once: enough for a batch tokenizer call to keep
 # every core busy, few enough that the chunk's encodings stay small.
 AHEAD_LINES = 256
+SKETCH_RULES = ("JG314", "JG315")
 
 
 @dataclass(slots=True)
@@ -45,6 +49,7 @@ class LineOutcome:
     digest: bytes | None = None
     crlf: bool = False
     answer: AnswerKeys | None = None  # for the answer rules (JG311-JG313)
+    sketch: array[int] | None = None  # near-duplicate sketch (engine/minhash.py)
 
 
 _LONE_SURROGATE = re.compile(
@@ -111,6 +116,8 @@ class LineChecker:
         )
         self._others = [p for p in profile_table().values() if p is not profile]
         self._gated = gate_rules and any(rule.needs for rule in self.example_rules)
+        # The near-duplicate rules read every example's sketch; ignored, none is made.
+        self.sketching = any(code in selection.rules for code in SKETCH_RULES)
         # The (code, check) pairs to run for each set of features, built on first sight.
         self._checks_for: dict[frozenset[str], list[tuple[str, ExampleCheck]]] = {}
 
@@ -185,6 +192,8 @@ class LineChecker:
             if isinstance(example, dict):
                 # sha256 runs on the CPU's SHA instructions: twice blake2b's speed here.
                 outcome.digest = hashlib.sha256(canonical).digest()
+                if self.sketching:
+                    outcome.sketch = sketch(conversation_text(example))
             self._check_example(example, canonical, number, outcome)
         except RecursionError:  # under the limit, but too deep for the stack left here
             outcome.findings.append(Finding("JG122", nested_too_deeply(), number, 1))

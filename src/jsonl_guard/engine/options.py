@@ -11,6 +11,9 @@ from .diagnostics import DEFAULT_MAX_FINDINGS_PER_RULE, Severity
 from .lines import DEFAULT_MAX_LINE_BYTES
 from .models import DEFAULT_MODEL
 
+# Chosen from benchmarks/bench_near_duplicates.py (docs/near-duplicates.md).
+DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.6
+
 
 @dataclass(frozen=True)
 class CheckOptions:
@@ -30,6 +33,8 @@ class CheckOptions:
     ``max_findings_per_rule`` findings of each rule are listed per file, the rest
     only counted (0: list them all). ``allow``: globs (``sk-test-*``,
     ``*@corp.example``) of secrets and personal data never reported (docs/secrets.md).
+    ``near_duplicate_threshold``: the estimated similarity (0-1] from which two
+    examples are reported as near-duplicates (JG314, JG315; docs/near-duplicates.md).
     """
 
     model: str = DEFAULT_MODEL
@@ -55,6 +60,7 @@ class CheckOptions:
     # Above these shares of the examples with a reply, JG312 and JG313 warn (docs/answers.md).
     repeated_answer_share: float = 0.1
     refusal_share: float = 0.05
+    near_duplicate_threshold: float = DEFAULT_NEAR_DUPLICATE_THRESHOLD
 
     @property
     def training(self) -> TrainingSetup:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..tokens.chat_formula import ExampleTokens
+from .near_pairs import Sketches
 
 if TYPE_CHECKING:
     from ..rules.replies import AnswerKeys
@@ -67,6 +68,8 @@ class DatasetStats:
     answer_lines: array[int] = field(default_factory=lambda: array("I"))
     refusal_lines: array[int] = field(default_factory=lambda: array("I"))
     refusal_phrases: array[int] = field(default_factory=lambda: array("B"))
+    # Near-duplicate sketches (engine/near_pairs.py), when JG314 or JG315 is selected.
+    sketches: Sketches = field(default_factory=Sketches)
 
     def add_tokens(self, tokens: ExampleTokens, line: int = 0) -> None:
         preview = tokens.training
@@ -154,6 +157,7 @@ class DatasetStats:
             (self.refusal_lines, later.refusal_lines),
         ):
             mine.extend((line + offset for line in theirs) if offset else theirs)
+        self.sketches.extend(later.sketches, offset)
 
     def first_lines(self, among: set[int] | None = None) -> dict[int, int]:
         """Digest -> the first line holding that example (only digests ``among``, if given).

@@ -61,6 +61,7 @@ def load_rule_modules() -> None:
         conversation,
         dataset,
         file,
+        near_duplicates,
         schema,
         sensitive,
         tool_schemas,
