@@ -645,3 +645,15 @@ def test_malformed_examples_are_not_convertible_with_a_reason(
         with pytest.raises(NotConvertible) as error:
             convert_example(example, read_from=profile, to=target)
         assert error.value.reason
+
+
+def test_the_targets_check_leaves_content_rules_to_check(tmp_path: Path) -> None:
+    """A secret is check's finding on source and output alike, not a line the target
+    platform refuses: it converts, and check still finds it in the output."""
+    source = ROOT_FIXTURES / "rules" / "JG280" / "bad.jsonl"
+    output = tmp_path / "gemini.jsonl"
+    result = convert(source, output, to="vertex-gemini")
+    assert result.problems == [] and output.exists()
+    found = Checker(CheckOptions(profile="vertex-gemini")).check_path(output).diagnostics
+    source_lines = {d.line for d in Checker().check_path(source).diagnostics if d.code == "JG280"}
+    assert source_lines and {d.line for d in found if d.code == "JG280"} == source_lines
