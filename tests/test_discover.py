@@ -125,6 +125,15 @@ def test_hidden_folders_are_skipped_unless_named(tmp_path: Path) -> None:
     ]
 
 
+def test_package_and_build_folders_are_skipped_without_a_gitignore(tmp_path: Path) -> None:
+    tree(tmp_path, "a.jsonl", "node_modules/pkg/x.jsonl", "build/y.jsonl", "data/dist/z.jsonl",
+         "venv/lib/site-packages/w.jsonl", "builds/v.jsonl")  # fmt: skip
+    assert found(tmp_path) == ["a.jsonl", "builds/v.jsonl"]
+    assert found(tmp_path, "build") == ["build/y.jsonl"]
+    assert found(tmp_path, "node_modules/pkg/x.jsonl") == ["node_modules/pkg/x.jsonl"]
+    assert len(found(tmp_path, no_ignore=True)) == 6
+
+
 def test_gitignore_is_honoured_with_negation_and_nesting(tmp_path: Path) -> None:
     tree(
         tmp_path,

@@ -156,6 +156,8 @@ def test_records_are_written_atomically_in_their_folder(train, tmp_path, monkeyp
         ("missing/run.json", "does not exist"),
         ("train.jsonl/run.json", "is not a folder"),
         ("folder", "it is a directory"),
+        ("/proc/self/status", "/proc is a kernel file system"),
+        ("/dev/null", "/dev is a kernel file system"),
     ],
 )
 def test_a_record_path_that_cannot_be_written_uploads_nothing(

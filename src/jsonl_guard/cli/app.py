@@ -188,7 +188,7 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     check.add_argument(
         "--no-ignore",
         action="store_true",
-        help="search hidden folders and what .gitignore files ignore too",
+        help="search hidden, package and build folders and what .gitignore files ignore too",
     )
     check.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     check.add_argument(

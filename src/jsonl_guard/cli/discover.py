@@ -8,7 +8,9 @@ the tree holds:
   inode), so a link to a parent neither loops nor multiplies the files;
 - ``/proc``, ``/sys`` and ``/dev`` (and anything whose real path is on them) are
   never entered;
-- hidden folders (``.git``, ``.venv``...) are skipped, and ``.gitignore`` files are
+- hidden folders (``.git``, ``.venv``...) and package or build folders
+  (``node_modules``, ``build``, ``dist``, ``venv``...: ``TOOL_FOLDERS``) are skipped,
+  and ``.gitignore`` files are
   honoured: those inside the searched tree and those above it up to the repository
   root (the folder holding ``.git``), plus ``.git/info/exclude``;
 - ``--exclude`` patterns (relative to the working directory) and each config's
@@ -44,6 +46,13 @@ from .ignore import (
 )
 
 SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz")
+# Folders that hold installed packages or build output, skipped in a search without a
+# .gitignore saying so (as ruff's default excludes do): `paths: "."` in the action must
+# not read a vendored package's test data. Named on the command line, they are read.
+TOOL_FOLDERS = frozenset(
+    {"node_modules", "build", "dist", "venv", "site-packages", "__pycache__", "__pypackages__",
+     "_build", "buck-out"}
+)  # fmt: skip
 VIRTUAL_ROOTS = ("/proc", "/sys", "/dev")
 _FileId = tuple[int, int]
 
@@ -173,7 +182,9 @@ class _Search:
             return True
         if not self.settings.honour_ignores:
             return False
-        return (is_dir and name.startswith(".")) or is_ignored(rules, path, is_dir)
+        if is_dir and (name.startswith(".") or name in TOOL_FOLDERS):
+            return True
+        return is_ignored(rules, path, is_dir)
 
     @staticmethod
     def _wanted(

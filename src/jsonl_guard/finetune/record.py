@@ -304,8 +304,20 @@ def claim_record_path(path: Path, inputs: Iterable[Path | None], *, new: bool = 
     return _beside(path) if new else path
 
 
+# Kernel file systems: a file there is not a file (it cannot be created, or writing it
+# changes the system), so a record is never written there.
+VIRTUAL_FOLDERS = ("/proc", "/sys", "/dev")
+
+
 def _check_folder(path: Path) -> None:
     folder = path.parent
+    real = os.path.realpath(folder)
+    virtual = next((v for v in VIRTUAL_FOLDERS if real == v or real.startswith(v + "/")), None)
+    if virtual is not None:
+        raise RecordError(
+            f"cannot write the run record {path}: {virtual} is a kernel file system, not a "
+            "place for files; choose a --record path in a normal folder (nothing was uploaded)"
+        )
     if not folder.is_dir():
         reason = "is not a folder" if folder.exists() else "does not exist"
         raise RecordError(f"cannot write the run record {path}: the folder {folder} {reason}")
@@ -315,7 +327,8 @@ def _check_folder(path: Path) -> None:
         Path(probe).unlink()
     except OSError as error:
         raise RecordError(
-            f"cannot write the run record {path}: {error.strerror or error}"
+            f"cannot write the run record {path}: cannot create a file in {folder}: "
+            f"{error.strerror or error}"
         ) from None
 
 
