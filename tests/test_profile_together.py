@@ -113,7 +113,8 @@ def test_weight_one_point_zero_is_rejected_but_integer_one_is_not() -> None:
         (line + '{"role": "assistant", "content": "Hey", "weight": true}]}').encode(),
     ]
     report = check_lines(lines, _options(profile="together-conversation"))
-    found = [(d.code, d.line, d.message) for d in report.diagnostics]
+    # One question answered three ways is also JG311 (conflicting answers): not this test's.
+    found = [(d.code, d.line, d.message) for d in report.diagnostics if d.code != "JG311"]
     assert [(c, n) for c, n, _ in found] == [("JG651", 1), ("JG651", 3)]
     assert "messages[1].weight is 1.0 (a float)" in found[0][2]
 

@@ -185,8 +185,11 @@ def test_valid_dataset_has_no_error_and_no_warning_but_jg302(setup, data):
     report = setup.checker.check_examples(dataset)
 
     assert report.examples == len(dataset)
-    assert [d for d in report.diagnostics if d.line is not None] == []
-    codes = sorted(d.code for d in report.diagnostics)
+    # JG313 (refusal share): Hypothesis also draws the refusal phrases, string constants
+    # of the code under test; tests/test_answers.py holds that rule's properties.
+    found = [d for d in report.diagnostics if d.code != "JG313"]
+    assert [d for d in found if d.line is not None] == []
+    codes = sorted(d.code for d in found)
     expected = ["JG302"] + (["JG402"] if any(approximate(e) for e in dataset) else [])
     assert codes == expected, report.diagnostics
     assert report.ok

@@ -472,9 +472,7 @@ def test_a_planted_match_is_reported_at_its_line_and_nowhere_else(
     examples = [json.loads(line) for line in lines]
     # The generated files hold deliberate corruptions: a line that is an array, not an
     # object, is no example (JG111), and nothing in it is read.
-    candidates = [
-        (i, p) for i, e in enumerate(examples) if isinstance(e, dict) for p in _prose(e)
-    ]
+    candidates = [(i, p) for i, e in enumerate(examples) if isinstance(e, dict) for p in _prose(e)]
     if not candidates:
         return
     index, where = data.draw(st.sampled_from(candidates))

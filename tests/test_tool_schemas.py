@@ -210,3 +210,29 @@ def test_any_value_as_parameters_is_reported_or_passed_never_a_crash(params):
 
 def found_codes(report: Any) -> set[str]:
     return {d.code for d in report.diagnostics}
+
+
+_KEYWORDS = st.sampled_from(
+    ["type", "properties", "required", "enum", "items", "minimum", "maxLength", "const",
+     "additionalProperties", "anyOf", "format", "pattern", "description", "$schema"]
+)  # fmt: skip
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 3) | st.sampled_from(
+        ["object", "objekt", "string", "integer", "array", "a", "^a+$", "(",
+         "http://json-schema.org/draft-07/schema#", "https://json-schema.org/draft/2020-12/schema"]
+    ),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYWORDS, inner, max_size=3),
+    max_leaves=8,
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(_KEYWORDS, _VALUES, max_size=4))
+def test_the_compiled_metaschema_check_passes_only_what_the_reference_passes(schema):
+    """A valid file never imports jsonschema: the compiled metaschema check passes the
+    schemas, and it must never pass one the reference rejects."""
+    from jsonschema import Draft202012Validator, validators
+
+    if tool_schemas._meta_valid(schema):
+        cls = validators.validator_for(schema, default=Draft202012Validator)
+        assert not list(cls(cls.META_SCHEMA).iter_errors(schema))

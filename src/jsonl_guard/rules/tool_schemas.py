@@ -68,12 +68,11 @@ _OUTSIDE = re.compile(r"Resource '([^']*)' is not present")
 @dataclass(frozen=True)
 class Compiled:
     """A distinct schema: why it is not valid JSON Schema (``None``: it is), and its
-    compiled validator and reference validator class when it is."""
+    compiled validator when it is (``explain`` builds the reference one on a failure)."""
 
     problem: str | None
     schema: Any = None
     fast: Any = None
-    reference: Any = None
 
 
 def _pointer(path: Any) -> str:
@@ -122,6 +121,8 @@ def _unknown_required(schema: Any, path: tuple[Any, ...] = ()) -> Iterator[str]:
 
 
 def _schema_problem(schema: Any) -> str | None:
+    if _meta_valid(schema):
+        return next(_unknown_required(schema), None)
     from jsonschema import Draft202012Validator, validators
     from jsonschema.exceptions import best_match
 
@@ -135,11 +136,19 @@ def _schema_problem(schema: Any) -> str | None:
     return next(_unknown_required(schema), None)
 
 
+def _meta_valid(schema: Any) -> bool:
+    """The compiled metaschema check: a valid schema (nearly every one) is passed without
+    importing the reference ``jsonschema`` (~60 ms, which a valid file never pays); the
+    reference decides, and words, every schema this check does not pass."""
+    try:
+        return bool(jsonschema_rs.meta.is_valid(schema))
+    except Exception:  # an unknown $schema draft, a value it cannot read: ask the reference
+        return False
+
+
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def compiled(text: str, openapi: bool) -> Compiled:
     """The check and validators of one distinct schema (``text``: its canonical JSON)."""
-    from jsonschema import Draft202012Validator, validators
-
     schema = json.loads(text)
     if openapi:
         schema = _from_openapi(schema)
@@ -159,7 +168,7 @@ def compiled(text: str, openapi: bool) -> Compiled:
                 "fetched: put the definition under $defs"
             )
         return Compiled(f"the schema cannot be compiled: {text[:200]}")
-    return Compiled(None, schema, fast, validators.validator_for(schema, Draft202012Validator))
+    return Compiled(None, schema, fast)
 
 
 def compile_definition(definition: Definition) -> Compiled:
@@ -196,9 +205,11 @@ def _expected(error: Any) -> str:
 
 def explain(schema: Compiled, arguments: Any) -> str:
     """The first failing value of ``arguments``: its pointer, what it is, what was expected."""
+    from jsonschema import Draft202012Validator, validators
     from jsonschema.exceptions import best_match
 
-    error = best_match(islice(schema.reference(schema.schema).iter_errors(arguments), 50))
+    reference = validators.validator_for(schema.schema, default=Draft202012Validator)
+    error = best_match(islice(reference(schema.schema).iter_errors(arguments), 50))
     if error is None:  # the validators disagree: say so rather than guess
         return "do not match the tool's schema"
     where = _pointer(error.absolute_path) or "the arguments object"
