@@ -227,8 +227,8 @@ def _tools_key(example: dict[str, Any]) -> bytes | None:
     where = (example.get("tools"), example.get("functions"), example.get("toolConfig"), nested)
     try:
         return msgspec.json.encode(where)
-    except (msgspec.EncodeError, OverflowError, UnicodeEncodeError):
-        return None
+    except (msgspec.EncodeError, OverflowError, UnicodeEncodeError, RecursionError):
+        return None  # the walk below, as without the cache
 
 
 def cache_clear() -> None:
