@@ -188,17 +188,27 @@ def digest(key: str) -> int:
     whitespace left out (texts that differ only in spacing compare equal).
 
     One encode, lower, translate and hash for a whole prompt, all in C: per text, or
-    with a Python split into words, they cost more than the rest of the check.
+    with a Python split into words, they cost more than the rest of the check. A text
+    of Latin-1 characters (most) is encoded as Latin-1, a copy (UTF-8 converts each
+    character above 127); any other as UTF-8, with the digest flipped by ``_UTF8`` so
+    the two encodings never give equal bytes the same digest.
     """
-    data = key.encode("utf-8", "surrogatepass").translate(_LOWER, _WHITESPACE)
+    try:
+        data, flip = key.encode("latin-1"), 0
+    except UnicodeEncodeError:
+        data, flip = key.encode("utf-8", "surrogatepass"), _UTF8
+    data = data.translate(_LOWER, _WHITESPACE)
     # Two 32-bit checksums in C: several times SHA-256's speed, and for texts (not
     # crafted collisions) as unlikely to clash as 64 random bits.
-    return zlib.crc32(data) << 32 | zlib.adler32(data)
+    return (zlib.crc32(data) << 32 | zlib.adler32(data)) ^ flip
 
 
 _WHITESPACE = b" \t\n\r\f\v"
-# ASCII upper case to lower case in the same pass that drops the whitespace.
+# ASCII upper case to lower case in the same pass that drops the whitespace (bytes
+# above 127 are left as they are, in either encoding).
 _LOWER = bytes(range(256)).lower()
+# Any non-zero constant with the lowest bit clear (the answer's bit, see ``AnswerKeys``).
+_UTF8 = 0x9E3779B97F4A7C14
 
 
 def _long(text: str | None) -> bool:
@@ -229,16 +239,16 @@ def _plain_keys(example: dict[str, Any]) -> AnswerKeys | None:
         role, content = m.get("role"), m.get("content")
         if type(role) is not str or "parts" in m:
             return _NOT_PLAIN
-        calls = b""
+        calls = ""
         if "tool_calls" in m or "function_call" in m:
-            calls = _calls(m)
+            calls = _calls(m).decode("utf-8", "replace")
         if type(content) is not str:
             if content is not None or not calls:
                 return _NOT_PLAIN  # parts, or a turn without text or calls: view decides
             content = ""
         if role in REPLY_ROLES:
             last = i
-        keys.append(f"{role}\x1f{content}\x1f{calls.decode('utf-8', 'replace')}")
+        keys.append(f"{role}\x1f{content}\x1f{calls}")
     if last < 0:
         return None
     prompt = digest("\x1e".join(keys[:last])) if last else 0

@@ -225,11 +225,40 @@ def explain(schema: Compiled, arguments: Any) -> str:
 # The last example's definitions and their compiled schemas: JG228 and JG229 run one
 # after the other on the same example, and the walk and encoding are done once.
 _LAST: list[Any] = [None, []]
+# Datasets repeat one tool list on every line: the definitions of each distinct list,
+# keyed by its JSON text (one encode in C instead of a walk and an encode per schema).
+# The same text has the same paths, names, schema types and compiled schemas.
+_BY_TOOLS: dict[bytes, list[tuple[Definition, Compiled]]] = {}
+_KEPT = 256
+
+
+def _tools_key(example: dict[str, Any]) -> bytes | None:
+    source = example.get("input")
+    nested = source.get("tools") if isinstance(source, dict) else None
+    where = (example.get("tools"), example.get("functions"), example.get("toolConfig"), nested)
+    try:
+        return msgspec.json.encode(where)
+    except (msgspec.EncodeError, OverflowError, UnicodeEncodeError, RecursionError):
+        return None  # the walk below, as without the cache
+
+
+def cache_clear() -> None:
+    """Forget every compiled schema and tool list (tests count the compilations)."""
+    compiled.cache_clear()
+    _BY_TOOLS.clear()
+    _LAST[:] = [None, []]
 
 
 def compiled_definitions(example: dict[str, Any]) -> list[tuple[Definition, Compiled]]:
     if _LAST[0] is not example:
-        found = [(d, compile_definition(d)) for d in definitions(example)]
+        key = _tools_key(example)
+        found = _BY_TOOLS.get(key) if key is not None else None
+        if found is None:
+            found = [(d, compile_definition(d)) for d in definitions(example)]
+            if key is not None:
+                if len(_BY_TOOLS) >= _KEPT:
+                    _BY_TOOLS.clear()
+                _BY_TOOLS[key] = found
         _LAST[:] = [example, found]
     result: list[tuple[Definition, Compiled]] = _LAST[1]
     return result
