@@ -18,8 +18,10 @@ threshold.
 from __future__ import annotations
 
 from array import array
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from .minhash import EMPTY, INDEX_KEYS, K, similarity
 
@@ -79,6 +81,7 @@ def _repeated(keys: Sequence[int]) -> dict[int, int]:
 
 # A candidate source: (its rank in the order sources are preferred, sketches, index).
 Candidate = tuple[int, Sketches, int]
+_RANK = itemgetter(0)
 
 
 def _first_similar(
@@ -93,13 +96,12 @@ def _first_similar(
     comparison per line on a repetitive dataset. Those listed most come first, then
     the earliest.
     """
-    mine = sketches.of(index)
-    shared: dict[int, int] = {}
-    by_rank: dict[int, Candidate] = {}
-    for source in sources:
-        shared[source[0]] = shared.get(source[0], 0) + 1
-        by_rank[source[0]] = source
+    shared = Counter(map(_RANK, sources))  # C-level counting: most lines share nothing
+    if len(shared) == len(sources):
+        return None
+    by_rank = {source[0]: source for source in sources}
     ranked = sorted((rank for rank, n in shared.items() if n > 1), key=lambda r: (-shared[r], r))
+    mine = sketches.of(index)
     for rank in ranked[:MAX_COMPARISONS]:
         source = by_rank[rank]
         estimate = similarity(mine, source[1].of(source[2]))
