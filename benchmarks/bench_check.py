@@ -35,6 +35,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import sys
 import time
 from collections.abc import Callable
@@ -219,8 +220,12 @@ def jsonl_guard(
     return run
 
 
-def measure(variant: Callable[[Path], int], path: Path) -> tuple[float, int, int]:
-    """Run ``variant`` in a forked child; return wall seconds, result, peak RSS (KiB)."""
+def measure(
+    variant: Callable[[Path], int], path: Path, cpu: list[float] | None = None
+) -> tuple[float, int, int]:
+    """Run ``variant`` in a forked child; return wall seconds, result, peak RSS (KiB).
+    ``cpu`` gets the child's CPU seconds (its workers' too): on a shared machine the
+    other jobs inflate wall time, much less the CPU time of the work itself."""
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # child
@@ -234,9 +239,13 @@ def measure(variant: Callable[[Path], int], path: Path) -> tuple[float, int, int
     payload = b""
     while chunk := os.read(read, 65536):
         payload += chunk
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     _, status, usage = os.wait4(pid, 0)
     if status != 0:
         raise SystemExit(f"{variant.__name__} failed")
+    if cpu is not None:  # the child's own rusage leaves out its reaped workers
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     elapsed, result = json.loads(payload)
     return elapsed, result, usage.ru_maxrss
 
@@ -312,9 +321,10 @@ def main(argv: list[str] | None = None) -> int:
     ]
     # Round-robin, so a machine that slows down for a while slows every variant alike.
     runs: dict[str, list[tuple[float, int, int]]] = {name: [] for name, _, _ in variants}
+    cpu: dict[str, list[float]] = {name: [] for name, _, _ in variants}
     for _ in range(args.rounds):
         for name, variant, _ in variants:
-            runs[name].append(measure(variant, path))
+            runs[name].append(measure(variant, path, cpu[name]))
     rows = [
         (name, min(r[0] for r in runs[name]), runs[name][0][1], max(r[2] for r in runs[name]), tok)
         for name, _, tok in variants
@@ -339,6 +349,14 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if costs:
         print(f"with {','.join(ignore)} on / ignored: " + ", ".join(costs))
+        best_cpu = {name: min(seconds) for name, seconds in cpu.items()}
+        cpu_costs = [
+            f"{name} {best_cpu[name]:.1f} / {best_cpu['ign' + name[2:]]:.1f} CPU s = "
+            f"{best_cpu[name] / best_cpu['ign' + name[2:]]:.3f}x"
+            for name in walls
+            if name.startswith("jg ") and "ign" + name[2:] in walls
+        ]
+        print("in CPU time (fastest of each, workers included): " + ", ".join(cpu_costs))
     return 0
 
 
