@@ -92,3 +92,55 @@ def near_duplicate_lines(count: int = 40, seed: int = 1) -> tuple[list[bytes], l
         rows.append({"messages": [rows[source]["messages"][0], {"role": "assistant",
                                                                 "content": " ".join(reply)}]})  # fmt: skip
     return [json.dumps(row).encode() + b"\n" for row in rows], [count + 1, count + 2]
+
+
+def git(repo: Path, *argv: str) -> str:
+    """Run git in ``repo`` with a fixed identity and no user or system config; its output."""
+    import os
+    import subprocess
+
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
+    result = subprocess.run(
+        ["git", *argv], cwd=repo, env=env, capture_output=True, text=True, check=True
+    )
+    return result.stdout
+
+
+DocStep = tuple[list[tuple[list[str], int]], list[str]]
+
+
+def doc_steps(page: Path, comment: str = "#") -> list[DocStep]:
+    """Each ``sh`` block of a docs page: its ``jsonl-guard`` commands (argv, the exit a
+    ``# exit N`` comment names, else 0; ``\\`` continues a line) and the lines of the
+    ``text`` block right after it (none when prose stands between them)."""
+    import re
+    import shlex
+
+    text = page.read_text("utf-8")
+    blocks = list(re.finditer(r"```(sh|text)\n(.*?)```", text, re.S))
+    steps: list[DocStep] = []
+    for index, block in enumerate(blocks):
+        if block.group(1) != "sh":
+            continue
+        commands = []
+        for line in block.group(2).replace("\\\n", " ").splitlines():
+            command, _, remark = line.partition(comment)
+            if not command.strip():
+                continue
+            program, *argv = shlex.split(command)
+            assert program == "jsonl-guard", line
+            code = re.match(r"\s*exit (\d+)", remark)
+            commands.append((argv, int(code.group(1)) if code else 0))
+        after = blocks[index + 1] if index + 1 < len(blocks) else None
+        between = text[block.end() : after.start()] if after else ""
+        shown = after.group(2).splitlines() if after and after.group(1) == "text" else []
+        steps.append((commands, shown if not between.strip() else []))
+    return steps

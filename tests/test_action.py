@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
-from helpers import EXAMPLES, ROOT
+from helpers import EXAMPLES, ROOT, git
 
 ACTION = ROOT / "action.yml"
 WORKFLOW = ROOT / "examples" / "github-workflow.yml"
@@ -327,19 +327,6 @@ def test_check_step_rejects_empty_paths(workspace: Path):
 # --- the diff step (baseline), executed in a real git repository ---------------------------
 
 
-def _git(repo: Path, *argv: str) -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.invalid",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.invalid",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
-    }
-    subprocess.run(["git", *argv], cwd=repo, env=env, check=True, capture_output=True)
-
-
 @pytest.fixture
 def pull_request(workspace: Path) -> Path:
     """The workspace as a checkout of a pull request: ``main`` holds good.jsonl and
@@ -348,10 +335,10 @@ def pull_request(workspace: Path) -> Path:
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     (workspace / "bad.jsonl").unlink()
-    _git(workspace, "init", "--quiet", "--initial-branch=main")
-    _git(workspace, "add", ".")
-    _git(workspace, "commit", "--quiet", "-m", "base")
-    _git(workspace, "checkout", "--quiet", "-b", "change")
+    git(workspace, "init", "--quiet", "--initial-branch=main")
+    git(workspace, "add", ".")
+    git(workspace, "commit", "--quiet", "-m", "base")
+    git(workspace, "checkout", "--quiet", "-b", "change")
     good = workspace / "good.jsonl"
     good.write_bytes(good.read_bytes() + (EXAMPLES / "support-bad.jsonl").read_bytes())
     shutil.copy(EXAMPLES / "support-good.jsonl", workspace / "data" / "new.jsonl")
@@ -389,8 +376,8 @@ def test_diff_step_writes_what_changed_to_the_summary(pull_request: Path):
 
 def test_diff_step_gates_trip_and_say_by_how_much(pull_request: Path):
     # actions/checkout with fetch-depth: 0 leaves the base as origin/<branch> only.
-    _git(pull_request, "update-ref", "refs/remotes/origin/release", "main")
-    _git(pull_request, "branch", "--quiet", "-D", "main")
+    git(pull_request, "update-ref", "refs/remotes/origin/release", "main")
+    git(pull_request, "branch", "--quiet", "-D", "main")
     gates = {"fail-on": "new-errors", "max-token-growth": "50%", "max-cost-increase": "10%"}
     run = _diff_step(pull_request, base_ref="release", **gates)
     assert run.returncode == 1, run.stdout + run.stderr

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from helpers import FIXTURES
+from helpers import FIXTURES, git
 from jsonl_guard import CheckOptions, check_path
 from jsonl_guard.cli import main
 
@@ -22,34 +20,18 @@ DIFF = FIXTURES / "diff"
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
 
-def _git(repo: Path, *argv: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.invalid",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.invalid",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
-    }
-    result = subprocess.run(
-        ["git", *argv], cwd=repo, env=env, capture_output=True, text=True, check=True
-    )
-    return result.stdout
-
-
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A repository whose first commit holds base.jsonl as data/train.jsonl (and a
     gzipped copy, and a folder); the working tree then holds head.jsonl there."""
     repo = tmp_path / "repo"
     (repo / "data").mkdir(parents=True)
-    _git(repo, "init", "--quiet", "--initial-branch=main")
+    git(repo, "init", "--quiet", "--initial-branch=main")
     shutil.copy(DIFF / "base.jsonl", repo / "data" / "train.jsonl")
     with gzip.open(repo / "data" / "packed.jsonl.gz", "wb") as packed:
         packed.write((DIFF / "base.jsonl").read_bytes())
-    _git(repo, "add", ".")
-    _git(repo, "commit", "--quiet", "-m", "base")
+    git(repo, "add", ".")
+    git(repo, "commit", "--quiet", "-m", "base")
     shutil.copy(DIFF / "head.jsonl", repo / "data" / "train.jsonl")
     monkeypatch.chdir(repo)
     return repo
@@ -91,8 +73,8 @@ def test_a_compressed_file_and_a_committed_report(repo: Path, capsys: pytest.Cap
     assert code == 0, err
     assert "3 added, 1 removed" in out  # decompressed like the working-tree file
     assert main(["check", "data/train.jsonl", "--format", "json", "--output", "report.json"]) == 1
-    _git(repo, "add", "report.json")
-    _git(repo, "commit", "--quiet", "-m", "report")
+    git(repo, "add", "report.json")
+    git(repo, "commit", "--quiet", "-m", "report")
     capsys.readouterr()
     code, out, err = _diff(capsys, "HEAD:report.json", "data/train.jsonl")
     assert code == 0, err

@@ -5,14 +5,12 @@ after it is in what those commands printed."""
 
 from __future__ import annotations
 
-import re
-import shlex
 import shutil
 from pathlib import Path
 
 import pytest
 
-from helpers import EXAMPLES, ROOT
+from helpers import EXAMPLES, ROOT, doc_steps
 from jsonl_guard.cli import main
 
 GUIDE = ROOT / "docs" / "migrate-from-openai.md"
@@ -28,32 +26,7 @@ DESTINATIONS = {
 }
 
 
-def _steps() -> list[tuple[list[tuple[list[str], int]], list[str]]]:
-    """Each ``sh`` block's commands (argv, expected exit) and the lines of the ``text``
-    block right after it (none when there is none)."""
-    text = GUIDE.read_text("utf-8")
-    blocks = list(re.finditer(r"```(sh|text)\n(.*?)```", text, re.S))
-    steps = []
-    for index, block in enumerate(blocks):
-        if block.group(1) != "sh":
-            continue
-        commands = []
-        for line in block.group(2).replace("\\\n", " ").splitlines():
-            command, _, comment = line.partition("#")
-            if not command.strip():
-                continue
-            program, *argv = shlex.split(command)
-            assert program == "jsonl-guard", line
-            code = re.match(r"\s*exit (\d+)", comment)
-            commands.append((argv, int(code.group(1)) if code else 0))
-        after = blocks[index + 1] if index + 1 < len(blocks) else None
-        between = text[block.end() : after.start()] if after else ""
-        shown = after.group(2).splitlines() if after and after.group(1) == "text" else []
-        steps.append((commands, shown if not between.strip() else []))
-    return steps
-
-
-STEPS = _steps()
+STEPS = doc_steps(GUIDE)
 
 
 def test_every_destination_has_a_convert_and_a_check_command() -> None:

@@ -42,7 +42,7 @@ _JSON_TYPES = {
     float: "a number",
     type(None): "null",
 }
-_TYPE_WORDS = {
+TYPE_WORDS = {
     "object": "an object",
     "array": "an array",
     "string": "a string",
@@ -208,7 +208,7 @@ def _message(error: ValidationError) -> str:
     expected: Any = error.validator_value
     if keyword == "type":
         wanted = expected if isinstance(expected, list) else [expected]
-        words = " or ".join(_TYPE_WORDS.get(str(w), str(w)) for w in wanted)
+        words = " or ".join(TYPE_WORDS.get(str(w), str(w)) for w in wanted)
         return f"{path} must be {words}, not {_kind(value)}"
     if keyword == "required":
         missing = [key for key in expected if isinstance(value, dict) and key not in value]
@@ -253,7 +253,7 @@ def _branch_types(error: ValidationError) -> Iterator[str]:
         if sub.relative_path:
             continue
         if sub.validator == "type":
-            yield _TYPE_WORDS.get(str(sub.validator_value), str(sub.validator_value))
+            yield TYPE_WORDS.get(str(sub.validator_value), str(sub.validator_value))
         elif sub.validator in ("anyOf", "oneOf"):
             yield from _branch_types(sub)
 

@@ -23,7 +23,7 @@ import jsonschema_rs
 import msgspec
 
 from ..engine.diagnostics import Severity
-from ..engine.schema import format_path
+from ..engine.schema import TYPE_WORDS, format_path
 from .context import ExampleContext
 from .helpers import U, path_of
 from .registry import example_rule
@@ -33,15 +33,6 @@ from .tool_forms import NOT_PARSED, Definition, calls, definitions
 CACHE_SIZE = 512
 # What the messages quote of a schema or a value.
 _QUOTE = 80
-_TYPE_WORDS = {
-    "object": "an object",
-    "array": "an array",
-    "string": "a string",
-    "boolean": "a boolean",
-    "number": "a number",
-    "integer": "an integer",
-    "null": "null",
-}
 _TYPES = "array, boolean, integer, null, number, object, string"
 # Every profile whose format has tools; Mistral's definitions are checked by JG679
 # (mistral-common's own Draft 7 check and words), its calls by JG229 like the rest.
@@ -195,7 +186,7 @@ def _expected(error: Any) -> str:
     if error.validator == "type":
         kinds = error.validator_value
         names = kinds if isinstance(kinds, list) else [kinds]
-        return " or ".join(_TYPE_WORDS.get(str(k), str(k)) for k in names)
+        return " or ".join(TYPE_WORDS.get(str(k), str(k)) for k in names)
     if error.validator == "enum" and isinstance(error.validator_value, list):
         return "one of " + ", ".join(_quote(v) for v in error.validator_value[:10])
     if error.validator == "const":
