@@ -25,6 +25,8 @@ from typing import Any
 
 import pytest
 
+from fake_http import FakeHTTPServer
+
 ACCESS_KEY = "AKIAFAKEJSONLGUARD01"
 SECRET_KEY = "fake/secret+Key/jsonlguard0123456789abcd"
 SESSION_TOKEN = "FakeSessionTokenJsonlGuard000111222333"
@@ -244,7 +246,7 @@ class FakeConverse:
 
 
 def _serve(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = FakeHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server

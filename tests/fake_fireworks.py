@@ -35,11 +35,13 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
+
+from fake_http import FakeHTTPServer
 
 API_KEY = "fw-fake-secret-key-0123456789"
 ACCOUNT = "acme-labs"
@@ -333,7 +335,7 @@ def _take_fault(fake: FakeFireworks, route: str) -> Fault | None:
 @pytest.fixture(scope="module")
 def fake_fireworks_server() -> Iterator[FakeFireworks]:
     fake = FakeFireworks()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
+    server = FakeHTTPServer(("127.0.0.1", 0), _handler(fake))
     server.daemon_threads = True
     fake.base_url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)

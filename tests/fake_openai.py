@@ -63,6 +63,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from fake_http import FakeHTTPServer
+
 ChatReply = str | Mapping[str, Any]
 # None (echo), one reply for every request, {last user message: reply}, or a function.
 ChatScript = str | Mapping[str, ChatReply] | Callable[[dict[str, Any]], ChatReply] | None
@@ -306,7 +308,7 @@ class FakeOpenAI:
     def start(self) -> FakeOpenAI:
         self._stopping.clear()
         handler = type("_BoundHandler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = FakeHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever,

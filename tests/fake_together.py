@@ -36,11 +36,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+
+from fake_http import FakeHTTPServer
 
 API_KEY = "tgk-fake-secret-4f1c9d"
 ROUTES: dict[str, re.Pattern[str]] = {
@@ -99,7 +101,7 @@ class Failure:
 class FakeTogether:
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.server = FakeHTTPServer(("127.0.0.1", 0), _handler(self))
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.reset()
 

@@ -45,6 +45,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from fake_http import FakeHTTPServer
+
 ACCESS_TOKEN = "ya29.fake-vertex-access-token-0123456789"
 PROJECT_NUMBER = "123456789012"
 SUCCESS_STATES = ("JOB_STATE_PENDING", "JOB_STATE_RUNNING", "JOB_STATE_SUCCEEDED")
@@ -148,7 +150,7 @@ class FakeVertex:
 
     def start(self) -> FakeVertex:
         handler = type("_BoundHandler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = FakeHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         thread.start()
