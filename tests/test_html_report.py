@@ -187,6 +187,15 @@ def test_output_never_overwrites_an_input(tmp_path, capsys):
     assert data.read_bytes() == before
 
 
+def test_output_that_is_a_folder_is_refused_before_the_check(tmp_path, capsys):
+    data = write_jsonl(tmp_path / "data.jsonl", [example(i) for i in range(3)])
+    for folder in (tmp_path, tmp_path / "."):
+        code = main(["check", str(data), "--format", "html", "--output", str(folder)])
+        assert code == 2
+        assert "is a folder; name the report file" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.jsonl"]
+
+
 def test_an_unreadable_file_and_an_empty_one_render(tmp_path):
     empty = tmp_path / "empty.jsonl"
     empty.write_bytes(b"")

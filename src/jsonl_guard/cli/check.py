@@ -51,6 +51,11 @@ def run_check(args: argparse.Namespace, out: TextIO) -> int:
             f"--output {printable(str(args.output))} is one of the files to check; "
             "write the report to another file"
         )
+    if args.output is not None and args.output.is_dir():  # before the check, not after it
+        raise UsageError(
+            f"--output {printable(str(args.output))} is a folder; name the report file "
+            "(e.g. report.html)"
+        )
     if args.verbose:
         _say_configs(paths, configs, validation, finder)
     shows_text = args.format == "text" or args.output is not None
