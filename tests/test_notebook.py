@@ -65,6 +65,20 @@ def test_examples_honour_the_options_a_file_was_checked_with(tmp_path):
     assert all(r.findings == ("JG112",) for r in check_path(path).example_rows())
 
 
+def test_examples_honour_the_allow_list(tmp_path):
+    """The rows re-run the check's own line checker: an allowed placeholder key is no
+    JG280 there either (the rows once built their own checker and lost ``allow``)."""
+    key = "sk-proj-Rk4fQz81LmWq0P7xYtR2bN9cKd7Tg3Vh"
+    rows = [example(i) for i in range(3)]
+    for i, row in enumerate(rows):
+        row["messages"][1]["content"] = f"Order {i}: my key is {key}"  # type: ignore[index]
+    path = write_jsonl(tmp_path / "data.jsonl", rows)
+    allowed = Checker(CheckOptions(allow=("sk-proj-*",))).check_path(path)
+    assert "JG280" not in {d.code for d in allowed.diagnostics}
+    assert all("JG280" not in r.findings for r in allowed.example_rows())
+    assert all("JG280" in r.findings for r in check_path(path).example_rows())
+
+
 def test_examples_of_a_stream_cannot_be_read_again():
     report = check_lines([b'{"messages": []}\n'])
     with pytest.raises(ExamplesUnavailable, match="cannot be read again"):

@@ -23,13 +23,12 @@ from typing import Any, BinaryIO, TypeVar
 from ..rules.context import TRAINING, VALIDATION
 from ..rules.selection import RuleSelection
 from ..tokens.backends import FAST_TOKENIZER_MIN_BYTES, TokenizerMismatch, resolve_tokenizer
-from ..tokens.methods import TokenTools
 from . import parallel
 from .budget import budget_finding, run_budget
 from .cost import RunBudget
 from .diagnostics import Diagnostic
 from .file_run import FileRun, Progress, Training
-from .line import LineChecker
+from .line import LineChecker, line_checker_for
 from .lines import Input, InputError, open_input, open_stdin, shortened
 from .models import ModelSpec, resolve_model
 from .options import CheckOptions
@@ -86,17 +85,8 @@ class Checker:
         """The line checker per profile, model and tokenizer, built on first use (vocab lazily)."""
         key = (profile.name, model.name, tokenizer)
         if key not in self._line_checkers:
-            options = self.options
-            tools = TokenTools(
-                model, tokenizer, max_seq_len=options.max_seq_len, training=options.training
-            )
-            self._line_checkers[key] = LineChecker(
-                profile=profile,
-                model=model,
-                selection=self.selection,
-                tools=tools,
-                max_findings_per_rule=self.options.max_findings_per_rule,
-                allow=self.options.allow,
+            self._line_checkers[key] = line_checker_for(
+                self.options, profile, model, tokenizer, self.selection
             )
         return self._line_checkers[key]
 

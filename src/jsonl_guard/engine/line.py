@@ -29,6 +29,7 @@ from .diagnostics import DEFAULT_MAX_FINDINGS_PER_RULE, CappedFindings, Finding
 from .gating import ESTIMATED_TOKENS, NO_FEATURES, example_features
 from .minhash import sketch
 from .models import ModelSpec
+from .options import CheckOptions
 from .parse import nested_too_deeply, parse_line
 from .profiles import Profile, detect, profile_table
 from .schema import schema_findings
@@ -229,3 +230,26 @@ class LineChecker:
             for rule in self.example_rules
             if rule.example_check is not None and (not self._gated or rule.needs <= features)
         ]
+
+
+def line_checker_for(
+    options: CheckOptions,
+    profile: Profile,
+    model: ModelSpec,
+    tokenizer: str,
+    selection: RuleSelection | None = None,
+) -> LineChecker:
+    """The line checker ``options`` make for one profile, model and tokenizer: what a
+    check runs and what ``FileReport.example_rows`` re-runs (one construction, so the two
+    cannot drift, e.g. in the allow-list)."""
+    return LineChecker(
+        profile=profile,
+        model=model,
+        selection=selection
+        or RuleSelection.build(options.select, options.ignore, options.severity),
+        tools=TokenTools(
+            model, tokenizer, max_seq_len=options.max_seq_len, training=options.training
+        ),
+        max_findings_per_rule=options.max_findings_per_rule,
+        allow=options.allow,
+    )

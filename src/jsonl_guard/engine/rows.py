@@ -16,10 +16,9 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import JsonlGuardError
-from ..rules.selection import RuleSelection
+from ..rules.registry import RULES, Scope
 from ..tokens.backends import resolve_tokenizer
-from ..tokens.methods import TokenTools
-from .line import LineChecker
+from .line import LineChecker, line_checker_for
 from .lines import LongLine, open_input
 from .models import resolve_model
 from .options import CheckOptions
@@ -62,7 +61,8 @@ def file_rows(report: FileReport) -> Iterator[ExampleRow]:
     checker = _line_checker(report, report.options)
     later: dict[int, list[str]] = {}  # dataset-level findings, by line
     for diagnostic in report.diagnostics:
-        if diagnostic.line is not None and diagnostic.code.startswith("JG3"):
+        rule = RULES.get(diagnostic.code)
+        if diagnostic.line is not None and rule is not None and rule.scope is Scope.DATASET:
             later.setdefault(diagnostic.line, []).append(diagnostic.code)
     limit = report.options.max_line_bytes
     with open_input(report.path, report.path) as source:
@@ -112,15 +112,7 @@ def _line_checker(report: FileReport, options: CheckOptions) -> LineChecker:
     # quicktok counts as tiktoken does (the check verifies it), and pays off only on
     # big files: tiktoken here.
     tokenizer = "tiktoken" if tokenizer == "quicktok" else tokenizer
-    return LineChecker(
-        profile=resolve_profile(report.format),
-        model=model,
-        selection=RuleSelection.build(options.select, options.ignore, options.severity),
-        tools=TokenTools(
-            model, tokenizer, max_seq_len=options.max_seq_len, training=options.training
-        ),
-        max_findings_per_rule=options.max_findings_per_rule,
-    )
+    return line_checker_for(options, resolve_profile(report.format), model, tokenizer)
 
 
 def to_pandas(rows: Iterator[ExampleRow]) -> Any:
