@@ -8,6 +8,7 @@ holds 9 of them reversed, 2 new ones and one with an unknown role (JG201, an err
 from __future__ import annotations
 
 import json
+import os
 import random
 import tempfile
 from collections import Counter
@@ -333,6 +334,19 @@ def test_a_head_that_cannot_be_read_is_exit_2(
     assert code == 2
     assert "could not be read in the head: No such file or directory" in out
     assert "HEAD: cannot read" in err
+
+
+def test_a_base_that_is_a_named_pipe_is_exit_2_not_a_hang(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A FIFO named like a report (.json) was opened to be read and waited for a writer;
+    an unreadable base counted as a new file with exit 0."""
+    pipe = tmp_path / "base.json"
+    os.mkfifo(pipe)
+    code, out, err = _run(capsys, str(pipe), str(HEAD))
+    assert code == 2
+    assert "named pipe" in out
+    assert "BASE: cannot read" in err
 
 
 def test_dataset_sides_take_checks_options(capsys: pytest.CaptureFixture[str]) -> None:

@@ -125,17 +125,19 @@ def run_diff(args: argparse.Namespace, out: TextIO) -> int:
     )
     results = evaluate(diff, gates)
     out.write(RENDERERS[args.format](diff, results))
-    unreadable = [side for side in head if side.io_error is not None]
-    if unreadable:
-        names = ", ".join(printable(side.path) for side in unreadable)
-        raise UsageError(f"HEAD: cannot read {names}; the diff above counts it as empty")
+    for which, sides in (("BASE", base), ("HEAD", head)):
+        unreadable = [side for side in sides if side.io_error is not None]
+        if unreadable:
+            names = ", ".join(printable(side.path) for side in unreadable)
+            raise UsageError(f"{which}: cannot read {names}; the diff above counts it as empty")
     return ExitCode.ERRORS if any(r.tripped for r in results) else ExitCode.OK
 
 
 def _side(spec: str, which: str, args: argparse.Namespace, scratch: Path) -> list[FileSide]:
     """The files of one side: a report read, a dataset checked, or a git blob checked."""
     path = Path(spec)
-    if path.exists() and not path.is_dir() and is_report(path):
+    # A regular file only: opening a named pipe to sniff it would wait for a writer.
+    if path.is_file() and is_report(path):
         return read_report(path, f"{which} {printable(spec)}")
     if path.exists() or _GLOB & set(spec):
         return _check([spec], args)
