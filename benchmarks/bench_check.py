@@ -304,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
         help="a tools-heavy file: every example defines three tools and calls one per turn",
     )
     args = parser.parse_args(argv)
-    ignore = tuple(code for code in args.ignore.split(",") if code)
+    ignore = tuple(code.strip() for code in args.ignore.split(",") if code.strip())
     data = ROOT / "benchmarks" / "data"
     data.mkdir(parents=True, exist_ok=True)
     path = data / f"chat-{'tools-' if args.tools else ''}{args.examples}.jsonl"
@@ -342,19 +342,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"billed tokens: {billed}")
     print("of ceiling: the tokenizer-only run with the same tokenizer and cores, over this run")
     walls = {row[0]: row[1] for row in rows}
-    costs = [
-        f"{name} {wall / walls['ign' + name[2:]]:.3f}x"
-        for name, wall in walls.items()
-        if name.startswith("jg ") and "ign" + name[2:] in walls
-    ]
-    if costs:
+    # Each jg run and its ign twin (--ignore), compared in wall time and in CPU time.
+    pairs = [(name, "ign" + name[2:]) for name in walls if name.startswith("jg ")]
+    pairs = [(on, off) for on, off in pairs if off in walls]
+    if pairs:
+        costs = [f"{on} {walls[on] / walls[off]:.3f}x" for on, off in pairs]
         print(f"with {','.join(ignore)} on / ignored: " + ", ".join(costs))
-        best_cpu = {name: min(seconds) for name, seconds in cpu.items()}
+        best = {name: min(seconds) for name, seconds in cpu.items()}
         cpu_costs = [
-            f"{name} {best_cpu[name]:.1f} / {best_cpu['ign' + name[2:]]:.1f} CPU s = "
-            f"{best_cpu[name] / best_cpu['ign' + name[2:]]:.3f}x"
-            for name in walls
-            if name.startswith("jg ") and "ign" + name[2:] in walls
+            f"{on} {best[on]:.1f} / {best[off]:.1f} CPU s = {best[on] / best[off]:.3f}x"
+            for on, off in pairs
         ]
         print("in CPU time (fastest of each, workers included): " + ", ".join(cpu_costs))
     return 0

@@ -39,7 +39,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_check import WORDS, generate, measure  # noqa: E402
+from bench_check import WORDS, _use_checkout, generate, measure  # noqa: E402
 
 SPECIALS = ["<|bos|>", "<|im_start|>", "<|im_end|>", "<|endoftext|>"]
 CHATML = (
@@ -81,9 +81,7 @@ def build_tokenizer(folder: Path) -> None:
 def check(folder: Path, jobs: int, loss: str | None, src: str | None) -> Callable[[Path], int]:
     def run(path: Path) -> int:
         if src is not None:  # another checkout's jsonl_guard (in the forked child only)
-            for name in [m for m in sys.modules if m.split(".")[0] == "jsonl_guard"]:
-                del sys.modules[name]
-            sys.path.insert(0, src)
+            _use_checkout(src)
         from jsonl_guard import Checker, CheckOptions
 
         options = CheckOptions(
