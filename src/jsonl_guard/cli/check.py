@@ -18,6 +18,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TextIO
 
+from ..atomic import write_atomically
 from ..engine.checker import CheckerCache, check_dataset, same_file
 from ..engine.config import Config, ConfigFinder, apply_settings
 from ..engine.file_run import Progress
@@ -112,14 +113,11 @@ def _progress_bars(path: str, size: int) -> AbstractContextManager[Progress | No
 
 
 def _write_file(path: Path, text: str) -> None:
-    """Atomically (a temporary file beside it, then a rename): a reader never sees half
-    a report, and a failed write leaves the old file as it was."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Atomically: a reader never sees half a report, and a failed write leaves the old
+    file as it was."""
     try:
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(path)
+        write_atomically(path, text.encode("utf-8"))
     except OSError as error:
-        temporary.unlink(missing_ok=True)
         raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
 
 

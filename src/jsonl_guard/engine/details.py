@@ -16,6 +16,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from .stats import DatasetStats
 
@@ -103,7 +104,12 @@ class FileDetails:
         )
 
     def excerpt(self, line: int | None) -> str | None:
-        return None if line is None else dict(self.excerpts).get(line)
+        return None if line is None else self._by_line.get(line)
+
+    @cached_property
+    def _by_line(self) -> dict[int, str]:
+        """``excerpts`` by line, built once: the HTML report asks once per finding."""
+        return dict(self.excerpts)
 
 
 def _duplicate_groups(stats: DatasetStats) -> tuple[tuple[DuplicateGroup, ...], int]:

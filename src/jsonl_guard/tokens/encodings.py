@@ -28,6 +28,7 @@ from array import array
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..atomic import write_atomically
 from ..errors import JsonlGuardError
 
 if TYPE_CHECKING:  # tiktoken is imported when an encoding is first needed (start-up)
@@ -181,15 +182,7 @@ def _package_vocab(name: str, sha256: str) -> tuple[bytes, str]:
 
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        tmp.replace(path)  # atomic: concurrent readers see the old file or the whole new one
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_atomically(path, data)  # concurrent readers see the old file or the whole new one
 
 
 def _ranks_blob(ranks: dict[bytes, int]) -> bytes:
