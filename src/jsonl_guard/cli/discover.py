@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
+from ..engine.lines import VIRTUAL_ROOTS, virtual_root
 from ..untrusted import printable
 from .arguments import UsageError
 from .ignore import (
@@ -53,7 +54,6 @@ TOOL_FOLDERS = frozenset(
     {"node_modules", "build", "dist", "venv", "site-packages", "__pycache__", "__pypackages__",
      "_build", "buck-out"}
 )  # fmt: skip
-VIRTUAL_ROOTS = ("/proc", "/sys", "/dev")
 _FileId = tuple[int, int]
 
 
@@ -204,7 +204,7 @@ class _Search:
         key = (info.st_dev, info.st_ino)
         if key in self.folders or info.st_dev in self.virtual_devices:
             return False
-        if (is_root or os.path.islink(absolute)) and _on_virtual(absolute):
+        if (is_root or os.path.islink(absolute)) and virtual_root(absolute) is not None:
             return False
         self.folders.add(key)
         return True
@@ -266,8 +266,3 @@ def _devices(roots: Iterable[str]) -> frozenset[int]:
     devices = {info.st_dev for info in map(_stat, roots) if info is not None}
     root = _stat(os.sep)
     return frozenset(devices - ({root.st_dev} if root is not None else set()))
-
-
-def _on_virtual(path: str) -> bool:
-    real = os.path.realpath(path)
-    return any(real == root or real.startswith(root + os.sep) for root in VIRTUAL_ROOTS)

@@ -303,3 +303,14 @@ def shortened(path: str) -> str:
         return path
     half = SHOWN_PATH_CHARS // 2
     return f"{path[:half]}…{path[-half:]} ({len(path):,} characters)"
+
+
+# Kernel file systems: what looks like a file or folder there is not one (reading may
+# never end, a file cannot be created, writing changes the system).
+VIRTUAL_ROOTS = ("/proc", "/sys", "/dev")
+
+
+def virtual_root(path: str | os.PathLike[str]) -> str | None:
+    """The kernel file system ``path`` really is on (links followed), or None."""
+    real = os.path.realpath(path)
+    return next((r for r in VIRTUAL_ROOTS if real == r or real.startswith(r + os.sep)), None)

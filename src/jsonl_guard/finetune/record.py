@@ -304,15 +304,11 @@ def claim_record_path(path: Path, inputs: Iterable[Path | None], *, new: bool = 
     return _beside(path) if new else path
 
 
-# Kernel file systems: a file there is not a file (it cannot be created, or writing it
-# changes the system), so a record is never written there.
-VIRTUAL_FOLDERS = ("/proc", "/sys", "/dev")
-
-
 def _check_folder(path: Path) -> None:
     folder = path.parent
-    real = os.path.realpath(folder)
-    virtual = next((v for v in VIRTUAL_FOLDERS if real == v or real.startswith(v + "/")), None)
+    from ..engine.lines import virtual_root  # only a new run needs the engine here
+
+    virtual = virtual_root(folder)  # a record is never written on a kernel file system
     if virtual is not None:
         raise RecordError(
             f"cannot write the run record {path}: {virtual} is a kernel file system, not a "
