@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 
 from .minhash import EMPTY, INDEX_KEYS, K, similarity
+from .sieve import repeated_counts
 
 LEADERS = 4
 MAX_COMPARISONS = 8
@@ -57,26 +58,6 @@ class Sketches:
     def keys(self) -> Iterator[tuple[int, ...]]:
         """Each example's index keys (its smallest values; padding included)."""
         return zip(*(self.values[rank::K] for rank in range(INDEX_KEYS)), strict=True)
-
-
-def _repeated(keys: Sequence[int]) -> dict[int, int]:
-    """The keys that occur more than once, with their counts (a bit sieve, then an
-    exact count of the keys it lets through)."""
-    mask, seen = (1 << _SIEVE_BITS) - 1, bytearray(1 << (_SIEVE_BITS - 3))
-    candidates: set[int] = set()
-    for key in keys:
-        bit = key & mask
-        if seen[bit >> 3] & (1 << (bit & 7)):
-            candidates.add(key)
-        else:
-            seen[bit >> 3] |= 1 << (bit & 7)
-    candidates.discard(EMPTY)
-    counts = dict.fromkeys(candidates, 0)
-    if counts:
-        for key in keys:
-            if key in counts:
-                counts[key] += 1
-    return {key: count for key, count in counts.items() if count > 1}
 
 
 # A candidate source: (its rank in the order sources are preferred, sketches, index).
@@ -114,7 +95,8 @@ def pairs_within(sketches: Sketches, threshold: float) -> Iterator[tuple[int, in
     """(line, earlier line, estimated similarity) for each line as similar as
     ``threshold`` to an earlier one, in line order."""
     columns = [sketches.values[rank::K] for rank in range(INDEX_KEYS)]
-    counts = _repeated(array("I", b"".join(column.tobytes() for column in columns)))
+    every_key = array("I", b"".join(column.tobytes() for column in columns))
+    counts = repeated_counts(every_key, _SIEVE_BITS, ignore=EMPTY)
     if not counts:
         return
     postings: dict[int, list[int]] = {}

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..tokens.chat_formula import ExampleTokens
 from .near_pairs import Sketches
+from .sieve import repeated_counts
 
 if TYPE_CHECKING:
     from ..rules.replies import AnswerKeys
@@ -223,22 +224,7 @@ _SIEVE_BITS = 24
 
 def repeated(digests: array[int]) -> set[int]:
     """The digests that occur more than once."""
-    mask, seen = (1 << _SIEVE_BITS) - 1, bytearray(1 << (_SIEVE_BITS - 3))
-    candidates: set[int] = set()
-    for digest in digests:  # a digest whose bit is already set may repeat: keep it
-        bit = digest & mask
-        if seen[bit >> 3] & (1 << (bit & 7)):
-            candidates.add(digest)
-        else:
-            seen[bit >> 3] |= 1 << (bit & 7)
-    if not candidates:
-        return set()
-    # A candidate's first occurrence set the bit, so one more pass counts exactly.
-    counts = dict.fromkeys(candidates, 0)
-    for digest in digests:
-        if digest in counts:
-            counts[digest] += 1
-    return {digest for digest, n in counts.items() if n > 1}
+    return set(repeated_counts(digests, _SIEVE_BITS))
 
 
 def percentiles(values: array[int] | list[int], qs: tuple[float, ...]) -> list[float]:
