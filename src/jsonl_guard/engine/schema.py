@@ -161,7 +161,8 @@ def format_path(path: Sequence[str | int] | deque[str | int]) -> str:
     return text or "the example"
 
 
-def _show(value: Any, limit: int = 40) -> str:
+def show_json(value: Any, limit: int = 40) -> str:
+    """``value`` as JSON, cut to ``limit`` characters (with …) for a message."""
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -214,10 +215,10 @@ def _message(error: ValidationError) -> str:
         missing = [key for key in expected if isinstance(value, dict) and key not in value]
         return f"{path} is missing the {_quote_list(missing)}"
     if keyword == "enum":
-        options = ", ".join(_show(option) for option in expected)
-        return f"{path} is {_show(value)}; expected one of {options}"
+        options = ", ".join(show_json(option) for option in expected)
+        return f"{path} is {show_json(value)}; expected one of {options}"
     if keyword == "const":
-        return f"{path} is {_show(value)}; expected {_show(expected)}"
+        return f"{path} is {show_json(value)}; expected {show_json(expected)}"
     if keyword == "additionalProperties":
         allowed = (
             set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
@@ -233,7 +234,7 @@ def _message(error: ValidationError) -> str:
     if keyword == "minLength":
         return f"{path} is an empty string"
     if keyword == "pattern":
-        return f"{path} is {_show(value)}, which does not match {expected}"
+        return f"{path} is {show_json(value)}, which does not match {expected}"
     if keyword == "not":
         if expected == {}:
             return f"{path} is not allowed here"
@@ -243,7 +244,7 @@ def _message(error: ValidationError) -> str:
         wanted = list(dict.fromkeys(_branch_types(error)))
         if wanted:
             return f"{path} must be {' or '.join(wanted)}, not {_kind(value)}"
-        return f"{path} has the wrong shape ({_kind(value)} {_show(value)})"
+        return f"{path} has the wrong shape ({_kind(value)} {show_json(value)})"
     return f"{path}: {error.message}"
 
 

@@ -23,7 +23,7 @@ import jsonschema_rs
 import msgspec
 
 from ..engine.diagnostics import Severity
-from ..engine.schema import TYPE_WORDS, format_path
+from ..engine.schema import TYPE_WORDS, format_path, show_json
 from .context import ExampleContext
 from .helpers import U, path_of
 from .registry import example_rule
@@ -71,8 +71,7 @@ def _pointer(path: Any) -> str:
 
 
 def _quote(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= _QUOTE else text[: _QUOTE - 1] + "…"
+    return show_json(value, _QUOTE)
 
 
 def _from_openapi(schema: Any) -> Any:
