@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import zlib
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from operator import itemgetter
 
 # Values kept per text: 4 bytes each (128 bytes a text); the estimate's standard error
@@ -69,6 +69,12 @@ def _tables() -> tuple[bytes, bytes]:
 
 
 _NORMAL, _DROPPED = _tables()
+
+_native_sketch: Callable[[str], bytes | None] | None
+try:  # the optional C accelerator (setup.py): absent, the Python reference runs
+    from ._minhash import sketch as _native_sketch
+except ImportError:  # pragma: no cover - a build without a C compiler
+    _native_sketch = None
 _WINDOW = itemgetter(slice(WINDOW_BYTES))
 _HEAD_WINDOW = itemgetter(slice(HEAD_WINDOW_BYTES))
 _UPPER = 1 << 31
@@ -117,7 +123,22 @@ def _pairs(words: list[bytes]) -> list[int]:
 
 def sketch(text: str) -> array[int] | None:
     """The bottom-``K`` sketch of ``text`` (``None``: under ``MIN_SHINGLES`` shingles):
-    ``sorted(set(shingles(text)))[:K]``, without the head when the windows fill it."""
+    ``sorted(set(shingles(text)))[:K]``, without the head when the windows fill it.
+
+    The C accelerator's when it was built (``_minhash.c``, ~5x faster), else
+    ``reference_sketch``; tests hold the two equal."""
+    if _native_sketch is None:
+        return reference_sketch(text)
+    packed = _native_sketch(text)
+    if packed is None:
+        return None
+    values = array("I")
+    values.frombytes(packed)
+    return values
+
+
+def reference_sketch(text: str) -> array[int] | None:
+    """``sketch`` in Python: the definition the C accelerator is held to."""
     squeezed = squeeze(text)
     windows = _windows(squeezed)
     if windows is None:

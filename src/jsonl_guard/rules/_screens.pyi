@@ -1,0 +1,6 @@
+# The optional C accelerator of rules/sensitive.py and rules/replies.py (_screens.c).
+TOKEN_RUN: int
+MIN_DIGITS: int
+
+def screens(data: bytes, /) -> int: ...
+def digest(text: str, flip: int, /) -> int: ...

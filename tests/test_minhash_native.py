@@ -1,0 +1,105 @@
+"""The C accelerator of the near-duplicate sketch (engine/_minhash.c) against its
+Python reference (engine/minhash.py ``reference_sketch``): the same values on every
+text, so reports cannot depend on whether a machine had a compiler."""
+
+from __future__ import annotations
+
+import shutil
+import sysconfig
+from pathlib import Path
+from types import ModuleType
+
+import msgspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jsonl_guard.engine import minhash
+from jsonl_guard.engine.conversation_text import conversation_text
+
+if not shutil.which("cc"):  # no compiler, no accelerator: minhash.py runs alone
+    pytest.importorskip("jsonl_guard.engine._minhash")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _native_module() -> ModuleType:
+    """The built accelerator; a machine with a C compiler must have built it."""
+    from jsonl_guard.engine import _minhash
+
+    return _minhash
+
+
+def _same(text: str) -> None:
+    expected = minhash.reference_sketch(text)
+    packed = _native_module().sketch(text)
+    got = None if packed is None else list(memoryview(packed).cast("I"))
+    assert got == (None if expected is None else list(expected)), text[:200]
+    assert minhash.sketch(text) == expected
+
+
+def test_the_accelerator_is_built_where_a_compiler_is() -> None:
+    module = _native_module()
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    assert Path(module.__file__).name == f"_minhash{suffix}"
+    assert minhash._native_sketch is module.sketch
+
+
+def test_its_constants_are_the_references() -> None:
+    module = _native_module()
+    for name in ("K", "MIN_SHINGLES", "WINDOW_BYTES", "HEAD_BYTES", "HEAD_WINDOW_BYTES"):
+        assert getattr(module, name) == getattr(minhash, name), name
+    assert module.MAX_E_GAP == minhash.MAX_E_GAP
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "m",
+        "e",
+        "mmmm eeee mmmm",
+        "Hi! Hello!",
+        "where is my order today, and when will it arrive at my door",
+        "The same sentence, said again and again. " * 40,
+        "привет мир как дела сегодня хорошо спасибо погода город река лес дом окно " * 3,
+        "日本語のテキストです。" * 50,
+        "a lone surrogate \udc80 in some mmm text with eee " * 6,
+        "tabs\tand\nnew lines\r\nand \x00 controls \x1f between words " * 5,
+        "ÀÉÎÕÜ ñandú façade naïve mañana émigré " * 10,
+        "x" * 5000 + " m " + "e" * 100,
+    ],
+)
+def test_the_same_sketch_on_edge_texts(text: str) -> None:
+    _same(text)
+
+
+WORDS = st.sampled_from(
+    ["the", "my", "order", "me", "mm", "e", "em", "me", "memo", "time", "ñandú", "émigré", "привет", "日本", "42", "x-1", "don't"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(WORDS, max_size=400).map(" ".join))
+def test_the_same_sketch_on_generated_prose(text: str) -> None:
+    _same(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(codec=None), max_size=600))
+def test_the_same_sketch_on_any_text(text: str) -> None:
+    _same(text)
+
+
+def test_the_same_sketch_on_every_shipped_example() -> None:
+    files = [*ROOT.glob("examples/*.jsonl"), *ROOT.glob("tests/**/*.jsonl")]
+    texts = 0
+    for path in files:
+        for raw in path.read_bytes().splitlines():
+            try:
+                example = msgspec.json.decode(raw)
+            except (msgspec.DecodeError, RecursionError):
+                continue
+            if isinstance(example, dict):
+                _same(conversation_text(example))
+                texts += 1
+    assert texts > 500

@@ -1,0 +1,122 @@
+"""The C accelerator of the content rules' byte loops (rules/_screens.c) against its
+Python references: the secret/PII screen (rules/sensitive.py ``reference_screens``)
+and the answer digest (rules/replies.py ``reference_digest``)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from types import ModuleType
+
+import msgspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jsonl_guard.rules import replies, sensitive
+
+if not shutil.which("cc"):  # no compiler, no accelerator: the references run alone
+    pytest.importorskip("jsonl_guard.rules._screens")
+ROOT = Path(__file__).resolve().parent.parent
+ENCODER = msgspec.json.Encoder()
+
+
+def _native() -> ModuleType:
+    """The built accelerator; a machine with a C compiler must have built it."""
+    from jsonl_guard.rules import _screens
+
+    return _screens
+
+
+def _same_screens(data: bytes) -> None:
+    found = _native().screens(data)
+    assert (bool(found & 1), bool(found & 2), bool(found & 4)) == sensitive.reference_screens(
+        data
+    ), data[:200]
+
+
+def _same_digest(text: str) -> None:
+    assert replies.digest(text) == replies.reference_digest(text), text[:200]
+
+
+def test_the_accelerator_is_the_one_in_use() -> None:
+    module = _native()
+    assert sensitive._native_screens is module.screens
+    assert replies._native_digest is module.digest
+    assert module.TOKEN_RUN == len(sensitive._TOKEN)
+    assert module.MIN_DIGITS == sensitive._MIN_DIGITS
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"@",
+        b"sk-proj-Zr7Gm2Qx9Lw4Tn8Vb1Hc6Jd3",
+        b"a" * 18,
+        b"a" * 19,
+        b"a.b-c_d" * 3,
+        b"call +1 (415) 555-0100 now",
+        b"123456",
+        b"1 2 3 4 5 6 7",
+        b"1-2.3(4)5+6 7",
+        b"123456x7",
+        b"12345\n67",
+        "ñandú 1234567 émigré".encode(),
+    ],
+)
+def test_the_same_screens_on_edge_bytes(data: bytes) -> None:
+    _same_screens(data)
+
+
+SCREEN_BYTES = st.sampled_from(list(b"aZ_-.09 ()+@#\n\"\\:,{}") + [0xC3, 0xB1])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(SCREEN_BYTES, max_size=300).map(bytes))
+def test_the_same_screens_on_generated_bytes(data: bytes) -> None:
+    _same_screens(data)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=400))
+def test_the_same_screens_on_any_bytes(data: bytes) -> None:
+    _same_screens(data)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        " \t\n\r\x0b\x0c",
+        "Hello World",
+        "HELLO   world\n",
+        "ñandú ÉMIGRÉ",
+        "日本語 テキスト",
+        "a lone surrogate \udc80",
+        "x" * 6000,  # past Adler-32's deferred modulo
+        "ÿ" * 20000,
+    ],
+)
+def test_the_same_digest_on_edge_texts(text: str) -> None:
+    _same_digest(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(st.characters(codec=None), max_size=300))
+def test_the_same_digest_on_any_text(text: str) -> None:
+    _same_digest(text)
+
+
+def test_the_same_on_every_shipped_example() -> None:
+    lines = 0
+    for path in [*ROOT.glob("examples/*.jsonl"), *ROOT.glob("tests/**/*.jsonl")]:
+        for raw in path.read_bytes().splitlines():
+            try:
+                example = msgspec.json.decode(raw)
+            except (msgspec.DecodeError, RecursionError):
+                continue
+            _same_screens(ENCODER.encode(example))
+            _same_digest(raw.decode("utf-8", "surrogatepass"))
+            lines += 1
+    assert lines > 500
