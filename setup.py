@@ -16,6 +16,7 @@ setup(
         Extension(
             "jsonl_guard.rules._screens",
             ["src/jsonl_guard/rules/_screens.c"],
+            libraries=["z"],  # zlib's CRC-32 and Adler-32, as Python's zlib module
             optional=True,
         ),
     ]

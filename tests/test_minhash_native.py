@@ -74,7 +74,25 @@ def test_the_same_sketch_on_edge_texts(text: str) -> None:
 
 
 WORDS = st.sampled_from(
-    ["the", "my", "order", "me", "mm", "e", "em", "me", "memo", "time", "ñandú", "émigré", "привет", "日本", "42", "x-1", "don't"]
+    [
+        "the",
+        "my",
+        "order",
+        "me",
+        "mm",
+        "e",
+        "em",
+        "me",
+        "memo",
+        "time",
+        "ñandú",
+        "émigré",
+        "привет",
+        "日本",
+        "42",
+        "x-1",
+        "don't",
+    ]
 )
 
 

@@ -43,7 +43,7 @@ def test_the_accelerator_is_the_one_in_use() -> None:
     module = _native()
     assert sensitive._native_screens is module.screens
     assert replies._native_digest is module.digest
-    assert module.TOKEN_RUN == len(sensitive._TOKEN)
+    assert len(sensitive._TOKEN) == module.TOKEN_RUN
     assert module.MIN_DIGITS == sensitive._MIN_DIGITS
 
 
@@ -69,7 +69,7 @@ def test_the_same_screens_on_edge_bytes(data: bytes) -> None:
     _same_screens(data)
 
 
-SCREEN_BYTES = st.sampled_from(list(b"aZ_-.09 ()+@#\n\"\\:,{}") + [0xC3, 0xB1])
+SCREEN_BYTES = st.sampled_from([*b'aZ_-.09 ()+@#\n"\\:,{}', 0xC3, 0xB1])
 
 
 @settings(max_examples=400, deadline=None)

@@ -12,99 +12,95 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <string.h>
+#include <zlib.h>
 
 /* Keep in step with rules/sensitive.py (test_screens_native checks them). */
 #define TOKEN_RUN 19 /* a secret is a run of 19+ letters, digits, _, - or . */
 #define MIN_DIGITS 7 /* a number worth checking: 7+ digits, separators between */
 
-enum { OTHER, TOKEN, DIGIT, SEPARATOR };
-static unsigned char classes[256];
-static uint32_t crc_table[256];
+/* Per byte: all ones when it continues a token run (else 0); 1 when it is a digit;
+ * all ones when a number run goes on through it (a digit, or a separator: space,
+ * brackets, +, - and .). Masks, not 0/1: an AND, not a multiply, on the loop's path. */
+static uint32_t in_token[256], is_digit[256], in_number[256];
 
 static void build_tables(void) {
     for (int n = 0; n < 256; n++) {
-        if ((n >= 'a' && n <= 'z') || (n >= 'A' && n <= 'Z') || n == '_' || n == '-' || n == '.')
-            classes[n] = TOKEN;
-        else if (n >= '0' && n <= '9')
-            classes[n] = DIGIT;
-        else if (n == ' ' || n == '(' || n == ')' || n == '+')
-            classes[n] = SEPARATOR;
-        else
-            classes[n] = OTHER;
-        uint32_t c = (uint32_t)n;
-        for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        crc_table[n] = c;
+        int letter = (n >= 'a' && n <= 'z') || (n >= 'A' && n <= 'Z') || n == '_';
+        int digit = n >= '0' && n <= '9';
+        is_digit[n] = (uint32_t)digit;
+        in_token[n] = letter || digit || n == '-' || n == '.' ? UINT32_MAX : 0;
+        in_number[n] = digit || n == '-' || n == '.' || n == ' ' || n == '(' || n == ')' ||
+                       n == '+' ? UINT32_MAX : 0;
     }
 }
 
 /* Bit 1: a run of TOKEN_RUN token characters; 2: an "@"; 4: MIN_DIGITS digits with
- * only separators (space, brackets, +, - and .) between them. */
+ * only separators between them. Branch-free per byte: prose mixes the classes. */
 static PyObject *screens(PyObject *module, PyObject *arg) {
     Py_buffer view;
     if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
     const unsigned char *p = view.buf;
-    Py_ssize_t run = 0, digits = 0;
-    int found = 0;
-    for (Py_ssize_t i = 0; i < view.len && found != 7; i++) {
-        unsigned char b = p[i], kind = classes[b];
-        run = kind == TOKEN || kind == DIGIT ? run + 1 : 0;
-        if (run >= TOKEN_RUN) found |= 1;
-        if (b == '@') found |= 2;
-        if (kind == DIGIT) {
-            if (++digits >= MIN_DIGITS) found |= 4;
-        } else if (kind != SEPARATOR && b != '-' && b != '.') {
-            digits = 0;
-        }
+    uint32_t run = 0, longest = 0, digits = 0, most = 0; /* runs past 2**32 wrap: harmless */
+    for (Py_ssize_t i = 0; i < view.len; i++) {
+        unsigned char b = p[i];
+        run = (run + 1) & in_token[b];
+        longest = run > longest ? run : longest;
+        digits = (digits + is_digit[b]) & in_number[b];
+        most = digits > most ? digits : most;
     }
+    int found = (longest >= TOKEN_RUN) | (memchr(p, '@', (size_t)view.len) != NULL) << 1 |
+                (most >= MIN_DIGITS) << 2;
     PyBuffer_Release(&view);
     return PyLong_FromLong(found);
 }
 
-/* zlib's CRC-32 and Adler-32 of the bytes fed, kept together. */
-typedef struct {
-    uint32_t crc, a, b;
-    Py_ssize_t pending; /* bytes since the last Adler modulo */
-} Sums;
-
-static inline void feed(Sums *s, unsigned char byte) {
-    s->crc = crc_table[(s->crc ^ byte) & 0xFF] ^ (s->crc >> 8);
-    s->a += byte;
-    s->b += s->a;
-    if (++s->pending == 5552) { /* zlib's NMAX: the sums cannot overflow before it */
-        s->a %= 65521;
-        s->b %= 65521;
-        s->pending = 0;
+/* The bytes replies.digest hashes: ASCII whitespace dropped, ASCII lower-cased. */
+static Py_ssize_t normalised(const unsigned char *p, Py_ssize_t n, unsigned char *out) {
+    Py_ssize_t kept = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char b = p[i];
+        out[kept] = b >= 'A' && b <= 'Z' ? b + 32 : b;
+        kept += !(b == ' ' || (b >= '\t' && b <= '\r'));
     }
-}
-
-static inline void feed_normalised(Sums *s, unsigned char byte) {
-    if (byte == ' ' || (byte >= '\t' && byte <= '\r')) return; /* ASCII whitespace */
-    feed(s, byte >= 'A' && byte <= 'Z' ? byte + 32 : byte);
+    return kept;
 }
 
 /* (crc32(data) << 32 | adler32(data)) ^ flip of the text's Latin-1 bytes (or, with
- * a character beyond Latin-1, its UTF-8 and ``flip``), whitespace dropped and ASCII
- * lower-cased: replies.digest. */
+ * a character beyond Latin-1, its UTF-8 and ``flip``), normalised: replies.digest,
+ * with one copy of the text instead of three, and zlib's own checksums. */
 static PyObject *digest(PyObject *module, PyObject *args) {
-    PyObject *text;
+    PyObject *text, *encoded = NULL;
     unsigned long long flip;
     if (!PyArg_ParseTuple(args, "UK:digest", &text, &flip)) return NULL;
-    Sums s = {0xFFFFFFFFu, 1, 0, 0};
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    const unsigned char *data;
+    Py_ssize_t n;
     if (PyUnicode_KIND(text) == PyUnicode_1BYTE_KIND) {
-        const Py_UCS1 *chars = PyUnicode_1BYTE_DATA(text);
-        for (Py_ssize_t i = 0; i < n; i++) feed_normalised(&s, chars[i]);
+        data = PyUnicode_1BYTE_DATA(text);
+        n = PyUnicode_GET_LENGTH(text);
+        flip = 0;
     } else {
-        PyObject *encoded = PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
+        encoded = PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
         if (encoded == NULL) return NULL;
-        const unsigned char *bytes = (const unsigned char *)PyBytes_AS_STRING(encoded);
-        for (Py_ssize_t i = 0; i < PyBytes_GET_SIZE(encoded); i++) feed_normalised(&s, bytes[i]);
-        Py_DECREF(encoded);
+        data = (const unsigned char *)PyBytes_AS_STRING(encoded);
+        n = PyBytes_GET_SIZE(encoded);
     }
-    uint64_t adler = (uint64_t)(s.b % 65521) << 16 | (s.a % 65521);
-    uint64_t value = ((uint64_t)(s.crc ^ 0xFFFFFFFFu) << 32 | adler);
-    if (PyUnicode_KIND(text) != PyUnicode_1BYTE_KIND) value ^= flip;
-    return PyLong_FromUnsignedLongLong(value);
+    unsigned char *work = PyMem_Malloc((size_t)n + 1);
+    if (work == NULL) {
+        Py_XDECREF(encoded);
+        return PyErr_NoMemory();
+    }
+    Py_ssize_t kept = normalised(data, n, work);
+    uint64_t crc = 0, adler = 1;
+    for (Py_ssize_t done = 0; done < kept;) { /* zlib takes at most UINT_MAX at once */
+        uInt step = kept - done > (Py_ssize_t)UINT_MAX ? UINT_MAX : (uInt)(kept - done);
+        crc = crc32((uLong)crc, work + done, step);
+        adler = adler32((uLong)adler, work + done, step);
+        done += step;
+    }
+    PyMem_Free(work);
+    Py_XDECREF(encoded);
+    return PyLong_FromUnsignedLongLong((crc << 32 | adler) ^ flip);
 }
 
 static PyMethodDef methods[] = {
