@@ -74,8 +74,7 @@ def example_features(example: Any, canonical: bytes) -> frozenset[str]:
     A plain chat example is recognised from its shape (quicker than scanning).
     """
     if type(example) is dict and _plain_chat(example):
-        special = canonical.find(b"<") >= 0 and b"<|" in canonical
-        return _SPECIAL_TOKENS_ONLY if special else NO_FEATURES
+        return plain_chat_features(canonical)
     found: list[bytes] = []
     for first, pattern in _SCANS:
         if canonical.find(first) >= 0:
@@ -83,6 +82,13 @@ def example_features(example: Any, canonical: bytes) -> frozenset[str]:
     if not found:
         return NO_FEATURES
     return frozenset(_FEATURE_OF[fragment] for fragment in found)
+
+
+def plain_chat_features(canonical: bytes) -> frozenset[str]:
+    """The features of a plain chat example (``_plain_chat``; every example the typed
+    decoder of ``engine/typed.py`` accepts is one): special-token text, or none."""
+    special = canonical.find(b"<") >= 0 and b"<|" in canonical
+    return _SPECIAL_TOKENS_ONLY if special else NO_FEATURES
 
 
 def unknown_features(needs: frozenset[str]) -> list[str]:

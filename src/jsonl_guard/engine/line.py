@@ -26,13 +26,14 @@ from ..tokens.chat_formula import ExampleTokens
 from ..tokens.methods import Prefetch, TokenTools
 from .conversation_text import conversation_text
 from .diagnostics import DEFAULT_MAX_FINDINGS_PER_RULE, CappedFindings, Finding
-from .gating import ESTIMATED_TOKENS, NO_FEATURES, example_features
+from .gating import ESTIMATED_TOKENS, NO_FEATURES, example_features, plain_chat_features
 from .minhash import sketch
 from .models import ModelSpec
 from .options import CheckOptions
 from .parse import nested_too_deeply, parse_line
 from .profiles import Profile, detect, profile_table
 from .schema import schema_findings
+from .typed import parse_plain, typed_decoder
 
 BOM = b"\xef\xbb\xbf"
 # Lines a token method's prefetch gets at once: enough for a batch tokenizer call to keep
@@ -82,7 +83,10 @@ class LineChecker:
 
     Rules that need a feature (tools, content parts, ...) only run on examples that
     have it, which never changes an outcome; ``gate_rules=False`` runs every rule on
-    every example (the tests compare the two). A line keeps at most
+    every example (the tests compare the two). A plain chat line of a format with a
+    typed decoder (``engine/typed.py``) skips the schema pass and the feature scan,
+    which never changes an outcome either; ``typed=False`` reads every line on the full
+    path. A line keeps at most
     ``max_findings_per_rule`` findings of a rule (0: all) and counts the rest.
     """
 
@@ -94,6 +98,7 @@ class LineChecker:
         selection: RuleSelection,
         tools: TokenTools,
         gate_rules: bool = True,
+        typed: bool = True,
         max_findings_per_rule: int = DEFAULT_MAX_FINDINGS_PER_RULE,
         allow: tuple[str, ...] = (),
     ) -> None:
@@ -101,6 +106,7 @@ class LineChecker:
         self.allow = allow  # the allow-list of JG280/JG281
         self.max_findings_per_rule = max_findings_per_rule
         self.format_name = profile.schema
+        self._typed_decode = typed_decoder(profile.schema) if typed else None
         self.model = model
         self.selection = selection
         self.tools = tools
@@ -172,7 +178,9 @@ class LineChecker:
             outcome.findings.append(Finding("JG103", "blank line", number, 1))
             return outcome
         outcome.is_example = True
-        parsed = parse_line(raw, number, outcome.findings)
+        parsed = None if self._typed_decode is None else parse_plain(raw, self._typed_decode)
+        if parsed is None:
+            parsed = parse_line(raw, number, outcome.findings)
         if parsed is None:
             return outcome
         example = parsed.value
@@ -195,16 +203,19 @@ class LineChecker:
                 outcome.digest = hashlib.sha256(canonical).digest()
                 if self.sketching:
                     outcome.sketch = sketch(conversation_text(example))
-            self._check_example(example, canonical, number, outcome)
+            self._check_example(example, canonical, number, outcome, plain=parsed.plain)
         except RecursionError:  # under the limit, but too deep for the stack left here
             outcome.findings.append(Finding("JG122", nested_too_deeply(), number, 1))
         return outcome
 
     def _check_example(
-        self, example: Any, canonical: bytes, number: int, outcome: LineOutcome
+        self, example: Any, canonical: bytes, number: int, outcome: LineOutcome, *, plain: bool
     ) -> None:
-        for finding in schema_findings(example, self.format_name):
-            outcome.findings.append(Finding(finding.code, finding.message, number, 1))
+        """``plain``: the typed decoder read the line, so the schema accepts it and it
+        is plain chat (``engine/typed.py``)."""
+        if not plain:
+            for finding in schema_findings(example, self.format_name):
+                outcome.findings.append(Finding(finding.code, finding.message, number, 1))
         if not isinstance(example, dict):
             return
         outcome.tokens = self.token_method.count(example, self.tools)
@@ -213,7 +224,12 @@ class LineChecker:
         exact = self.token_method.exact
         messages = object_messages(example)
         context = ExampleContext(self.model, outcome.tokens, messages, exact, canonical, self.allow)
-        features = example_features(example, canonical) if self._gated else NO_FEATURES
+        if not self._gated:
+            features = NO_FEATURES
+        elif plain:
+            features = plain_chat_features(canonical)
+        else:
+            features = example_features(example, canonical)
         checks = self._checks_for.get(features)
         if checks is None:
             checks = self._checks_for[features] = self._checks(features)

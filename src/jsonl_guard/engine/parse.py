@@ -6,7 +6,8 @@ lines the fast one cannot vouch for and words every error. The fast parser keeps
 the last of two equal keys silently, so a line is only trusted to it when it
 provably has none: the colons of a line are its keys plus the colons inside its
 strings, and the canonical form (compact, so every colon is a key's or a
-string's) has one colon fewer for every duplicate the parser dropped. An escaped
+string's) has one colon fewer for every duplicate the parser dropped (and, for
+the typed decoder of ``engine/typed.py``, for every key it skipped). An escaped
 colon (``\\u003a``) would spoil the count, so such a line goes to the reference.
 
 The canonical form (sorted keys, compact) is what duplicate examples compare. It
@@ -26,7 +27,8 @@ import msgspec
 from .diagnostics import CappedFindings, Finding
 
 _decode = msgspec.json.Decoder().decode
-_encode_sorted = msgspec.json.Encoder(order="sorted").encode
+# The canonical form of a value msgspec can give (sorted keys, compact).
+encode_sorted = msgspec.json.Encoder(order="sorted").encode
 # Prefixes a canonical form msgspec cannot give (NaN/Infinity): never a JSON text's first byte.
 _OTHER_CANONICAL = b"\x00"
 _ESCAPED_COLON = re.compile(rb"\\u003[aA]")
@@ -48,14 +50,17 @@ class ParsedLine:
     """A parsed value; ``canonical`` is computed on demand for the reference path.
 
     ``unicode_checked``: the fast parser read it, and it rejects unpaired surrogates.
+    ``plain``: the typed decoder read it (``engine/typed.py``): a plain chat example
+    that its format's schema accepts.
     """
 
-    __slots__ = ("_canonical", "unicode_checked", "value")
+    __slots__ = ("_canonical", "plain", "unicode_checked", "value")
 
-    def __init__(self, value: Any, canonical: bytes | None = None) -> None:
+    def __init__(self, value: Any, canonical: bytes | None = None, *, plain: bool = False) -> None:
         self.value = value
         self._canonical = canonical
         self.unicode_checked = canonical is not None
+        self.plain = plain
 
     @property
     def canonical(self) -> bytes:
@@ -68,7 +73,7 @@ class ParsedLine:
 def canonical_json(value: Any) -> bytes:
     """Sorted-key compact JSON; values msgspec would change get a separate namespace."""
     try:
-        encoded = _encode_sorted(value)
+        encoded = encode_sorted(value)
         if _decode(encoded) == value:  # NaN and Infinity encode as null; NaN != NaN
             return encoded
     except (ValueError, msgspec.EncodeError, OverflowError, RecursionError):
@@ -136,12 +141,20 @@ def parse_line(raw: bytes, number: int, findings: Findings) -> ParsedLine | None
         return None
     try:
         value = _decode(raw)
-        canonical = _encode_sorted(value)
+        canonical = encode_sorted(value)
     except (ValueError, msgspec.EncodeError, RecursionError):  # DecodeError and Unicode*
         return _parse_with_reference(raw, number, findings)
-    if raw.count(b":") != canonical.count(b":") or (b"\\" in raw and _ESCAPED_COLON.search(raw)):
+    if not keys_intact(raw, canonical):
         return _parse_with_reference(raw, number, findings)
     return ParsedLine(value, canonical)
+
+
+def keys_intact(raw: bytes, canonical: bytes) -> bool:
+    """The value msgspec read from ``raw`` (whose canonical form is ``canonical``) kept
+    every key of the line: none was a duplicate, none was skipped (see the docstring)."""
+    return raw.count(b":") == canonical.count(b":") and not (
+        b"\\" in raw and _ESCAPED_COLON.search(raw)
+    )
 
 
 def _reject_constant(name: str) -> Any:
