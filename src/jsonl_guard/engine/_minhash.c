@@ -78,15 +78,15 @@ static Py_ssize_t sort_unique(uint32_t *values, Py_ssize_t n) {
  * with ``flag`` and shifted right by ``shift``, as minhash._windows and _head do. */
 static Py_ssize_t pieces(const unsigned char *s, Py_ssize_t n, unsigned char anchor,
                          Py_ssize_t width, int shift, uint32_t flag, uint32_t *out) {
-    Py_ssize_t count = 0, start = 0;
-    for (Py_ssize_t i = 0; i <= n; i++) {
-        if (i == n || s[i] == anchor) {
-            Py_ssize_t len = i - start < width ? i - start : width;
-            out[count++] = (crc32_from(0, s + start, len) >> shift) | flag;
-            start = i + 1;
-        }
+    Py_ssize_t count = 0;
+    const unsigned char *start = s, *end = s + n;
+    for (;;) { /* memchr: anchors are one byte in forty */
+        const unsigned char *next = memchr(start, anchor, (size_t)(end - start));
+        Py_ssize_t len = (next == NULL ? end : next) - start;
+        out[count++] = (crc32_from(0, start, len < width ? len : width) >> shift) | flag;
+        if (next == NULL) return count;
+        start = next + 1;
     }
-    return count;
 }
 
 /* minhash._pairs(normalise(text).split()): the chained CRC of neighbouring words. */
@@ -129,20 +129,17 @@ static PyObject *sketch(PyObject *module, PyObject *text) {
         PyErr_SetString(PyExc_TypeError, "sketch() takes a str");
         return NULL;
     }
-    /* The text's UTF-8, as minhash.squeeze encodes it: an ASCII str is its own; a
-     * Latin-1 one (most European text) is converted here, at a third of the cost of
-     * the codec; any other goes through the codec. */
+    /* The squeeze of the text's UTF-8 (as minhash.squeeze encodes it). A Latin-1 str
+     * (ASCII included: most text) is squeezed from its characters, each one above 127
+     * written as its two UTF-8 bytes, neither of which a squeeze drops or reads as an
+     * anchor; any other str goes through the codec first. */
     PyObject *encoded = NULL;
-    unsigned char *converted = NULL;
-    const unsigned char *data;
+    unsigned char *utf8 = NULL; /* the text's UTF-8, made only for word pairs */
+    const unsigned char *data = NULL;
+    int latin1 = PyUnicode_KIND(text) == PyUnicode_1BYTE_KIND;
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    if (PyUnicode_IS_ASCII(text)) {
-        data = PyUnicode_DATA(text);
-    } else if (PyUnicode_KIND(text) == PyUnicode_1BYTE_KIND) {
-        converted = PyMem_Malloc(2 * (size_t)n);
-        if (converted == NULL) return PyErr_NoMemory();
-        n = utf8_of_latin1(PyUnicode_1BYTE_DATA(text), n, converted);
-        data = converted;
+    if (latin1) {
+        if (!PyUnicode_IS_ASCII(text)) n *= 2; /* room for two bytes a character */
     } else {
         encoded = PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
         if (encoded == NULL) return NULL;
@@ -158,14 +155,39 @@ static PyObject *sketch(PyObject *module, PyObject *text) {
         goto done;
     }
     Py_ssize_t squeezed = 0, es = 0;
-    for (Py_ssize_t i = 0; i < n; i++) { /* branch-free: a space is one byte in six */
-        unsigned char b = normal[data[i]];
-        work[squeezed] = b;
-        es += b == HEAD_ANCHOR;
-        squeezed += !dropped[data[i]];
+    if (latin1) {
+        const Py_UCS1 *chars = PyUnicode_1BYTE_DATA(text);
+        for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(text); i++) {
+            Py_UCS1 c = chars[i];
+            if (c < 0x80) { /* branch-free within ASCII: a space is one byte in six */
+                unsigned char b = normal[c];
+                work[squeezed] = b;
+                es += b == HEAD_ANCHOR;
+                squeezed += !dropped[c];
+            } else {
+                work[squeezed++] = (unsigned char)(0xC0 | (c >> 6));
+                work[squeezed++] = (unsigned char)(0x80 | (c & 0x3F));
+            }
+        }
+    } else {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            unsigned char b = normal[data[i]];
+            work[squeezed] = b;
+            es += b == HEAD_ANCHOR;
+            squeezed += !dropped[data[i]];
+        }
     }
     Py_ssize_t count;
     if (es * MAX_E_GAP < squeezed) {
+        if (latin1) { /* rare: a text of few "e"s needs its UTF-8 for its words */
+            utf8 = PyMem_Malloc((size_t)n + 1);
+            if (utf8 == NULL) {
+                PyErr_NoMemory();
+                goto done;
+            }
+            n = utf8_of_latin1(PyUnicode_1BYTE_DATA(text), PyUnicode_GET_LENGTH(text), utf8);
+            data = utf8;
+        }
         count = sort_unique(values, word_pairs(data, n, work, values));
     } else {
         count = sort_unique(values, pieces(work, squeezed, ANCHOR, WINDOW_BYTES, 1, 0, values));
@@ -186,7 +208,7 @@ static PyObject *sketch(PyObject *module, PyObject *text) {
 done:
     PyMem_Free(work);
     PyMem_Free(values);
-    PyMem_Free(converted);
+    PyMem_Free(utf8);
     Py_XDECREF(encoded);
     return result;
 }

@@ -23,11 +23,15 @@
  * all ones when a number run goes on through it (a digit, or a separator: space,
  * brackets, +, - and .). Masks, not 0/1: an AND, not a multiply, on the loop's path. */
 static uint32_t in_token[256], is_digit[256], in_number[256];
+/* Per byte, for the digest: the byte lower-cased; 0 for ASCII whitespace, else 1. */
+static unsigned char lowered[256], kept_byte[256];
 
 static void build_tables(void) {
     for (int n = 0; n < 256; n++) {
         int letter = (n >= 'a' && n <= 'z') || (n >= 'A' && n <= 'Z') || n == '_';
         int digit = n >= '0' && n <= '9';
+        lowered[n] = (unsigned char)(n >= 'A' && n <= 'Z' ? n + 32 : n);
+        kept_byte[n] = !(n == ' ' || (n >= '\t' && n <= '\r'));
         is_digit[n] = (uint32_t)digit;
         in_token[n] = letter || digit || n == '-' || n == '.' ? UINT32_MAX : 0;
         in_number[n] = digit || n == '-' || n == '.' || n == ' ' || n == '(' || n == ')' ||
@@ -55,13 +59,13 @@ static PyObject *screens(PyObject *module, PyObject *arg) {
     return PyLong_FromLong(found);
 }
 
-/* The bytes replies.digest hashes: ASCII whitespace dropped, ASCII lower-cased. */
+/* The bytes replies.digest hashes: ASCII whitespace dropped, ASCII lower-cased
+ * (tables, so the loop has no branch). */
 static Py_ssize_t normalised(const unsigned char *p, Py_ssize_t n, unsigned char *out) {
     Py_ssize_t kept = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
-        unsigned char b = p[i];
-        out[kept] = b >= 'A' && b <= 'Z' ? b + 32 : b;
-        kept += !(b == ' ' || (b >= '\t' && b <= '\r'));
+        out[kept] = lowered[p[i]];
+        kept += kept_byte[p[i]];
     }
     return kept;
 }
