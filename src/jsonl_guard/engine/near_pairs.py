@@ -93,7 +93,11 @@ def _first_similar(
 
 def pairs_within(sketches: Sketches, threshold: float) -> Iterator[tuple[int, int, float]]:
     """(line, earlier line, estimated similarity) for each line as similar as
-    ``threshold`` to an earlier one, in line order."""
+    ``threshold`` to an earlier one, in line order.
+
+    ``_first_similar``'s rule, with sources as plain indexes (one file: no need for
+    candidates naming theirs), since most lines share only common keys and are ruled
+    out by the first count."""
     columns = [sketches.values[rank::K] for rank in range(INDEX_KEYS)]
     every_key = array("I", b"".join(column.tobytes() for column in columns))
     counts = repeated_counts(every_key, _SIEVE_BITS, ignore=EMPTY)
@@ -101,18 +105,25 @@ def pairs_within(sketches: Sketches, threshold: float) -> Iterator[tuple[int, in
         return
     postings: dict[int, list[int]] = {}
     for index, keys in enumerate(sketches.keys()):
-        sources: list[Candidate] = []
+        sources: list[int] = []
         for key in keys:
             if key in counts:
                 owners = postings.setdefault(key, [])
-                listed = [(owner, sketches, owner) for owner in owners]
-                sources += listed * 2 if counts[key] == 2 else listed
+                sources += owners * 2 if counts[key] == 2 else owners
                 if len(owners) < LEADERS:
                     owners.append(index)
-        found = _first_similar(sketches, index, sources, threshold) if sources else None
-        if found is not None:
-            (_, _, source), estimate = found
-            yield sketches.lines[index], sketches.lines[source], estimate
+        if len(sources) < 2:
+            continue
+        shared = Counter(sources)
+        if len(shared) == len(sources):
+            continue
+        ranked = sorted((i for i, n in shared.items() if n > 1), key=lambda i: (-shared[i], i))
+        mine = sketches.of(index)
+        for source in ranked[:MAX_COMPARISONS]:
+            estimate = similarity(mine, sketches.of(source))
+            if estimate >= threshold:
+                yield sketches.lines[index], sketches.lines[source], estimate
+                break
 
 
 def pairs_between(
