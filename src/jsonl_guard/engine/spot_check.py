@@ -1,0 +1,66 @@
+"""Recount quicktok's spot-check samples with tiktoken, never beside quicktok's vocab.
+
+Each vocab is 65-72 MB of heap, a process with neither ~30 MB: holding both at once,
+in one process or in two of one process tree, breaks the 150 MB budget
+(docs/performance.md, "Memory"). So when a file's lines are counted, the process lets
+go of quicktok (its counters and quicktok's own cache), gives the freed pages back
+to the system, and only then is tiktoken loaded to recount the samples, in a forked
+child that takes its vocab with it when it exits: the next file's lines are counted
+by a process that never held tiktoken.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import multiprocessing
+import signal
+from collections.abc import Callable, Iterable
+from functools import cache
+
+from ..tokens.backends import Sample, first_mismatch, release_quicktok
+from ..tokens.methods import TokenTools
+
+
+def recount(samples: list[Sample], holders: Iterable[TokenTools]) -> tuple[str, int, int] | None:
+    """``first_mismatch(samples)``, once the ``holders`` (the quicktok counters of this
+    process) have let go of quicktok's vocab."""
+    if not samples:
+        return None
+    for tools in holders:
+        tools.release()
+    for encoding_name in {sample[0] for sample in samples}:
+        release_quicktok(encoding_name)
+    trim_heap()
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return first_mismatch(samples)  # Windows: tiktoken loads here, after quicktok left
+    with multiprocessing.get_context("fork").Pool(1, ignore_interrupts) as verifier:
+        return verifier.apply(first_mismatch, (samples,))
+
+
+def ignore_interrupts() -> None:
+    """A child leaves Ctrl-C to its parent, which ends it: one message, not one
+    traceback per process (a terminal sends SIGINT to the whole process group)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    name = ctypes.util.find_library("c")
+    try:
+        trim: Callable[[int], int] | None = getattr(ctypes.CDLL(name), "malloc_trim", None)
+    except OSError:
+        return None
+    return trim if name else None
+
+
+def trim_heap() -> None:
+    """Return the allocator's free pages to the system (glibc's ``malloc_trim``).
+
+    A vocab is ~200,000 small allocations among the rest of the heap: freed, they stay
+    in glibc's free lists, counted in the process's memory, unless trimmed (65 MB of
+    quicktok's go back this way). Elsewhere (musl, macOS, Windows) nothing is done.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
