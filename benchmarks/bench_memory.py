@@ -38,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +51,8 @@ class Peak:
     rss_kib: int = 0
     hwm_kib: int = 0
     processes: int = 0
+    # (seconds since the start, the tree's PSS in KiB) of every sample, for --timeline.
+    timeline: list[tuple[float, int]] = field(default_factory=list)
 
 
 def _children() -> dict[int, list[int]]:
@@ -90,8 +92,8 @@ def _kib(path: str, keys: tuple[bytes, ...]) -> dict[bytes, int]:
     return values
 
 
-def sample(root: int, peak: Peak) -> None:
-    """Add one sample of the tree under ``root`` to ``peak``."""
+def sample(root: int, peak: Peak, at: float) -> None:
+    """Add one sample of the tree under ``root``, ``at`` seconds in, to ``peak``."""
     pss = rss = 0
     pids = _tree(root)
     for pid in pids:
@@ -102,6 +104,7 @@ def sample(root: int, peak: Peak) -> None:
         peak.hwm_kib = max(peak.hwm_kib, status.get(b"VmHWM", 0))
     peak.pss_kib, peak.rss_kib = max(peak.pss_kib, pss), max(peak.rss_kib, rss)
     peak.processes = max(peak.processes, len(pids))
+    peak.timeline.append((at, pss))
 
 
 @dataclass
@@ -130,7 +133,7 @@ def run_check(
         start = time.perf_counter()
         child = subprocess.Popen(command, stdout=out, env=env)
         while child.poll() is None:
-            sample(child.pid, peak)
+            sample(child.pid, peak, time.perf_counter() - start)
             time.sleep(interval)
         wall = time.perf_counter() - start
         out.seek(0)
@@ -138,6 +141,15 @@ def run_check(
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     return Run(wall, cpu, peak, report, child.returncode)
+
+
+def tenths(run: Run) -> str:
+    """The tree's largest PSS in each tenth of the run, in MB: which phase peaks."""
+    peaks = [0] * 10
+    for at, pss in run.peak.timeline:
+        tenth = min(9, int(at / run.wall * 10))
+        peaks[tenth] = max(peaks[tenth], pss)
+    return " ".join(f"{kib / 1024:.0f}" for kib in peaks)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -149,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", metavar="NAME", help="variants whose name has one")
     parser.add_argument("--ignore", default="", help=f"rules to ignore, e.g. {QUALITY_RULES}")
     parser.add_argument("--baseline", metavar="SRC", help="also run another checkout's src")
+    parser.add_argument(
+        "--timeline", action="store_true", help="also print each run's PSS per tenth of its time"
+    )
     args = parser.parse_args(argv)
     path = args.file
     if path is None:
@@ -185,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<18}{mb[0]:>12.0f}{mb[1]:>12.0f}{mb[2]:>12.0f}{worst.peak.processes:>12}"
               f"{min(r.wall for r in done):>12.1f}{min(r.cpu for r in done):>12.1f}"
               f"  {reports} exit {','.join(map(str, sorted(statuses)))}")  # fmt: skip
+        if args.timeline:
+            print(f"{'':<18}PSS MB per tenth of the run: {tenths(worst)}")
     return 0
 
 
