@@ -11,13 +11,11 @@ by a process that never held tiktoken.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import multiprocessing
 import signal
-from collections.abc import Callable, Iterable
-from functools import cache
+from collections.abc import Iterable
 
+from ..heap import trim_heap
 from ..tokens.backends import Sample, first_mismatch, release_quicktok
 from ..tokens.methods import TokenTools
 
@@ -42,25 +40,3 @@ def ignore_interrupts() -> None:
     """A child leaves Ctrl-C to its parent, which ends it: one message, not one
     traceback per process (a terminal sends SIGINT to the whole process group)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-@cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    name = ctypes.util.find_library("c")
-    try:
-        trim: Callable[[int], int] | None = getattr(ctypes.CDLL(name), "malloc_trim", None)
-    except OSError:
-        return None
-    return trim if name else None
-
-
-def trim_heap() -> None:
-    """Return the allocator's free pages to the system (glibc's ``malloc_trim``).
-
-    A vocab is ~200,000 small allocations among the rest of the heap: freed, they stay
-    in glibc's free lists, counted in the process's memory, unless trimmed (65 MB of
-    quicktok's go back this way). Elsewhere (musl, macOS, Windows) nothing is done.
-    """
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
