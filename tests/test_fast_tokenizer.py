@@ -168,6 +168,20 @@ def test_tiktoken_recounts_where_quicktok_was_let_go(monkeypatch, jobs):
         assert _Tracked.live == 0 and not _loaded()
 
 
+def _tokenizer_of_a_check() -> str:
+    report = check_path(EXAMPLES / "support-bad.jsonl", CheckOptions(tokenizer="quicktok"))
+    assert report.tokens is not None
+    return report.tokens.tokenizer
+
+
+def test_a_check_in_a_daemonic_process_recounts_in_that_process():
+    # A pool's worker (or a Dask worker running check_shard) may have no children.
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply(_tokenizer_of_a_check).startswith("quicktok ")
+
+
 def test_a_missing_reference_vocab_in_a_parallel_check_is_a_usage_error_not_a_traceback(
     monkeypatch, tmp_path, capsys
 ):

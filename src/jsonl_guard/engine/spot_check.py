@@ -30,10 +30,19 @@ def recount(samples: list[Sample], holders: Iterable[TokenTools]) -> tuple[str, 
     for encoding_name in {sample[0] for sample in samples}:
         release_quicktok(encoding_name)
     trim_heap()
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return first_mismatch(samples)  # Windows: tiktoken loads here, after quicktok left
+    if not _can_fork():
+        return first_mismatch(samples)  # tiktoken loads here, after quicktok left
     with multiprocessing.get_context("fork").Pool(1, ignore_interrupts) as verifier:
         return verifier.apply(first_mismatch, (samples,))
+
+
+def _can_fork() -> bool:
+    """Not on Windows (no fork), nor in a daemonic process (a pool's worker, a Dask
+    worker running ``check_shard``), which multiprocessing forbids to have children."""
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and not multiprocessing.current_process().daemon
+    )
 
 
 def ignore_interrupts() -> None:
