@@ -112,7 +112,7 @@ def check_ranges(run: FileRun, path: Path, ranges: list[tuple[int, int]], jobs: 
     samples: list[Sample] = []
     # Objects that exist now are never collected in the workers: a collection would
     # write to every tracked object's header, copying the pages they share with this
-    # process (the modules, rules and schemas: ~10 MB a worker).
+    # process (the modules, rules and schemas; measured in docs/performance.md, "Memory").
     gc.freeze()
     try:
         context = multiprocessing.get_context("fork")

@@ -1,12 +1,12 @@
 """Recount quicktok's spot-check samples with tiktoken, never beside quicktok's vocab.
 
-Each vocab is 65-72 MB of heap, a process with neither ~30 MB: holding both at once,
-in one process or in two of one process tree, breaks the 150 MB budget
-(docs/performance.md, "Memory"). So when a file's lines are counted, the process lets
-go of quicktok (its counters and quicktok's own cache), gives the freed pages back
-to the system, and only then is tiktoken loaded to recount the samples, in a forked
-child that takes its vocab with it when it exits: the next file's lines are counted
-by a process that never held tiktoken.
+quicktok's vocab is 65 MB of heap, tiktoken's 50 (72 while it loads), a process with
+neither ~30 MB: holding both at once, in one process or in two of one process tree,
+breaks the 150 MB budget (docs/performance.md, "Memory"). So when a file's lines are
+counted, the process lets go of quicktok (its counters and quicktok's own cache),
+gives the freed pages back to the system, and only then is tiktoken loaded to recount
+the samples, in a forked child that takes its vocab with it when it exits: the next
+file's lines are counted by a process that never held tiktoken.
 """
 
 from __future__ import annotations
