@@ -121,6 +121,67 @@ def test_missing_quicktok_is_a_usage_error(monkeypatch, capsys):
     assert "jsonl-guard[fast]" in capsys.readouterr().err
 
 
+class _Tracked:
+    """quicktok, counting the live wrappers: a dropped counter drops its wrapper."""
+
+    live = 0
+
+    def __init__(self, real):
+        self.real = real
+        type(self).live += 1
+
+    def __del__(self):
+        type(self).live -= 1
+
+    def count(self, text):
+        return self.real.count(text)
+
+
+def _quicktok_held(samples):
+    """Run where tiktoken recounts: a "mismatch" if quicktok is still held there. The
+    recount process is forked from the checking one, so it holds what that one held."""
+    if _Tracked.live or _loaded():
+        return "quicktok still held", _Tracked.live, len(quicktok._CACHE)
+    return fast_tokens.first_mismatch(samples)
+
+
+def _loaded() -> bool:
+    """Whether quicktok's own cache holds the check's encoding (other tests load others)."""
+    return ("o200k_base", "") in quicktok._CACHE
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_tiktoken_recounts_where_quicktok_was_let_go(monkeypatch, jobs):
+    # Both vocabs at once were 160-180 MB in one process and 270 MB over a parallel
+    # check's processes (docs/performance.md, "Memory"); a disagreement here would
+    # show as the fall-back to tiktoken.
+    import jsonl_guard.engine.spot_check as spot_check
+
+    real_get = quicktok.get_encoding
+    monkeypatch.setattr(quicktok, "get_encoding", lambda name: _Tracked(real_get(name)))
+    monkeypatch.setattr(spot_check, "first_mismatch", _quicktok_held)
+    checker = Checker(CheckOptions(tokenizer="quicktok"))
+    for _ in range(2):  # the next file loads quicktok again
+        report = checker.check_path(EXAMPLES / "support-bad.jsonl", jobs=jobs, min_parallel_bytes=0)
+        assert report.tokens is not None and "disagreed" not in report.tokens.tokenizer
+        assert report.tokens.tokenizer.startswith("quicktok ")
+        assert _Tracked.live == 0 and not _loaded()
+
+
+def _tokenizer_of_a_check() -> str:
+    report = check_path(EXAMPLES / "support-bad.jsonl", CheckOptions(tokenizer="quicktok"))
+    assert report.tokens is not None
+    return report.tokens.tokenizer
+
+
+def test_a_check_in_a_daemonic_process_recounts_in_that_process():
+    # A pool's worker (or a Dask worker running check_shard) may have no children.
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply(_tokenizer_of_a_check).startswith("quicktok ")
+
+
 def test_a_missing_reference_vocab_in_a_parallel_check_is_a_usage_error_not_a_traceback(
     monkeypatch, tmp_path, capsys
 ):

@@ -26,6 +26,7 @@ from ..engine.options import CheckOptions
 from ..engine.parallel import parallel_jobs
 from ..engine.report import Report
 from ..errors import ExitCode
+from ..heap import keep_big_blocks_apart
 from ..reporters import REPORTERS, RenderOptions
 from ..reporters import summary as summary_reporter
 from ..untrusted import printable
@@ -35,6 +36,8 @@ from .ignore import Pattern, parse_lines
 
 
 def run_check(args: argparse.Namespace, out: TextIO) -> int:
+    # The command's own process (a library caller keeps its allocator as it set it).
+    keep_big_blocks_apart()
     finder = ConfigFinder(args.config)
     paths = expand_paths(args.paths, finder, exclude=args.exclude, no_ignore=args.no_ignore)
     configs = [finder.for_path(path) for path in paths]

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..rules.catalogue import token_method_for
 from ..rules.context import TRAINING, DatasetContext
 from ..rules.sensitive_text import mask_text
-from ..tokens.backends import QUICKTOK_FELL_BACK, Sample, is_tokenizer_file, verify_samples
+from ..tokens.backends import QUICKTOK_FELL_BACK, Sample, TokenizerMismatch, is_tokenizer_file
 from .cost import estimate_cost
 from .details import FileDetails
 from .diagnostics import CappedFindings, Diagnostic, Finding
@@ -30,6 +30,7 @@ from .options import CheckOptions
 from .profiles import Detection, Profile, choose_profile
 from .report import FileReport, NotShown, TokenSummary
 from .shards import Shard
+from .spot_check import recount
 from .stats import DatasetStats
 
 if TYPE_CHECKING:
@@ -205,9 +206,15 @@ class FileRun:
             samples += line_checker.tools.take_spot_samples()
         return samples
 
-    def verify(self) -> None:
-        """Recount quicktok's samples with tiktoken; ``TokenizerMismatch`` if one differs."""
-        verify_samples(self.take_spot_samples())
+    def verify(self, samples: list[Sample] | None = None) -> None:
+        """Recount quicktok's samples (``samples``, else this process's) with tiktoken,
+        quicktok's vocab let go first (engine/spot_check.py); ``TokenizerMismatch`` if
+        one differs."""
+        samples = self.take_spot_samples() if samples is None else samples
+        holders = [checker.tools for checker in self.checker.line_checkers(self.tokenizer)]
+        mismatch = recount(samples, holders)
+        if mismatch is not None:
+            raise TokenizerMismatch(*mismatch)
 
     def _tokenizer(self, shard: Shard) -> tuple[str, bool]:
         """The counter the report names, and whether quicktok was dropped for tiktoken."""

@@ -98,13 +98,18 @@ def pairs_within(sketches: Sketches, threshold: float) -> Iterator[tuple[int, in
     ``_first_similar``'s rule, with sources as plain indexes (one file: no need for
     candidates naming theirs), since most lines share only common keys and are ruled
     out by the first count."""
+    # The index keys, one column per rank (16 bytes an example), sieved as one array,
+    # then read again as each example's keys: no other copy of them is made.
     columns = [sketches.values[rank::K] for rank in range(INDEX_KEYS)]
-    every_key = array("I", b"".join(column.tobytes() for column in columns))
+    every_key = array("I")
+    for column in columns:
+        every_key.extend(column)
     counts = repeated_counts(every_key, _SIEVE_BITS, ignore=EMPTY)
+    del every_key
     if not counts:
         return
     postings: dict[int, list[int]] = {}
-    for index, keys in enumerate(sketches.keys()):
+    for index, keys in enumerate(zip(*columns, strict=True)):
         sources: list[int] = []
         for key in keys:
             if key in counts:

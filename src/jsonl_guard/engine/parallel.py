@@ -1,8 +1,9 @@
 """Check one big file on several cores: byte ranges, forked workers, merged shards.
 
 The file is cut into ranges that start on line boundaries. Each range is checked
-in a forked worker process, which shares the parent's loaded tiktoken vocab
-copy-on-write (a spawned worker would spend 0.3-0.5 s re-loading it), and comes
+in a forked worker process, which shares the parent's loaded vocab (tiktoken's or
+quicktok's) copy-on-write (a spawned worker would spend 0.3-0.5 s re-loading it, and
+hold a copy of its own: ~70 MB a worker), and comes
 back as a ``Shard`` numbered from its own first line. Shards merge in file order,
 so the report is identical to the single-process one. Where ``fork`` is not
 available (Windows; macOS defaults to spawn), or the file is small, the check
@@ -11,19 +12,18 @@ stays in this process.
 
 from __future__ import annotations
 
-import contextlib
+import gc
 import itertools
 import multiprocessing
 import os
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..tokens.backends import Sample, TokenizerMismatch, first_mismatch
-from ..tokens.encodings import load_encoding
+from ..tokens.backends import Sample
 from .file_run import FileRun
 from .lines import DEFAULT_MAX_LINE_BYTES, line_bytes, read_lines, skip_line
 from .shards import Shard
+from .spot_check import ignore_interrupts
 
 # Below this size forking costs more than it saves (measured on 2 cores).
 MIN_PARALLEL_BYTES = 8 * 1024 * 1024
@@ -96,43 +96,28 @@ def _check_range(task: tuple[str, int, int]) -> tuple[Shard, list[Sample]]:
     return shard, run.take_spot_samples()
 
 
-def _ignore_interrupts() -> None:
-    """Workers leave Ctrl-C to the parent, which ends them: one message, not one
-    traceback per worker (a terminal sends SIGINT to the whole process group)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _load_reference(encoding_name: str) -> None:
-    # Returns nothing: the loaded Encoding stays in the verifier (it does not pickle).
-    load_encoding(encoding_name)
-
-
 def check_ranges(run: FileRun, path: Path, ranges: list[tuple[int, int]], jobs: int) -> Shard:
     """Check the ranges in ``jobs`` forked workers and merge them in order.
 
-    tiktoken loads once, before forking, so the workers share it. quicktok loads in
-    each worker instead, and its samples are recounted by a process of their own
-    that loads tiktoken while the workers count: no process holds both vocabularies.
+    The vocab (tiktoken's or quicktok's) loads once, before forking, so the workers
+    share its pages. quicktok's samples are recounted with tiktoken once the workers
+    are gone and quicktok is let go (``FileRun.verify``): no two vocabs at once.
     Raises ``TokenizerMismatch`` when tiktoken counts a sample otherwise.
     """
     global _WORKER_RUN
-    tools, progress = run.line_checker.tools, run.progress
-    spot_checked = tools.tokenizer == "quicktok"
-    if not spot_checked:
-        run.line_checker.warm_up()
+    progress = run.progress
+    run.line_checker.warm_up()
     _WORKER_RUN = run
     merged = Shard()  # each shard is appended as it arrives, then dropped
     samples: list[Sample] = []
+    # Objects that exist now are never collected in the workers: a collection would
+    # write to every tracked object's header, copying the pages they share with this
+    # process (the modules, rules and schemas; measured in docs/performance.md, "Memory").
+    gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
-        with contextlib.ExitStack() as stack:
-            verifier = (
-                stack.enter_context(context.Pool(1, _ignore_interrupts)) if spot_checked else None
-            )
-            if verifier is not None:
-                verifier.apply_async(_load_reference, (run.model.encoding,))
-            workers = worker_count(jobs, len(ranges))
-            pool = stack.enter_context(context.Pool(workers, _ignore_interrupts))
+        workers = worker_count(jobs, len(ranges))
+        with context.Pool(workers, ignore_interrupts) as pool:
             tasks = [(str(path), a, b) for a, b in ranges]
             for (_, end), (shard, sampled) in zip(
                 ranges, pool.imap(_check_range, tasks), strict=True
@@ -141,11 +126,10 @@ def check_ranges(run: FileRun, path: Path, ranges: list[tuple[int, int]], jobs: 
                 samples += sampled
                 if progress is not None:
                     progress(end)
-            mismatch = verifier.apply(first_mismatch, (samples,)) if verifier else None
     finally:
+        gc.unfreeze()
         _WORKER_RUN = None
-    if mismatch is not None:
-        raise TokenizerMismatch(*mismatch)
+    run.verify(samples)
     return merged
 
 

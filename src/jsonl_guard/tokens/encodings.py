@@ -25,11 +25,13 @@ import tempfile
 import threading
 import zlib
 from array import array
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..atomic import write_atomically
 from ..errors import JsonlGuardError
+from ..heap import trim_heap
 
 if TYPE_CHECKING:  # tiktoken is imported when an encoding is first needed (start-up)
     import tiktoken
@@ -86,13 +88,57 @@ def load_encoding(name: str) -> tiktoken.Encoding:
             ranks = _read_verified(own_cache / f"{name}.ranks", _PINNED_RANKS_SHA256[name])
             if ranks is not None:
                 _SOURCES[name] = "jsonl-guard cache (sha256 verified)"
-                return _encoding_from_ranks(name, _ranks_from_blob(ranks))
+                return _lean(_encoding_from_ranks(name, _ranks_from_blob(ranks)), ranks)
         encoding = _load_verified(name, sha256, key, own_cache)
+        blob = _ranks_blob(encoding._mergeable_ranks)
         if own_cache is not None:
             # A read-only cache only costs start-up time.
             with contextlib.suppress(OSError):
-                _atomic_write(own_cache / f"{name}.ranks", _ranks_blob(encoding._mergeable_ranks))
-        return encoding
+                _atomic_write(own_cache / f"{name}.ranks", blob)
+        return _lean(encoding, blob)
+
+
+class BlobRanks(Mapping[bytes, int]):
+    """An encoding's ranks as the blob they load from (``_ranks_blob``: 2.2 MB for
+    o200k_base), made a dict again only when read."""
+
+    def __init__(self, blob: bytes) -> None:
+        self._blob = blob
+        self._ranks: dict[bytes, int] | None = None
+
+    def _built(self) -> dict[bytes, int]:
+        if self._ranks is None:
+            self._ranks = _ranks_from_blob(self._blob)
+        return self._ranks
+
+    def __getitem__(self, token: bytes) -> int:
+        return self._built()[token]
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._built())
+
+    def __len__(self) -> int:
+        return int.from_bytes(self._blob[:4], "little")
+
+    def __reduce__(self) -> tuple[Callable[[bytes], dict[bytes, int]], tuple[bytes]]:
+        # A pickled Encoding is rebuilt by tiktoken's Rust core, which takes a real dict.
+        return _ranks_from_blob, (self._blob,)
+
+
+def _lean(encoding: tiktoken.Encoding, blob: bytes) -> tiktoken.Encoding:
+    """``encoding`` with its Python-side ranks kept as ``blob``: ~20 MB less a process.
+
+    tiktoken's Rust core copies the ranks when the Encoding is built and counts with its
+    copy; the Python side keeps its dict of 200,000 bytes objects only to pickle the
+    Encoding. Every process that counts with tiktoken holds it (the check, its forked
+    workers through the parent's pages, quicktok's recount), and the 150 MB budget of a
+    check's process tree is counted with it (docs/performance.md, "Memory").
+    """
+    if isinstance(encoding._mergeable_ranks, dict):
+        # A Mapping where tiktoken annotates a dict: it only iterates and pickles it.
+        encoding._mergeable_ranks = BlobRanks(blob)  # type: ignore[assignment]
+        trim_heap()
+    return encoding
 
 
 def _load_verified(name: str, sha256: str, key: str, own_cache: Path | None) -> tiktoken.Encoding:

@@ -67,6 +67,11 @@ class TokenTools:
         self._chat.spot_samples.clear()
         return samples
 
+    def release(self) -> None:
+        """Let go of the loaded counter (its vocab), e.g. before another vocab is loaded;
+        the next count loads it again. Take the spot-check samples first."""
+        self._chat = None
+
     @property
     def chars_per_token(self) -> float:
         return self.model.chars_per_token or DEFAULT_CHARS_PER_TOKEN
