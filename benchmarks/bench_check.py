@@ -171,8 +171,15 @@ def _encode_range(task: tuple[str, int, int]) -> int:
     assert _CEILING_COUNT is not None
     count, total = _CEILING_COUNT, 0
     for line in range_lines(Path(task[0]), task[1], task[2]):
-        for message in json.loads(line)["messages"]:
-            total += count(message["content"])
+        example = json.loads(line)
+        for message in example["messages"]:
+            content = message.get("content")
+            if isinstance(content, str):
+                total += count(content)
+            for call in message.get("tool_calls") or ():  # a --tools file's calls
+                total += count(call["function"]["name"]) + count(call["function"]["arguments"])
+        if "tools" in example:  # and its definitions, as the chat formula counts them
+            total += count(json.dumps(example["tools"], sort_keys=True, separators=(",", ":")))
     return total
 
 
