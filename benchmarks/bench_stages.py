@@ -26,7 +26,6 @@ from pathlib import Path
 
 from jsonl_guard import Checker, CheckOptions
 from jsonl_guard.engine.gating import example_features, plain_chat_features
-from jsonl_guard.engine.line import LineChecker
 from jsonl_guard.engine.parse import encode_sorted, parse_line
 from jsonl_guard.engine.schema import schema_findings
 from jsonl_guard.engine.typed import parse_plain, typed_decoder
@@ -71,15 +70,7 @@ def line_checks(lines: list[bytes], rounds: int, ignore: tuple[str, ...]) -> dic
     run = Checker(CheckOptions(tokenizer="tiktoken", ignore=ignore)).open()
     run.detect_from(lines[:1])
     typed = run.line_checker
-    full = LineChecker(
-        profile=typed.profile,
-        model=typed.model,
-        selection=typed.selection,
-        tools=typed.tools,
-        typed=False,
-        max_findings_per_rule=typed.max_findings_per_rule,
-        allow=typed.allow,
-    )
+    full = typed.variant(typed=False)
     checkers = {"typed": typed, "full": full}
     for raw in lines[:BATCH]:  # warm the tokenizer's caches for both
         typed.check(raw, 2)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -144,3 +147,14 @@ def doc_steps(page: Path, comment: str = "#") -> list[DocStep]:
         shown = after.group(2).splitlines() if after and after.group(1) == "text" else []
         steps.append((commands, shown if not between.strip() else []))
     return steps
+
+
+def shipped_examples() -> Iterator[tuple[bytes, object]]:
+    """(line, its JSON value) of every line of the shipped examples and test fixtures
+    that decodes: real data for tests that hold two implementations equal."""
+    for path in [*EXAMPLES.glob("*.jsonl"), *ROOT.glob("tests/**/*.jsonl")]:
+        for raw in path.read_bytes().splitlines():
+            try:
+                yield raw, msgspec.json.decode(raw)
+            except (msgspec.DecodeError, RecursionError):
+                continue

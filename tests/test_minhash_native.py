@@ -9,17 +9,16 @@ import sysconfig
 from pathlib import Path
 from types import ModuleType
 
-import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers import shipped_examples
 from jsonl_guard.engine import minhash
 from jsonl_guard.engine.conversation_text import conversation_text
 
 if not shutil.which("cc"):  # no compiler, no accelerator: minhash.py runs alone
     pytest.importorskip("jsonl_guard.engine._minhash")
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _native_module() -> ModuleType:
@@ -109,15 +108,9 @@ def test_the_same_sketch_on_any_text(text: str) -> None:
 
 
 def test_the_same_sketch_on_every_shipped_example() -> None:
-    files = [*ROOT.glob("examples/*.jsonl"), *ROOT.glob("tests/**/*.jsonl")]
     texts = 0
-    for path in files:
-        for raw in path.read_bytes().splitlines():
-            try:
-                example = msgspec.json.decode(raw)
-            except (msgspec.DecodeError, RecursionError):
-                continue
-            if isinstance(example, dict):
-                _same(conversation_text(example))
-                texts += 1
+    for _, example in shipped_examples():
+        if isinstance(example, dict):
+            _same(conversation_text(example))
+            texts += 1
     assert texts > 500

@@ -30,13 +30,7 @@ def _line_checkers(lines: list[bytes], options: CheckOptions) -> tuple[LineCheck
     run = Checker(options).open()
     run.detect_from(lines)
     gated = run.line_checker
-    ungated = LineChecker(
-        profile=gated.profile,
-        model=gated.model,
-        selection=gated.selection,
-        tools=gated.tools,
-        gate_rules=False,
-    )
+    ungated = gated.variant(gate_rules=False)
     return gated, ungated
 
 

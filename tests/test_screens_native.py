@@ -5,7 +5,6 @@ and the answer digest (rules/replies.py ``reference_digest``)."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 from types import ModuleType
 
 import msgspec
@@ -13,11 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers import shipped_examples
 from jsonl_guard.rules import replies, sensitive
 
 if not shutil.which("cc"):  # no compiler, no accelerator: the references run alone
     pytest.importorskip("jsonl_guard.rules._screens")
-ROOT = Path(__file__).resolve().parent.parent
 ENCODER = msgspec.json.Encoder()
 
 
@@ -110,13 +109,8 @@ def test_the_same_digest_on_any_text(text: str) -> None:
 
 def test_the_same_on_every_shipped_example() -> None:
     lines = 0
-    for path in [*ROOT.glob("examples/*.jsonl"), *ROOT.glob("tests/**/*.jsonl")]:
-        for raw in path.read_bytes().splitlines():
-            try:
-                example = msgspec.json.decode(raw)
-            except (msgspec.DecodeError, RecursionError):
-                continue
-            _same_screens(ENCODER.encode(example))
-            _same_digest(raw.decode("utf-8", "surrogatepass"))
-            lines += 1
+    for raw, example in shipped_examples():
+        _same_screens(ENCODER.encode(example))
+        _same_digest(raw.decode("utf-8", "surrogatepass"))
+        lines += 1
     assert lines > 500

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from helpers import EXAMPLES, FIXTURES
 from jsonl_guard import Checker, CheckOptions
 from jsonl_guard.engine.gating import _plain_chat
-from jsonl_guard.engine.line import LineChecker, LineOutcome
+from jsonl_guard.engine.line import LineOutcome
 from jsonl_guard.engine.parse import MAX_NESTING, parse_line
 from jsonl_guard.engine.profiles import profile_table, resolve_profile
 from jsonl_guard.engine.schema import _validator
@@ -186,15 +186,7 @@ def _both(lines: list[bytes], options: CheckOptions) -> tuple[list[LineOutcome],
     run = Checker(options).open()
     run.detect_from(lines)
     typed = run.line_checker
-    full = LineChecker(
-        profile=typed.profile,
-        model=typed.model,
-        selection=typed.selection,
-        tools=typed.tools,
-        typed=False,
-        max_findings_per_rule=typed.max_findings_per_rule,
-        allow=typed.allow,
-    )
+    full = typed.variant(typed=False)
     raw = [line.removesuffix(b"\n") for line in lines]
     return tuple([c.check(line, n) for n, line in enumerate(raw, 1)] for c in (typed, full))
 

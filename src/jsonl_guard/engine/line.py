@@ -122,11 +122,26 @@ class LineChecker:
             for code in ANSWER_RULES
         )
         self._others = [p for p in profile_table().values() if p is not profile]
+        self.gate_rules, self.typed = gate_rules, typed
         self._gated = gate_rules and any(rule.needs for rule in self.example_rules)
         # The near-duplicate rules read every example's sketch; ignored, none is made.
         self.sketching = any(code in selection.rules for code in SKETCH_RULES)
         # The (code, check) pairs to run for each set of features, built on first sight.
         self._checks_for: dict[frozenset[str], list[tuple[str, ExampleCheck]]] = {}
+
+    def variant(self, *, gate_rules: bool | None = None, typed: bool | None = None) -> LineChecker:
+        """The same checker with the gating or the typed fast path switched (the tests
+        and benchmarks compare each with the full path)."""
+        return LineChecker(
+            profile=self.profile,
+            model=self.model,
+            selection=self.selection,
+            tools=self.tools,
+            gate_rules=self.gate_rules if gate_rules is None else gate_rules,
+            typed=self.typed if typed is None else typed,
+            max_findings_per_rule=self.max_findings_per_rule,
+            allow=self.allow,
+        )
 
     def warm_up(self) -> None:
         """Load the tokenizer now (before forking workers, so they share it)."""
