@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +118,20 @@ def git(repo: Path, *argv: str) -> str:
 
 
 DocStep = tuple[list[tuple[list[str], int]], list[str]]
+
+
+def assert_doc_steps(steps: list[DocStep], run: Callable[[list[str]], int], capsys: Any) -> None:
+    """Each step's commands end with the exit its page names, and together print every
+    line of the page's output block (``run``: argv -> exit code, output to capsys)."""
+    for commands, shown in steps:
+        printed = ""
+        for argv, code in commands:
+            assert run(argv) == code, argv
+            captured = capsys.readouterr()
+            printed += captured.out + captured.err
+        lines = [line.strip() for line in printed.splitlines()]
+        for line in shown:
+            assert line.strip() in lines, (commands, line)
 
 
 def doc_steps(page: Path, comment: str = "#") -> list[DocStep]:

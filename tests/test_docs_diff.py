@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import EXAMPLES, ROOT, doc_steps, git
+from helpers import EXAMPLES, ROOT, assert_doc_steps, doc_steps, git
 from jsonl_guard.cli import main
 
 PAGE = ROOT / "docs" / "diff.md"
@@ -47,15 +47,7 @@ def test_each_command_runs_with_the_exit_code_and_output_the_page_shows(
     git(tmp_path, "commit", "--quiet", "-m", "base")
     train.write_bytes(train.read_bytes() + (EXAMPLES / "support-bad.jsonl").read_bytes())
     monkeypatch.chdir(tmp_path)
-    for commands, shown in STEPS:
-        printed = ""
-        for argv, code in commands:
-            assert _exit_code(argv) == code, argv
-            captured = capsys.readouterr()
-            printed += captured.out + captured.err
-        lines = [line.strip() for line in printed.splitlines()]
-        for line in shown:
-            assert line.strip() in lines, (commands, line)
+    assert_doc_steps(STEPS, _exit_code, capsys)
 
 
 def test_the_workflow_snippet_uses_the_actions_inputs() -> None:

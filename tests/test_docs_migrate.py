@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import EXAMPLES, ROOT, doc_steps
+from helpers import EXAMPLES, ROOT, assert_doc_steps, doc_steps
 from jsonl_guard.cli import main
 
 GUIDE = ROOT / "docs" / "migrate-from-openai.md"
@@ -47,12 +47,4 @@ def test_each_command_runs_with_the_exit_code_and_output_the_guide_shows(
 ) -> None:
     shutil.copy(EXAMPLES / "support-good.jsonl", tmp_path / "train.jsonl")
     monkeypatch.chdir(tmp_path)
-    for commands, shown in STEPS:
-        printed = ""
-        for argv, code in commands:
-            assert main(argv) == code, argv
-            captured = capsys.readouterr()
-            printed += captured.out + captured.err
-        lines = [line.strip() for line in printed.splitlines()]
-        for line in shown:
-            assert line.strip() in lines, (commands, line)
+    assert_doc_steps(STEPS, main, capsys)

@@ -200,7 +200,7 @@ class FileRun:
         )
 
     def take_spot_samples(self) -> list[Sample]:
-        """quicktok's spot-check samples since the last call, for ``verify_samples``."""
+        """quicktok's spot-check samples since the last call, for ``verify``."""
         samples: list[Sample] = []
         for line_checker in self.checker.line_checkers(self.tokenizer):
             samples += line_checker.tools.take_spot_samples()
