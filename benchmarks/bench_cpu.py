@@ -16,11 +16,14 @@ on (``all``) and with the quality rules ignored (``noq``).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from forked import in_child
 
 QUALITY = ("JG208", "JG228", "JG229", "JG280", "JG281", "JG311", "JG312", "JG313", "JG314", "JG315")
 WARM_UP = b'{"messages": [{"role": "user", "content": "hi"}]}\n'
@@ -45,23 +48,8 @@ def _child(path: Path, src: str | None, ignore: tuple[str, ...], tokenizer: str)
 
 
 def measure(path: Path, src: str | None, ignore: tuple[str, ...], tokenizer: str) -> float:
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child
-        os.close(read)
-        code = 0
-        try:
-            os.write(write, json.dumps(_child(path, src, ignore, tokenizer)).encode())
-        except BaseException:
-            code = 1
-        os._exit(code)
-    os.close(write)
-    with os.fdopen(read, "rb") as pipe:
-        data = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    if status:
-        raise SystemExit(f"the child for {src or 'this checkout'} failed")
-    return float(json.loads(data))
+    name = f"the child for {src or 'this checkout'}"
+    return float(in_child(_child, path, src, ignore, tokenizer, name=name))
 
 
 def main() -> None:

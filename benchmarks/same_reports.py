@@ -18,10 +18,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import json
 import os
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from forked import in_child
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,25 +43,10 @@ def _reports(src: str, paths: list[str], extra: list[str]) -> list[tuple[int, st
     return results
 
 
-def in_child(src: str, paths: list[str], extra: list[str]) -> list[tuple[int, str]]:
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child
-        os.close(read)
-        status = 0
-        try:
-            with os.fdopen(write, "w", encoding="utf-8") as pipe:
-                json.dump(_reports(src, paths, extra), pipe)
-        except BaseException:
-            status = 1
-        os._exit(status)
-    os.close(write)
-    with os.fdopen(read, encoding="utf-8") as pipe:
-        data = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    if status:
-        raise SystemExit(f"the child for {src} failed")
-    return [(code, text) for code, text in json.loads(data)]
+def reports(src: str, paths: list[str], extra: list[str]) -> list[tuple[int, str]]:
+    """``_reports`` in a child of its own (two checkouts cannot share a process)."""
+    found = in_child(_reports, src, paths, extra, name=f"the child for {src}")
+    return [(code, text) for code, text in found]
 
 
 def main() -> int:
@@ -75,8 +63,8 @@ def main() -> int:
         if p.is_file()
     )
     extra = args.args.split()
-    new = in_child(str(ROOT / "src"), paths, extra)
-    base = in_child(args.baseline, paths, extra)
+    new = reports(str(ROOT / "src"), paths, extra)
+    base = reports(args.baseline, paths, extra)
     different = [path for path, a, b in zip(paths, new, base, strict=True) if a != b]
     for path in different:
         print(f"DIFFERENT: {path}")
