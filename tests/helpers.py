@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,30 @@ def near_duplicate_lines(count: int = 40, seed: int = 1) -> tuple[list[bytes], l
         rows.append({"messages": [rows[source]["messages"][0], {"role": "assistant",
                                                                 "content": " ".join(reply)}]})  # fmt: skip
     return [json.dumps(row).encode() + b"\n" for row in rows], [count + 1, count + 2]
+
+
+_SIMILAR_TO = re.compile(r"similar to line (\d+)$")
+
+
+def true_near_duplicate(lines: list[bytes], line: int, message: str) -> bool:
+    """Whether a JG314 finding at ``line`` (1-based) names an earlier line whose
+    conversation really is as similar as the default threshold: the exact Jaccard
+    similarity of the two shingle sets, computed from the Python definitions (the
+    sketch only estimates it). A generated dataset may hold true near-duplicates
+    (Hypothesis reuses strings); a "clean" property accepts those and no other."""
+    from jsonl_guard.engine.conversation_text import conversation_text
+    from jsonl_guard.engine.minhash import shingles
+    from jsonl_guard.engine.options import DEFAULT_NEAR_DUPLICATE_THRESHOLD
+
+    match = _SIMILAR_TO.search(message)
+    if match is None:
+        return False
+    mine, theirs = (
+        set(shingles(conversation_text(json.loads(lines[n - 1]))))
+        for n in (line, int(match.group(1)))
+    )
+    union = mine | theirs
+    return bool(union) and len(mine & theirs) / len(union) >= DEFAULT_NEAR_DUPLICATE_THRESHOLD
 
 
 def git(repo: Path, *argv: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import string
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import true_near_duplicate
 from jsonl_guard import Checker, CheckOptions
 from jsonl_guard.engine import minhash
 from jsonl_guard.engine.config import ConfigError, apply_settings
@@ -300,3 +302,36 @@ def test_a_file_of_paraphrases_is_reported_capped_and_quickly() -> None:
     [more] = [n for n in report.not_shown if n.code == "JG314"]
     assert more.count + len(listed) == 599
     assert spent < 10
+
+
+def _dpo(prompt: str, chosen: str, rejected: str) -> dict[str, object]:
+    system = {"role": "system", "content": "You are Spokewise's support assistant."}
+    return {
+        "input": {"messages": [system, {"role": "user", "content": prompt}]},
+        "preferred_output": [{"role": "assistant", "content": chosen}],
+        "non_preferred_output": [{"role": "assistant", "content": rejected}],
+    }
+
+
+def test_a_generated_near_duplicate_is_told_from_a_false_alarm() -> None:
+    """Hypothesis found this pair in a generated "clean" DPO file: one example's
+    rejected reply is another's preferred one, and with one-word prompts the two
+    conversations are 8 of 12 word pairs alike (67%, over the 60% threshold). The
+    clean-file properties accept such a finding only when the exact similarity of the
+    shingle sets (``helpers.true_near_duplicate``) reaches the threshold."""
+    # In MATHEMATICAL BOLD letters (written by code points: ruff flags them as
+    # look-alikes), a script the sketch shingles by word pairs.
+    bold = {
+        c: chr(0x1D400 + i) for i, c in enumerate(string.ascii_uppercase + string.ascii_lowercase)
+    }
+    sentence = "The quick brown fox jumps over the lazy dog".translate(str.maketrans(bold))
+    first = _dpo("ś", "0", sentence)
+    other = _dpo("ÿğł", "亴𫤐", "0")
+    again = _dpo("9ÿğł𭢠Èjšŉ²ĺŐŢŖu𑱙傡fOĵጸU", sentence, "0")
+    lines = lines_of([first, other, again])
+    report = Checker(CheckOptions(profile="openai-dpo")).check_lines(lines)
+    [(line, message)] = findings(report, "JG314")
+    assert (line, message) == (3, "the example is ~67% similar to line 1")
+    assert true_near_duplicate(lines, line, message)
+    # The same finding pointed at an unrelated line is no near-duplicate.
+    assert not true_near_duplicate(lines, line, "the example is ~67% similar to line 2")
