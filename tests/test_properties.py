@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
+from helpers import true_near_duplicate
 from jsonl_guard import Checker, CheckOptions, Severity, find_rule
 from jsonl_guard.strategies import (
     CORRUPTION_CODES,
@@ -187,7 +188,15 @@ def test_valid_dataset_has_no_error_and_no_warning_but_jg302(setup, data):
     assert report.examples == len(dataset)
     # JG313 (refusal share): Hypothesis also draws the refusal phrases, string constants
     # of the code under test; tests/test_answers.py holds that rule's properties.
-    found = [d for d in report.diagnostics if d.code != "JG313"]
+    # JG314: Hypothesis reuses strings, so a drawn dataset may hold true near-duplicates;
+    # any other is a false alarm (helpers.true_near_duplicate).
+    lines = [json.dumps(e).encode() for e in dataset]
+    found = [
+        d
+        for d in report.diagnostics
+        if d.code != "JG313"
+        and not (d.code == "JG314" and true_near_duplicate(lines, d.line or 0, d.message))
+    ]
     assert [d for d in found if d.line is not None] == []
     codes = sorted(d.code for d in found)
     expected = ["JG302"] + (["JG402"] if any(approximate(e) for e in dataset) else [])
