@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 from jsonl_guard import Checker, CheckOptions
 from jsonl_guard.engine.models import builtin_models
 from jsonl_guard.engine.profiles import models_of, profile_table, resolve_profile
-from jsonl_guard.strategies import chat_examples
+from jsonl_guard.strategies import chat_examples, profile_examples
 from jsonl_guard.strategies._profiles import example_strategies
 
 PROFILES = sorted(profile_table())
@@ -113,10 +113,10 @@ def _vertex_legacy() -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
+@functools.cache  # one strategy object per profile: Hypothesis caches per object
 def examples_of(profile: str) -> st.SearchStrategy[dict[str, Any]]:
-    found = example_strategies()
-    if profile in found:
-        return found[profile]()
+    if profile in example_strategies():
+        return profile_examples(profile)
     if profile == "openai-chat":
         return chat_examples(tools=True, images=True)
     if profile == "vertex-gemini-legacy":
@@ -203,6 +203,11 @@ def mutated_files(draw: st.DrawFn, base: st.SearchStrategy[dict[str, Any]]) -> l
     return [mutate(draw, example) for _ in range(draw(st.integers(1, 8)))]
 
 
+@functools.cache
+def files_of(profile: str) -> st.SearchStrategy[list[Any]]:
+    return mutated_files(examples_of(profile))
+
+
 def check_survives(profile: str, model: str, tokenizer: str, examples: list[Any]) -> None:
     report = checker(profile, model, tokenizer).check_examples(examples)
     # A report for the forced profile: each line is reported, or it is valid.
@@ -217,7 +222,7 @@ def check_survives(profile: str, model: str, tokenizer: str, examples: list[Any]
 @given(data=st.data())
 def test_any_value_anywhere_gives_a_report(profile: str, data: st.DataObject) -> None:
     model, tokenizer = data.draw(st.sampled_from(setups(profile)), label="setup")
-    examples = data.draw(mutated_files(examples_of(profile)), label="examples")
+    examples = data.draw(files_of(profile), label="examples")
     note(f"{profile} / {model} / {tokenizer}")
     check_survives(profile, model, tokenizer, examples)
 

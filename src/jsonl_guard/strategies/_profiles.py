@@ -60,8 +60,10 @@ def edited(change: Callable[[Example], object]) -> Callable[[Example], Example]:
     return apply
 
 
-def _modules() -> list[Any]:
-    """The ``strategies`` module of every provider package that has one."""
+@functools.cache
+def _modules() -> tuple[Any, ...]:
+    """The ``strategies`` module of every provider package that has one (looked up
+    once: a property test asks for its strategy on every example it draws)."""
     from .. import providers as _providers
 
     modules: list[Any] = []
@@ -71,7 +73,7 @@ def _modules() -> list[Any]:
         package = importlib.import_module(f"{_providers.__name__}.{info.name}")
         if "strategies" in {module.name for module in pkgutil.iter_modules(package.__path__)}:
             modules.append(importlib.import_module(f"{package.__name__}.strategies"))
-    return modules
+    return tuple(modules)
 
 
 def example_strategies() -> dict[str, Callable[[], st.SearchStrategy[Example]]]:
@@ -93,14 +95,19 @@ def _canonical(example: Example) -> str:
     return json.dumps(example, sort_keys=True, ensure_ascii=False)
 
 
+@functools.cache
 def profile_examples(profile: str) -> st.SearchStrategy[Example]:
-    """Valid examples of ``profile`` (clean under its default model)."""
+    """Valid examples of ``profile`` (clean under its default model).
+
+    One strategy object per profile (and per dataset size below): Hypothesis
+    validates and caches what it learns per object, which a new one each draw redoes."""
     found = example_strategies()
     if profile not in found:
         raise KeyError(f"no strategy for profile {profile!r}; have: {', '.join(sorted(found))}")
     return found[profile]()
 
 
+@functools.cache
 def profile_datasets(
     profile: str, min_size: int, max_size: int
 ) -> st.SearchStrategy[list[Example]]:
