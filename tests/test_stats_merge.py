@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from array import array
+from collections import Counter
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import EXAMPLES, example
 from jsonl_guard import Checker, CheckOptions, Shard
+from jsonl_guard.engine.sieve import repeated_counts
 from jsonl_guard.engine.stats import (
     EXCERPT_CHARS,
     EXCERPTS,
@@ -145,3 +147,16 @@ def test_merged_parts_have_the_wholes_details():
     assert details is not None and details.excerpts and details.duplicate_groups
     assert details.longest[0][1] == whole.tokens.max_example
     assert sum(details.tokens.counts) == whole.tokens.counted_examples
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 2**64 - 1) | _CLASHING | st.sampled_from([7, 2**63]), max_size=300),
+    st.integers(6, 26),
+    st.sampled_from([None, 7, 12345]),
+)
+def test_the_sieve_counts_exactly_the_repeated_keys(keys, bits, ignore):
+    """Whatever the sieve's size (it shrinks to about eight bits a key), the result is
+    the keys that occur twice or more, with their counts."""
+    expected = {key: n for key, n in Counter(keys).items() if n > 1 and key != ignore}
+    assert repeated_counts(array("Q", keys), bits, ignore=ignore) == expected
