@@ -153,10 +153,7 @@ def _turn_ends(
 
 
 def _bos_twice(hf: HFTokenizer, ids: list[int]) -> str:
-    bos = hf.tokenizer.token_to_id(hf.bos) if hf.bos else None
-    if bos is not None and len(ids) > 1 and ids[0] == ids[1] == bos:
-        return f"the rendered chat starts with {hf.bos} twice"
-    return ""
+    return f"the rendered chat starts with {hf.bos} twice" if hf.doubled_bos(ids) else ""
 
 
 def preview_chat(
@@ -233,9 +230,8 @@ def preview_text(hf: HFTokenizer, text: str, limit: int | None, side: str) -> Tr
         text += hf.eos
     ids = hf.encode(text, specials=True).ids
     start, end = truncate(len(ids), limit, side)
-    bos = hf.tokenizer.token_to_id(hf.bos) if hf.bos else None
     twice = ""
-    if bos is not None and len(ids) > 1 and ids[0] == ids[1] == bos:
+    if hf.doubled_bos(ids):
         twice = f"the text starts with {hf.bos} and the tokenizer adds {hf.bos} again"
     return TrainingPreview(
         length=len(ids), kept=end - start, trained_full=len(ids), trained=end - start,

@@ -62,8 +62,7 @@ def pair_tokens(hf: HFTokenizer, prompt: Any, answer: Any, tools: Any) -> tuple[
 
 
 def _bos_twice(hf: HFTokenizer, ids: list[int]) -> str:
-    bos = hf.tokenizer.token_to_id(hf.bos) if hf.bos else None
-    if bos is not None and len(ids) > 1 and ids[0] == ids[1] == bos:
+    if hf.doubled_bos(ids):
         return f"the prompt starts with {hf.bos} and the tokenizer adds {hf.bos} again"
     return ""
 

@@ -61,6 +61,12 @@ class HFTokenizer:
     def bos(self) -> str:
         return str(self.specials.get("bos_token", ""))
 
+    def doubled_bos(self, ids: list[int]) -> bool:
+        """Whether ``ids`` open with the BOS token twice (a template or text that writes
+        it, and a tokenizer that adds it again: TRL warns, the model trains on both)."""
+        bos = self.tokenizer.token_to_id(self.bos) if self.bos else None
+        return bos is not None and len(ids) > 1 and ids[0] == ids[1] == bos
+
     def count(self, text: str, *, specials: bool) -> int:
         return self.memo.count(self.tokenizer, text, specials)
 
