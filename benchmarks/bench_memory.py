@@ -5,6 +5,7 @@ Run from the repository root:
     python benchmarks/bench_memory.py                          # the 100k file (~274 MB)
     python benchmarks/bench_memory.py --examples 800000 --only "quicktok -j2"
     python benchmarks/bench_memory.py --baseline ../base/src   # the old checkout too
+    python benchmarks/bench_memory.py --first examples/support-good.jsonl --tokenizers auto
 
 Each variant runs ``python -m jsonl_guard check FILE --tokenizer T --jobs N --format
 json`` in a child process (every rule on, unless ``--ignore``) and samples, every
@@ -117,14 +118,15 @@ class Run:
 
 
 def run_check(
-    path: Path, tokenizer: str, jobs: int, ignore: str, src: str | None, interval: float
+    paths: list[Path], tokenizer: str, jobs: int, ignore: str, src: str | None, interval: float
 ) -> Run:
-    """One check in a child process, its tree sampled until it exits."""
+    """One check of ``paths`` in a child process, its tree sampled until it exits."""
     env = dict(os.environ)
-    paths = (src or str(ROOT / "src"), env.get("PYTHONPATH"))
-    env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
-    command = [sys.executable, "-m", "jsonl_guard", "check", str(path), "--tokenizer", tokenizer,
-               "--jobs", str(jobs), "--format", "json", "--no-progress"]  # fmt: skip
+    imports = (src or str(ROOT / "src"), env.get("PYTHONPATH"))
+    env["PYTHONPATH"] = os.pathsep.join(p for p in imports if p)
+    command = [sys.executable, "-m", "jsonl_guard", "check", *map(str, paths),
+               "--tokenizer", tokenizer, "--jobs", str(jobs), "--format", "json",
+               "--no-progress"]  # fmt: skip
     if ignore:
         command += ["--ignore", ignore]
     peak = Peak()
@@ -162,6 +164,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ignore", default="", help=f"rules to ignore, e.g. {QUALITY_RULES}")
     parser.add_argument("--baseline", metavar="SRC", help="also run another checkout's src")
     parser.add_argument(
+        "--first",
+        type=Path,
+        help="a file checked before the big one in the same run (e.g. a small validation "
+        "file, which --tokenizers auto counts with tiktoken)",
+    )
+    parser.add_argument("--tokenizers", default="tiktoken,quicktok", help="tiktoken,quicktok,auto")
+    parser.add_argument(
         "--timeline", action="store_true", help="also print each run's PSS per tenth of its time"
     )
     args = parser.parse_args(argv)
@@ -179,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     sources = [("jg", None)] + ([("base", args.baseline)] if args.baseline else [])
     variants = [
         (f"{label} {tokenizer} -j{jobs}", tokenizer, jobs, src)
-        for tokenizer in ("tiktoken", "quicktok")
+        for tokenizer in args.tokenizers.split(",")
         for jobs in (1, 2)
         for label, src in sources
     ]
@@ -187,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     runs: dict[str, list[Run]] = {name: [] for name, *_ in variants}
     for _ in range(args.rounds):  # round-robin: a busy minute hits every variant alike
         for name, tokenizer, jobs, src in variants:
-            runs[name].append(run_check(path, tokenizer, jobs, args.ignore, src, args.interval))
+            paths = [args.first, path] if args.first else [path]
+            runs[name].append(run_check(paths, tokenizer, jobs, args.ignore, src, args.interval))
     header = ("variant", "peak PSS MB", "peak RSS MB", "max HWM MB", "procs", "wall s", "CPU s")
     print(f"{header[0]:<18}" + "".join(f"{h:>12}" for h in header[1:]) + "  report")
     for name, *_ in variants:

@@ -216,3 +216,37 @@ def test_a_disagreement_on_standard_input_is_a_clear_error(monkeypatch, capsys):
     code = main(["check", "-", "--tokenizer", "quicktok"])
     assert code == 2
     assert "run with --tokenizer tiktoken" in capsys.readouterr().err
+
+
+def test_tiktoken_is_let_go_before_quicktok_loads_for_a_big_file(monkeypatch):
+    # ``auto`` counts a small file with tiktoken and a big one with quicktok; a run of
+    # both held the two vocabs at once (115 MB) unless tiktoken's goes first.
+    import jsonl_guard.engine.checker as checker_module
+
+    small, big = EXAMPLES / "tiny.jsonl", EXAMPLES / "support-good.jsonl"
+    monkeypatch.setattr(checker_module, "FAST_TOKENIZER_MIN_BYTES", big.stat().st_size)
+    held_when_quicktok_loaded = []
+    real_get = quicktok.get_encoding
+
+    def get_encoding(name):
+        import tiktoken.registry
+
+        held = load_encoding.cache_info().currsize, sorted(tiktoken.registry.ENCODINGS)
+        held_when_quicktok_loaded.append(held)
+        return real_get(name)
+
+    monkeypatch.setattr(quicktok, "get_encoding", get_encoding)
+    checker = Checker(CheckOptions(tokenizer="auto"))
+    first = checker.check_path(small)
+    assert load_encoding.cache_info().currsize == 1  # tiktoken counted the small file
+    counted = checker.check_path(big)
+    again = checker.check_path(small)  # tiktoken loads again, and counts the same
+    assert [r.tokens.tokenizer.split()[0] for r in (first, counted, again)] == [
+        "tiktoken",
+        "quicktok",
+        "tiktoken",
+    ]
+    assert held_when_quicktok_loaded == [(0, [])]  # neither our cache nor tiktoken's
+    assert first.tokens.total == again.tokens.total
+    alone = Checker(CheckOptions(tokenizer="tiktoken")).check_path(big)
+    assert counted.tokens.total == alone.tokens.total

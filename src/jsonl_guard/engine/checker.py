@@ -36,6 +36,7 @@ from .profiles import Profile, resolve_profile
 from .progress_bar import progress_bar
 from .report import FileReport, Report
 from .shards import Shard
+from .spot_check import let_go_of_tiktoken
 from .stats import DatasetStats
 
 PathLike = str | os.PathLike[str]
@@ -111,6 +112,8 @@ class Checker:
         """A run for one file; ``fall_back``: count with tiktoken, quicktok having
         disagreed with it on this file."""
         tokenizer = "tiktoken" if fall_back else self.tokenizer_for(size)
+        if tokenizer == "quicktok":
+            let_go_of_tiktoken(checker.tools for checker in self.line_checkers("tiktoken"))
         return FileRun(self, tokenizer=tokenizer, role=role, training=training,
                        progress=progress, fell_back=fall_back)  # fmt: skip
 

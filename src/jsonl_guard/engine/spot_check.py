@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 from ..heap import trim_heap
 from ..tokens.backends import Sample, first_mismatch, release_quicktok
+from ..tokens.encodings import release_encodings
 from ..tokens.methods import TokenTools
 
 
@@ -34,6 +35,17 @@ def recount(samples: list[Sample], holders: Iterable[TokenTools]) -> tuple[str, 
         return first_mismatch(samples)  # tiktoken loads here, after quicktok left
     with multiprocessing.get_context("fork").Pool(1, ignore_interrupts) as verifier:
         return verifier.apply(first_mismatch, (samples,))
+
+
+def let_go_of_tiktoken(holders: Iterable[TokenTools]) -> None:
+    """Before quicktok's vocab loads for a file, let go of tiktoken's, which an earlier
+    file of the run was counted with (``auto`` counts a small file with tiktoken, say the
+    validation file, then a big one with quicktok): both at once are 115 MB of vocab,
+    over the budget with the rest of a check. The next tiktoken count loads it again."""
+    for tools in holders:
+        tools.release()
+    if release_encodings():
+        trim_heap()
 
 
 def _can_fork() -> bool:

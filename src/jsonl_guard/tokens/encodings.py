@@ -54,6 +54,8 @@ _PINNED_RANKS_SHA256: dict[str, str] = {
 
 # Serialises loads: TIKTOKEN_CACHE_DIR is process-wide and we override it temporarily.
 _LOCK = threading.RLock()
+# The names load_encoding holds (release_encodings lets go of them).
+_HELD: set[str] = set()
 _SOURCES: dict[str, str] = {}
 
 
@@ -76,6 +78,12 @@ class EncodingUnavailableError(JsonlGuardError):
 @functools.cache
 def load_encoding(name: str) -> tiktoken.Encoding:
     """Return the real tiktoken encoding ``name`` without ever using the network."""
+    encoding = _load_encoding(name)
+    _HELD.add(name)
+    return encoding
+
+
+def _load_encoding(name: str) -> tiktoken.Encoding:
     if name not in _PINNED_SHA256:
         raise ValueError(
             f"unsupported encoding {name!r}; supported: {', '.join(SUPPORTED_ENCODINGS)}"
@@ -96,6 +104,22 @@ def load_encoding(name: str) -> tiktoken.Encoding:
             with contextlib.suppress(OSError):
                 _atomic_write(own_cache / f"{name}.ranks", blob)
         return _lean(encoding, blob)
+
+
+def release_encodings() -> bool:
+    """Let go of every encoding ``load_encoding`` holds, in its cache and in tiktoken's
+    registry (where the encoding is put, so that ``tiktoken.get_encoding`` shares it: a
+    cache, which rebuilds what it lacks). The next ``load_encoding`` reads the vocab
+    again. Whether any was held."""
+    import tiktoken.registry
+
+    with _LOCK:
+        held = sorted(_HELD)
+        for name in held:
+            tiktoken.registry.ENCODINGS.pop(name, None)
+        _HELD.clear()
+        load_encoding.cache_clear()
+    return bool(held)
 
 
 class BlobRanks(Mapping[bytes, int]):
