@@ -95,6 +95,11 @@ def test_the_same_screens_on_any_bytes(data: bytes) -> None:
         "a lone surrogate \udc80",
         "x" * 6000,  # past Adler-32's deferred modulo
         "ÿ" * 20000,
+        # The C digest normalises into a 2 kB buffer: characters of 1 to 4 UTF-8
+        # bytes across its ends.
+        "日本" * 3000,
+        "x" * 2047 + "日本 🙂" * 900,
+        "é" * 3000 + "\U0001f642",
     ],
 )
 def test_the_same_digest_on_edge_texts(text: str) -> None:

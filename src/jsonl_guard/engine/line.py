@@ -24,6 +24,7 @@ from ..rules.replies import ANSWER_RULES, AnswerKeys, answer_keys
 from ..rules.selection import RuleSelection
 from ..tokens.chat_formula import ExampleTokens
 from ..tokens.methods import Prefetch, TokenTools
+from .chat_pass import chat_pass
 from .conversation_text import conversation_text
 from .diagnostics import DEFAULT_MAX_FINDINGS_PER_RULE, CappedFindings, Finding
 from .gating import ESTIMATED_TOKENS, NO_FEATURES, example_features, plain_chat_features
@@ -216,7 +217,12 @@ class LineChecker:
             if isinstance(example, dict):
                 # sha256 runs on the CPU's SHA instructions: twice blake2b's speed here.
                 outcome.digest = hashlib.sha256(canonical).digest()
-                if self.sketching:
+                if parsed.plain:  # {"messages": [...]} only: one pass for both
+                    if self.sketching or self._answers:
+                        outcome.sketch, outcome.answer = chat_pass(
+                            example["messages"], sketching=self.sketching, answers=self._answers
+                        )
+                elif self.sketching:
                     outcome.sketch = sketch(conversation_text(example))
             self._check_example(example, canonical, number, outcome, plain=parsed.plain)
         except RecursionError:  # under the limit, but too deep for the stack left here
@@ -234,7 +240,7 @@ class LineChecker:
         if not isinstance(example, dict):
             return
         outcome.tokens = self.token_method.count(example, self.tools)
-        if self._answers:
+        if self._answers and not plain:  # a plain example's came with its sketch
             outcome.answer = answer_keys(example)
         exact = self.token_method.exact
         messages = object_messages(example)

@@ -4,7 +4,8 @@
  *     hold a secret, an email, a number worth checking) in one pass, where Python
  *     needs a translate, two replaces, two finds and a regular expression.
  * digest: rules/replies.py ``reference_digest`` (the answer rules' 64-bit digest of a
- *     text, case and whitespace left out) without the three copies of the text.
+ *     text, case and whitespace left out) without the three copies of the text; the
+ *     loop is _c/digest.c, which engine/_chat.c shares.
  *
  * The Python functions are the definitions; tests/test_screens_native.py holds these
  * equal to them. A build without a compiler leaves this out (setup.py: optional).
@@ -13,7 +14,8 @@
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
-#include <zlib.h>
+
+#include "digest.h"
 
 /* Keep in step with rules/sensitive.py (test_screens_native checks them). */
 #define TOKEN_RUN 19 /* a secret is a run of 19+ letters, digits, _, - or . */
@@ -23,15 +25,11 @@
  * all ones when a number run goes on through it (a digit, or a separator: space,
  * brackets, +, - and .). Masks, not 0/1: an AND, not a multiply, on the loop's path. */
 static uint32_t in_token[256], is_digit[256], in_number[256];
-/* Per byte, for the digest: the byte lower-cased; 0 for ASCII whitespace, else 1. */
-static unsigned char lowered[256], kept_byte[256];
 
 static void build_tables(void) {
     for (int n = 0; n < 256; n++) {
         int letter = (n >= 'a' && n <= 'z') || (n >= 'A' && n <= 'Z') || n == '_';
         int digit = n >= '0' && n <= '9';
-        lowered[n] = (unsigned char)(n >= 'A' && n <= 'Z' ? n + 32 : n);
-        kept_byte[n] = !(n == ' ' || (n >= '\t' && n <= '\r'));
         is_digit[n] = (uint32_t)digit;
         in_token[n] = letter || digit || n == '-' || n == '.' ? UINT32_MAX : 0;
         in_number[n] = digit || n == '-' || n == '.' || n == ' ' || n == '(' || n == ')' ||
@@ -59,52 +57,13 @@ static PyObject *screens(PyObject *module, PyObject *arg) {
     return PyLong_FromLong(found);
 }
 
-/* The bytes replies.digest hashes: ASCII whitespace dropped, ASCII lower-cased
- * (tables, so the loop has no branch). */
-static Py_ssize_t normalised(const unsigned char *p, Py_ssize_t n, unsigned char *out) {
-    Py_ssize_t kept = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        out[kept] = lowered[p[i]];
-        kept += kept_byte[p[i]];
-    }
-    return kept;
-}
-
-/* (crc32(data) << 32 | adler32(data)) ^ flip of the text's Latin-1 bytes (or, with
- * a character beyond Latin-1, its UTF-8 and ``flip``), normalised: replies.digest,
- * with one copy of the text instead of three, and zlib's own checksums. */
+/* replies.digest(text) given replies._UTF8 as ``flip`` (_c/digest.c: one pass, no
+ * copy of the text). */
 static PyObject *digest(PyObject *module, PyObject *args) {
-    PyObject *text, *encoded = NULL;
+    PyObject *text;
     unsigned long long flip;
     if (!PyArg_ParseTuple(args, "UK:digest", &text, &flip)) return NULL;
-    const unsigned char *data;
-    Py_ssize_t n;
-    if (PyUnicode_KIND(text) == PyUnicode_1BYTE_KIND) {
-        data = PyUnicode_1BYTE_DATA(text);
-        n = PyUnicode_GET_LENGTH(text);
-        flip = 0;
-    } else {
-        encoded = PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
-        if (encoded == NULL) return NULL;
-        data = (const unsigned char *)PyBytes_AS_STRING(encoded);
-        n = PyBytes_GET_SIZE(encoded);
-    }
-    unsigned char *work = PyMem_Malloc((size_t)n + 1);
-    if (work == NULL) {
-        Py_XDECREF(encoded);
-        return PyErr_NoMemory();
-    }
-    Py_ssize_t kept = normalised(data, n, work);
-    uint64_t crc = 0, adler = 1;
-    for (Py_ssize_t done = 0; done < kept;) { /* zlib takes at most UINT_MAX at once */
-        uInt step = kept - done > (Py_ssize_t)UINT_MAX ? UINT_MAX : (uInt)(kept - done);
-        crc = crc32((uLong)crc, work + done, step);
-        adler = adler32((uLong)adler, work + done, step);
-        done += step;
-    }
-    PyMem_Free(work);
-    Py_XDECREF(encoded);
-    return PyLong_FromUnsignedLongLong((crc << 32 | adler) ^ flip);
+    return PyLong_FromUnsignedLongLong(digest_texts(&text, 1, flip));
 }
 
 static PyMethodDef methods[] = {
@@ -122,6 +81,7 @@ static struct PyModuleDef definition = {
 
 PyMODINIT_FUNC PyInit__screens(void) {
     build_tables();
+    digest_init();
     PyObject *module = PyModule_Create(&definition);
     if (module == NULL) return NULL;
     if (PyModule_AddIntConstant(module, "TOKEN_RUN", TOKEN_RUN) < 0 ||
