@@ -201,3 +201,30 @@ done:
     }
     return result;
 }
+
+/* The distinct values of a sketch but EMPTY, sorted, in ``out`` (room for n). */
+static Py_ssize_t kept_values(const uint32_t *values, Py_ssize_t n, uint32_t *out) {
+    Py_ssize_t kept = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (values[i] != EMPTY) out[kept++] = values[i];
+    return sort_unique(out, kept);
+}
+
+double sketch_similarity(const uint32_t *one, const uint32_t *other) {
+    uint32_t mine[K], theirs[K]; /* sorted already when made by sketch_texts; cheap */
+    Py_ssize_t n = kept_values(one, K, mine), m = kept_values(other, K, theirs);
+    Py_ssize_t i = 0, j = 0, taken = 0, both = 0;
+    while (taken < K && (i < n || j < m)) { /* merge: the K smallest of the union */
+        if (j >= m || (i < n && mine[i] < theirs[j])) {
+            i++;
+        } else if (i >= n || theirs[j] < mine[i]) {
+            j++;
+        } else {
+            both++;
+            i++;
+            j++;
+        }
+        taken++;
+    }
+    return taken == 0 ? 0.0 : (double)both / (double)taken;
+}

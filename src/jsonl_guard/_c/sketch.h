@@ -5,6 +5,7 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 
 /* Keep in step with engine/minhash.py (test_minhash_native checks them). */
 #define K 32
@@ -23,5 +24,9 @@ void sketch_init(void);
  * uint32 bytes, or None (under MIN_SHINGLES shingles); NULL with an exception set.
  * Every texts[i] is a str. */
 PyObject *sketch_texts(PyObject *const *texts, Py_ssize_t n);
+
+/* minhash.similarity of two sketches of K uint32 values each: of the K smallest
+ * values of their union (EMPTY left out), the share both hold; 0.0 when none. */
+double sketch_similarity(const uint32_t *one, const uint32_t *other);
 
 #endif

@@ -17,7 +17,6 @@ reference runs.
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Callable
 from typing import Any
 
@@ -35,33 +34,32 @@ except ImportError:  # pragma: no cover - a build without a C compiler
 
 
 def chat_pass(
-    messages: Any, *, sketching: bool, answers: bool
-) -> tuple[array[int] | None, AnswerKeys | None]:
-    """(the sketch of ``{"messages": messages}``, its answer keys), each ``None`` when
-    not asked for; ``reference_chat_pass``, in C when the twin was built."""
+    messages: Any, sketching: bool, answers: bool
+) -> tuple[bytes | None, AnswerKeys | None]:
+    """(the sketch of ``{"messages": messages}`` as its K values' native bytes, its
+    answer keys), each ``None`` when not asked for: ``reference_chat_pass``, in C when
+    the twin was built. Bytes, not an array: ``Sketches.add`` appends them as they are
+    (an array a line costs more than the rest of this wrapper)."""
     found = None if _native is None else _native(messages, sketching, answers)
     if found is None:
-        return reference_chat_pass(messages, sketching=sketching, answers=answers)
+        return reference_chat_pass(messages, sketching, answers)
     packed, prompt, answer, phrase = found
-    values = None
-    if packed is not None:
-        values = array("I")
-        values.frombytes(packed)
     if prompt is None:
-        return values, None
+        return packed, None
     # The C pass rules a refusal out for nearly every reply; the few it cannot (an
     # anchor word in the opening, or a text beyond Latin-1) are read by ``refusal``.
-    return values, AnswerKeys(
+    return packed, AnswerKeys(
         prompt, answer, refusal(phrase) if isinstance(phrase, str) else phrase
     )
 
 
 def reference_chat_pass(
-    messages: Any, *, sketching: bool, answers: bool
-) -> tuple[array[int] | None, AnswerKeys | None]:
+    messages: Any, sketching: bool, answers: bool
+) -> tuple[bytes | None, AnswerKeys | None]:
     """``chat_pass`` in Python, the definition the C twin is held to."""
     example = {"messages": messages}
+    values = sketch(conversation_text(example)) if sketching else None
     return (
-        sketch(conversation_text(example)) if sketching else None,
+        None if values is None else values.tobytes(),
         answer_keys(example) if answers else None,
     )

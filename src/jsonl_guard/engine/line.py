@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -52,7 +51,8 @@ class LineOutcome:
     digest: bytes | None = None
     crlf: bool = False
     answer: AnswerKeys | None = None  # for the answer rules (JG311-JG313)
-    sketch: array[int] | None = None  # near-duplicate sketch (engine/minhash.py)
+    # The near-duplicate sketch (engine/minhash.py) as its K values' native bytes.
+    sketch: bytes | None = None
 
 
 _LONE_SURROGATE = re.compile(
@@ -220,10 +220,11 @@ class LineChecker:
                 if parsed.plain:  # {"messages": [...]} only: one pass for both
                     if self.sketching or self._answers:
                         outcome.sketch, outcome.answer = chat_pass(
-                            example["messages"], sketching=self.sketching, answers=self._answers
+                            example["messages"], self.sketching, self._answers
                         )
                 elif self.sketching:
-                    outcome.sketch = sketch(conversation_text(example))
+                    values = sketch(conversation_text(example))
+                    outcome.sketch = None if values is None else values.tobytes()
             self._check_example(example, canonical, number, outcome, plain=parsed.plain)
         except RecursionError:  # under the limit, but too deep for the stack left here
             outcome.findings.append(Finding("JG122", nested_too_deeply(), number, 1))
