@@ -39,37 +39,48 @@ static void flush(Sums *sums) {
 
 /* Normalises ``text`` into the sums: as Latin-1 bytes (each character one byte) or
  * as UTF-8 (whose bytes above 127 the normalisation leaves as they are). A table
- * lookup and an add per byte, no branch on whitespace: prose is one byte in six. */
+ * lookup and an add per byte, no branch on whitespace: prose is one byte in six.
+ * The character is read once into a local and the count kept in a register (a
+ * store through ``out`` could alias the text for the compiler, and ``sums`` is in
+ * memory: either would cost a load a byte). */
 static void add_text(Sums *sums, PyObject *text, int latin1) {
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), used = sums->used;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
+    unsigned char *out = sums->bytes;
     if (latin1 || PyUnicode_IS_ASCII(text)) {
         const Py_UCS1 *chars = data;
         for (Py_ssize_t i = 0; i < n;) {
-            Py_ssize_t stop = i + (CHUNK - sums->used);
+            Py_ssize_t stop = i + (CHUNK - used);
             if (stop > n) stop = n;
-            unsigned char *out = sums->bytes;
-            Py_ssize_t used = sums->used;
             for (; i < stop; i++) {
-                out[used] = lowered[chars[i]];
-                used += kept_byte[chars[i]];
+                unsigned char c = chars[i];
+                out[used] = lowered[c];
+                used += kept_byte[c];
             }
-            sums->used = used;
-            if (used >= CHUNK) flush(sums);
+            if (used >= CHUNK) {
+                sums->used = used;
+                flush(sums);
+                used = 0;
+            }
         }
-        return;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (c < 0x80) {
-            sums->bytes[sums->used] = lowered[c];
-            sums->used += kept_byte[c];
-        } else {
-            sums->used += put_utf8(sums->bytes + sums->used, c);
+    } else {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            if (c < 0x80) {
+                out[used] = lowered[c];
+                used += kept_byte[c];
+            } else {
+                used += put_utf8(out + used, c);
+            }
+            if (used >= CHUNK) {
+                sums->used = used;
+                flush(sums);
+                used = 0;
+            }
         }
-        if (sums->used >= CHUNK) flush(sums);
     }
+    sums->used = used;
 }
 
 uint64_t digest_texts(PyObject *const *texts, Py_ssize_t n, uint64_t flip) {

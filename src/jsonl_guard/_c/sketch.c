@@ -23,7 +23,7 @@
 
 static uint32_t crc_table[256];
 static unsigned char normal[256]; /* ASCII lower-cased; punctuation, space, controls: ' ' */
-static unsigned char dropped[256]; /* 1: squeeze drops the byte (normal[byte] == ' ') */
+static unsigned char kept[256]; /* 0: squeeze drops the byte (normal[byte] == ' '), else 1 */
 
 void sketch_init(void) {
     for (uint32_t n = 0; n < 256; n++) {
@@ -33,9 +33,9 @@ void sketch_init(void) {
         unsigned char b = (unsigned char)n;
         int alnum = (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z');
         normal[n] = b;
-        dropped[n] = 0;
+        kept[n] = 1;
         if (b >= 'A' && b <= 'Z') normal[n] = b + 32;
-        else if (b < 128 && !alnum) { normal[n] = ' '; dropped[n] = 1; }
+        else if (b < 128 && !alnum) { normal[n] = ' '; kept[n] = 0; }
     }
 }
 
@@ -105,7 +105,8 @@ static Py_ssize_t word_pairs(const unsigned char *words, Py_ssize_t n, uint32_t 
 
 /* Appends minhash.squeeze(text) to ``out``, counting its "e"s in ``*es``. A character
  * above 127 is written as its UTF-8 bytes, none of which a squeeze drops or reads as
- * an anchor; ASCII goes through the table, branch-free (a space is one byte in six). */
+ * an anchor; ASCII goes through the tables, branch-free (a space is one byte in six).
+ * The "e"s are counted afterwards, in a loop the compiler vectorises. */
 static Py_ssize_t squeeze_into(PyObject *text, unsigned char *out, Py_ssize_t *es) {
     Py_ssize_t n = PyUnicode_GET_LENGTH(text), squeezed = 0, e = 0;
     int kind = PyUnicode_KIND(text);
@@ -115,10 +116,8 @@ static Py_ssize_t squeeze_into(PyObject *text, unsigned char *out, Py_ssize_t *e
         for (Py_ssize_t i = 0; i < n; i++) {
             Py_UCS1 c = chars[i];
             if (c < 0x80) {
-                unsigned char b = normal[c];
-                out[squeezed] = b;
-                e += b == HEAD_ANCHOR;
-                squeezed += !dropped[c];
+                out[squeezed] = normal[c];
+                squeezed += kept[c];
             } else {
                 squeezed += put_utf8(out + squeezed, c);
             }
@@ -127,15 +126,14 @@ static Py_ssize_t squeeze_into(PyObject *text, unsigned char *out, Py_ssize_t *e
         for (Py_ssize_t i = 0; i < n; i++) {
             Py_UCS4 c = PyUnicode_READ(kind, data, i);
             if (c < 0x80) {
-                unsigned char b = normal[c];
-                out[squeezed] = b;
-                e += b == HEAD_ANCHOR;
-                squeezed += !dropped[c];
+                out[squeezed] = normal[c];
+                squeezed += kept[c];
             } else {
                 squeezed += put_utf8(out + squeezed, c);
             }
         }
     }
+    for (Py_ssize_t i = 0; i < squeezed; i++) e += out[i] == HEAD_ANCHOR;
     *es += e;
     return squeezed;
 }
