@@ -21,20 +21,60 @@
 #define TOKEN_RUN 19 /* a secret is a run of 19+ letters, digits, _, - or . */
 #define MIN_DIGITS 7 /* a number worth checking: 7+ digits, separators between */
 
-/* Per byte: all ones when it continues a token run (else 0); 1 when it is a digit;
- * all ones when a number run goes on through it (a digit, or a separator: space,
- * brackets, +, - and .). Masks, not 0/1: an AND, not a multiply, on the loop's path. */
-static uint32_t in_token[256], is_digit[256], in_number[256];
+/* Both counts of the screen in one 64-bit word, (token run) | (number run) << 32, so
+ * a byte moves them with one add and one AND: per byte, ``grow`` is what it adds
+ * (1 to the token run; 1 to the number run for a digit) and ``keep`` what survives
+ * it (all ones in a half whose run goes on through the byte: a token character; a
+ * digit or a separator, i.e. space, brackets, +, - and .). Runs only grow by one or
+ * drop to zero, so a run reaches its threshold exactly when its count passes it, and
+ * count + (32 - threshold) has bit 5 set then and never before: OR-ing that into
+ * ``seen`` each byte records both thresholds without a compare. (A run of 2**32
+ * bytes would carry into the other half: far beyond any line jsonl-guard reads, and
+ * it could only make the screen pass, which reads the texts, never hide a match.) */
+static uint64_t grow[256], keep[256];
+#define BIAS ((uint64_t)(32 - TOKEN_RUN) | (uint64_t)(32 - MIN_DIGITS) << 32)
+#define REACHED ((uint64_t)32)
 
 static void build_tables(void) {
     for (int n = 0; n < 256; n++) {
         int letter = (n >= 'a' && n <= 'z') || (n >= 'A' && n <= 'Z') || n == '_';
         int digit = n >= '0' && n <= '9';
-        is_digit[n] = (uint32_t)digit;
-        in_token[n] = letter || digit || n == '-' || n == '.' ? UINT32_MAX : 0;
-        in_number[n] = digit || n == '-' || n == '.' || n == ' ' || n == '(' || n == ')' ||
-                       n == '+' ? UINT32_MAX : 0;
+        uint64_t token = letter || digit || n == '-' || n == '.' ? UINT32_MAX : 0;
+        uint64_t number = digit || n == '-' || n == '.' || n == ' ' || n == '(' || n == ')' ||
+                          n == '+' ? UINT32_MAX : 0;
+        grow[n] = 1 | (uint64_t)digit << 32;
+        keep[n] = token | number << 32;
     }
+}
+
+/* The two runs depend on the byte before (an add and an AND a byte), so the bytes
+ * are read as two independent stretches, one byte of each per loop turn. The second
+ * starts just after a byte that zeroes both runs (neither a token nor a number
+ * character: a quote, a comma, a colon, any byte above 127), where the one-stretch
+ * loop is at zero as well, so ``seen`` is exactly that of one pass; without such a
+ * byte after the middle, the first stretch takes every byte. */
+static uint64_t scan(const unsigned char *p, Py_ssize_t n) {
+    Py_ssize_t middle = n / 2;
+    while (middle < n && keep[p[middle]]) middle++;
+    middle = middle < n ? middle + 1 : n;
+    Py_ssize_t common = middle < n - middle ? middle : n - middle;
+    const unsigned char *q = p + middle;
+    uint64_t one = 0, other = 0, seen = 0, seen_other = 0;
+    for (Py_ssize_t i = 0; i < common; i++) {
+        one = (one + grow[p[i]]) & keep[p[i]];
+        other = (other + grow[q[i]]) & keep[q[i]];
+        seen |= one + BIAS;
+        seen_other |= other + BIAS;
+    }
+    for (Py_ssize_t i = common; i < middle; i++) {
+        one = (one + grow[p[i]]) & keep[p[i]];
+        seen |= one + BIAS;
+    }
+    for (Py_ssize_t i = common; i < n - middle; i++) {
+        other = (other + grow[q[i]]) & keep[q[i]];
+        seen_other |= other + BIAS;
+    }
+    return seen | seen_other;
 }
 
 /* Bit 1: a run of TOKEN_RUN token characters; 2: an "@"; 4: MIN_DIGITS digits with
@@ -43,16 +83,9 @@ static PyObject *screens(PyObject *module, PyObject *arg) {
     Py_buffer view;
     if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
     const unsigned char *p = view.buf;
-    uint32_t run = 0, longest = 0, digits = 0, most = 0; /* runs past 2**32 wrap: harmless */
-    for (Py_ssize_t i = 0; i < view.len; i++) {
-        unsigned char b = p[i];
-        run = (run + 1) & in_token[b];
-        longest = run > longest ? run : longest;
-        digits = (digits + is_digit[b]) & in_number[b];
-        most = digits > most ? digits : most;
-    }
-    int found = (longest >= TOKEN_RUN) | (memchr(p, '@', (size_t)view.len) != NULL) << 1 |
-                (most >= MIN_DIGITS) << 2;
+    uint64_t seen = scan(p, view.len);
+    int found = ((seen & REACHED) != 0) | (memchr(p, '@', (size_t)view.len) != NULL) << 1 |
+                ((seen >> 32 & REACHED) != 0) << 2;
     PyBuffer_Release(&view);
     return PyLong_FromLong(found);
 }
