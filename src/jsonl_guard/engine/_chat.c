@@ -14,6 +14,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "digest.h"
@@ -30,6 +31,8 @@ static const char *const ANCHORS[] = {
     "cut", " have ", "tant que", "sprachmodell", "k\xfcnstliche", "modelo de",
 };
 #define N_ANCHORS ((Py_ssize_t)(sizeof(ANCHORS) / sizeof(ANCHORS[0])))
+#define N_ANCHORS_MAX 16 /* the bits of first_of and second_of */
+_Static_assert(sizeof(ANCHORS) / sizeof(ANCHORS[0]) <= N_ANCHORS_MAX, "anchors past 16 bits");
 /* Conversations of up to this many turns keep their pieces on the stack. */
 #define STACK_TURNS 32
 
@@ -37,6 +40,11 @@ static PyObject *key_role, *key_content, *key_name; /* the dict keys, interned *
 static PyObject *unit_sep, *record_sep;              /* "\x1f", "\x1e": a key's separators */
 static PyObject *no_refusal;                               /* 0: no refusal phrase */
 static unsigned char latin1_lower[256], latin1_space[256];
+/* Bit a: anchor a's first byte, second byte is this one. One pass over the window
+ * with two lookups a byte finds where an anchor may start; a memchr per anchor
+ * stopped at every "a", "s", "c" or "t" and called memcmp there, ~100 times a reply. */
+static uint16_t first_of[256], second_of[256];
+static size_t anchor_length[N_ANCHORS_MAX];
 
 static void build_tables(void) {
     for (int n = 0; n < 256; n++) {
@@ -44,6 +52,12 @@ static void build_tables(void) {
         int upper = (n >= 'A' && n <= 'Z') || (n >= 0xC0 && n <= 0xDE && n != 0xD7);
         latin1_lower[n] = (unsigned char)(upper ? n + 32 : n);
         latin1_space[n] = (unsigned char)Py_UNICODE_ISSPACE((Py_UCS4)n);
+    }
+    for (Py_ssize_t a = 0; a < N_ANCHORS; a++) { /* every anchor has 3 bytes or more */
+        const unsigned char *anchor = (const unsigned char *)ANCHORS[a];
+        anchor_length[a] = strlen(ANCHORS[a]);
+        first_of[anchor[0]] |= (uint16_t)(1u << a);
+        second_of[anchor[1]] |= (uint16_t)(1u << a);
     }
 }
 
@@ -61,19 +75,6 @@ static int is_long(PyObject *text) {
     return 0;
 }
 
-/* Whether ``needle`` is in words[0:n] (memmem is not in every libc). The search is
- * for the needle's first letter, not a leading space: spaces are one byte in six. */
-static int contains(const unsigned char *words, Py_ssize_t n, const char *needle) {
-    Py_ssize_t length = (Py_ssize_t)strlen(needle), skip = needle[0] == ' ';
-    if (length > n) return 0;
-    const unsigned char *p = words + skip, *end = words + n - length + 1 + skip;
-    while (p < end && (p = memchr(p, (unsigned char)needle[skip], (size_t)(end - p))) != NULL) {
-        if (memcmp(p - skip, needle, (size_t)length) == 0) return 1;
-        p++;
-    }
-    return 0;
-}
-
 /* 0 when refusals.refusal(text) is surely 0: no anchor in the first WINDOW characters
  * lower-cased, each whitespace run made one space. refusal's own normalise leaves some
  * whitespace as it is and strips the ends, so what it reads is a substring of this
@@ -84,7 +85,7 @@ static int may_refuse(PyObject *text) {
     const Py_UCS1 *chars = PyUnicode_1BYTE_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text), length = 0;
     if (n > WINDOW) n = WINDOW;
-    unsigned char words[WINDOW];
+    unsigned char words[WINDOW + 1];
     int after_space = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS1 c = chars[i];
@@ -96,8 +97,14 @@ static int may_refuse(PyObject *text) {
             after_space = 0;
         }
     }
-    for (Py_ssize_t a = 0; a < N_ANCHORS; a++)
-        if (contains(words, length, ANCHORS[a])) return 1;
+    words[length] = 0; /* the second byte of a start at the last position */
+    for (Py_ssize_t i = 0; i < length; i++) {
+        unsigned int maybe = first_of[words[i]] & second_of[words[i + 1]];
+        for (Py_ssize_t a = 0; maybe != 0; a++, maybe >>= 1)
+            if ((maybe & 1) && i + (Py_ssize_t)anchor_length[a] <= length &&
+                memcmp(words + i, ANCHORS[a], anchor_length[a]) == 0)
+                return 1;
+    }
     return 0;
 }
 
