@@ -1,23 +1,36 @@
-"""The optional C accelerator; everything else is declared in pyproject.toml.
+"""The optional C accelerators; everything else is declared in pyproject.toml.
 
 ``optional=True``: a machine without a C compiler still installs jsonl-guard, which
 then runs the pure-Python reference of each accelerated function (same results).
+The loops two modules share (the sketch, the answer digest, writing a str as UTF-8)
+are compiled into each from ``src/jsonl_guard/_c/``, so no module imports another.
 """
 
 from setuptools import Extension, setup
 
+SHARED = "src/jsonl_guard/_c"
+HEADERS = [f"{SHARED}/{name}" for name in ("utf8.h", "sketch.h", "digest.h")]
+
+
+def extension(name: str, sources: list[str], **extra: list[str]) -> Extension:
+    return Extension(name, sources, include_dirs=[SHARED], depends=HEADERS, optional=True, **extra)
+
+
 setup(
     ext_modules=[
-        Extension(
+        extension(
             "jsonl_guard.engine._minhash",
-            ["src/jsonl_guard/engine/_minhash.c"],
-            optional=True,
+            ["src/jsonl_guard/engine/_minhash.c", f"{SHARED}/sketch.c"],
         ),
-        Extension(
+        extension(
             "jsonl_guard.rules._screens",
-            ["src/jsonl_guard/rules/_screens.c"],
+            ["src/jsonl_guard/rules/_screens.c", f"{SHARED}/digest.c"],
             libraries=["z"],  # zlib's CRC-32 and Adler-32, as Python's zlib module
-            optional=True,
+        ),
+        extension(
+            "jsonl_guard.engine._chat",
+            ["src/jsonl_guard/engine/_chat.c", f"{SHARED}/sketch.c", f"{SHARED}/digest.c"],
+            libraries=["z"],
         ),
     ]
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import sysconfig
+from array import array
 from pathlib import Path
 from types import ModuleType
 
@@ -114,3 +115,60 @@ def test_the_same_sketch_on_every_shipped_example() -> None:
             _same(conversation_text(example))
             texts += 1
     assert texts > 500
+
+
+def _same_similarity(one: array[int], other: array[int]) -> None:
+    expected = minhash.reference_similarity(one, other)
+    assert _native_module().similarity(one, other) == expected, (list(one), list(other))
+    assert _native_module().similarity(one.tobytes(), other.tobytes()) == expected
+    assert minhash.similarity(one, other) == expected
+
+
+def _padded(values: list[int]) -> array[int]:
+    return array("I", sorted(set(values))[: minhash.K] + [minhash.EMPTY] * minhash.K)[: minhash.K]
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ([], []),
+        ([], [1, 2, 3]),
+        ([1, 2, 3], [1, 2, 3]),
+        ([1, 2, 3], [4, 5, 6]),
+        (list(range(32)), list(range(16, 48))),
+        (list(range(0, 64, 2)), list(range(1, 65, 2))),
+        ([0, minhash.EMPTY - 1], [minhash.EMPTY - 1]),
+    ],
+)
+def test_the_same_similarity_on_edge_sketches(one: list[int], other: list[int]) -> None:
+    _same_similarity(_padded(one), _padded(other))
+
+
+def test_other_sizes_are_left_to_the_reference() -> None:
+    short = array("I", [1, 2, 3])
+    assert _native_module().similarity(short, _padded([1])) is None
+    assert minhash.similarity(short, _padded([1, 2])) == minhash.reference_similarity(
+        short, _padded([1, 2])
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.integers(0, 80), max_size=40),
+    st.lists(st.integers(0, 80), max_size=40),
+)
+def test_the_same_similarity_on_generated_sketches(one: list[int], other: list[int]) -> None:
+    _same_similarity(_padded(one), _padded(other))
+
+
+def test_the_same_similarity_on_shipped_examples() -> None:
+    sketches = [
+        values
+        for _, example in shipped_examples()
+        if isinstance(example, dict)
+        and (values := minhash.sketch(conversation_text(example))) is not None
+    ]
+    assert len(sketches) > 300
+    for one, other in zip(sketches, sketches[1:] + sketches[:1], strict=True):
+        _same_similarity(one, other)
+    _same_similarity(sketches[0], sketches[0])

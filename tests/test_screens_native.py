@@ -62,6 +62,14 @@ def test_the_accelerator_is_the_one_in_use() -> None:
         b"123456x7",
         b"12345\n67",
         "ñandú 1234567 émigré".encode(),
+        # The C screen reads two stretches, the second after a byte that ends both
+        # runs: runs across the middle, and no such byte at all.
+        b"a" * 10 + b'"' + b"b" * 18 + b'"' + b"c" * 10,
+        b"x" * 30 + b'",' + b"y" * 19,
+        b"12345" + b'"' + b"67" + b"," + b"1 2 3 4 5 6",
+        b"a b c " * 50 + b"d" * 19,
+        b"a" * 1000,
+        b"1 " * 500,
     ],
 )
 def test_the_same_screens_on_edge_bytes(data: bytes) -> None:
@@ -95,6 +103,11 @@ def test_the_same_screens_on_any_bytes(data: bytes) -> None:
         "a lone surrogate \udc80",
         "x" * 6000,  # past Adler-32's deferred modulo
         "ÿ" * 20000,
+        # The C digest normalises into a 2 kB buffer: characters of 1 to 4 UTF-8
+        # bytes across its ends.
+        "日本" * 3000,
+        "x" * 2047 + "日本 🙂" * 900,
+        "é" * 3000 + "\U0001f642",
     ],
 )
 def test_the_same_digest_on_edge_texts(text: str) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -24,6 +23,7 @@ from ..rules.replies import ANSWER_RULES, AnswerKeys, answer_keys
 from ..rules.selection import RuleSelection
 from ..tokens.chat_formula import ExampleTokens
 from ..tokens.methods import Prefetch, TokenTools
+from .chat_pass import chat_pass
 from .conversation_text import conversation_text
 from .diagnostics import DEFAULT_MAX_FINDINGS_PER_RULE, CappedFindings, Finding
 from .gating import ESTIMATED_TOKENS, NO_FEATURES, example_features, plain_chat_features
@@ -51,7 +51,8 @@ class LineOutcome:
     digest: bytes | None = None
     crlf: bool = False
     answer: AnswerKeys | None = None  # for the answer rules (JG311-JG313)
-    sketch: array[int] | None = None  # near-duplicate sketch (engine/minhash.py)
+    # The near-duplicate sketch (engine/minhash.py) as its K values' native bytes.
+    sketch: bytes | None = None
 
 
 _LONE_SURROGATE = re.compile(
@@ -216,8 +217,14 @@ class LineChecker:
             if isinstance(example, dict):
                 # sha256 runs on the CPU's SHA instructions: twice blake2b's speed here.
                 outcome.digest = hashlib.sha256(canonical).digest()
-                if self.sketching:
-                    outcome.sketch = sketch(conversation_text(example))
+                if parsed.plain:  # {"messages": [...]} only: one pass for both
+                    if self.sketching or self._answers:
+                        outcome.sketch, outcome.answer = chat_pass(
+                            example["messages"], self.sketching, self._answers
+                        )
+                elif self.sketching:
+                    values = sketch(conversation_text(example))
+                    outcome.sketch = None if values is None else values.tobytes()
             self._check_example(example, canonical, number, outcome, plain=parsed.plain)
         except RecursionError:  # under the limit, but too deep for the stack left here
             outcome.findings.append(Finding("JG122", nested_too_deeply(), number, 1))
@@ -234,7 +241,7 @@ class LineChecker:
         if not isinstance(example, dict):
             return
         outcome.tokens = self.token_method.count(example, self.tools)
-        if self._answers:
+        if self._answers and not plain:  # a plain example's came with its sketch
             outcome.answer = answer_keys(example)
         exact = self.token_method.exact
         messages = object_messages(example)

@@ -40,8 +40,13 @@ class Sketches:
     def __len__(self) -> int:
         return len(self.lines)
 
-    def add(self, sketch: array[int], line: int) -> None:
-        self.values.extend(sketch)
+    def add(self, sketch: bytes | array[int], line: int) -> None:
+        """``sketch``: its K values, as an array or as their native bytes (a line's
+        outcome carries bytes: ``chat_pass`` makes no array)."""
+        if isinstance(sketch, bytes):
+            self.values.frombytes(sketch)
+        else:
+            self.values.extend(sketch)
         self.lines.append(line)
 
     def extend(self, later: Sketches, offset: int = 0) -> None:

@@ -4,7 +4,8 @@
  *     hold a secret, an email, a number worth checking) in one pass, where Python
  *     needs a translate, two replaces, two finds and a regular expression.
  * digest: rules/replies.py ``reference_digest`` (the answer rules' 64-bit digest of a
- *     text, case and whitespace left out) without the three copies of the text.
+ *     text, case and whitespace left out) without the three copies of the text; the
+ *     loop is _c/digest.c, which engine/_chat.c shares.
  *
  * The Python functions are the definitions; tests/test_screens_native.py holds these
  * equal to them. A build without a compiler leaves this out (setup.py: optional).
@@ -13,30 +14,67 @@
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
-#include <zlib.h>
+
+#include "digest.h"
 
 /* Keep in step with rules/sensitive.py (test_screens_native checks them). */
 #define TOKEN_RUN 19 /* a secret is a run of 19+ letters, digits, _, - or . */
 #define MIN_DIGITS 7 /* a number worth checking: 7+ digits, separators between */
 
-/* Per byte: all ones when it continues a token run (else 0); 1 when it is a digit;
- * all ones when a number run goes on through it (a digit, or a separator: space,
- * brackets, +, - and .). Masks, not 0/1: an AND, not a multiply, on the loop's path. */
-static uint32_t in_token[256], is_digit[256], in_number[256];
-/* Per byte, for the digest: the byte lower-cased; 0 for ASCII whitespace, else 1. */
-static unsigned char lowered[256], kept_byte[256];
+/* Both counts of the screen in one 64-bit word, (token run) | (number run) << 32, so
+ * a byte moves them with one add and one AND: per byte, ``grow`` is what it adds
+ * (1 to the token run; 1 to the number run for a digit) and ``keep`` what survives
+ * it (all ones in a half whose run goes on through the byte: a token character; a
+ * digit or a separator, i.e. space, brackets, +, - and .). Runs only grow by one or
+ * drop to zero, so a run reaches its threshold exactly when its count passes it, and
+ * count + (32 - threshold) has bit 5 set then and never before: OR-ing that into
+ * ``seen`` each byte records both thresholds without a compare. (A run of 2**32
+ * bytes would carry into the other half: far beyond any line jsonl-guard reads, and
+ * it could only make the screen pass, which reads the texts, never hide a match.) */
+static uint64_t grow[256], keep[256];
+#define BIAS ((uint64_t)(32 - TOKEN_RUN) | (uint64_t)(32 - MIN_DIGITS) << 32)
+#define REACHED ((uint64_t)32)
 
 static void build_tables(void) {
     for (int n = 0; n < 256; n++) {
         int letter = (n >= 'a' && n <= 'z') || (n >= 'A' && n <= 'Z') || n == '_';
         int digit = n >= '0' && n <= '9';
-        lowered[n] = (unsigned char)(n >= 'A' && n <= 'Z' ? n + 32 : n);
-        kept_byte[n] = !(n == ' ' || (n >= '\t' && n <= '\r'));
-        is_digit[n] = (uint32_t)digit;
-        in_token[n] = letter || digit || n == '-' || n == '.' ? UINT32_MAX : 0;
-        in_number[n] = digit || n == '-' || n == '.' || n == ' ' || n == '(' || n == ')' ||
-                       n == '+' ? UINT32_MAX : 0;
+        uint64_t token = letter || digit || n == '-' || n == '.' ? UINT32_MAX : 0;
+        uint64_t number = digit || n == '-' || n == '.' || n == ' ' || n == '(' || n == ')' ||
+                          n == '+' ? UINT32_MAX : 0;
+        grow[n] = 1 | (uint64_t)digit << 32;
+        keep[n] = token | number << 32;
     }
+}
+
+/* The two runs depend on the byte before (an add and an AND a byte), so the bytes
+ * are read as two independent stretches, one byte of each per loop turn. The second
+ * starts just after a byte that zeroes both runs (neither a token nor a number
+ * character: a quote, a comma, a colon, any byte above 127), where the one-stretch
+ * loop is at zero as well, so ``seen`` is exactly that of one pass; without such a
+ * byte after the middle, the first stretch takes every byte. */
+static uint64_t scan(const unsigned char *p, Py_ssize_t n) {
+    Py_ssize_t middle = n / 2;
+    while (middle < n && keep[p[middle]]) middle++;
+    middle = middle < n ? middle + 1 : n;
+    Py_ssize_t common = middle < n - middle ? middle : n - middle;
+    const unsigned char *q = p + middle;
+    uint64_t one = 0, other = 0, seen = 0, seen_other = 0;
+    for (Py_ssize_t i = 0; i < common; i++) {
+        one = (one + grow[p[i]]) & keep[p[i]];
+        other = (other + grow[q[i]]) & keep[q[i]];
+        seen |= one + BIAS;
+        seen_other |= other + BIAS;
+    }
+    for (Py_ssize_t i = common; i < middle; i++) {
+        one = (one + grow[p[i]]) & keep[p[i]];
+        seen |= one + BIAS;
+    }
+    for (Py_ssize_t i = common; i < n - middle; i++) {
+        other = (other + grow[q[i]]) & keep[q[i]];
+        seen_other |= other + BIAS;
+    }
+    return seen | seen_other;
 }
 
 /* Bit 1: a run of TOKEN_RUN token characters; 2: an "@"; 4: MIN_DIGITS digits with
@@ -45,66 +83,20 @@ static PyObject *screens(PyObject *module, PyObject *arg) {
     Py_buffer view;
     if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
     const unsigned char *p = view.buf;
-    uint32_t run = 0, longest = 0, digits = 0, most = 0; /* runs past 2**32 wrap: harmless */
-    for (Py_ssize_t i = 0; i < view.len; i++) {
-        unsigned char b = p[i];
-        run = (run + 1) & in_token[b];
-        longest = run > longest ? run : longest;
-        digits = (digits + is_digit[b]) & in_number[b];
-        most = digits > most ? digits : most;
-    }
-    int found = (longest >= TOKEN_RUN) | (memchr(p, '@', (size_t)view.len) != NULL) << 1 |
-                (most >= MIN_DIGITS) << 2;
+    uint64_t seen = scan(p, view.len);
+    int found = ((seen & REACHED) != 0) | (memchr(p, '@', (size_t)view.len) != NULL) << 1 |
+                ((seen >> 32 & REACHED) != 0) << 2;
     PyBuffer_Release(&view);
     return PyLong_FromLong(found);
 }
 
-/* The bytes replies.digest hashes: ASCII whitespace dropped, ASCII lower-cased
- * (tables, so the loop has no branch). */
-static Py_ssize_t normalised(const unsigned char *p, Py_ssize_t n, unsigned char *out) {
-    Py_ssize_t kept = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        out[kept] = lowered[p[i]];
-        kept += kept_byte[p[i]];
-    }
-    return kept;
-}
-
-/* (crc32(data) << 32 | adler32(data)) ^ flip of the text's Latin-1 bytes (or, with
- * a character beyond Latin-1, its UTF-8 and ``flip``), normalised: replies.digest,
- * with one copy of the text instead of three, and zlib's own checksums. */
+/* replies.digest(text) given replies._UTF8 as ``flip`` (_c/digest.c: one pass, no
+ * copy of the text). */
 static PyObject *digest(PyObject *module, PyObject *args) {
-    PyObject *text, *encoded = NULL;
+    PyObject *text;
     unsigned long long flip;
     if (!PyArg_ParseTuple(args, "UK:digest", &text, &flip)) return NULL;
-    const unsigned char *data;
-    Py_ssize_t n;
-    if (PyUnicode_KIND(text) == PyUnicode_1BYTE_KIND) {
-        data = PyUnicode_1BYTE_DATA(text);
-        n = PyUnicode_GET_LENGTH(text);
-        flip = 0;
-    } else {
-        encoded = PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
-        if (encoded == NULL) return NULL;
-        data = (const unsigned char *)PyBytes_AS_STRING(encoded);
-        n = PyBytes_GET_SIZE(encoded);
-    }
-    unsigned char *work = PyMem_Malloc((size_t)n + 1);
-    if (work == NULL) {
-        Py_XDECREF(encoded);
-        return PyErr_NoMemory();
-    }
-    Py_ssize_t kept = normalised(data, n, work);
-    uint64_t crc = 0, adler = 1;
-    for (Py_ssize_t done = 0; done < kept;) { /* zlib takes at most UINT_MAX at once */
-        uInt step = kept - done > (Py_ssize_t)UINT_MAX ? UINT_MAX : (uInt)(kept - done);
-        crc = crc32((uLong)crc, work + done, step);
-        adler = adler32((uLong)adler, work + done, step);
-        done += step;
-    }
-    PyMem_Free(work);
-    Py_XDECREF(encoded);
-    return PyLong_FromUnsignedLongLong((crc << 32 | adler) ^ flip);
+    return PyLong_FromUnsignedLongLong(digest_texts(&text, 1, flip));
 }
 
 static PyMethodDef methods[] = {
@@ -122,6 +114,7 @@ static struct PyModuleDef definition = {
 
 PyMODINIT_FUNC PyInit__screens(void) {
     build_tables();
+    digest_init();
     PyObject *module = PyModule_Create(&definition);
     if (module == NULL) return NULL;
     if (PyModule_AddIntConstant(module, "TOKEN_RUN", TOKEN_RUN) < 0 ||

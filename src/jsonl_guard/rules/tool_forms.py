@@ -21,6 +21,7 @@ Any value may be of any type: everything is checked with ``isinstance`` first.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -100,13 +101,36 @@ def definitions(example: dict[str, Any]) -> Iterator[Definition]:
     yield from _tool_list(_dict(example.get("input")).get("tools"), ("input", "tools"))
 
 
+# Arguments with fewer brackets than this nest too little for json.loads to run out of
+# stack wherever it is called: their parse does not depend on the caller's depth.
+SHALLOW_BRACKETS = 200
+
+
+def parse_arguments(text: str) -> Any:
+    """A call's arguments string as JSON, or ``NOT_PARSED``. JG221 (is it JSON?) and
+    JG229 (does it match the schema?) read every call's arguments, so a shallow one
+    is parsed once for both (cached: for an equal string in a later line too; the
+    value is only read, never changed). A deeply nested one is parsed by each caller
+    where it stands, as before: whether it hits the recursion limit depends on the
+    stack below it, which a cached answer would not know."""
+    if text.count("[") + text.count("{") >= SHALLOW_BRACKETS:
+        return _parse(text)
+    return _parse_shallow(text)
+
+
+def _parse(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return NOT_PARSED
+
+
+# A few entries cover an example's calls.
+_parse_shallow = functools.lru_cache(maxsize=64)(_parse)
+
+
 def _arguments(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except (ValueError, RecursionError):
-            return NOT_PARSED
-    return value
+    return parse_arguments(value) if isinstance(value, str) else value
 
 
 def _message_calls(message: Any, where: JsonPath) -> Iterator[Call]:

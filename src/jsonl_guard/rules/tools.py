@@ -11,6 +11,7 @@ from ..engine.parse import json_problem
 from .context import ExampleContext
 from .helpers import A, JsonPath, U, listing, path_of, tool_calls
 from .registry import example_rule
+from .tool_forms import NOT_PARSED, parse_arguments
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
@@ -218,8 +219,10 @@ def invalid_tool_arguments(example: dict[str, Any], ctx: ExampleContext) -> Iter
             if not isinstance(function, dict) or not isinstance(function.get("arguments"), str):
                 continue
             arguments = function["arguments"]
+            if parse_arguments(arguments) is not NOT_PARSED:  # parsed once with JG229's
+                continue
             where = path_of("messages", i, *path, "arguments")
-            try:
+            try:  # again, for the error's words: only for arguments that are not JSON
                 json.loads(arguments)
             except ValueError as error:
                 reason = json_problem(error, arguments.encode("utf-8", "surrogatepass"))
