@@ -236,3 +236,21 @@ def test_the_compiled_metaschema_check_passes_only_what_the_reference_passes(sch
     if tool_schemas._meta_valid(schema):
         cls = validators.validator_for(schema, default=Draft202012Validator)
         assert not list(cls(cls.META_SCHEMA).iter_errors(schema))
+
+
+def test_arguments_are_parsed_once_and_only_short_ones_are_kept() -> None:
+    """JG221 and JG229 share one parse of a call's arguments through a small cache; a
+    long arguments string is parsed where it stands, so 64 of them never stay in memory."""
+    from jsonl_guard.rules.tool_forms import CACHED_CHARS, NOT_PARSED, _parse_shallow
+    from jsonl_guard.rules.tool_forms import parse_arguments as parse
+
+    _parse_shallow.cache_clear()
+    short = '{"city": "Paris"}'
+    assert parse(short) == {"city": "Paris"} and parse(short) is parse(short)
+    assert _parse_shallow.cache_info().currsize == 1
+    long = json.dumps({"text": "x" * CACHED_CHARS})
+    assert parse(long) == {"text": "x" * CACHED_CHARS}
+    assert parse("{not json") is NOT_PARSED
+    deep = "[" * 250 + "]" * 250
+    assert parse(deep) == json.loads(deep)
+    assert _parse_shallow.cache_info().currsize == 2  # the short one and the bad one

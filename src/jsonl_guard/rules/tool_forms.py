@@ -104,6 +104,9 @@ def definitions(example: dict[str, Any]) -> Iterator[Definition]:
 # Arguments with fewer brackets than this nest too little for json.loads to run out of
 # stack wherever it is called: their parse does not depend on the caller's depth.
 SHALLOW_BRACKETS = 200
+# Only arguments this short are kept in the cache: its 64 entries then hold at most a
+# few hundred KB, where 64 parsed multi-megabyte arguments would hold gigabytes.
+CACHED_CHARS = 4096
 
 
 def parse_arguments(text: str) -> Any:
@@ -113,7 +116,7 @@ def parse_arguments(text: str) -> Any:
     value is only read, never changed). A deeply nested one is parsed by each caller
     where it stands, as before: whether it hits the recursion limit depends on the
     stack below it, which a cached answer would not know."""
-    if text.count("[") + text.count("{") >= SHALLOW_BRACKETS:
+    if len(text) > CACHED_CHARS or text.count("[") + text.count("{") >= SHALLOW_BRACKETS:
         return _parse(text)
     return _parse_shallow(text)
 
