@@ -2,7 +2,9 @@
 
 ``Sketches`` is what a file keeps: each sketched example's ``minhash.K`` values and its
 line (132 bytes an example), appended in line order, so the sketches of byte ranges
-and shards merge by appending, like the rest of ``DatasetStats``.
+and shards merge by appending, like the rest of ``DatasetStats``. Both are ``Column``s
+(engine/columns.py): past a budget they live in a temporary file, so the passes below
+read them in order, a chunk at a time, and fetch an earlier sketch by its offset.
 
 Candidates are found without comparing every pair: each sketch is indexed by its
 ``INDEX_KEYS`` smallest values, and two texts whose Jaccard similarity is J share the
@@ -17,25 +19,32 @@ threshold.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from array import array
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 
+from .columns import Column
 from .minhash import EMPTY, INDEX_KEYS, K, similarity
-from .sieve import repeated_counts
+from .sieve import parts, repeated_counts
 
 LEADERS = 4
 MAX_COMPARISONS = 8
-# 2**22 bits (512 KB) sift index keys for repeats without a set of them all.
-_SIEVE_BITS = 22
+# 2**24 bits (2 MB) sift index keys for repeats without a set of them all; 2**19 keys a
+# part (~131,000 examples) let through ~8,000 that are not repeats (the bits grow
+# full as keys are sifted) and hold the repeated ones' tables: on bench_memory's
+# chat data, ~0.35 repeated keys an example, ~10 MB a part.
+_SIEVE_BITS = 24
+KEYS_PER_PART = 1 << 19
 
 
 @dataclass
 class Sketches:
-    values: array[int] = field(default_factory=lambda: array("I"))  # K per example
-    lines: array[int] = field(default_factory=lambda: array("I"))
+    values: Column = field(default_factory=lambda: Column("I"))  # K per example
+    lines: Column = field(default_factory=lambda: Column("I"))
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -47,17 +56,34 @@ class Sketches:
     def extend(self, later: Sketches, offset: int = 0) -> None:
         """Append ``later``, its lines moved ``offset`` further into the file."""
         self.values.extend(later.values)
-        if offset:
-            self.lines.extend(line + offset for line in later.lines)
-        else:
-            self.lines.extend(later.lines)
+        self.lines.extend(later.lines, offset)
 
     def of(self, index: int) -> array[int]:
-        return self.values[index * K : (index + 1) * K]
+        return self.values.slice(index * K, (index + 1) * K)
+
+    def rows(self) -> Iterator[tuple[array[int], Iterator[tuple[int, ...]]]]:
+        """Chunks of whole sketches, each with its examples' index keys (their smallest
+        values; padding included), read once in order."""
+        for chunk in self.values.chunks(K):
+            yield chunk, zip(*(chunk[rank::K] for rank in range(INDEX_KEYS)), strict=True)
 
     def keys(self) -> Iterator[tuple[int, ...]]:
-        """Each example's index keys (its smallest values; padding included)."""
-        return zip(*(self.values[rank::K] for rank in range(INDEX_KEYS)), strict=True)
+        """Each example's index keys, in order."""
+        for _, keys in self.rows():
+            yield from keys
+
+
+class _EveryKey:
+    """Every index key of every example, as often as it is iterated (the sieve reads
+    them twice), from the column rather than from a copy of them all."""
+
+    def __init__(self, sketches: Sketches) -> None:
+        self.sketches = sketches
+
+    def __iter__(self) -> Iterator[int]:
+        for chunk in self.sketches.values.chunks(K):
+            for rank in range(INDEX_KEYS):
+                yield from chunk[rank::K]
 
 
 # A candidate source: (its rank in the order sources are preferred, sketches, index).
@@ -97,26 +123,20 @@ def pairs_within(sketches: Sketches, threshold: float) -> Iterator[tuple[int, in
 
     ``_first_similar``'s rule, with sources as plain indexes (one file: no need for
     candidates naming theirs), since most lines share only common keys and are ruled
-    out by the first count."""
-    # The index keys, one column per rank (16 bytes an example), sieved as one array,
-    # then read again as each example's keys: no other copy of them is made.
-    columns = [sketches.values[rank::K] for rank in range(INDEX_KEYS)]
-    every_key = array("I")
-    for column in columns:
-        every_key.extend(column)
-    counts = repeated_counts(every_key, _SIEVE_BITS, ignore=EMPTY)
-    del every_key
-    if not counts:
-        return
-    postings: dict[int, list[int]] = {}
-    for index, keys in enumerate(zip(*columns, strict=True)):
-        sources: list[int] = []
-        for key in keys:
-            if key in counts:
-                owners = postings.setdefault(key, [])
-                sources += owners * 2 if counts[key] == 2 else owners
-                if len(owners) < LEADERS:
-                    owners.append(index)
+    out by the first count.
+
+    The index keys are split by remainder into parts of about ``KEYS_PER_PART``, so the
+    tables of a part (the repeated keys' counts and first owners) stay bounded whatever
+    the file size. A line's sources from a key depend only on that key's earlier
+    lines, so each part lists (line, source) pairs in line order (a ``Column``: spilled
+    past its budget); merged by line, a line gets the same sources (only their count
+    matters, not their order) as from one pass over every key.
+    """
+    n = parts(INDEX_KEYS * len(sketches), KEYS_PER_PART)
+    listed = [_sources(sketches, (p, n)) for p in range(n)]
+    merged = heapq.merge(*(_pairs(column) for column in listed))
+    for index, group in itertools.groupby(merged, key=_RANK):
+        sources = [source for _, source in group]
         if len(sources) < 2:
             continue
         shared = Counter(sources)
@@ -129,6 +149,34 @@ def pairs_within(sketches: Sketches, threshold: float) -> Iterator[tuple[int, in
             if estimate >= threshold:
                 yield sketches.lines[index], sketches.lines[source], estimate
                 break
+
+
+def _sources(sketches: Sketches, part: tuple[int, int]) -> Column:
+    """(line index, source index) of each source the keys of ``part`` give a line: the
+    first ``LEADERS`` earlier lines holding the key, listed twice for a key only two
+    lines hold; flat, in line order."""
+    # The keys are read from the sketches twice by the sieve, then once more here: no
+    # copy of them all is made (16 bytes an example).
+    counts = repeated_counts(_EveryKey(sketches), _SIEVE_BITS, ignore=EMPTY, part=part)
+    listed = Column("I")
+    if not counts:
+        return listed
+    postings: dict[int, list[int]] = {}
+    for index, keys in enumerate(sketches.keys()):
+        for key in keys:
+            if key in counts:
+                owners = postings.setdefault(key, [])
+                given = owners * 2 if counts[key] == 2 else owners
+                if given:
+                    listed.extend(itertools.chain.from_iterable((index, s) for s in given))
+                if len(owners) < LEADERS:
+                    owners.append(index)
+    return listed
+
+
+def _pairs(column: Column) -> Iterator[tuple[int, int]]:
+    for chunk in column.chunks(2):
+        yield from zip(chunk[::2], chunk[1::2], strict=True)
 
 
 def pairs_between(

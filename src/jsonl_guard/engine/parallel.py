@@ -12,14 +12,18 @@ stays in this process.
 
 from __future__ import annotations
 
+import functools
 import gc
 import itertools
 import multiprocessing
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..tokens.backends import Sample
+from .columns import hand_off_to
 from .file_run import FileRun
 from .lines import DEFAULT_MAX_LINE_BYTES, line_bytes, read_lines, skip_line
 from .shards import Shard
@@ -96,6 +100,13 @@ def _check_range(task: tuple[str, int, int]) -> tuple[Shard, list[Sample]]:
     return shard, run.take_spot_samples()
 
 
+def _start_worker(spill_dir: str) -> None:
+    """A worker leaves Ctrl-C to the parent, and hands its spilled columns over as
+    files in ``spill_dir`` (engine/columns.py), not through the result pipe."""
+    ignore_interrupts()
+    hand_off_to(spill_dir)
+
+
 def check_ranges(run: FileRun, path: Path, ranges: list[tuple[int, int]], jobs: int) -> Shard:
     """Check the ranges in ``jobs`` forked workers and merge them in order.
 
@@ -114,10 +125,14 @@ def check_ranges(run: FileRun, path: Path, ranges: list[tuple[int, int]], jobs: 
     # write to every tracked object's header, copying the pages they share with this
     # process (the modules, rules and schemas; measured in docs/performance.md, "Memory").
     gc.freeze()
+    # The workers' spilled columns come back as files here, each unlinked as soon as
+    # this process opens it; whatever is left (a worker stopped by Ctrl-C or an error)
+    # goes with the directory. In the system temp dir, never beside the user's file.
+    spill_dir = tempfile.mkdtemp(prefix="jsonl-guard-")
     try:
         context = multiprocessing.get_context("fork")
         workers = worker_count(jobs, len(ranges))
-        with context.Pool(workers, ignore_interrupts) as pool:
+        with context.Pool(workers, functools.partial(_start_worker, spill_dir)) as pool:
             tasks = [(str(path), a, b) for a, b in ranges]
             for (_, end), (shard, sampled) in zip(
                 ranges, pool.imap(_check_range, tasks), strict=True
@@ -129,6 +144,7 @@ def check_ranges(run: FileRun, path: Path, ranges: list[tuple[int, int]], jobs: 
     finally:
         gc.unfreeze()
         _WORKER_RUN = None
+        shutil.rmtree(spill_dir, ignore_errors=True)
     run.verify(samples)
     return merged
 

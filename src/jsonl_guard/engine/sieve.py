@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 
-def repeated_counts(keys: Sequence[int], bits: int, ignore: int | None = None) -> dict[int, int]:
-    """The keys that occur more than once (except ``ignore``), with their counts.
+def repeated_counts(
+    keys: Iterable[int], bits: int, ignore: int | None = None, part: tuple[int, int] = (0, 1)
+) -> dict[int, int]:
+    """The keys that occur more than once (except ``ignore``), with their counts; only
+    those of ``part`` (p, n): whose remainder by n is p, when n > 1.
 
     A bit per ``key & (2**bits - 1)`` lets through the keys whose bit was already set
     (every repeat, and a few that only share low bits); their first occurrence set the
-    bit, so one more pass counts them exactly. Memory: 2**bits bits and the candidates.
+    bit, so one more pass counts them exactly. Memory: 2**bits bits and the candidates,
+    whose false ones grow with the square of the keys sifted: a caller with many keys
+    sifts them in parts (``parts``), each a pass over them. ``keys`` is iterated twice:
+    a sequence, a ``Column`` (read from its file each time) or any iterable that starts
+    again.
     """
     mask, seen = (1 << bits) - 1, bytearray(1 << (bits - 3))
+    p, n = part
     candidates: set[int] = set()
     for key in keys:
+        if n > 1 and key % n != p:
+            continue
         bit = key & mask
         if seen[bit >> 3] & (1 << (bit & 7)):
             candidates.add(key)
@@ -28,3 +38,21 @@ def repeated_counts(keys: Sequence[int], bits: int, ignore: int | None = None) -
             if key in counts:
                 counts[key] += 1
     return {key: count for key, count in counts.items() if count > 1}
+
+
+def parts(keys: int, per_part: int) -> int:
+    """How many parts ``keys`` keys are sifted in, at most ``per_part`` a part on average
+    (odd, so a key's remainder says nothing of its low bits, which the sieve reads)."""
+    n = max(1, -(-keys // per_part))
+    return n if n % 2 else n + 1
+
+
+def repeated_in_parts(keys: Iterable[int], count: int, bits: int, per_part: int) -> dict[int, int]:
+    """``repeated_counts`` of ``count`` keys, sifted ``per_part`` at a time."""
+    n = parts(count, per_part)
+    if n == 1:
+        return repeated_counts(keys, bits)
+    found: dict[int, int] = {}
+    for p in range(n):
+        found.update(repeated_counts(keys, bits, part=(p, n)))
+    return found
