@@ -74,16 +74,16 @@ class Sketches:
 
 
 class _EveryKey:
-    """Every index key of every example, as often as it is iterated (the sieve reads
-    them twice), from the column rather than from a copy of them all."""
+    """Every index key of every example, in arrays, as often as they are asked for (the
+    sieve reads them twice), from the column rather than from a copy of them all."""
 
     def __init__(self, sketches: Sketches) -> None:
         self.sketches = sketches
 
-    def __iter__(self) -> Iterator[int]:
+    def chunks(self) -> Iterator[array[int]]:
         for chunk in self.sketches.values.chunks(K):
             for rank in range(INDEX_KEYS):
-                yield from chunk[rank::K]
+                yield chunk[rank::K]
 
 
 # A candidate source: (its rank in the order sources are preferred, sketches, index).
@@ -133,10 +133,16 @@ def pairs_within(sketches: Sketches, threshold: float) -> Iterator[tuple[int, in
     matters, not their order) as from one pass over every key.
     """
     n = parts(INDEX_KEYS * len(sketches), KEYS_PER_PART)
-    listed = [_sources(sketches, (p, n)) for p in range(n)]
-    merged = heapq.merge(*(_pairs(column) for column in listed))
-    for index, group in itertools.groupby(merged, key=_RANK):
-        sources = [source for _, source in group]
+    if n == 1:  # the usual file: its one part straight from the pass, nothing listed
+        by_line = _sources(sketches, (0, 1))
+    else:
+        listed = [_listed(sketches, (p, n)) for p in range(n)]
+        merged = heapq.merge(*(_pairs(column) for column in listed))
+        by_line = (
+            (index, [source for _, source in group])
+            for index, group in itertools.groupby(merged, key=_RANK)
+        )
+    for index, sources in by_line:
         if len(sources) < 2:
             continue
         shared = Counter(sources)
@@ -151,26 +157,34 @@ def pairs_within(sketches: Sketches, threshold: float) -> Iterator[tuple[int, in
                 break
 
 
-def _sources(sketches: Sketches, part: tuple[int, int]) -> Column:
-    """(line index, source index) of each source the keys of ``part`` give a line: the
+def _sources(sketches: Sketches, part: tuple[int, int]) -> Iterator[tuple[int, list[int]]]:
+    """(line index, its sources) for each line the keys of ``part`` give sources: the
     first ``LEADERS`` earlier lines holding the key, listed twice for a key only two
-    lines hold; flat, in line order."""
+    lines hold; in line order."""
     # The keys are read from the sketches twice by the sieve, then once more here: no
     # copy of them all is made (16 bytes an example).
     counts = repeated_counts(_EveryKey(sketches), _SIEVE_BITS, ignore=EMPTY, part=part)
-    listed = Column("I")
     if not counts:
-        return listed
+        return
     postings: dict[int, list[int]] = {}
     for index, keys in enumerate(sketches.keys()):
+        sources: list[int] = []
         for key in keys:
             if key in counts:
                 owners = postings.setdefault(key, [])
-                given = owners * 2 if counts[key] == 2 else owners
-                if given:
-                    listed.extend(itertools.chain.from_iterable((index, s) for s in given))
+                sources += owners * 2 if counts[key] == 2 else owners
                 if len(owners) < LEADERS:
                     owners.append(index)
+        if sources:
+            yield index, sources
+
+
+def _listed(sketches: Sketches, part: tuple[int, int]) -> Column:
+    """``_sources`` of ``part`` as flat (line index, source) pairs, in a column (spilled
+    past its budget) until every part is listed."""
+    listed = Column("I")
+    for index, sources in _sources(sketches, part):
+        listed.extend(array("I", itertools.chain.from_iterable((index, s) for s in sources)))
     return listed
 
 

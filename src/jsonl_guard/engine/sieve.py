@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Protocol
 
 
 def repeated_counts(
-    keys: Iterable[int], bits: int, ignore: int | None = None, part: tuple[int, int] = (0, 1)
+    keys: Iterable[int] | Chunked,
+    bits: int,
+    ignore: int | None = None,
+    part: tuple[int, int] = (0, 1),
 ) -> dict[int, int]:
     """The keys that occur more than once (except ``ignore``), with their counts; only
     those of ``part`` (p, n): whose remainder by n is p, when n > 1.
@@ -15,29 +19,41 @@ def repeated_counts(
     (every repeat, and a few that only share low bits); their first occurrence set the
     bit, so one more pass counts them exactly. Memory: 2**bits bits and the candidates,
     whose false ones grow with the square of the keys sifted: a caller with many keys
-    sifts them in parts (``parts``), each a pass over them. ``keys`` is iterated twice:
-    a sequence, a ``Column`` (read from its file each time) or any iterable that starts
-    again.
+    sifts them in parts (``parts``), each a pass over them. ``keys`` is read twice: a
+    sequence, or a ``Column`` (its chunks read from its file each time).
     """
     mask, seen = (1 << bits) - 1, bytearray(1 << (bits - 3))
     p, n = part
     candidates: set[int] = set()
-    for key in keys:
-        if n > 1 and key % n != p:
-            continue
-        bit = key & mask
-        if seen[bit >> 3] & (1 << (bit & 7)):
-            candidates.add(key)
-        else:
-            seen[bit >> 3] |= 1 << (bit & 7)
+    for piece in _pieces(keys):
+        for key in piece:
+            if n > 1 and key % n != p:
+                continue
+            bit = key & mask
+            if seen[bit >> 3] & (1 << (bit & 7)):
+                candidates.add(key)
+            else:
+                seen[bit >> 3] |= 1 << (bit & 7)
     if ignore is not None:
         candidates.discard(ignore)
     counts = dict.fromkeys(candidates, 0)
     if counts:
-        for key in keys:
-            if key in counts:
-                counts[key] += 1
+        for piece in _pieces(keys):
+            for key in piece:
+                if key in counts:
+                    counts[key] += 1
     return {key: count for key, count in counts.items() if count > 1}
+
+
+class Chunked(Protocol):
+    """Keys read a chunk at a time (a ``Column``): a loop over each chunk's array runs
+    in C, where a generator over every key would cost a resume per key."""
+
+    def chunks(self) -> Iterable[Iterable[int]]: ...
+
+
+def _pieces(keys: Iterable[int] | Chunked) -> Iterable[Iterable[int]]:
+    return keys.chunks() if hasattr(keys, "chunks") else (keys,)
 
 
 def parts(keys: int, per_part: int) -> int:
@@ -47,7 +63,9 @@ def parts(keys: int, per_part: int) -> int:
     return n if n % 2 else n + 1
 
 
-def repeated_in_parts(keys: Iterable[int], count: int, bits: int, per_part: int) -> dict[int, int]:
+def repeated_in_parts(
+    keys: Iterable[int] | Chunked, count: int, bits: int, per_part: int
+) -> dict[int, int]:
     """``repeated_counts`` of ``count`` keys, sifted ``per_part`` at a time."""
     n = parts(count, per_part)
     if n == 1:
