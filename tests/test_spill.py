@@ -176,3 +176,19 @@ def test_ctrl_c_leaves_no_spill_file(tmp_path: Path, temp_dir: Path) -> None:
         raise AssertionError("the check hung after Ctrl-C") from None
     assert (process.returncode, err.decode()) == (130, "jsonl-guard: interrupted\n")
     assert list(temp_dir.iterdir()) == []
+
+
+@pytest.mark.skipif(not parallel.fork_available(), reason="--jobs forks")
+def test_a_killed_checks_hand_off_directory_goes_with_the_next_check(
+    tmp_path: Path, temp_dir: Path
+) -> None:
+    # SIGKILL or SIGTERM runs no ``finally``: its workers' files stay, under its pid.
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    orphan = temp_dir / f"{columns.HAND_OFF_PREFIX}{gone}-abc"
+    orphan.mkdir()
+    (orphan / "column-1").write_bytes(b"\0" * 64)
+    mine = temp_dir / f"{columns.HAND_OFF_PREFIX}{os.getpid()}-def"  # a running check's
+    mine.mkdir()
+    Checker(CheckOptions()).check_path(corpus(tmp_path)[0], jobs=2, min_parallel_bytes=0)
+    assert list(temp_dir.iterdir()) == [mine]

@@ -15,17 +15,19 @@ the descriptor, and a shared file position would be moved by either process.
 Pickling a spilled column copies its values into the pickle, unless a hand-off
 directory is set (``hand_off_to``, in ``--jobs`` workers only): there a column spills
 to a named file and pickles as its path, and the process that unpickles it opens the
-file and unlinks it at once (the parent's ``check_ranges`` removes the directory, and
-any file a worker left in it, when it is done). So a worker's shard reaches the parent
-without its sketches passing through memory.
+file and unlinks it at once (``hand_off_directory`` removes the directory, and any file
+a worker left in it, when the check is done, and those of killed checks). So a
+worker's shard reaches the parent without its sketches passing through memory.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from array import array
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,40 @@ def spill_bytes() -> int:
     """The budget: ``$JSONL_GUARD_SPILL_BYTES`` if set to a positive integer, else 256 KiB."""
     value = os.environ.get(SPILL_ENV, "")
     return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_SPILL_BYTES
+
+
+# A hand-off directory's name: the prefix, then the pid of the check that made it.
+HAND_OFF_PREFIX = "jsonl-guard-spill-"
+
+
+@contextmanager
+def hand_off_directory() -> Iterator[str]:
+    """A new hand-off directory in the system temp dir, removed on the way out with
+    whatever is left in it. A check killed outright (SIGKILL, SIGTERM) runs no
+    ``finally``, so first remove the directories of checks that are gone."""
+    _remove_orphans()
+    path = tempfile.mkdtemp(prefix=f"{HAND_OFF_PREFIX}{os.getpid()}-")
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _remove_orphans() -> None:
+    for path in Path(tempfile.gettempdir()).glob(f"{HAND_OFF_PREFIX}*"):
+        pid = path.name.removeprefix(HAND_OFF_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)  # another user's stays: not ours
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process (EPERM), or a platform without signal 0
+        return True
+    return True
 
 
 def hand_off_to(directory: str | None) -> None:

@@ -17,13 +17,11 @@ import gc
 import itertools
 import multiprocessing
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..tokens.backends import Sample
-from .columns import hand_off_to
+from .columns import hand_off_directory, hand_off_to
 from .file_run import FileRun
 from .lines import DEFAULT_MAX_LINE_BYTES, line_bytes, read_lines, skip_line
 from .shards import Shard
@@ -125,14 +123,17 @@ def check_ranges(run: FileRun, path: Path, ranges: list[tuple[int, int]], jobs: 
     # write to every tracked object's header, copying the pages they share with this
     # process (the modules, rules and schemas; measured in docs/performance.md, "Memory").
     gc.freeze()
-    # The workers' spilled columns come back as files here, each unlinked as soon as
-    # this process opens it; whatever is left (a worker stopped by Ctrl-C or an error)
-    # goes with the directory. In the system temp dir, never beside the user's file.
-    spill_dir = tempfile.mkdtemp(prefix="jsonl-guard-")
     try:
         context = multiprocessing.get_context("fork")
         workers = worker_count(jobs, len(ranges))
-        with context.Pool(workers, functools.partial(_start_worker, spill_dir)) as pool:
+        # The workers' spilled columns come back as files in ``spill_dir``, each
+        # unlinked as soon as this process opens it; whatever is left (a worker stopped
+        # by Ctrl-C or an error) goes with the directory, after the pool has ended its
+        # workers. In the system temp dir, never beside the user's file.
+        with (
+            hand_off_directory() as spill_dir,
+            context.Pool(workers, functools.partial(_start_worker, spill_dir)) as pool,
+        ):
             tasks = [(str(path), a, b) for a, b in ranges]
             for (_, end), (shard, sampled) in zip(
                 ranges, pool.imap(_check_range, tasks), strict=True
@@ -144,7 +145,6 @@ def check_ranges(run: FileRun, path: Path, ranges: list[tuple[int, int]], jobs: 
     finally:
         gc.unfreeze()
         _WORKER_RUN = None
-        shutil.rmtree(spill_dir, ignore_errors=True)
     run.verify(samples)
     return merged
 
