@@ -32,12 +32,14 @@ from .sieve import parts, repeated_counts
 
 LEADERS = 4
 MAX_COMPARISONS = 8
-# 2**24 bits (2 MB) sift index keys for repeats without a set of them all; 2**19 keys a
-# part (~131,000 examples) let through ~8,000 that are not repeats (the bits grow
+# 2**24 bits (2 MB) sift index keys for repeats without a set of them all; 2**21 keys a
+# part (~524,000 examples) let through ~130,000 that are not repeats (the bits grow
 # full as keys are sifted) and hold the repeated ones' tables: on bench_memory's
-# chat data, ~0.35 repeated keys an example, ~10 MB a part.
+# chat data, ~0.35 repeated keys an example, ~37 MB a part by the arithmetic. Smaller
+# parts hold less but cost CPU: a file of several parts lists and gathers its lines'
+# sources (150,000 examples in 3 parts of 2**19: ~15% more CPU for the whole check).
 _SIEVE_BITS = 24
-KEYS_PER_PART = 1 << 19
+KEYS_PER_PART = 1 << 21
 # Lines whose sources from every part are gathered at once (a dict of their lists).
 WINDOW = 4096
 
