@@ -14,6 +14,7 @@ import string
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,8 @@ from hypothesis import strategies as st
 
 from helpers import true_near_duplicate
 from jsonl_guard import Checker, CheckOptions
-from jsonl_guard.engine import minhash
+from jsonl_guard.engine import minhash, near_pairs
+from jsonl_guard.engine.columns import SPILL_ENV
 from jsonl_guard.engine.config import ConfigError, apply_settings
 from jsonl_guard.engine.conversation_text import conversation_text, walk
 from jsonl_guard.engine.minhash import EMPTY, K, shingles, similarity, sketch
@@ -201,6 +203,60 @@ def test_pairs_within_report_the_later_line_with_its_earliest_source() -> None:
         sketches.add(values, line * 10)  # lines need not be consecutive
     found = [(line, source) for line, source, _ in pairs_within(sketches, 0.6)]
     assert found == [(70, 20), (80, 20)]
+
+
+def _one_pass_pairs(sketches: Sketches, threshold: float) -> list[tuple[int, int, float]]:
+    """``pairs_within`` as it was before the keys were split into parts (issue 17): one
+    pass, every table in memory."""
+    values, lines = list(sketches.values), list(sketches.lines)
+    rows = [values[i * K : (i + 1) * K] for i in range(len(lines))]
+    every = [key for row in rows for key in row[: minhash.INDEX_KEYS] if key != EMPTY]
+    counts = {key: n for key, n in Counter(every).items() if n > 1}
+    postings: dict[int, list[int]] = {}
+    found = []
+    for index, row in enumerate(rows):
+        sources: list[int] = []
+        for key in row[: minhash.INDEX_KEYS]:
+            if key in counts:
+                owners = postings.setdefault(key, [])
+                sources += owners * 2 if counts[key] == 2 else owners
+                if len(owners) < near_pairs.LEADERS:
+                    owners.append(index)
+        shared = Counter(sources)
+        ranked = sorted((i for i, n in shared.items() if n > 1), key=lambda i: (-shared[i], i))
+        for source in ranked[: near_pairs.MAX_COMPARISONS]:
+            estimate = similarity(rows[index], rows[source])
+            if estimate >= threshold:
+                found.append((lines[index], lines[source], estimate))
+                break
+    return found
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 40), st.sampled_from([1, 2, 7, 40, 2**19]))
+def test_pairs_within_in_parts_and_spilled_equal_one_pass(seed, count, per_part) -> None:
+    """Keys split into parts (``KEYS_PER_PART``) and sketches spilled to disk give the
+    pairs of one pass over everything in memory: few words, so keys repeat twice, more
+    than twice and more than ``LEADERS`` times, and rewordings to pair."""
+    rng = random.Random(seed)
+    vocabulary = words(rng, 40)
+    texts: list[str] = []
+    for _ in range(count):
+        if texts and rng.random() < 0.3:
+            copy = rng.choice(texts).split()
+            copy[rng.randrange(len(copy))] = "changed"
+            texts.append(" ".join(copy))
+        else:
+            texts.append(" ".join(rng.choices(vocabulary, k=25)))
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(near_pairs, "KEYS_PER_PART", per_part)
+        monkeypatch.setenv(SPILL_ENV, "64")
+        sketches = Sketches()
+        for line, text in enumerate(texts, 1):
+            values = sketch(text)
+            if values is not None:
+                sketches.add(values, line * 3)
+        assert list(pairs_within(sketches, 0.5)) == _one_pass_pairs(sketches, 0.5)
 
 
 def test_pairs_between_name_the_file_and_line() -> None:

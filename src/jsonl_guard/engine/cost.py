@@ -6,7 +6,7 @@ is per 1M training tokens. Validation tokens are not charged.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from .models import ModelSpec
@@ -53,7 +53,7 @@ class CostEstimate:
 
 
 def estimate_cost(
-    totals: Sequence[int],
+    totals: Collection[int],  # an array, a list or a Column (engine/columns.py)
     model: ModelSpec,
     *,
     model_source: str,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -35,7 +35,7 @@ class Histogram:
     limit: int | None
 
     @classmethod
-    def of(cls, values: Sequence[int], limit: int | None) -> Histogram:
+    def of(cls, values: Collection[int], limit: int | None) -> Histogram:
         """``BINS`` bins from 0 past the largest value, stretched to show the limit when
         it is near (up to twice the largest value); a far limit is only named."""
         top = max(values, default=0)

@@ -10,7 +10,7 @@ one as a file checked in one go.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 
 MAX_BINS = 12
@@ -33,7 +33,7 @@ class Histogram:
         ]
 
     @classmethod
-    def of(cls, values: Sequence[int], max_bins: int = MAX_BINS) -> Histogram | None:
+    def of(cls, values: Collection[int], max_bins: int = MAX_BINS) -> Histogram | None:
         """``None`` for no values."""
         if not values:
             return None

@@ -2,7 +2,9 @@
 
 ``Sketches`` is what a file keeps: each sketched example's ``minhash.K`` values and its
 line (132 bytes an example), appended in line order, so the sketches of byte ranges
-and shards merge by appending, like the rest of ``DatasetStats``.
+and shards merge by appending, like the rest of ``DatasetStats``. Both are ``Column``s
+(engine/columns.py): past a budget they live in a temporary file, so the passes below
+read them in order, a chunk at a time, and fetch an earlier sketch by its offset.
 
 Candidates are found without comparing every pair: each sketch is indexed by its
 ``INDEX_KEYS`` smallest values, and two texts whose Jaccard similarity is J share the
@@ -17,25 +19,35 @@ threshold.
 
 from __future__ import annotations
 
+import itertools
 from array import array
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 
+from .columns import Column
 from .minhash import EMPTY, INDEX_KEYS, K, similarity
-from .sieve import repeated_counts
+from .sieve import parts, repeated_counts
 
 LEADERS = 4
 MAX_COMPARISONS = 8
-# 2**22 bits (512 KB) sift index keys for repeats without a set of them all.
-_SIEVE_BITS = 22
+# 2**24 bits (2 MB) sift index keys for repeats without a set of them all; 2**21 keys a
+# part (~524,000 examples) let through ~130,000 that are not repeats (the bits grow
+# full as keys are sifted) and hold the repeated ones' tables: on bench_memory's
+# chat data, ~0.35 repeated keys an example, ~37 MB a part by the arithmetic. Smaller
+# parts hold less but cost CPU: a file of several parts lists and gathers its lines'
+# sources (150,000 examples in 3 parts of 2**19: ~15% more CPU for the whole check).
+_SIEVE_BITS = 24
+KEYS_PER_PART = 1 << 21
+# Lines whose sources from every part are gathered at once (a dict of their lists).
+WINDOW = 4096
 
 
 @dataclass
 class Sketches:
-    values: array[int] = field(default_factory=lambda: array("I"))  # K per example
-    lines: array[int] = field(default_factory=lambda: array("I"))
+    values: Column = field(default_factory=lambda: Column("I"))  # K per example
+    lines: Column = field(default_factory=lambda: Column("I"))
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -52,17 +64,34 @@ class Sketches:
     def extend(self, later: Sketches, offset: int = 0) -> None:
         """Append ``later``, its lines moved ``offset`` further into the file."""
         self.values.extend(later.values)
-        if offset:
-            self.lines.extend(line + offset for line in later.lines)
-        else:
-            self.lines.extend(later.lines)
+        self.lines.extend(later.lines, offset)
 
     def of(self, index: int) -> array[int]:
-        return self.values[index * K : (index + 1) * K]
+        return self.values.slice(index * K, (index + 1) * K)
+
+    def rows(self) -> Iterator[tuple[array[int], Iterator[tuple[int, ...]]]]:
+        """Chunks of whole sketches, each with its examples' index keys (their smallest
+        values; padding included), read once in order."""
+        for chunk in self.values.chunks(K):
+            yield chunk, zip(*(chunk[rank::K] for rank in range(INDEX_KEYS)), strict=True)
 
     def keys(self) -> Iterator[tuple[int, ...]]:
-        """Each example's index keys (its smallest values; padding included)."""
-        return zip(*(self.values[rank::K] for rank in range(INDEX_KEYS)), strict=True)
+        """Each example's index keys, in order."""
+        for _, keys in self.rows():
+            yield from keys
+
+
+class _EveryKey:
+    """Every index key of every example, in arrays, as often as they are asked for (the
+    sieve reads them twice), from the column rather than from a copy of them all."""
+
+    def __init__(self, sketches: Sketches) -> None:
+        self.sketches = sketches
+
+    def chunks(self) -> Iterator[array[int]]:
+        for chunk in self.sketches.values.chunks(K):
+            for rank in range(INDEX_KEYS):
+                yield chunk[rank::K]
 
 
 # A candidate source: (its rank in the order sources are preferred, sketches, index).
@@ -102,26 +131,21 @@ def pairs_within(sketches: Sketches, threshold: float) -> Iterator[tuple[int, in
 
     ``_first_similar``'s rule, with sources as plain indexes (one file: no need for
     candidates naming theirs), since most lines share only common keys and are ruled
-    out by the first count."""
-    # The index keys, one column per rank (16 bytes an example), sieved as one array,
-    # then read again as each example's keys: no other copy of them is made.
-    columns = [sketches.values[rank::K] for rank in range(INDEX_KEYS)]
-    every_key = array("I")
-    for column in columns:
-        every_key.extend(column)
-    counts = repeated_counts(every_key, _SIEVE_BITS, ignore=EMPTY)
-    del every_key
-    if not counts:
-        return
-    postings: dict[int, list[int]] = {}
-    for index, keys in enumerate(zip(*columns, strict=True)):
-        sources: list[int] = []
-        for key in keys:
-            if key in counts:
-                owners = postings.setdefault(key, [])
-                sources += owners * 2 if counts[key] == 2 else owners
-                if len(owners) < LEADERS:
-                    owners.append(index)
+    out by the first count.
+
+    The index keys are split by remainder into parts of about ``KEYS_PER_PART``, so the
+    tables of a part (the repeated keys' counts and first owners) stay bounded whatever
+    the file size. A line's sources from a key depend only on that key's earlier
+    lines, so each part lists (line, source) pairs in line order (a ``Column``: spilled
+    past its budget); merged by line, a line gets the same sources (only their count
+    matters, not their order) as from one pass over every key.
+    """
+    n = parts(INDEX_KEYS * len(sketches), KEYS_PER_PART)
+    if n == 1:  # the usual file: its one part straight from the pass, nothing listed
+        by_line = _sources(sketches, (0, 1))
+    else:
+        by_line = _gathered([_listed(sketches, (p, n)) for p in range(n)], len(sketches))
+    for index, sources in by_line:
         if len(sources) < 2:
             continue
         shared = Counter(sources)
@@ -134,6 +158,60 @@ def pairs_within(sketches: Sketches, threshold: float) -> Iterator[tuple[int, in
             if estimate >= threshold:
                 yield sketches.lines[index], sketches.lines[source], estimate
                 break
+
+
+def _sources(sketches: Sketches, part: tuple[int, int]) -> Iterator[tuple[int, list[int]]]:
+    """(line index, its sources) for each line the keys of ``part`` give sources: the
+    first ``LEADERS`` earlier lines holding the key, listed twice for a key only two
+    lines hold; in line order."""
+    # The keys are read from the sketches twice by the sieve, then once more here: no
+    # copy of them all is made (16 bytes an example).
+    every_key, count = _EveryKey(sketches), INDEX_KEYS * len(sketches)
+    counts = repeated_counts(every_key, _SIEVE_BITS, ignore=EMPTY, part=part, count=count)
+    if not counts:
+        return
+    postings: dict[int, list[int]] = {}
+    for index, keys in enumerate(sketches.keys()):
+        sources: list[int] = []
+        for key in keys:
+            if key in counts:
+                owners = postings.setdefault(key, [])
+                sources += owners * 2 if counts[key] == 2 else owners
+                if len(owners) < LEADERS:
+                    owners.append(index)
+        if sources:
+            yield index, sources
+
+
+def _listed(sketches: Sketches, part: tuple[int, int]) -> Column:
+    """``_sources`` of ``part`` as flat (line index, source) pairs, in a column (spilled
+    past its budget) until every part is listed."""
+    listed = Column("I")
+    for index, sources in _sources(sketches, part):
+        listed.extend(array("I", itertools.chain.from_iterable((index, s) for s in sources)))
+    return listed
+
+
+def _gathered(listed: list[Column], count: int) -> Iterator[tuple[int, list[int]]]:
+    """Each line's sources from every part, in line order: the parts' pairs read in
+    step, ``WINDOW`` lines at a time (a heap merge of the pairs cost ~3x more)."""
+    readers = [_pairs(column) for column in listed]
+    pending = [next(reader, None) for reader in readers]
+    for start in range(0, count, WINDOW):
+        stop, gathered = start + WINDOW, dict[int, list[int]]()
+        for i, reader in enumerate(readers):
+            pair = pending[i]
+            while pair is not None and pair[0] < stop:
+                gathered.setdefault(pair[0], []).append(pair[1])
+                pair = next(reader, None)
+            pending[i] = pair
+        for index in sorted(gathered):
+            yield index, gathered[index]
+
+
+def _pairs(column: Column) -> Iterator[tuple[int, int]]:
+    for chunk in column.chunks(2):
+        yield from zip(chunk[::2], chunk[1::2], strict=True)
 
 
 def pairs_between(

@@ -12,6 +12,7 @@ stays in this process.
 
 from __future__ import annotations
 
+import functools
 import gc
 import itertools
 import multiprocessing
@@ -20,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..tokens.backends import Sample
+from .columns import hand_off_directory, hand_off_to
 from .file_run import FileRun
 from .lines import DEFAULT_MAX_LINE_BYTES, line_bytes, read_lines, skip_line
 from .shards import Shard
@@ -96,6 +98,13 @@ def _check_range(task: tuple[str, int, int]) -> tuple[Shard, list[Sample]]:
     return shard, run.take_spot_samples()
 
 
+def _start_worker(spill_dir: str) -> None:
+    """A worker leaves Ctrl-C to the parent, and hands its spilled columns over as
+    files in ``spill_dir`` (engine/columns.py), not through the result pipe."""
+    ignore_interrupts()
+    hand_off_to(spill_dir)
+
+
 def check_ranges(run: FileRun, path: Path, ranges: list[tuple[int, int]], jobs: int) -> Shard:
     """Check the ranges in ``jobs`` forked workers and merge them in order.
 
@@ -117,7 +126,14 @@ def check_ranges(run: FileRun, path: Path, ranges: list[tuple[int, int]], jobs: 
     try:
         context = multiprocessing.get_context("fork")
         workers = worker_count(jobs, len(ranges))
-        with context.Pool(workers, ignore_interrupts) as pool:
+        # The workers' spilled columns come back as files in ``spill_dir``, each
+        # unlinked as soon as this process opens it; whatever is left (a worker stopped
+        # by Ctrl-C or an error) goes with the directory, after the pool has ended its
+        # workers. In the system temp dir, never beside the user's file.
+        with (
+            hand_off_directory() as spill_dir,
+            context.Pool(workers, functools.partial(_start_worker, spill_dir)) as pool,
+        ):
             tasks = [(str(path), a, b) for a, b in ranges]
             for (_, end), (shard, sampled) in zip(
                 ranges, pool.imap(_check_range, tasks), strict=True

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..tokens.training import pack_best_fit
+from .columns import Column
 from .cost import CostEstimate, RunBudget
 from .details import FileDetails
 from .diagnostics import Diagnostic, Severity
@@ -186,7 +187,7 @@ class FileReport:
     options: CheckOptions | None = field(default=None, compare=False, repr=False)
     # Each example's 64-bit content digest (engine/stats.py), in file order: what
     # ``jsonl-guard diff`` compares (as a multiset); ``example_hashes`` in the JSON form.
-    example_digests: array[int] = field(
+    example_digests: Column | array[int] = field(
         default_factory=lambda: array("Q"), repr=False, compare=False
     )
 
@@ -332,17 +333,23 @@ def tokens_dict(tokens: TokenSummary) -> dict[str, Any]:
     return data
 
 
-def example_hashes(digests: array[int]) -> str:
+def example_hashes(digests: Column | array[int]) -> str:
     """The digests as one string of 16-hex-digit hashes, in file order (the order shards
     merge in, so ``--jobs`` does not change it). Not sorted: ``diff`` compares them as a
     multiset anyway, and sorting 64-bit ints costs seconds for a million examples."""
     if digests.itemsize != 8:  # pragma: no cover - "Q" is 8 bytes on every platform we run
         raise AssertionError("array('Q') is not 64-bit here")
-    if sys.byteorder == "big":
-        return digests.tobytes().hex()
-    swapped = array("Q", digests)  # a copy: the report's array stays as it is
-    swapped.byteswap()  # big-endian bytes: each hash reads as its number in hex
-    return swapped.tobytes().hex()
+    # A chunk at a time: the digests may be in a spill file (engine/columns.py).
+    chunks = digests.chunks() if isinstance(digests, Column) else (digests,)
+    hexes = []
+    for chunk in chunks:
+        if sys.byteorder == "big":
+            hexes.append(chunk.tobytes().hex())
+            continue
+        swapped = array("Q", chunk)  # a copy: the report's array stays as it is
+        swapped.byteswap()  # big-endian bytes: each hash reads as its number in hex
+        hexes.append(swapped.tobytes().hex())
+    return "".join(hexes)
 
 
 def file_dict(report: FileReport) -> dict[str, Any]:

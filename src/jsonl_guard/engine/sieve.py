@@ -2,36 +2,87 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
+from typing import Protocol
+
 
 _MIN_BITS = 6
 
 
-def repeated_counts(keys: Sequence[int], bits: int, ignore: int | None = None) -> dict[int, int]:
-    """The keys that occur more than once (except ``ignore``), with their counts.
+def repeated_counts(
+    keys: Iterable[int] | Chunked,
+    bits: int,
+    ignore: int | None = None,
+    part: tuple[int, int] = (0, 1),
+    count: int | None = None,
+) -> dict[int, int]:
+    """The keys that occur more than once (except ``ignore``), with their counts; only
+    those of ``part`` (p, n): whose remainder by n is p, when n > 1. ``count``: how many
+    keys there are (default: ``len(keys)`` when they have one), which sizes the sieve.
 
     A bit per ``key & (2**bits - 1)`` lets through the keys whose bit was already set
     (every repeat, and a few that only share low bits); their first occurrence set the
-    bit, so one more pass counts them exactly. Memory: 2**bits bits at most (about eight
-    a key) and the candidates.
+    bit, so one more pass counts them exactly. Memory: 2**bits bits at most and the candidates,
+    whose false ones grow with the square of the keys sifted: a caller with many keys
+    sifts them in parts (``parts``), each a pass over them. ``keys`` is read twice: a
+    sequence, or a ``Column`` (its chunks read from its file each time).
     """
-    # No more bits than about eight per key: a small file's sieve is then bytes, not the
-    # megabytes a big file's needs (zeroing those cost more than checking the file). The
-    # bits only decide which keys are counted again, never the result.
-    bits = min(bits, max(_MIN_BITS, (len(keys) * 8).bit_length()))
+    p, n = part
+    if count is None and hasattr(keys, "__len__"):
+        count = len(keys)
+    if count is not None:
+        # No more bits than about eight per key sifted: a small file's sieve is then
+        # bytes, not the megabytes a big file's needs (zeroing those cost more than
+        # checking the file). The bits only decide which keys are counted again.
+        bits = min(bits, max(_MIN_BITS, (count // n * 8).bit_length()))
     mask, seen = (1 << bits) - 1, bytearray(1 << (bits - 3))
     candidates: set[int] = set()
-    for key in keys:
-        bit = key & mask
-        if seen[bit >> 3] & (1 << (bit & 7)):
-            candidates.add(key)
-        else:
-            seen[bit >> 3] |= 1 << (bit & 7)
+    for piece in _pieces(keys):
+        for key in piece:
+            if n > 1 and key % n != p:
+                continue
+            bit = key & mask
+            if seen[bit >> 3] & (1 << (bit & 7)):
+                candidates.add(key)
+            else:
+                seen[bit >> 3] |= 1 << (bit & 7)
     if ignore is not None:
         candidates.discard(ignore)
     counts = dict.fromkeys(candidates, 0)
     if counts:
-        for key in keys:
-            if key in counts:
-                counts[key] += 1
+        for piece in _pieces(keys):
+            for key in piece:
+                if key in counts:
+                    counts[key] += 1
     return {key: count for key, count in counts.items() if count > 1}
+
+
+class Chunked(Protocol):
+    """Keys read a chunk at a time (a ``Column``): a loop over each chunk's array runs
+    in C, where a generator over every key would cost a resume per key."""
+
+    def chunks(self) -> Iterable[Iterable[int]]: ...
+
+
+def _pieces(keys: Iterable[int] | Chunked) -> Iterable[Iterable[int]]:
+    return keys.chunks() if hasattr(keys, "chunks") else (keys,)
+
+
+def parts(keys: int, per_part: int) -> int:
+    """How many parts ``keys`` keys are sifted in, at most ``per_part`` a part on average
+    (odd, so a key's remainder says nothing of its low bits, which the sieve reads)."""
+    n = max(1, -(-keys // per_part))
+    return n if n % 2 else n + 1
+
+
+def repeated_in_parts(
+    keys: Iterable[int] | Chunked, count: int, bits: int, per_part: int
+) -> dict[int, int]:
+    """``repeated_counts`` of ``count`` keys, sifted ``per_part`` at a time."""
+    n = parts(count, per_part)
+    if n == 1:
+        return repeated_counts(keys, bits, count=count)
+    found: dict[int, int] = {}
+    for p in range(n):
+        found.update(repeated_counts(keys, bits, part=(p, n), count=count))
+    return found

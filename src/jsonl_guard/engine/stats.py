@@ -1,7 +1,9 @@
 """Per-file statistics that are kept instead of examples, and that merge.
 
 Only a few integers per example are kept (its token counts and a 64-bit digest
-for duplicate detection), so memory stays small for big files. Two
+for duplicate detection), each in a ``Column`` (engine/columns.py) that keeps a
+bounded tail in memory and the rest in a temporary file, so memory stays bounded
+whatever the file size; the dataset rules read them back in passes. Two
 ``DatasetStats`` of consecutive parts of a file merge into the stats of the
 whole, which is what lets later work split a file across processes.
 """
@@ -13,13 +15,14 @@ import heapq
 import itertools
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..tokens.chat_formula import ExampleTokens
+from .columns import Column
 from .near_pairs import Sketches
-from .sieve import repeated_counts
+from .sieve import repeated_in_parts
 
 if TYPE_CHECKING:
     from ..rules.replies import AnswerKeys
@@ -30,8 +33,8 @@ class DatasetStats:
     lines: int = 0
     examples: int = 0
     # 4 bytes a count ("I"): no example has 4 billion tokens, no file 4 billion lines.
-    totals: array[int] = field(default_factory=lambda: array("I"))
-    assistant: array[int] = field(default_factory=lambda: array("I"))
+    totals: Column = field(default_factory=lambda: Column("I"))
+    assistant: Column = field(default_factory=lambda: Column("I"))
     messages_tokens: int = 0
     tool_definition_tokens: int = 0
     tool_call_tokens: int = 0
@@ -42,13 +45,13 @@ class DatasetStats:
     first_crlf_line: int | None = None
     # One 64-bit digest and its line per example (12 bytes each); duplicates are
     # found at the end, so parts merge by appending.
-    digests: array[int] = field(default_factory=lambda: array("Q"))
-    digest_lines: array[int] = field(default_factory=lambda: array("I"))
+    digests: Column = field(default_factory=lambda: Column("Q"))
+    digest_lines: Column = field(default_factory=lambda: Column("I"))
     # The training preview (tokens/training.py), per example that has one: tokens with
     # loss after truncation, and tokens kept (for packing); examples cut, trained
     # tokens lost to the cut.
-    trained: array[int] = field(default_factory=lambda: array("I"))
-    kept: array[int] = field(default_factory=lambda: array("I"))
+    trained: Column = field(default_factory=lambda: Column("I"))
+    kept: Column = field(default_factory=lambda: Column("I"))
     cut_examples: int = 0
     lost_tokens: int = 0
     # The LONGEST longest examples as a min-heap of (tokens, -line): ties go to the
@@ -64,11 +67,11 @@ class DatasetStats:
     # The answer rules (rules/answers.py), per example with a final reply: 64-bit
     # digests of its normalised prompt and answer, and its line (20 bytes); per reply
     # with a refusal phrase, its line and the phrase (5 bytes).
-    prompt_digests: array[int] = field(default_factory=lambda: array("Q"))
-    answer_digests: array[int] = field(default_factory=lambda: array("Q"))
-    answer_lines: array[int] = field(default_factory=lambda: array("I"))
-    refusal_lines: array[int] = field(default_factory=lambda: array("I"))
-    refusal_phrases: array[int] = field(default_factory=lambda: array("B"))
+    prompt_digests: Column = field(default_factory=lambda: Column("Q"))
+    answer_digests: Column = field(default_factory=lambda: Column("Q"))
+    answer_lines: Column = field(default_factory=lambda: Column("I"))
+    refusal_lines: Column = field(default_factory=lambda: Column("I"))
+    refusal_phrases: Column = field(default_factory=lambda: Column("B"))
     # Near-duplicate sketches (engine/near_pairs.py), when JG314 or JG315 is selected.
     sketches: Sketches = field(default_factory=Sketches)
 
@@ -152,30 +155,43 @@ class DatasetStats:
         self.prompt_digests.extend(later.prompt_digests)
         self.answer_digests.extend(later.answer_digests)
         self.refusal_phrases.extend(later.refusal_phrases)
-        for mine, theirs in (
-            (self.digest_lines, later.digest_lines),
-            (self.answer_lines, later.answer_lines),
-            (self.refusal_lines, later.refusal_lines),
-        ):
-            mine.extend((line + offset for line in theirs) if offset else theirs)
+        self.digest_lines.extend(later.digest_lines, offset)
+        self.answer_lines.extend(later.answer_lines, offset)
+        self.refusal_lines.extend(later.refusal_lines, offset)
         self.sketches.extend(later.sketches, offset)
 
-    def first_lines(self, among: set[int] | None = None) -> dict[int, int]:
-        """Digest -> the first line holding that example (only digests ``among``, if given).
+    def first_lines(
+        self, among: set[int] | None = None, part: tuple[int, int] = (0, 1)
+    ) -> dict[int, int]:
+        """Digest -> the first line holding that example (only digests ``among``, if given,
+        and of ``part`` (p, n): those whose remainder by n is p).
 
         Digests are appended in line order, so the first seen is the first line.
         """
         first: dict[int, int] = {}
+        p, n = part
         for digest, line in zip(self.digests, self.digest_lines, strict=True):
-            if digest not in first and (among is None or digest in among):
+            if (
+                digest not in first
+                and (among is None or digest in among)
+                and (n == 1 or digest % n == p)
+            ):
                 first[digest] = line
         return first
 
     def shared_with(self, other: DatasetStats) -> list[tuple[int, int]]:
-        """(line here, line in ``other``) of each example both hold, in line order."""
-        mine = self.first_lines()
-        theirs = other.first_lines(among=set(mine))
-        return sorted((line, theirs[digest]) for digest, line in mine.items() if digest in theirs)
+        """(line here, line in ``other``) of each example both hold, in line order.
+
+        The digests are split by remainder into passes of at most ``FIRST_LINES`` each,
+        so the tables of first lines stay bounded whatever the file size (the pairs
+        found are the same, and sorted at the end)."""
+        passes = max(1, -(-len(self.digests) // FIRST_LINES))
+        pairs: list[tuple[int, int]] = []
+        for p in range(passes):
+            mine = self.first_lines(part=(p, passes))
+            theirs = other.first_lines(among=set(mine), part=(p, passes))
+            pairs += ((line, theirs[digest]) for digest, line in mine.items() if digest in theirs)
+        return sorted(pairs)
 
     @property
     def duplicates(self) -> list[tuple[int, int]]:
@@ -217,17 +233,23 @@ LONGEST = 10
 EXCERPTS = 500
 EXCERPT_CHARS = 1000
 
+# Digests in one pass of ``shared_with``: a dict and a set of 100,000 of them take
+# ~15 MB; a bigger file takes more passes over its spilled digests.
+FIRST_LINES = 100_000
+
 # 2**24 bits (2 MB) sift 64-bit digests for repeats without a set or a sorted list of
-# them all (~60 MB for the 800k examples of a 2 GB file).
+# them all (~60 MB for the 800k examples of a 2 GB file); 2**20 digests a pass let
+# through ~32,000 that are not repeats at most (2 MB), whatever the file size.
 _SIEVE_BITS = 24
+_SIEVE_PART = 1 << 20
 
 
-def repeated(digests: array[int]) -> set[int]:
+def repeated(digests: Collection[int]) -> set[int]:
     """The digests that occur more than once."""
-    return set(repeated_counts(digests, _SIEVE_BITS))
+    return set(repeated_in_parts(digests, len(digests), _SIEVE_BITS, _SIEVE_PART))
 
 
-def percentiles(values: array[int] | list[int], qs: tuple[float, ...]) -> list[float]:
+def percentiles(values: Column | array[int] | list[int], qs: tuple[float, ...]) -> list[float]:
     """Linear-interpolated percentiles (numpy's default, as the cookbook reports them).
 
     Built from the count of each distinct value: exact, and small whatever the file
