@@ -114,7 +114,7 @@ _OPS = st.lists(
     st.one_of(
         st.tuples(st.just("append"), st.integers(0, 2**20)),
         st.tuples(
-            st.sampled_from(["extend", "extend column"]),
+            st.sampled_from(["extend", "extend column", "frombytes"]),
             st.lists(st.integers(0, 2**20), max_size=12),
             st.sampled_from([0, 0, 7, 2**20]),
         ),
@@ -135,6 +135,10 @@ def test_any_appends_and_extends_equal_the_same_on_an_array(ops, budget, data) -
                 plain.append(op[1])
             else:
                 _, values, offset = op
+                if op[0] == "frombytes":  # a line's sketch comes as native bytes
+                    column.frombytes(array("I", values).tobytes())
+                    plain.extend(values)
+                    continue
                 source = Column("I", values) if op[0] == "extend column" else values
                 column.extend(source, offset)
                 plain.extend(v + offset for v in values)

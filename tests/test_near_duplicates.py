@@ -225,7 +225,7 @@ def _one_pass_pairs(sketches: Sketches, threshold: float) -> list[tuple[int, int
         shared = Counter(sources)
         ranked = sorted((i for i, n in shared.items() if n > 1), key=lambda i: (-shared[i], i))
         for source in ranked[: near_pairs.MAX_COMPARISONS]:
-            estimate = similarity(rows[index], rows[source])
+            estimate = minhash.reference_similarity(rows[index], rows[source])
             if estimate >= threshold:
                 found.append((lines[index], lines[source], estimate))
                 break

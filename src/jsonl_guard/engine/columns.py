@@ -122,6 +122,14 @@ class Column:
         if len(tail) >= self._capacity:
             self._spill()
 
+    def frombytes(self, data: bytes) -> None:
+        """Append the items ``data`` holds as native machine values (``array.frombytes``:
+        a line's sketch comes as its bytes)."""
+        tail = self._tail
+        tail.frombytes(data)
+        if len(tail) >= self._capacity:
+            self._spill()
+
     def extend(self, values: Iterable[int], offset: int = 0) -> None:
         """Append ``values`` (another column read a chunk at a time), each plus ``offset``."""
         pieces = values.chunks() if isinstance(values, Column) else (values,)

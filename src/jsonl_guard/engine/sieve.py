@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sized
 from typing import Protocol
 
 _MIN_BITS = 6
@@ -27,7 +27,7 @@ def repeated_counts(
     sequence, or a ``Column`` (its chunks read from its file each time).
     """
     p, n = part
-    if count is None and hasattr(keys, "__len__"):
+    if count is None and isinstance(keys, Sized):
         count = len(keys)
     if count is not None:
         # No more bits than about eight per key sifted: a small file's sieve is then
