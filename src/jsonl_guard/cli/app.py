@@ -19,6 +19,7 @@ from typing import Any, NoReturn, TextIO, cast
 from .. import __version__
 from ..engine.config import load_config
 from ..errors import DEBUG_VARIABLE, ExitCode, JsonlGuardError, exit_for, internal_error
+from ..finetune.backends import BACKENDS
 from ..reporters import REPORTERS
 from ..tokens.training import LOSS_MODES, TRUNCATION_SIDES
 from .arguments import (
@@ -33,13 +34,22 @@ from .check import run_check
 from .rules import print_models, print_profiles, print_rules
 
 
-@functools.cache
 def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     """The top-level parser and its ``check`` sub-parser.
 
-    Built once per process (~10 ms): parsing never changes a parser (argparse's
-    intermixed parse restores what it switches), and a program or a test suite that
-    calls ``main`` thousands of times would otherwise pay it on every call."""
+    Built once per process (~10 ms) and set of registered fine-tune backends and
+    reporters, which the parsers list as choices (a backend registered later, as the
+    backend recipe's toy is, gets parsers that know it). Parsing never changes a parser
+    (argparse's intermixed parse restores what it switches), and a program or a test
+    suite that calls ``main`` thousands of times would otherwise pay it on every call."""
+    return _parsers_for(tuple(BACKENDS), tuple(REPORTERS))
+
+
+@functools.lru_cache(maxsize=4)
+def _parsers_for(
+    *registries: tuple[str, ...],
+) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """``build_parsers``, cached by the registries' names."""
     parser = Parser(  # its sub-commands' parsers are Parsers too: no abbreviations
         prog="jsonl-guard",
         description="Check fine-tuning JSONL files before you upload them.",
