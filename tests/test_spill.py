@@ -192,3 +192,24 @@ def test_a_killed_checks_hand_off_directory_goes_with_the_next_check(
     mine.mkdir()
     Checker(CheckOptions()).check_path(corpus(tmp_path)[0], jobs=2, min_parallel_bytes=0)
     assert list(temp_dir.iterdir()) == [mine]
+
+
+def test_a_full_temp_disk_is_one_clear_error_not_a_traceback(monkeypatch, capsys) -> None:
+    """Spilling to a disk with no room left (ENOSPC) ends the check with exit 2 and a
+    line that says where and what to do (checked for real on a 64 KiB tmpfs too)."""
+    import errno
+
+    monkeypatch.setenv(SPILL_ENV, "8")
+
+    def full(fd: int, data: object, offset: int) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(columns.os, "pwrite", full)
+    code = main(["check", str(EXAMPLES / "support-good.jsonl"), "-q"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == (
+        f"jsonl-guard: error: cannot write the check's temporary data in "
+        f"{tempfile.gettempdir()}: No space left on device; free space there, or set TMPDIR "
+        "to a folder on a disk with room (a big file needs about 200 bytes an example)\n"
+    )

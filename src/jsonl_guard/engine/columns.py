@@ -31,6 +31,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..errors import JsonlGuardError
+
 # The in-memory budget of one column, in bytes, and the one place it is read. 256 KiB:
 # appending costs the same from 64 KiB to 4 MiB, and at 300,000 examples quicktok -j2
 # peaked at 109 MB with it against 121 MB with 1 MiB (three processes, 14 columns a
@@ -79,6 +81,20 @@ def _running(pid: int) -> bool:
     except OSError:  # another user's process (EPERM), or a platform without signal 0
         return True
     return True
+
+
+class SpillError(JsonlGuardError):
+    """A column could not be written to its temporary file (a full disk, no temp dir)."""
+
+    def __init__(self, error: OSError | str) -> None:
+        if isinstance(error, OSError):
+            where = _hand_off_dir or tempfile.gettempdir()
+            error = (
+                f"cannot write the check's temporary data in {where}: "
+                f"{error.strerror or error}; free space there, or set TMPDIR to a folder "
+                "on a disk with room (a big file needs about 200 bytes an example)"
+            )
+        super().__init__(error)
 
 
 def hand_off_to(directory: str | None) -> None:
@@ -142,13 +158,16 @@ class Column:
 
     def _spill(self) -> None:
         """Write the tail at the end of the file (made now if need be) and empty it."""
-        if self._file is None:
-            self._file, self._path = _new_file()
-        fd, at = self._file, self._stored * self.itemsize
-        with memoryview(self._tail).cast("B") as view:
-            written = 0
-            while written < len(view):
-                written += os.pwrite(fd, view[written:], at + written)
+        try:
+            if self._file is None:
+                self._file, self._path = _new_file()
+            fd, at = self._file, self._stored * self.itemsize
+            with memoryview(self._tail).cast("B") as view:
+                written = 0
+                while written < len(view):
+                    written += os.pwrite(fd, view[written:], at + written)
+        except OSError as error:
+            raise SpillError(error) from None
         self._stored += len(self._tail)
         del self._tail[:]
 
