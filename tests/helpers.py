@@ -122,6 +122,21 @@ def true_near_duplicate(lines: list[bytes], line: int, message: str) -> bool:
     return bool(union) and len(mine & theirs) / len(union) >= DEFAULT_NEAR_DUPLICATE_THRESHOLD
 
 
+def after_ctrl_c(process: Any) -> tuple[int, str]:
+    """(exit code, standard error) of a ``subprocess.Popen`` sent SIGINT: it must end
+    within 30 s, or its whole session is killed and the test fails as a hang."""
+    import os
+    import signal
+    import subprocess
+
+    try:
+        _, err = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        raise AssertionError("the check hung after Ctrl-C") from None
+    return process.returncode, err.decode()
+
+
 def git(repo: Path, *argv: str) -> str:
     """Run git in ``repo`` with a fixed identity and no user or system config; its output."""
     import os

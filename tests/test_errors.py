@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import importlib
 import pickle
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from jsonl_guard.conversion.catalogue import NoConverterError
 from jsonl_guard.conversion.media_dir import MediaDirError
 from jsonl_guard.conversion.neutral import NotConvertible
 from jsonl_guard.conversion.run import ConvertError
+from jsonl_guard.engine.columns import SpillError
 from jsonl_guard.engine.config import ConfigError
 from jsonl_guard.engine.diff_input import ReportReadError
 from jsonl_guard.engine.lines import InputError
@@ -249,6 +251,13 @@ CASES: dict[type[BaseException], tuple[BaseException, str, int]] = {
     ProgressUnavailable: (
         ProgressUnavailable("progress=True draws a tqdm bar: pip install tqdm"),
         f"{PREFIX}progress=True draws a tqdm bar: pip install tqdm",
+        2,
+    ),
+    SpillError: (
+        SpillError(OSError(28, "No space left on device")),
+        f"{PREFIX}cannot write the check's temporary data in {tempfile.gettempdir()}: No space "
+        "left on device; free space there, or set TMPDIR to a folder on a disk with room (a "
+        "big file needs about 200 bytes an example)",
         2,
     ),
     ExamplesUnavailable: (

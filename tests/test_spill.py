@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 import jsonl_guard.engine.parallel as parallel
-from helpers import EXAMPLES, FIXTURES, ROOT, example, near_duplicate_lines
+from helpers import EXAMPLES, FIXTURES, ROOT, after_ctrl_c, example, near_duplicate_lines
 from jsonl_guard import Checker, CheckOptions, check_shard, merge_shards, report_dict, shard_report
 from jsonl_guard.cli import main
 from jsonl_guard.engine import columns, stats
@@ -169,12 +169,7 @@ def test_ctrl_c_leaves_no_spill_file(tmp_path: Path, temp_dir: Path) -> None:
         time.sleep(0.05)
     time.sleep(0.3)  # and spill
     os.killpg(process.pid, signal.SIGINT)
-    try:
-        _, err = process.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        raise AssertionError("the check hung after Ctrl-C") from None
-    assert (process.returncode, err.decode()) == (130, "jsonl-guard: interrupted\n")
+    assert after_ctrl_c(process) == (130, "jsonl-guard: interrupted\n")
     assert list(temp_dir.iterdir()) == []
 
 
