@@ -122,6 +122,31 @@ def true_near_duplicate(lines: list[bytes], line: int, message: str) -> bool:
     return bool(union) and len(mine & theirs) / len(union) >= DEFAULT_NEAR_DUPLICATE_THRESHOLD
 
 
+def skip_without_twin(name: str) -> None:
+    """At a native test module's top: skip it where no C compiler is (the Python
+    reference runs alone there); where one is, the twin must have been built, which
+    ``native_twin`` then checks in every test."""
+    import shutil
+
+    import pytest
+
+    if not shutil.which("cc"):
+        pytest.importorskip(name)
+
+
+def native_twin(name: str) -> Any:
+    """The built C twin ``name`` (e.g. ``jsonl_guard.engine._chat``): importing it fails
+    the test where it was not built, and it must be the compiled extension for this
+    interpreter, not a stray or stale file."""
+    import importlib
+    import sysconfig
+
+    module = importlib.import_module(name)
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    assert Path(module.__file__).name == name.rsplit(".", 1)[1] + suffix, module.__file__
+    return module
+
+
 def after_ctrl_c(process: Any) -> tuple[int, str]:
     """(exit code, standard error) of a ``subprocess.Popen`` sent SIGINT: it must end
     within 30 s, or its whole session is killed and the test fails as a hang."""

@@ -6,9 +6,6 @@ every shape the pass does not read."""
 
 from __future__ import annotations
 
-import shutil
-import sysconfig
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -16,21 +13,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import shipped_examples
+from helpers import native_twin, shipped_examples, skip_without_twin
 from jsonl_guard.engine import chat_pass, conversation_text
 from jsonl_guard.rules import refusals, replies
 
-if not shutil.which("cc"):  # no compiler, no accelerator: the reference runs alone
-    pytest.importorskip("jsonl_guard.engine._chat")
+skip_without_twin("jsonl_guard.engine._chat")  # no compiler: the reference runs alone
 
 SWITCHES = [(True, True), (True, False), (False, True), (False, False)]
 
 
 def _native() -> ModuleType:
-    """The built accelerator; a machine with a C compiler must have built it."""
-    from jsonl_guard.engine import _chat
-
-    return _chat
+    return native_twin("jsonl_guard.engine._chat")
 
 
 PLAIN_KEYS = ({"role", "content"}, {"role", "content", "name"})
@@ -78,8 +71,6 @@ def _chat(*turns: tuple[str, str]) -> list[dict[str, Any]]:
 
 def test_the_accelerator_is_the_one_in_use() -> None:
     module = _native()
-    suffix = sysconfig.get_config_var("EXT_SUFFIX")
-    assert Path(module.__file__).name == f"_chat{suffix}"
     assert chat_pass._native is module.chat_pass
 
 

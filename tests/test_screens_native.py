@@ -4,7 +4,6 @@ and the answer digest (rules/replies.py ``reference_digest``)."""
 
 from __future__ import annotations
 
-import shutil
 from types import ModuleType
 
 import msgspec
@@ -12,19 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import shipped_examples
+from helpers import native_twin, shipped_examples, skip_without_twin
 from jsonl_guard.rules import replies, sensitive
 
-if not shutil.which("cc"):  # no compiler, no accelerator: the references run alone
-    pytest.importorskip("jsonl_guard.rules._screens")
+skip_without_twin("jsonl_guard.rules._screens")  # no compiler: the reference runs alone
 ENCODER = msgspec.json.Encoder()
 
 
 def _native() -> ModuleType:
-    """The built accelerator; a machine with a C compiler must have built it."""
-    from jsonl_guard.rules import _screens
-
-    return _screens
+    return native_twin("jsonl_guard.rules._screens")
 
 
 def _same_screens(data: bytes) -> None:
