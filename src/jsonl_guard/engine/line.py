@@ -217,18 +217,28 @@ class LineChecker:
             if isinstance(example, dict):
                 # sha256 runs on the CPU's SHA instructions: twice blake2b's speed here.
                 outcome.digest = hashlib.sha256(canonical).digest()
-                if parsed.plain:  # {"messages": [...]} only: one pass for both
-                    if self.sketching or self._answers:
-                        outcome.sketch, outcome.answer = chat_pass(
-                            example["messages"], self.sketching, self._answers
-                        )
-                elif self.sketching:
-                    values = sketch(conversation_text(example))
-                    outcome.sketch = None if values is None else values.tobytes()
+                self._quality_keys(example, parsed.plain, outcome)
             self._check_example(example, canonical, number, outcome, plain=parsed.plain)
         except RecursionError:  # under the limit, but too deep for the stack left here
             outcome.findings.append(Finding("JG122", nested_too_deeply(), number, 1))
         return outcome
+
+    def _quality_keys(self, example: dict[str, Any], plain: bool, outcome: LineOutcome) -> None:
+        """The near-duplicate sketch and the answer keys the dataset rules read, when
+        they are selected: a plain chat line (``{"messages": [...]}`` only) in one pass
+        for both (``chat_pass``), any other by the Python walks."""
+        if not (self.sketching or self._answers):
+            return
+        if plain:
+            outcome.sketch, outcome.answer = chat_pass(
+                example["messages"], self.sketching, self._answers
+            )
+            return
+        if self.sketching:
+            values = sketch(conversation_text(example))
+            outcome.sketch = None if values is None else values.tobytes()
+        if self._answers:
+            outcome.answer = answer_keys(example)
 
     def _check_example(
         self, example: Any, canonical: bytes, number: int, outcome: LineOutcome, *, plain: bool
@@ -241,8 +251,6 @@ class LineChecker:
         if not isinstance(example, dict):
             return
         outcome.tokens = self.token_method.count(example, self.tools)
-        if self._answers and not plain:  # a plain example's came with its sketch
-            outcome.answer = answer_keys(example)
         exact = self.token_method.exact
         messages = object_messages(example)
         context = ExampleContext(self.model, outcome.tokens, messages, exact, canonical, self.allow)
