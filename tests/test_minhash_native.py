@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import native_twin, shipped_examples, skip_without_twin
-from jsonl_guard.engine import minhash
+from jsonl_guard.engine import minhash, near_pairs
 from jsonl_guard.engine.conversation_text import conversation_text
 
 skip_without_twin("jsonl_guard.engine._minhash")  # no compiler: the reference runs alone
@@ -163,3 +163,112 @@ def test_the_same_similarity_on_shipped_examples() -> None:
     for one, other in zip(sketches, sketches[1:] + sketches[:1], strict=True):
         _same_similarity(one, other)
     _same_similarity(sketches[0], sketches[0])
+
+
+# -- the pair search's candidate sources (near_pairs._native_sources) ----------------
+
+
+def _sketches_of(rows: list[list[int]]) -> near_pairs.Sketches:
+    """Sketches whose index keys are ``rows`` (each padded to K with larger values)."""
+    sketches = near_pairs.Sketches()
+    for line, keys in enumerate(rows):
+        tail = [minhash.EMPTY - 1] * (minhash.K - len(keys))
+        sketches.add(array("I", keys + tail), line)
+    return sketches
+
+
+def _native_listed(
+    sketches: near_pairs.Sketches, part: tuple[int, int], *, ranked: bool, bits: int = 24
+) -> list[int]:
+    listed: list[int] = []
+    _native_module().sources(
+        lambda: sketches.values.chunks(minhash.K),
+        *part,
+        bits,
+        near_pairs.LEADERS,
+        near_pairs.MAX_COMPARISONS,
+        ranked,
+        lambda chunk: listed.extend(memoryview(chunk).cast("I")),
+    )
+    return listed
+
+
+def _reference_listed(
+    sketches: near_pairs.Sketches, part: tuple[int, int], *, ranked: bool
+) -> list[int]:
+    listed: list[int] = []
+    for index, sources in near_pairs._sources(sketches, part):
+        if not ranked:
+            listed += [value for source in sources for value in (index, source)]
+        elif chosen := near_pairs.reference_ranked(sources):
+            listed += [index, len(chosen), *chosen]
+    return listed
+
+
+# Index keys from a few values, so keys repeat once, twice and past LEADERS; EMPTY pads
+# a short sketch (never a key). Sorted and distinct within a row, as a sketch's are.
+KEY_ROWS = st.lists(
+    st.lists(st.sampled_from([*range(1, 13), minhash.EMPTY]), min_size=4, max_size=4).map(
+        lambda keys: sorted(set(keys)) + [minhash.EMPTY] * (4 - len(set(keys)))
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(KEY_ROWS, st.sampled_from([(0, 1), (0, 3), (1, 3), (2, 3)]), st.booleans())
+def test_the_same_sources_as_the_reference(rows, part, ranked) -> None:
+    sketches = _sketches_of(rows)
+    expected = _reference_listed(sketches, part, ranked=ranked)
+    assert _native_listed(sketches, part, ranked=ranked) == expected
+    # The sieve's size decides only which keys are counted again, never the counts.
+    assert _native_listed(sketches, part, ranked=ranked, bits=3) == expected
+
+
+def test_its_search_constants_hold_the_references() -> None:
+    module = _native_module()
+    assert module.INDEX_KEYS == minhash.INDEX_KEYS
+    assert near_pairs.LEADERS <= module.MAX_LEADERS
+    assert near_pairs._native_sources is module.sources
+
+
+def test_the_search_reads_chunks_as_they_come_and_hands_each_on() -> None:
+    """Sketches spilled in chunks of a few: one hand-off a chunk with lines to list."""
+    rows = [[1, 2, 3, 4]] * 9
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("JSONL_GUARD_SPILL_BYTES", str(3 * 4 * minhash.K))
+        sketches = _sketches_of(rows)
+        handed: list[bytes] = []
+        _native_module().sources(
+            lambda: sketches.values.chunks(minhash.K), 0, 1, 24, 4, 8, False, handed.append
+        )
+    assert len(handed) == 3  # the first chunk's first line has no source: still listed
+    listed = [value for chunk in handed for value in memoryview(chunk).cast("I")]
+    assert listed == _reference_listed(sketches, (0, 1), ranked=False)
+
+
+@pytest.mark.parametrize(
+    ("chunks", "arguments", "error"),
+    [
+        (lambda: [b"\0" * 12], (0, 1, 24, 4, 8, True), "not whole sketches"),
+        (lambda: [b"\0" * 128], (1, 1, 24, 4, 8, True), "out of range"),
+        (lambda: [b"\0" * 128], (0, 1, 24, 5, 8, True), "out of range"),
+        (lambda: [b"\0" * 128], (0, 1, 40, 4, 8, True), "out of range"),
+        (lambda: [object()], (0, 1, 24, 4, 8, True), "bytes-like"),
+    ],
+)
+def test_bad_input_to_the_search_raises(chunks, arguments, error) -> None:
+    with pytest.raises((ValueError, TypeError), match=error):
+        _native_module().sources(chunks, *arguments, lambda _: None)
+
+
+def test_an_error_in_the_sink_stops_the_search() -> None:
+    sketches = _sketches_of([[1, 2, 3, 4]] * 3)
+
+    def sink(_: bytes) -> None:
+        raise KeyError("stop")
+
+    with pytest.raises(KeyError, match="stop"):
+        _native_module().sources(
+            lambda: sketches.values.chunks(minhash.K), 0, 1, 24, 4, 8, False, sink
+        )

@@ -233,11 +233,17 @@ def _one_pass_pairs(sketches: Sketches, threshold: float) -> list[tuple[int, int
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.integers(2, 40), st.sampled_from([1, 2, 7, 40, 2**19]))
-def test_pairs_within_in_parts_and_spilled_equal_one_pass(seed, count, per_part) -> None:
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(2, 40),
+    st.sampled_from([1, 2, 7, 40, 2**19]),
+    st.booleans(),
+)
+def test_pairs_within_in_parts_and_spilled_equal_one_pass(seed, count, per_part, native) -> None:
     """Keys split into parts (``KEYS_PER_PART``) and sketches spilled to disk give the
     pairs of one pass over everything in memory: few words, so keys repeat twice, more
-    than twice and more than ``LEADERS`` times, and rewordings to pair."""
+    than twice and more than ``LEADERS`` times, and rewordings to pair. With the C
+    search (``native``) and with the Python reference alone (a build without one)."""
     rng = random.Random(seed)
     vocabulary = words(rng, 40)
     texts: list[str] = []
@@ -250,6 +256,8 @@ def test_pairs_within_in_parts_and_spilled_equal_one_pass(seed, count, per_part)
             texts.append(" ".join(rng.choices(vocabulary, k=25)))
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setattr(near_pairs, "KEYS_PER_PART", per_part)
+        if not native:
+            monkeypatch.setattr(near_pairs, "_native_sources", None)
         monkeypatch.setenv(SPILL_ENV, "64")
         sketches = Sketches()
         for line, text in enumerate(texts, 1):

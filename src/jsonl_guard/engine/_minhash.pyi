@@ -1,4 +1,6 @@
-# The optional C accelerator of engine/minhash.py (engine/_minhash.c).
+# The optional C accelerator of engine/minhash.py and engine/near_pairs.py (engine/_minhash.c).
+from collections.abc import Callable, Iterable
+
 from typing_extensions import Buffer
 
 K: int
@@ -7,6 +9,19 @@ WINDOW_BYTES: int
 HEAD_BYTES: int
 HEAD_WINDOW_BYTES: int
 MAX_E_GAP: int
+INDEX_KEYS: int
+MAX_LEADERS: int
 
 def sketch(text: str, /) -> bytes | None: ...
 def similarity(one: Buffer, other: Buffer, /) -> float | None: ...
+def sources(
+    chunks: Callable[[], Iterable[Buffer]],
+    part: int,
+    parts: int,
+    bits: int,
+    leaders: int,
+    max_comparisons: int,
+    ranked: bool,
+    sink: Callable[[bytes], object],
+    /,
+) -> None: ...

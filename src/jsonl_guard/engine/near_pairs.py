@@ -22,20 +22,28 @@ from __future__ import annotations
 import itertools
 from array import array
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 
 from .columns import Column
 from .minhash import EMPTY, INDEX_KEYS, K, similarity
-from .sieve import parts, repeated_counts
+from .sieve import parts, repeated_counts, sieve_bits
+
+_native_sources: Callable[..., None] | None
+try:  # the optional C accelerator (setup.py): absent, the Python reference runs
+    from ._minhash import sources as _native_sources
+except ImportError:  # pragma: no cover - a build without a C compiler
+    _native_sources = None
 
 LEADERS = 4
 MAX_COMPARISONS = 8
 # 2**24 bits (2 MB) sift index keys for repeats without a set of them all; 2**21 keys a
 # part (~524,000 examples) let through ~130,000 that are not repeats (the bits grow
 # full as keys are sifted) and hold the repeated ones' tables: on bench_memory's
-# chat data, ~0.35 repeated keys an example, ~37 MB a part by the arithmetic. Smaller
+# chat data, ~0.35 repeated keys an example, ~37 MB a part in Python's dicts by the
+# arithmetic, ~22 MB at most in the C search's (8 bytes a sifted key, then 28 a
+# repeated one, each table at most half full). Smaller
 # parts hold less but cost CPU: a file of several parts lists and gathers its lines'
 # sources (150,000 examples in 3 parts of 2**19: ~15% more CPU for the whole check).
 _SIEVE_BITS = 24
@@ -141,29 +149,83 @@ def pairs_within(sketches: Sketches, threshold: float) -> Iterator[tuple[int, in
     matters, not their order) as from one pass over every key.
     """
     n = parts(INDEX_KEYS * len(sketches), KEYS_PER_PART)
-    if n == 1:  # the usual file: its one part straight from the pass, nothing listed
-        by_line = _sources(sketches, (0, 1))
-    else:
-        by_line = _gathered([_listed(sketches, (p, n)) for p in range(n)], len(sketches))
-    for index, sources in by_line:
-        if len(sources) < 2:
+    if n > 1:
+        gathered = _gathered([_listed(sketches, (p, n)) for p in range(n)], len(sketches))
+        ranked = ((index, reference_ranked(sources)) for index, sources in gathered)
+        yield from _compared(sketches, ranked, threshold)
+    elif _native_sources is None:
+        ranked = ((index, reference_ranked(sources)) for index, sources in _sources(sketches))
+        yield from _compared(sketches, ranked, threshold)
+    else:  # the usual file: its one part ranked in C, a chunk of lines at a time
+        # The pairs wait in columns (spilled past their budget) until the search ends:
+        # a file of templated examples can pair nearly every line.
+        lines, sources, estimates = Column("I"), Column("I"), Column("d")
+
+        def compare(listed: bytes) -> None:
+            for line, source, estimate in _compared(sketches, _unpacked(listed), threshold):
+                lines.append(line)
+                sources.append(source)
+                estimates.append(estimate)
+
+        _native(sketches, (0, 1), ranked=True, sink=compare)
+        yield from zip(lines, sources, estimates, strict=True)
+
+
+def reference_ranked(sources: list[int]) -> list[int]:
+    """The sources a line is compared with, in order: those listed more than once, the
+    most listed first, then the earliest; at most ``MAX_COMPARISONS``."""
+    if len(sources) < 2:
+        return []
+    shared = Counter(sources)  # C-level counting: most lines share nothing
+    if len(shared) == len(sources):
+        return []
+    ranked = sorted((i for i, n in shared.items() if n > 1), key=lambda i: (-shared[i], i))
+    return ranked[:MAX_COMPARISONS]
+
+
+def _compared(
+    sketches: Sketches, ranked: Iterable[tuple[int, list[int]]], threshold: float
+) -> Iterator[tuple[int, int, float]]:
+    """(line, source line, estimate) for each line's first ranked source as similar as
+    ``threshold``."""
+    for index, candidates in ranked:
+        if not candidates:
             continue
-        shared = Counter(sources)
-        if len(shared) == len(sources):
-            continue
-        ranked = sorted((i for i, n in shared.items() if n > 1), key=lambda i: (-shared[i], i))
         mine = sketches.of(index)
-        for source in ranked[:MAX_COMPARISONS]:
+        for source in candidates:
             estimate = similarity(mine, sketches.of(source))
             if estimate >= threshold:
                 yield sketches.lines[index], sketches.lines[source], estimate
                 break
 
 
-def _sources(sketches: Sketches, part: tuple[int, int]) -> Iterator[tuple[int, list[int]]]:
+def _unpacked(listed: bytes) -> Iterator[tuple[int, list[int]]]:
+    """The C search's ranked lines: (line index, how many, the sources) after another."""
+    values = memoryview(listed).cast("I").tolist()
+    at = 0
+    while at < len(values):
+        stop = at + 2 + values[at + 1]
+        yield values[at], values[at + 2 : stop]
+        at = stop
+
+
+def _native(
+    sketches: Sketches, part: tuple[int, int], *, ranked: bool, sink: Callable[[bytes], None]
+) -> None:
+    """``_sources`` of ``part`` in C (``_native_sources``), each chunk's lines handed to
+    ``sink``: ranked (``reference_ranked``) or as flat (line index, source) pairs."""
+    assert _native_sources is not None
+    count = INDEX_KEYS * len(sketches)
+    bits = sieve_bits(_SIEVE_BITS, count, part[1])
+    _native_sources(
+        lambda: sketches.values.chunks(K), *part, bits, LEADERS, MAX_COMPARISONS, ranked, sink
+    )
+
+
+def _sources(sketches: Sketches, part: tuple[int, int] = (0, 1)) -> Iterator[tuple[int, list[int]]]:
     """(line index, its sources) for each line the keys of ``part`` give sources: the
     first ``LEADERS`` earlier lines holding the key, listed twice for a key only two
-    lines hold; in line order."""
+    lines hold; in line order. The definition the C search is held to."""
     # The keys are read from the sketches twice by the sieve, then once more here: no
     # copy of them all is made (16 bytes an example).
     every_key, count = _EveryKey(sketches), INDEX_KEYS * len(sketches)
@@ -187,6 +249,9 @@ def _listed(sketches: Sketches, part: tuple[int, int]) -> Column:
     """``_sources`` of ``part`` as flat (line index, source) pairs, in a column (spilled
     past its budget) until every part is listed."""
     listed = Column("I")
+    if _native_sources is not None:
+        _native(sketches, part, ranked=False, sink=listed.frombytes)
+        return listed
     for index, sources in _sources(sketches, part):
         listed.extend(array("I", itertools.chain.from_iterable((index, s) for s in sources)))
     return listed

@@ -30,10 +30,7 @@ def repeated_counts(
     if count is None and isinstance(keys, Sized):
         count = len(keys)
     if count is not None:
-        # No more bits than about eight per key sifted: a small file's sieve is then
-        # bytes, not the megabytes a big file's needs (zeroing those cost more than
-        # checking the file). The bits only decide which keys are counted again.
-        bits = min(bits, max(_MIN_BITS, (count // n * 8).bit_length()))
+        bits = sieve_bits(bits, count, n)
     mask, seen = (1 << bits) - 1, bytearray(1 << (bits - 3))
     candidates: set[int] = set()
     for piece in _pieces(keys):
@@ -54,6 +51,14 @@ def repeated_counts(
                 if key in counts:
                     counts[key] += 1
     return {key: count for key, count in counts.items() if count > 1}
+
+
+def sieve_bits(bits: int, count: int, parts: int) -> int:
+    """The bits of a sieve for ``count`` keys sifted in ``parts``: no more than ``bits``
+    nor than about eight a key sifted. A small file's sieve is then bytes, not the
+    megabytes a big file's needs (zeroing those cost more than checking the file). The
+    bits only decide which keys are counted again, never the counts."""
+    return min(bits, max(_MIN_BITS, (count // parts * 8).bit_length()))
 
 
 class Chunked(Protocol):
