@@ -22,6 +22,7 @@ setup(
             "jsonl_guard.engine._minhash",
             ["src/jsonl_guard/engine/_minhash.c", f"{SHARED}/sketch.c"],
         ),
+        extension("jsonl_guard.engine._sieve", ["src/jsonl_guard/engine/_sieve.c"]),
         extension(
             "jsonl_guard.rules._screens",
             ["src/jsonl_guard/rules/_screens.c", f"{SHARED}/digest.c"],

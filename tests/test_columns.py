@@ -57,6 +57,8 @@ def test_a_spilled_column_reads_back_what_was_appended(tiny: None) -> None:
     assert [column[i] for i in range(-11, 11)] == [*range(11), *range(11)]
     assert column.slice(1, 9) == array("I", range(1, 9))
     assert column.slice(9, 20) == array("I", [9, 10])
+    assert column.packed(2, 5) == array("I", range(2, 5)).tobytes()  # from the file
+    assert column.packed(7, 11) == array("I", range(7, 11)).tobytes()  # file, then tail
     with pytest.raises(IndexError):
         column[11]
     # Chunks hold whole groups of ``multiple`` values, but for the last one.
@@ -146,6 +148,7 @@ def test_any_appends_and_extends_equal_the_same_on_an_array(ops, budget, data) -
     start = data.draw(st.integers(0, len(plain)))
     stop = data.draw(st.integers(start, len(plain) + 2))
     assert column.slice(start, stop) == plain[start:stop]
+    assert column.packed(start, stop) == plain[start:stop].tobytes()
     if plain:
         index = data.draw(st.integers(-len(plain), len(plain) - 1))
         assert column[index] == plain[index]

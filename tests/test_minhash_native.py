@@ -113,6 +113,10 @@ def _same_similarity(one: array[int], other: array[int]) -> None:
     assert _native_module().similarity(one, other) == expected, (list(one), list(other))
     assert _native_module().similarity(one.tobytes(), other.tobytes()) == expected
     assert minhash.similarity(one, other) == expected
+    assert minhash.similarity(one.tobytes(), other.tobytes()) == expected
+    with pytest.MonkeyPatch.context() as monkeypatch:  # a build without the twin
+        monkeypatch.setattr(minhash, "_native_similarity", None)
+        assert minhash.similarity(one.tobytes(), other) == expected
 
 
 def _padded(values: list[int]) -> array[int]:

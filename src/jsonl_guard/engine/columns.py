@@ -22,6 +22,7 @@ worker's shard reaches the parent without its sketches passing through memory.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import tempfile
@@ -173,17 +174,20 @@ class Column:
 
     def _read(self, start: int, count: int) -> array[int]:
         """``count`` items of the file from item ``start``."""
+        piece = array(self.typecode)
+        piece.frombytes(self._read_bytes(start * self.itemsize, count * self.itemsize))
+        return piece
+
+    def _read_bytes(self, at: int, size: int) -> bytes:
+        """``size`` bytes of the file from byte ``at``."""
         assert self._file is not None
-        size, at = count * self.itemsize, start * self.itemsize
         data = os.pread(self._file, size, at)
         while len(data) < size:  # a short read (rare on a regular file): read on
             more = os.pread(self._file, size - len(data), at + len(data))
             if not more:
                 raise OSError(f"spill file ended at byte {at + len(data)} of {at + size}")
             data += more
-        piece = array(self.typecode)
-        piece.frombytes(data)
-        return piece
+        return data
 
     def chunks(self, multiple: int = 1) -> Iterator[array[int]]:
         """The values in order, in arrays of about the budget whose lengths are a multiple
@@ -203,8 +207,9 @@ class Column:
         yield last
 
     def __iter__(self) -> Iterator[int]:
-        for chunk in self.chunks():
-            yield from chunk
+        # A C iterator over the chunks' arrays: a generator here cost a resume per value
+        # (2.2M of them for the dataset rules of a 100k file).
+        return itertools.chain.from_iterable(self.chunks())
 
     def __contains__(self, value: object) -> bool:  # a Collection, as arrays and lists are
         return any(item == value for item in self)
@@ -218,6 +223,18 @@ class Column:
         if stop > self._stored:
             piece.extend(self._tail[: stop - self._stored])
         return piece
+
+    def packed(self, start: int, stop: int) -> bytes:
+        """Items ``start`` to ``stop`` as their native bytes (``slice`` without the array:
+        the pair search fetches an earlier sketch this way for each comparison)."""
+        stop = min(stop, len(self))
+        size = self.itemsize
+        if start >= self._stored:
+            with memoryview(self._tail) as view:
+                return view[start - self._stored : stop - self._stored].tobytes()
+        if stop <= self._stored:
+            return self._read_bytes(start * size, (stop - start) * size)
+        return self.slice(start, stop).tobytes()
 
     def __getitem__(self, index: int) -> int:
         if index < 0:

@@ -71,7 +71,7 @@ def _tables() -> tuple[bytes, bytes]:
 _NORMAL, _DROPPED = _tables()
 
 _native_sketch: Callable[[str], bytes | None] | None
-_native_similarity: Callable[[array[int], array[int]], float | None] | None
+_native_similarity: Callable[[array[int] | bytes, array[int] | bytes], float | None] | None
 try:  # the optional C accelerator (setup.py): absent, the Python reference runs
     from ._minhash import similarity as _native_similarity
     from ._minhash import sketch as _native_sketch
@@ -158,8 +158,9 @@ def reference_sketch(text: str) -> array[int] | None:
     return values
 
 
-def similarity(one: array[int], other: array[int]) -> float:
-    """The estimated Jaccard similarity of the texts two sketches were made from.
+def similarity(one: array[int] | bytes, other: array[int] | bytes) -> float:
+    """The estimated Jaccard similarity of the texts two sketches were made from (each
+    its values, or their native bytes).
 
     The C accelerator's when it was built (``_minhash.c``: a merge of two sorted
     arrays, where Python makes two sets, sorts their union and sums; the pair search
@@ -169,7 +170,11 @@ def similarity(one: array[int], other: array[int]) -> float:
         found = _native_similarity(one, other)
         if found is not None:
             return found
-    return reference_similarity(one, other)
+    return reference_similarity(_values(one), _values(other))
+
+
+def _values(sketch: array[int] | bytes) -> Sequence[int]:
+    return memoryview(sketch).cast("I") if isinstance(sketch, bytes) else sketch
 
 
 def reference_similarity(one: Sequence[int], other: Sequence[int]) -> float:

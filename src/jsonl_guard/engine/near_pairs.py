@@ -77,6 +77,10 @@ class Sketches:
     def of(self, index: int) -> array[int]:
         return self.values.slice(index * K, (index + 1) * K)
 
+    def packed(self, index: int) -> bytes:
+        """``of(index)`` as its values' native bytes (no array made)."""
+        return self.values.packed(index * K, (index + 1) * K)
+
     def rows(self) -> Iterator[tuple[array[int], Iterator[tuple[int, ...]]]]:
         """Chunks of whole sketches, each with its examples' index keys (their smallest
         values; padding included), read once in order."""
@@ -157,18 +161,19 @@ def pairs_within(sketches: Sketches, threshold: float) -> Iterator[tuple[int, in
         ranked = ((index, reference_ranked(sources)) for index, sources in _sources(sketches))
         yield from _compared(sketches, ranked, threshold)
     else:  # the usual file: its one part ranked in C, a chunk of lines at a time
-        # The pairs wait in columns (spilled past their budget) until the search ends:
-        # a file of templated examples can pair nearly every line.
-        lines, sources, estimates = Column("I"), Column("I"), Column("d")
+        # The pairs' indexes wait in a column (spilled past its budget) until the search
+        # ends: a file of templated examples can pair nearly every line.
+        found = Column("I")
 
         def compare(listed: bytes) -> None:
-            for line, source, estimate in _compared(sketches, _unpacked(listed), threshold):
-                lines.append(line)
-                sources.append(source)
-                estimates.append(estimate)
+            for pair in _similar(sketches, _unpacked(listed), threshold):
+                found.extend(pair[:2])
 
         _native(sketches, (0, 1), ranked=True, sink=compare)
-        yield from zip(lines, sources, estimates, strict=True)
+        for chunk in found.chunks(2):
+            for index, source in zip(chunk[::2], chunk[1::2], strict=True):
+                estimate = similarity(sketches.packed(index), sketches.packed(source))
+                yield sketches.lines[index], sketches.lines[source], estimate
 
 
 def reference_ranked(sources: list[int]) -> list[int]:
@@ -188,14 +193,22 @@ def _compared(
 ) -> Iterator[tuple[int, int, float]]:
     """(line, source line, estimate) for each line's first ranked source as similar as
     ``threshold``."""
+    for index, source, estimate in _similar(sketches, ranked, threshold):
+        yield sketches.lines[index], sketches.lines[source], estimate
+
+
+def _similar(
+    sketches: Sketches, ranked: Iterable[tuple[int, list[int]]], threshold: float
+) -> Iterator[tuple[int, int, float]]:
+    """``_compared`` by index: (index, source index, estimate)."""
     for index, candidates in ranked:
         if not candidates:
             continue
-        mine = sketches.of(index)
+        mine = sketches.packed(index)
         for source in candidates:
-            estimate = similarity(mine, sketches.of(source))
+            estimate = similarity(mine, sketches.packed(source))
             if estimate >= threshold:
-                yield sketches.lines[index], sketches.lines[source], estimate
+                yield index, source, estimate
                 break
 
 

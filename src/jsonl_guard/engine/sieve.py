@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sized
+from array import array
+from collections.abc import Callable, Iterable, Sized
 from typing import Protocol
 
 _MIN_BITS = 6
+
+_native_counts: Callable[..., dict[int, int]] | None
+try:  # the optional C accelerator (setup.py): absent, the Python reference runs
+    from ._sieve import repeated_counts as _native_counts
+except ImportError:  # pragma: no cover - a build without a C compiler
+    _native_counts = None
 
 
 def repeated_counts(
@@ -25,12 +32,28 @@ def repeated_counts(
     whose false ones grow with the square of the keys sifted: a caller with many keys
     sifts them in parts (``parts``), each a pass over them. ``keys`` is read twice: a
     sequence, or a ``Column`` (its chunks read from its file each time).
+
+    In C (``_sieve.c``) for arrays and columns of unsigned ints when it was built, else
+    ``reference_counts``; tests hold the two equal.
     """
-    p, n = part
     if count is None and isinstance(keys, Sized):
         count = len(keys)
     if count is not None:
-        bits = sieve_bits(bits, count, n)
+        bits = sieve_bits(bits, count, part[1])
+    if _native_counts is not None:
+        if isinstance(keys, array) and keys.typecode in "ILQ":
+            return _native_counts(lambda: (keys,), bits, *part, ignore)
+        if hasattr(keys, "chunks") and getattr(keys, "typecode", "I") in "ILQ":
+            return _native_counts(keys.chunks, bits, *part, ignore)
+    return reference_counts(keys, bits, ignore, part)
+
+
+def reference_counts(
+    keys: Iterable[int] | Chunked, bits: int, ignore: int | None, part: tuple[int, int]
+) -> dict[int, int]:
+    """``repeated_counts`` in Python with a sieve of ``bits`` bits, the definition the C
+    accelerator is held to."""
+    p, n = part
     mask, seen = (1 << bits) - 1, bytearray(1 << (bits - 3))
     candidates: set[int] = set()
     for piece in _pieces(keys):
