@@ -49,6 +49,20 @@ def test_the_gating_skips_rules_for_a_plain_example() -> None:
     assert len(gated._checks(NO_FEATURES)) < len(ungated._checks(NO_FEATURES))
 
 
+def test_the_secret_rules_run_only_where_their_screen_lets_an_example_through() -> None:
+    """JG280/JG281 cost two calls a line for nothing on most lines: the screen of the
+    compact JSON adds their feature only where it may find something."""
+    reply = b'{"role":"assistant","content":"It ships today."}'
+    plain = b'{"messages":[{"role":"user","content":"Where is my order?"},' + reply + b"]}"
+    mailed = b'{"messages":[{"role":"user","content":"Mail lee.moreau@gmail.com"},' + reply + b"]}"
+    gated, _ = _line_checkers([plain], CheckOptions())
+    assert [f.code for f in gated.check(plain, 1).findings] == []
+    assert [f.code for f in gated.check(mailed, 1).findings] == ["JG281"]
+    ran = {features: {code for code, _ in checks} for features, checks in gated._checks_for.items()}
+    assert [bool({"JG280", "JG281"} & codes) for codes in ran.values()] == [False, True]
+    assert [("sensitive-text" in features) for features in ran] == [False, True]
+
+
 def test_the_gated_rules_are_the_tool_image_weight_and_special_token_rules() -> None:
     needs = {rule.code: "+".join(sorted(rule.needs)) for rule in all_rules() if rule.needs}
     assert needs == {
@@ -59,6 +73,7 @@ def test_the_gated_rules_are_the_tool_image_weight_and_special_token_rules() -> 
         "JG207": "weights",
         "JG250": "special-tokens",
         "JG403": "estimated-tokens",
+        **dict.fromkeys(["JG280", "JG281"], "sensitive-text"),
     }
 
 

@@ -24,8 +24,13 @@ FEATURES: dict[str, tuple[bytes, ...]] = {
     "special-tokens": (b"<|",),  # every special token text starts so
     # Not in the text: set for every example when the profile's tokens are estimates.
     "estimated-tokens": (),
+    # Not a fragment: set when the secret/PII screen of the compact JSON lets the
+    # example through (rules/sensitive.py ``may_be_sensitive``), which it does for
+    # every example holding a secret or personal data.
+    "sensitive-text": (),
 }
 ESTIMATED_TOKENS = frozenset({"estimated-tokens"})
+SENSITIVE_TEXT = frozenset({"sensitive-text"})
 NO_FEATURES: frozenset[str] = frozenset()
 _FEATURE_OF = {fragment: name for name, fragments in FEATURES.items() for fragment in fragments}
 

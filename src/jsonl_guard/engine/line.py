@@ -21,12 +21,19 @@ from ..rules.context import ExampleContext, object_messages
 from ..rules.registry import ExampleCheck, Rule
 from ..rules.replies import ANSWER_RULES, AnswerKeys, answer_keys
 from ..rules.selection import RuleSelection
+from ..rules.sensitive import may_be_sensitive
 from ..tokens.chat_formula import ExampleTokens
 from ..tokens.methods import Prefetch, TokenTools
 from .chat_pass import chat_pass
 from .conversation_text import conversation_text
 from .diagnostics import DEFAULT_MAX_FINDINGS_PER_RULE, CappedFindings, Finding
-from .gating import ESTIMATED_TOKENS, NO_FEATURES, example_features, plain_chat_features
+from .gating import (
+    ESTIMATED_TOKENS,
+    NO_FEATURES,
+    SENSITIVE_TEXT,
+    example_features,
+    plain_chat_features,
+)
 from .minhash import sketch
 from .models import ModelSpec
 from .options import CheckOptions
@@ -125,6 +132,10 @@ class LineChecker:
         self._others = [p for p in profile_table().values() if p is not profile]
         self.gate_rules, self.typed = gate_rules, typed
         self._gated = gate_rules and any(rule.needs for rule in self.example_rules)
+        # The secret/PII rules run only on examples their screen lets through.
+        self._screened = self._gated and any(
+            rule.needs >= SENSITIVE_TEXT for rule in self.example_rules
+        )
         # The near-duplicate rules read every example's sketch; ignored, none is made.
         self.sketching = any(code in selection.rules for code in SKETCH_RULES)
         # The (code, check) pairs to run for each set of features, built on first sight.
@@ -260,6 +271,8 @@ class LineChecker:
             features = plain_chat_features(canonical)
         else:
             features = example_features(example, canonical)
+        if self._screened and may_be_sensitive(canonical):
+            features |= SENSITIVE_TEXT
         checks = self._checks_for.get(features)
         if checks is None:
             checks = self._checks_for[features] = self._checks(features)

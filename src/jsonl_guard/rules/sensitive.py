@@ -112,6 +112,15 @@ def _allowed(extra: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(fnmatch.translate(glob) for glob in globs))
 
 
+def may_be_sensitive(canonical: bytes) -> bool:
+    """False when the example with this compact JSON surely holds no secret and no
+    personal data (no screen lets it through): the line checker then skips JG280 and
+    JG281 (their ``sensitive-text`` feature, engine/gating.py)."""
+    if _native_screens is None:
+        return any(reference_screens(canonical))
+    return _native_screens(canonical) != 0
+
+
 def _screens(example: dict[str, Any], ctx: ExampleContext) -> tuple[bool, bool, bool]:
     """(may hold a secret, an email, a number worth checking), from the compact JSON."""
     canonical = ctx.canonical
@@ -212,6 +221,7 @@ def _token_run(text: str) -> bool:
     + "]}",
     good='{"messages": [{"role": "user", "content": "Use key sk-proj-YOUR-KEY-HERE"}, ' + A + "]}",
     rule_sets=EVERY_PROFILE,
+    needs=("sensitive-text",),
 )
 def secret_in_text(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     for path, match in sensitive_matches(example, ctx):
@@ -230,6 +240,7 @@ def secret_in_text(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str
     bad='{"messages": [{"role": "user", "content": "Mail me at lee.moreau@gmail.com"}, ' + A + "]}",
     good='{"messages": [' + U + ", " + A + "]}",
     rule_sets=EVERY_PROFILE,
+    needs=("sensitive-text",),
 )
 def personal_data_in_text(example: dict[str, Any], ctx: ExampleContext) -> Iterator[str]:
     for path, match in sensitive_matches(example, ctx):
