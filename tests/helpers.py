@@ -122,6 +122,23 @@ def true_near_duplicate(lines: list[bytes], line: int, message: str) -> bool:
     return bool(union) and len(mine & theirs) / len(union) >= DEFAULT_NEAR_DUPLICATE_THRESHOLD
 
 
+def vector_texts() -> Any:
+    """A Hypothesis strategy of long texts made of the bytes the C twins' vector loops
+    (``_c/compact.h``) decide on: each side of every range they test (A-Z, a-z, 0-9,
+    the whitespace 9-13 and 32), controls, DEL, Latin-1 letters and a character above
+    Latin-1 now and then, in runs longer than a block of 16 and than a 2048-byte chunk."""
+    from hypothesis import strategies as st
+
+    edges = "@AZ[`az{/09:\x08\t\n\x0b\x0c\r\x0e\x1f !~\x7f\x80\x85\xa0\xc0\xdf\xe9\xff"
+    common = st.sampled_from(list(edges.encode().decode("unicode_escape")))
+    rare = st.sampled_from(["\u0100", "\u20ac", "\U0001f600"])
+    characters = st.one_of(common, common, common, common, common, common, common, rare)
+    short = st.lists(characters, max_size=80).map("".join)
+    # Drawn short, then repeated: drawing 2,000 characters one by one is slow.
+    long = st.tuples(short, st.integers(2000, 2300)).map(lambda t: (t[0] * 2300)[: t[1]])
+    return st.one_of(short, short, short, long)
+
+
 def skip_without_twin(name: str) -> None:
     """At a native test module's top: skip it where no C compiler is (the Python
     reference runs alone there); where one is, the twin must have been built, which

@@ -6,6 +6,12 @@ every shape the pass does not read."""
 
 from __future__ import annotations
 
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
 from types import ModuleType
 from typing import Any
 
@@ -13,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import native_twin, shipped_examples, skip_without_twin
+from helpers import native_twin, shipped_examples, skip_without_twin, vector_texts
 from jsonl_guard.engine import chat_pass, conversation_text
 from jsonl_guard.rules import refusals, replies
 
@@ -182,6 +188,15 @@ def test_the_same_on_generated_chats(messages: list[dict[str, Any]]) -> None:
     _same(messages)
 
 
+VECTOR_TEXTS = vector_texts() | vector_texts().map(lambda t: t.encode("ascii", "ignore").decode())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.builds(lambda r, c: {"role": r, "content": c}, ROLES, VECTOR_TEXTS), max_size=4))
+def test_the_same_on_chats_of_vector_edge_texts(messages: list[dict[str, Any]]) -> None:
+    _same(messages)
+
+
 def test_the_same_on_every_shipped_example() -> None:
     handled = 0
     for _, example in shipped_examples():
@@ -189,3 +204,38 @@ def test_the_same_on_every_shipped_example() -> None:
             _same(example["messages"])
             handled += _plain(example["messages"])
     assert handled > 300
+
+
+def test_the_byte_loops_alone_give_what_the_vector_loops_give() -> None:
+    """``_c/compact.h`` packs 16 bytes at a time where the CPU can; a CPU without SSSE3
+    runs the byte loops alone (``JSONL_GUARD_NO_VECTOR`` forces them here)."""
+    rng = random.Random(3)
+    alphabet = "AZaz09 \t\n\r.,:@[`{/~ÉéñÀ\x7f\x85"
+    texts = ["".join(rng.choices(alphabet, k=rng.randint(0, 3000))) for _ in range(40)]
+    texts += [text.encode("ascii", "ignore").decode() for text in texts]
+    plain = {k: v for k, v in os.environ.items() if k != "JSONL_GUARD_NO_VECTOR"}
+    vector, loops = _passes(texts, plain), _passes(texts, {**plain, "JSONL_GUARD_NO_VECTOR": "1"})
+    assert (vector["vector"], loops["vector"]) == (int(platform.machine() in X86), 0)
+    assert vector["passes"] == loops["passes"]
+
+
+X86 = ("x86_64", "AMD64", "i686")
+_PASSES = """
+import json, sys
+from jsonl_guard.engine import _chat
+def one(text):
+    sketch, prompt, answer, _ = _chat.chat_pass(
+        [{"role": "user", "content": text}, {"role": "assistant", "content": text}], True, True
+    )
+    return [None if sketch is None else sketch.hex(), prompt, answer]
+print(json.dumps({"vector": _chat.VECTOR, "passes": [one(t) for t in json.load(sys.stdin)]}))
+"""
+
+
+def _passes(texts: list[str], env: dict[str, str]) -> Any:
+    """The C pass of each text (a user turn and its reply) in a new process."""
+    done = subprocess.run(
+        [sys.executable, "-c", _PASSES], input=json.dumps(texts), env=env,
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return json.loads(done.stdout)

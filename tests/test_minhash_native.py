@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import native_twin, shipped_examples, skip_without_twin
+from helpers import native_twin, shipped_examples, skip_without_twin, vector_texts
 from jsonl_guard.engine import minhash, near_pairs
 from jsonl_guard.engine.conversation_text import conversation_text
 
@@ -97,6 +97,13 @@ def test_the_same_sketch_on_generated_prose(text: str) -> None:
 @given(st.text(st.characters(codec=None), max_size=600))
 def test_the_same_sketch_on_any_text(text: str) -> None:
     _same(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(vector_texts())
+def test_the_same_sketch_on_vector_edge_texts(text: str) -> None:
+    _same(text)
+    _same(text.encode("ascii", "ignore").decode())  # an ASCII text of them
 
 
 def test_the_same_sketch_on_every_shipped_example() -> None:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import native_twin, shipped_examples, skip_without_twin
+from helpers import native_twin, shipped_examples, skip_without_twin, vector_texts
 from jsonl_guard.rules import replies, sensitive
 
 skip_without_twin("jsonl_guard.rules._screens")  # no compiler: the reference runs alone
@@ -113,6 +113,13 @@ def test_the_same_digest_on_edge_texts(text: str) -> None:
 @given(st.text(st.characters(codec=None), max_size=300))
 def test_the_same_digest_on_any_text(text: str) -> None:
     _same_digest(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(vector_texts())
+def test_the_same_digest_on_vector_edge_texts(text: str) -> None:
+    _same_digest(text)
+    _same_digest(text.encode("ascii", "ignore").decode())  # an ASCII text of them
 
 
 def test_the_same_on_every_shipped_example() -> None:

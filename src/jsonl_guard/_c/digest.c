@@ -10,6 +10,7 @@
 
 #include <zlib.h>
 
+#include "compact.h"
 #include "utf8.h"
 
 /* Bytes normalised before zlib reads them: a few chunks for most prompts. */
@@ -19,6 +20,7 @@
 static unsigned char lowered[256], kept_byte[256];
 
 void digest_init(void) {
+    compact_init();
     for (int n = 0; n < 256; n++) {
         lowered[n] = (unsigned char)(n >= 'A' && n <= 'Z' ? n + 32 : n);
         kept_byte[n] = !(n == ' ' || (n >= '\t' && n <= '\r'));
@@ -26,7 +28,8 @@ void digest_init(void) {
 }
 
 typedef struct {
-    unsigned char bytes[CHUNK + 4]; /* + 4: room for one more character's UTF-8 */
+    /* + slack: room for one more character's UTF-8, or a vector's last half */
+    unsigned char bytes[CHUNK + COMPACT_SLACK];
     Py_ssize_t used;
     uLong crc, adler;
 } Sums;
@@ -53,6 +56,7 @@ static void add_text(Sums *sums, PyObject *text, int latin1) {
         for (Py_ssize_t i = 0; i < n;) {
             Py_ssize_t stop = i + (CHUNK - used);
             if (stop > n) stop = n;
+            i += compact_blocks(chars + i, stop - i, out, &used, KEEP_NOT_SPACE);
             for (; i < stop; i++) {
                 unsigned char c = chars[i];
                 out[used] = lowered[c];

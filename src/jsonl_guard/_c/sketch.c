@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compact.h"
 #include "utf8.h"
 
 #define EMPTY 0xFFFFFFFFu
@@ -30,6 +31,7 @@ static unsigned char normal[256]; /* ASCII lower-cased; punctuation, space, cont
 static unsigned char kept[256]; /* 0: squeeze drops the byte (normal[byte] == ' '), else 1 */
 
 void sketch_init(void) {
+    compact_init();
     for (uint32_t n = 0; n < 256; n++) {
         uint32_t c = n;
         for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
@@ -47,6 +49,9 @@ void sketch_init(void) {
             crc_table[k][n] = (c >> 8) ^ crc_table[0][c & 0xFF];
         }
 }
+
+int sketch_vector(void) { return compact_blocks((const unsigned char *)"0123456789abcdef", 16,
+                                               (unsigned char[32]){0}, &(Py_ssize_t){0}, KEEP_ALNUM) == 16; }
 
 /* zlib.crc32(data, start): the CRC of what ``start`` was the CRC of, then data. The
  * words are put together from bytes, little-endian whatever the machine's order (a
@@ -134,13 +139,18 @@ static Py_ssize_t squeeze_into(PyObject *text, unsigned char *out, Py_ssize_t *e
     const void *data = PyUnicode_DATA(text);
     if (kind == PyUnicode_1BYTE_KIND) { /* most text: its own loop, no kind per read */
         const Py_UCS1 *chars = data;
-        for (Py_ssize_t i = 0; i < n; i++) {
-            Py_UCS1 c = chars[i];
-            if (c < 0x80) {
-                out[squeezed] = normal[c];
-                squeezed += kept[c];
-            } else {
-                squeezed += put_utf8(out + squeezed, c);
+        for (Py_ssize_t i = 0; i < n;) {
+            /* Blocks of ASCII a vector at a time; then, byte by byte, the block that
+             * stopped them (a character above 127) or the text's last bytes. */
+            i += compact_blocks(chars + i, n - i, out, &squeezed, KEEP_ALNUM);
+            for (Py_ssize_t stop = i + 16 < n ? i + 16 : n; i < stop; i++) {
+                Py_UCS1 c = chars[i];
+                if (c < 0x80) {
+                    out[squeezed] = normal[c];
+                    squeezed += kept[c];
+                } else {
+                    squeezed += put_utf8(out + squeezed, c);
+                }
             }
         }
     } else {
@@ -177,10 +187,10 @@ PyObject *sketch_texts(PyObject *const *texts, Py_ssize_t n) {
     for (Py_ssize_t i = 0; i < n; i++) room += utf8_room(texts[i]);
     /* Squeezed (or normalised) bytes; then one value per anchor (+1), head pieces (+1)
      * or word pair. */
-    unsigned char stack_work[STACK_BYTES + 1];
+    unsigned char stack_work[STACK_BYTES + 1 + COMPACT_SLACK];
     uint32_t stack_values[STACK_BYTES + HEAD_BYTES + 2];
     int small = room <= STACK_BYTES;
-    unsigned char *work = small ? stack_work : PyMem_Malloc((size_t)room + 1);
+    unsigned char *work = small ? stack_work : PyMem_Malloc((size_t)room + 1 + COMPACT_SLACK);
     uint32_t *values =
         small ? stack_values : PyMem_Malloc(sizeof(uint32_t) * ((size_t)room + HEAD_BYTES + 2));
     PyObject *result = NULL;

@@ -20,6 +20,9 @@
 /* Fills the lookup tables; each module calls it once when it is loaded. */
 void sketch_init(void);
 
+/* 1 when the squeeze packs 16 bytes at a time (_c/compact.h), 0 for the byte loop. */
+int sketch_vector(void);
+
 /* minhash.sketch("\n".join(texts[0:n])) without the join: the K values as native
  * uint32 bytes, or None (under MIN_SHINGLES shingles); NULL with an exception set.
  * Every texts[i] is a str. */

@@ -260,7 +260,8 @@ PyMODINIT_FUNC PyInit__chat(void) {
     int failed = flip == NULL || PyModule_AddObjectRef(module, "UTF8_FLIP", flip) < 0 ||
                  PyModule_AddIntConstant(module, "BLOB_CHARS", BLOB_CHARS) < 0 ||
                  PyModule_AddIntConstant(module, "MIN_TEMPLATE_WORDS", MIN_TEMPLATE_WORDS) < 0 ||
-                 PyModule_AddIntConstant(module, "WINDOW", WINDOW) < 0;
+                 PyModule_AddIntConstant(module, "WINDOW", WINDOW) < 0 ||
+                 PyModule_AddIntConstant(module, "VECTOR", sketch_vector()) < 0;
     Py_XDECREF(flip);
     if (failed) {
         Py_DECREF(module);

@@ -5,6 +5,7 @@ ANCHORS: tuple[str, ...]
 BLOB_CHARS: int
 MIN_TEMPLATE_WORDS: int
 WINDOW: int
+VECTOR: int  # 1: 16 bytes at a time (_c/compact.h); 0: the byte loops
 UTF8_FLIP: int
 
 def chat_pass(
