@@ -4,6 +4,7 @@ text, so reports cannot depend on whether a machine had a compiler."""
 
 from __future__ import annotations
 
+import random
 from array import array
 from types import ModuleType
 
@@ -58,6 +59,8 @@ def test_its_constants_are_the_references() -> None:
         "tabs\tand\nnew lines\r\nand \x00 controls \x1f between words " * 5,
         "ÀÉÎÕÜ ñandú façade naïve mañana émigré " * 10,
         "x" * 5000 + " m " + "e" * 100,
+        "e" * 5000 + " m",  # more "e"s in a row than a byte counter holds: summed in time
+        "Me, me " * 2000,
     ],
 )
 def test_the_same_sketch_on_edge_texts(text: str) -> None:
@@ -104,6 +107,21 @@ def test_the_same_sketch_on_any_text(text: str) -> None:
 def test_the_same_sketch_on_vector_edge_texts(text: str) -> None:
     _same(text)
     _same(text.encode("ascii", "ignore").decode())  # an ASCII text of them
+
+
+def test_a_long_run_of_es_is_counted_in_full() -> None:
+    """The vector count of "e"s (``count_byte``) sums its byte counters before they
+    wrap: 4,100 "e"s in a row, then words, is just "e"-rich enough for the anchored
+    windows; an undercount would shingle it by word pairs instead."""
+    rng = random.Random(5)
+    words = " ".join(
+        "".join(rng.choices("abcdfgmnoprstuvx", k=rng.randint(2, 8))) for _ in range(30_000)
+    )
+    text = "e" * 4100 + words
+    squeezed = minhash.squeeze(text)
+    assert squeezed.count(b"e") * minhash.MAX_E_GAP >= len(squeezed)
+    assert (squeezed.count(b"e") - 4096) * minhash.MAX_E_GAP < len(squeezed)
+    _same(text)
 
 
 def test_the_same_sketch_on_every_shipped_example() -> None:

@@ -97,6 +97,23 @@ __attribute__((target("ssse3"))) static Py_ssize_t compact_run(const unsigned ch
     return i;
 }
 
+/* How many bytes of p[0:n] are ``b`` (SSE2, which every x86-64 CPU has: byte
+ * counters, summed before they can wrap). */
+static inline Py_ssize_t count_byte(const unsigned char *p, Py_ssize_t n, unsigned char b) {
+    const __m128i wanted = _mm_set1_epi8((char)b), none = _mm_setzero_si128();
+    Py_ssize_t count = 0, i = 0;
+    while (i + 16 <= n) {
+        __m128i counters = none;
+        for (int turns = 0; turns < 255 && i + 16 <= n; turns++, i += 16)
+            counters = _mm_sub_epi8(
+                counters, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i)), wanted));
+        __m128i sums = _mm_sad_epu8(counters, none);
+        count += _mm_cvtsi128_si32(sums) + _mm_extract_epi16(sums, 4);
+    }
+    for (; i < n; i++) count += p[i] == b;
+    return count;
+}
+
 /* ``compact_run`` where the CPU has SSSE3, else nothing read. */
 static inline Py_ssize_t compact_blocks(const unsigned char *src, Py_ssize_t n,
                                         unsigned char *out, Py_ssize_t *written, int keep) {
@@ -111,6 +128,12 @@ static inline Py_ssize_t compact_blocks(const unsigned char *src, Py_ssize_t n,
                                         unsigned char *out, Py_ssize_t *written, int keep) {
     (void)src, (void)n, (void)out, (void)written, (void)keep;
     return 0;
+}
+
+static inline Py_ssize_t count_byte(const unsigned char *p, Py_ssize_t n, unsigned char b) {
+    Py_ssize_t count = 0;
+    for (Py_ssize_t i = 0; i < n; i++) count += p[i] == b;
+    return count;
 }
 
 #endif

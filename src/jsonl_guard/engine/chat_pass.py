@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..rules.refusals import refusal
-from ..rules.replies import AnswerKeys, answer_keys
+from ..rules.replies import Keys, answer_keys
 from .conversation_text import conversation_text
 from .minhash import sketch
 
@@ -33,9 +33,7 @@ except ImportError:  # pragma: no cover - a build without a C compiler
     _native = None
 
 
-def chat_pass(
-    messages: Any, sketching: bool, answers: bool
-) -> tuple[bytes | None, AnswerKeys | None]:
+def chat_pass(messages: Any, sketching: bool, answers: bool) -> tuple[bytes | None, Keys | None]:
     """(the sketch of ``{"messages": messages}`` as its K values' native bytes, its
     answer keys), each ``None`` when not asked for: ``reference_chat_pass``, in C when
     the twin was built. Bytes, not an array: ``Sketches.add`` appends them as they are
@@ -48,14 +46,12 @@ def chat_pass(
         return packed, None
     # The C pass rules a refusal out for nearly every reply; the few it cannot (an
     # anchor word in the opening, or a text beyond Latin-1) are read by ``refusal``.
-    return packed, AnswerKeys(
-        prompt, answer, refusal(phrase) if isinstance(phrase, str) else phrase
-    )
+    return packed, (prompt, answer, refusal(phrase) if isinstance(phrase, str) else phrase)
 
 
 def reference_chat_pass(
     messages: Any, sketching: bool, answers: bool
-) -> tuple[bytes | None, AnswerKeys | None]:
+) -> tuple[bytes | None, Keys | None]:
     """``chat_pass`` in Python, the definition the C twin is held to."""
     example = {"messages": messages}
     values = sketch(conversation_text(example)) if sketching else None

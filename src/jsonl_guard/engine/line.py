@@ -19,7 +19,7 @@ import msgspec
 from ..rules.catalogue import token_method_for
 from ..rules.context import ExampleContext, object_messages
 from ..rules.registry import ExampleCheck, Rule
-from ..rules.replies import ANSWER_RULES, AnswerKeys, answer_keys
+from ..rules.replies import ANSWER_RULES, Keys, answer_keys
 from ..rules.selection import RuleSelection
 from ..rules.sensitive import may_be_sensitive
 from ..tokens.chat_formula import ExampleTokens
@@ -57,7 +57,7 @@ class LineOutcome:
     tokens: ExampleTokens | None = None
     digest: bytes | None = None
     crlf: bool = False
-    answer: AnswerKeys | None = None  # for the answer rules (JG311-JG313)
+    answer: Keys | None = None  # for the answer rules (JG311-JG313): prompt, answer, refusal
     # The near-duplicate sketch (engine/minhash.py) as its K values' native bytes.
     sketch: bytes | None = None
 

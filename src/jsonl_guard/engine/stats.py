@@ -25,7 +25,7 @@ from .near_pairs import Sketches
 from .sieve import repeated_in_parts
 
 if TYPE_CHECKING:
-    from ..rules.replies import AnswerKeys
+    from ..rules.replies import Keys
 
 
 @dataclass
@@ -112,13 +112,14 @@ class DatasetStats:
         self.digests.append(int.from_bytes(digest[:8], "little"))
         self.digest_lines.append(line)
 
-    def add_answer(self, keys: AnswerKeys, line: int) -> None:
-        self.prompt_digests.append(keys.prompt)
-        self.answer_digests.append(keys.answer)
+    def add_answer(self, keys: Keys, line: int) -> None:
+        prompt, answer, refusal = keys
+        self.prompt_digests.append(prompt)
+        self.answer_digests.append(answer)
         self.answer_lines.append(line)
-        if keys.refusal:
+        if refusal:
             self.refusal_lines.append(line)
-            self.refusal_phrases.append(keys.refusal)
+            self.refusal_phrases.append(refusal)
 
     def add_crlf(self, line: int) -> None:
         self.crlf_lines += 1

@@ -179,11 +179,17 @@ class AnswerKeys(NamedTuple):
     template), and its refusal phrase (1 + index in ``refusals.PHRASES``; 0: none).
 
     A named tuple, not a frozen dataclass: one is made per example, and a tuple's
-    construction costs a third of a frozen dataclass's (no ``object.__setattr__``)."""
+    construction costs a third of a frozen dataclass's (no ``object.__setattr__``).
+    The C pass of a plain chat line (engine/chat_pass.py) gives the same three values
+    as a plain tuple (``Keys``), a twentieth of this one's cost; readers unpack them."""
 
     prompt: int
     answer: int
     refusal: int
+
+
+# (prompt, answer, refusal): an ``AnswerKeys`` or the plain tuple of the C pass.
+Keys = tuple[int, int, int]
 
 
 def digest(key: str) -> int:
