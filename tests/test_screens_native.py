@@ -65,6 +65,20 @@ def test_the_accelerator_is_the_one_in_use() -> None:
         b"a b c " * 50 + b"d" * 19,
         b"a" * 1000,
         b"1 " * 500,
+        # The vector screen's 64-byte blocks: runs that end or reach a threshold at a
+        # block's first or last byte, or go on through a whole block.
+        b"#" * 45 + b"a" * 19,
+        b"#" * 46 + b"a" * 18 + b"#",
+        b"#" * 63 + b"a" * 19,
+        b"#" * 64 + b"a" * 18 + b",",
+        b"a" * 64 + b"#" * 64,
+        b"#" * 60 + b"a" * 70 + b"#",
+        b"#" * 62 + b"12" + b"34567",
+        b"#" * 63 + b"1" + b"#" * 63 + b"234567",
+        b"#" * 63 + b"1" + b"(2)" * 20,
+        b"1 2 3" + b"-" * 120 + b"4 5 6 7",
+        b"#" * 20 + b"1234567" + b"#" * 40,  # exactly the digits of a run in one block
+        b"#" * 60 + b"1234" + b"567" + b"#" * 61,  # and across two
     ],
 )
 def test_the_same_screens_on_edge_bytes(data: bytes) -> None:
@@ -84,6 +98,24 @@ def test_the_same_screens_on_generated_bytes(data: bytes) -> None:
 @given(st.binary(max_size=400))
 def test_the_same_screens_on_any_bytes(data: bytes) -> None:
     _same_screens(data)
+
+
+# Runs of each class near the thresholds, so they end, continue or reach a threshold
+# on every side of the vector screen's 64-byte blocks (and blocks with digits enough
+# to go through the byte loop, carrying both runs in and out of it).
+RUNS = st.tuples(
+    st.sampled_from([b"a", b"Z", b"_", b"-", b".", b"7", b"1 ", b"2-", b"(3)", b"+4"]),
+    st.integers(0, 24),
+    st.sampled_from([b"", b",", b'"', b" ", b"x", b"\xc3\xb1", b"@"]),
+).map(lambda run: run[0] * run[1] + run[2])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.integers(0, 70), st.lists(RUNS, max_size=60).map(b"".join))
+def test_the_same_screens_on_runs_across_blocks(offset: int, data: bytes) -> None:
+    _same_screens(b"#" * offset + data)
+    _same_screens(b"a" * offset + data)
+    _same_screens(b"1 " * (offset // 2) + data)
 
 
 @pytest.mark.parametrize(
