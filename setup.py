@@ -9,7 +9,9 @@ are compiled into each from ``src/jsonl_guard/_c/``, so no module imports anothe
 from setuptools import Extension, setup
 
 SHARED = "src/jsonl_guard/_c"
-HEADERS = [f"{SHARED}/{name}" for name in ("utf8.h", "sketch.h", "digest.h", "compact.h")]
+HEADERS = [
+    f"{SHARED}/{name}" for name in ("utf8.h", "sketch.h", "digest.h", "compact.h", "chunks.h")
+]
 
 
 def extension(name: str, sources: list[str], **extra: list[str]) -> Extension:

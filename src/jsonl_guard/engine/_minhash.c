@@ -14,6 +14,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include "chunks.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,10 +260,7 @@ static int list_sources(Search *search, const uint32_t *keys) {
  * hands what pass 3 listed to ``sink`` (as native uint32 bytes). */
 static int each_sketch(Search *search, PyObject *chunks, int (*step)(Search *, const uint32_t *),
                        PyObject *sink) {
-    PyObject *iterable = PyObject_CallNoArgs(chunks);
-    if (iterable == NULL) return -1;
-    PyObject *iterator = PyObject_GetIter(iterable);
-    Py_DECREF(iterable);
+    PyObject *iterator = chunk_iterator(chunks);
     if (iterator == NULL) return -1;
     PyObject *chunk;
     int failed = 0;

@@ -10,6 +10,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include "chunks.h"
+
 #include <stdint.h>
 #include <string.h>
 
@@ -93,10 +95,7 @@ static int visit(Sieve *sieve, uint64_t key, int counting) {
 
 /* One pass over the buffers ``chunks()`` yields: unsigned values of 4 or 8 bytes. */
 static int pass(Sieve *sieve, PyObject *chunks, int counting) {
-    PyObject *iterable = PyObject_CallNoArgs(chunks);
-    if (iterable == NULL) return -1;
-    PyObject *iterator = PyObject_GetIter(iterable);
-    Py_DECREF(iterable);
+    PyObject *iterator = chunk_iterator(chunks);
     if (iterator == NULL) return -1;
     PyObject *chunk;
     int failed = 0;
