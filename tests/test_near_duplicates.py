@@ -187,6 +187,74 @@ def test_the_plain_chat_shortcut_gives_the_walks_text(messages: list) -> None:
     assert conversation_text(example) == walk(example)
 
 
+_ARGUMENTS = st.one_of(
+    _VALUES, st.just('{"order_id": "SW-1"}'), st.dictionaries(st.just("a"), st.integers())
+)
+_CALLS = st.lists(
+    st.one_of(
+        st.fixed_dictionaries(
+            {
+                "id": st.text(max_size=5),
+                "type": st.just("function"),
+                "function": st.fixed_dictionaries(
+                    {"name": st.sampled_from(["track", "tool"]), "arguments": _ARGUMENTS}
+                ),
+            }
+        ),
+        st.dictionaries(
+            st.sampled_from(["id", "type", "function", "extra"]),
+            st.one_of(_VALUES, st.dictionaries(st.sampled_from(["name", "arguments"]), _ARGUMENTS)),
+        ),
+        _VALUES,
+    ),
+    max_size=3,
+)
+_PARTS = st.lists(st.fixed_dictionaries({"type": st.just("text"), "text": _VALUES}), max_size=2)
+_CALL_MESSAGES = st.lists(
+    st.one_of(
+        st.fixed_dictionaries({"role": _ROLES, "content": st.one_of(_VALUES, _PARTS)}),
+        st.fixed_dictionaries({"role": _ROLES, "content": st.none(), "tool_calls": _CALLS}),
+        st.fixed_dictionaries({"tool_calls": _CALLS, "role": _ROLES, "content": _VALUES}),
+        st.fixed_dictionaries({"role": _ROLES, "tool_call_id": _VALUES, "content": _VALUES}),
+        st.dictionaries(
+            st.sampled_from(["role", "content", "name", "tool_calls", "weight"]),
+            st.one_of(_VALUES, _CALLS),
+        ),
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    _CALL_MESSAGES,
+    st.dictionaries(st.sampled_from(["tools", "parallel_tool_calls", "metadata"]), _VALUES),
+)
+def test_the_tool_call_chat_shortcut_gives_the_walks_text(messages: list, extra: dict) -> None:
+    """Chats with tool calls (and top-level tool definitions) skip the walk too: the
+    text is the same, whatever the shape of the calls, and a shape the shortcut does
+    not read goes to the walk."""
+    example = {**extra, "messages": messages}
+    assert conversation_text(example) == walk(example)
+
+
+def test_the_shortcut_reads_tool_call_arguments_in_order() -> None:
+    call = {"id": "c1", "type": "function", "function": {"name": "t", "arguments": '{"a": 1}'}}
+    example = {
+        "tools": [{"type": "function", "function": {"name": "t", "description": "skipped"}}],
+        "messages": [
+            {"role": "system", "content": "skipped"},
+            {"role": "user", "content": "Where is it?"},
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "c1", "content": "done"},
+            {"role": "assistant", "content": "It ships."},
+        ],
+    }
+    assert conversation_text(example) == walk(example) == 'Where is it?\n{"a": 1}\ndone\nIt ships.'
+    call["function"]["arguments"] = "QUJD" * 80  # a blob, as the walk leaves it out
+    assert conversation_text(example) == walk(example) == "Where is it?\ndone\nIt ships."
+
+
 # -- the pair search ----------------------------------------------------------------
 
 

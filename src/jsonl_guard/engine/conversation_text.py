@@ -32,12 +32,23 @@ SKIPPED_ROLES = frozenset({"system", "developer"})
 BLOB_CHARS = 256
 
 
+# A chat with tool calls (OpenAI's shape, and Together's and Fireworks'): the message
+# keys and the keys of a call that ``_chat_with_calls`` reads without the walk.
+_MESSAGE_KEYS = frozenset({"role", "content", "name", "tool_calls", "tool_call_id"})
+_CALL_KEYS = frozenset({"id", "type", "function"})
+_FUNCTION_KEYS = frozenset({"name", "arguments"})
+
+
 def conversation_text(example: Any) -> str:
     """The conversation's strings, in order, one per line ("" when it has none)."""
-    if type(example) is dict and len(example) == 1:
+    if type(example) is dict:
         messages = example.get("messages")
         if type(messages) is list:
-            text = _plain_chat(messages)
+            text = None
+            if len(example) == 1:
+                text = _plain_chat(messages)
+            if text is None and example.keys() - {"messages"} <= SKIPPED_KEYS:
+                text = _chat_with_calls(messages)
             if text is not None:
                 return text
     return walk(example)
@@ -77,3 +88,53 @@ def _plain_chat(messages: list[Any]) -> str | None:
         if len(content) < BLOB_CHARS or " " in content or not content.isascii():
             parts.append(content)
     return "\n".join(parts)
+
+
+def _chat_with_calls(messages: list[Any]) -> str | None:
+    """The text of a chat whose messages hold a string (or null) content and maybe
+    function calls with string arguments (the tools-heavy files' shape), read in the
+    walk's order without its stack: the same result; ``None`` for any other shape."""
+    parts: list[str] = []
+    for message in messages:
+        if type(message) is not dict or not message.keys() <= _MESSAGE_KEYS:
+            return None
+        role = message.get("role")
+        if type(role) is not str:
+            return None
+        if role in SKIPPED_ROLES:
+            continue
+        for key, value in message.items():  # role, name and tool_call_id are skipped
+            if key == "content":
+                if type(value) is str:
+                    _keep(parts, value)
+                elif value is not None:
+                    return None
+            elif key == "tool_calls" and not _calls(value, parts):
+                return None
+    return "\n".join(parts)
+
+
+def _calls(calls: Any, parts: list[str]) -> bool:
+    """Appends each call's arguments (its one string the walk keeps); False for any
+    other shape of calls."""
+    if type(calls) is not list:
+        return False
+    for call in calls:
+        if type(call) is not dict or not call.keys() <= _CALL_KEYS:
+            return False
+        function = call.get("function")  # "id" and "type" are skipped
+        if function is None:
+            continue
+        if type(function) is not dict or not function.keys() <= _FUNCTION_KEYS:
+            return False
+        arguments = function.get("arguments")
+        if type(arguments) is str:
+            _keep(parts, arguments)
+        elif arguments is not None:
+            return False
+    return True
+
+
+def _keep(parts: list[str], text: str) -> None:
+    if len(text) < BLOB_CHARS or " " in text or not text.isascii():
+        parts.append(text)
