@@ -10,7 +10,8 @@ from setuptools import Extension, setup
 
 SHARED = "src/jsonl_guard/_c"
 HEADERS = [
-    f"{SHARED}/{name}" for name in ("utf8.h", "sketch.h", "digest.h", "compact.h", "chunks.h")
+    f"{SHARED}/{name}"
+    for name in ("utf8.h", "sketch.h", "digest.h", "compact.h", "chunks.h", "refusal_screen.h")
 ]
 
 
@@ -27,12 +28,21 @@ setup(
         extension("jsonl_guard.engine._sieve", ["src/jsonl_guard/engine/_sieve.c"]),
         extension(
             "jsonl_guard.rules._screens",
-            ["src/jsonl_guard/rules/_screens.c", f"{SHARED}/digest.c"],
+            [
+                "src/jsonl_guard/rules/_screens.c",
+                f"{SHARED}/digest.c",
+                f"{SHARED}/refusal_screen.c",
+            ],
             libraries=["z"],  # zlib's CRC-32 and Adler-32, as Python's zlib module
         ),
         extension(
             "jsonl_guard.engine._chat",
-            ["src/jsonl_guard/engine/_chat.c", f"{SHARED}/sketch.c", f"{SHARED}/digest.c"],
+            [
+                "src/jsonl_guard/engine/_chat.c",
+                f"{SHARED}/sketch.c",
+                f"{SHARED}/digest.c",
+                f"{SHARED}/refusal_screen.c",
+            ],
             libraries=["z"],
         ),
     ]

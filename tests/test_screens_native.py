@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import native_twin, shipped_examples, skip_without_twin, vector_texts
-from jsonl_guard.rules import replies, sensitive
+from jsonl_guard.rules import refusals, replies, sensitive
 
 skip_without_twin("jsonl_guard.rules._screens")  # no compiler: the reference runs alone
 ENCODER = msgspec.json.Encoder()
@@ -161,3 +161,55 @@ def test_the_same_on_every_shipped_example() -> None:
         _same_digest(raw.decode("utf-8", "surrogatepass"))
         lines += 1
     assert lines > 500
+
+
+# -- the refusal pre-screen (_c/refusal_screen.c), for replies outside the chat pass --
+
+
+def test_the_refusal_screen_is_the_one_in_use() -> None:
+    assert replies._may_refuse is _native().may_refuse
+
+
+REFUSAL_WORDS = st.sampled_from(
+    ["As", "an", "AI", "language", "model,", "I'm", "I", "am", "sorry,", "but", "can't",
+     "can\u2019t", "cannot", "help", "with", "that", "fulfill", "comply", "my", "knowledge",
+     "cutoff", "don't", "have", "personal", "opinions", "En", "tant", "que", "modèle", "de",
+     "langage", "Als", "KI-Sprachmodell", "künstliche", "Intelligenz", "Como", "modelo",
+     "lenguaje", "APOLOGIZE", "\n", "\t", "  ", "🙂", "Ünïcödé", "x" * 60]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(REFUSAL_WORDS, max_size=60).map(" ".join) | st.text(max_size=300))
+def test_the_refusal_screen_never_hides_a_phrase(text: str) -> None:
+    """Where the screen says no phrase can be there, ``refusal`` finds none; and the keys
+    of a reply that is not plain chat (it runs through ``_refusal``) are the same."""
+    found = refusals.refusal(text)
+    if not _native().may_refuse(text):
+        assert found == 0, text
+    assert replies._refusal(text) == found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "As an AI language model, I cannot do that.",
+        "I'm sorry, but I can't help with that.",
+        "  i   APOLOGISE,   but i won't",
+        "x" * 190 + " As an AI model",  # inside the window
+        "x" * 200 + " As an AI model",  # past it
+        "Als künstliche Intelligenz kann ich das nicht.",
+        "Here is your answer.",
+        "",
+    ],
+)
+def test_refusals_are_read_the_same_through_the_screen(text: str) -> None:
+    assert replies._refusal(text) == refusals.refusal(text)
+    example = {
+        "messages": [
+            {"role": "user", "content": "Q"},
+            {"role": "assistant", "content": text, "weight": 1},
+        ]
+    }
+    keys = replies.answer_keys(example)
+    assert keys is not None and keys.refusal == refusals.refusal(text)

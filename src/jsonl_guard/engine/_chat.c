@@ -18,48 +18,19 @@
 #include <string.h>
 
 #include "digest.h"
+#include "refusal_screen.h"
 #include "sketch.h"
 
 /* Keep in step with the Python modules (test_chat_native checks them). */
 #define BLOB_CHARS 256                       /* conversation_text.BLOB_CHARS */
 #define MIN_TEMPLATE_WORDS 4                 /* replies.MIN_TEMPLATE_WORDS */
 #define UTF8_FLIP 0x9E3779B97F4A7C14ULL      /* replies._UTF8 */
-#define WINDOW 200                           /* refusals.WINDOW */
-/* refusals.PHRASES' anchors, as Latin-1 bytes (ü is 0xFC). */
-static const char *const ANCHORS[] = {
-    "as an ai", "language model", "sorry", "apologi", " with th", "fulfil", "comply",
-    "cut", " have ", "tant que", "sprachmodell", "k\xfcnstliche", "modelo de",
-};
-#define N_ANCHORS ((Py_ssize_t)(sizeof(ANCHORS) / sizeof(ANCHORS[0])))
-#define N_ANCHORS_MAX 16 /* the bits of first_of and second_of */
-_Static_assert(sizeof(ANCHORS) / sizeof(ANCHORS[0]) <= N_ANCHORS_MAX, "anchors past 16 bits");
 /* Conversations of up to this many turns keep their pieces on the stack. */
 #define STACK_TURNS 32
 
 static PyObject *key_role, *key_content, *key_name; /* the dict keys, interned */
 static PyObject *unit_sep, *record_sep;              /* "\x1f", "\x1e": a key's separators */
 static PyObject *no_refusal;                               /* 0: no refusal phrase */
-static unsigned char latin1_lower[256], latin1_space[256];
-/* Bit a: anchor a's first byte, second byte is this one. One pass over the window
- * with two lookups a byte finds where an anchor may start; a memchr per anchor
- * stopped at every "a", "s", "c" or "t" and called memcmp there, ~100 times a reply. */
-static uint16_t first_of[256], second_of[256];
-static size_t anchor_length[N_ANCHORS_MAX];
-
-static void build_tables(void) {
-    for (int n = 0; n < 256; n++) {
-        /* str.lower of a Latin-1 character: A-Z and À-Þ but × move by 32, no other */
-        int upper = (n >= 'A' && n <= 'Z') || (n >= 0xC0 && n <= 0xDE && n != 0xD7);
-        latin1_lower[n] = (unsigned char)(upper ? n + 32 : n);
-        latin1_space[n] = (unsigned char)Py_UNICODE_ISSPACE((Py_UCS4)n);
-    }
-    for (Py_ssize_t a = 0; a < N_ANCHORS; a++) { /* every anchor has 3 bytes or more */
-        const unsigned char *anchor = (const unsigned char *)ANCHORS[a];
-        anchor_length[a] = strlen(ANCHORS[a]);
-        first_of[anchor[0]] |= (uint16_t)(1u << a);
-        second_of[anchor[1]] |= (uint16_t)(1u << a);
-    }
-}
 
 /* replies._long: text.split(None, MIN_TEMPLATE_WORDS) has MIN_TEMPLATE_WORDS parts,
  * which is MIN_TEMPLATE_WORDS runs of non-whitespace (str.split's whitespace). */
@@ -71,39 +42,6 @@ static int is_long(PyObject *text) {
         int space = Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i));
         if (!space && !in_word && ++words >= MIN_TEMPLATE_WORDS) return 1;
         in_word = !space;
-    }
-    return 0;
-}
-
-/* 0 when refusals.refusal(text) is surely 0: no anchor in the first WINDOW characters
- * lower-cased, each whitespace run made one space. refusal's own normalise leaves some
- * whitespace as it is and strips the ends, so what it reads is a substring of this
- * text or has no more anchors: an anchor it finds is found here. 1 (a Latin-1 text
- * with an anchor, or any other text): let refusal decide, in Python. */
-static int may_refuse(PyObject *text) {
-    if (PyUnicode_KIND(text) != PyUnicode_1BYTE_KIND) return 1;
-    const Py_UCS1 *chars = PyUnicode_1BYTE_DATA(text);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text), length = 0;
-    if (n > WINDOW) n = WINDOW;
-    unsigned char words[WINDOW + 1];
-    int after_space = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        Py_UCS1 c = chars[i];
-        if (latin1_space[c]) {
-            if (!after_space) words[length++] = ' ';
-            after_space = 1;
-        } else {
-            words[length++] = latin1_lower[c];
-            after_space = 0;
-        }
-    }
-    words[length] = 0; /* the second byte of a start at the last position */
-    for (Py_ssize_t i = 0; i < length; i++) {
-        unsigned int maybe = first_of[words[i]] & second_of[words[i + 1]];
-        for (Py_ssize_t a = 0; maybe != 0; a++, maybe >>= 1)
-            if ((maybe & 1) && i + (Py_ssize_t)anchor_length[a] <= length &&
-                memcmp(words + i, ANCHORS[a], anchor_length[a]) == 0)
-                return 1;
     }
     return 0;
 }
@@ -224,7 +162,7 @@ static struct PyModuleDef definition = {
 };
 
 PyMODINIT_FUNC PyInit__chat(void) {
-    build_tables();
+    refusal_screen_init();
     sketch_init();
     digest_init();
     key_role = PyUnicode_InternFromString("role");
@@ -236,10 +174,11 @@ PyMODINIT_FUNC PyInit__chat(void) {
     if (key_role == NULL || key_content == NULL || key_name == NULL || unit_sep == NULL ||
         record_sep == NULL || no_refusal == NULL)
         return NULL;
-    PyObject *anchors = PyTuple_New(N_ANCHORS);
+    PyObject *anchors = PyTuple_New(refusal_anchors());
     if (anchors == NULL) return NULL;
-    for (Py_ssize_t a = 0; a < N_ANCHORS; a++) {
-        PyObject *anchor = PyUnicode_DecodeLatin1(ANCHORS[a], (Py_ssize_t)strlen(ANCHORS[a]), NULL);
+    for (Py_ssize_t a = 0; a < refusal_anchors(); a++) {
+        const char *text = refusal_anchor(a);
+        PyObject *anchor = PyUnicode_DecodeLatin1(text, (Py_ssize_t)strlen(text), NULL);
         if (anchor == NULL) {
             Py_DECREF(anchors);
             return NULL;
@@ -260,7 +199,7 @@ PyMODINIT_FUNC PyInit__chat(void) {
     int failed = flip == NULL || PyModule_AddObjectRef(module, "UTF8_FLIP", flip) < 0 ||
                  PyModule_AddIntConstant(module, "BLOB_CHARS", BLOB_CHARS) < 0 ||
                  PyModule_AddIntConstant(module, "MIN_TEMPLATE_WORDS", MIN_TEMPLATE_WORDS) < 0 ||
-                 PyModule_AddIntConstant(module, "WINDOW", WINDOW) < 0 ||
+                 PyModule_AddIntConstant(module, "WINDOW", REFUSAL_WINDOW) < 0 ||
                  PyModule_AddIntConstant(module, "VECTOR", sketch_vector()) < 0;
     Py_XDECREF(flip);
     if (failed) {

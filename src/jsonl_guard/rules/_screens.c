@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "digest.h"
+#include "refusal_screen.h"
 
 /* 64 bytes at a time where SSE2 is (every x86-64 CPU), else the byte loop. */
 #if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
@@ -193,12 +194,24 @@ static PyObject *digest(PyObject *module, PyObject *args) {
     return PyLong_FromUnsignedLongLong(digest_texts(&text, 1, flip));
 }
 
+/* may_refuse(text): False when refusals.refusal(text) is surely 0. */
+static PyObject *may_refuse_text(PyObject *module, PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "may_refuse() takes a str");
+        return NULL;
+    }
+    return PyBool_FromLong(may_refuse(text));
+}
+
 static PyMethodDef methods[] = {
     {"screens", screens, METH_O,
      "screens(data, /)\n--\n\nBits 1 (token run), 2 (@), 4 (digit run) of compact JSON "
      "bytes (rules/sensitive.py)."},
     {"digest", digest, METH_VARARGS,
      "digest(text, flip, /)\n--\n\nThe answer rules' digest of text (rules/replies.py)."},
+    {"may_refuse", may_refuse_text, METH_O,
+     "may_refuse(text, /)\n--\n\nFalse when refusals.refusal(text) is surely 0 (no "
+     "anchor of its phrases in the window)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -209,6 +222,7 @@ static struct PyModuleDef definition = {
 PyMODINIT_FUNC PyInit__screens(void) {
     build_tables();
     digest_init();
+    refusal_screen_init();
     PyObject *module = PyModule_Create(&definition);
     if (module == NULL) return NULL;
     if (PyModule_AddIntConstant(module, "TOKEN_RUN", TOKEN_RUN) < 0 ||

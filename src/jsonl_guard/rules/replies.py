@@ -222,10 +222,20 @@ def reference_digest(key: str) -> int:
 
 
 _native_digest: Callable[[str, int], int] | None
+_may_refuse: Callable[[str], bool] | None
 try:  # the optional C accelerator (setup.py): absent, the Python reference runs
     from ._screens import digest as _native_digest
+    from ._screens import may_refuse as _may_refuse
 except ImportError:  # pragma: no cover - a build without a C compiler
-    _native_digest = None
+    _native_digest = _may_refuse = None
+
+
+def _refusal(text: str | None) -> int:
+    """``refusal(text)`` (0 for no text), after the C pre-screen where it was built: it
+    rules a phrase out for nearly every reply (tests hold it to never hide one)."""
+    if not text or (_may_refuse is not None and not _may_refuse(text)):
+        return 0
+    return refusal(text)
 _WHITESPACE = b" \t\n\r\f\v"
 # ASCII upper case to lower case in the same pass that drops the whitespace (bytes
 # above 127 are left as they are, in either encoding).
@@ -278,7 +288,7 @@ def _plain_keys(example: dict[str, Any]) -> AnswerKeys | None:
     content = messages[last].get("content")
     text = content if type(content) is str else None
     answer = (digest(keys[last]) & ~1) | _long(text)
-    return AnswerKeys(prompt, answer, refusal(text) if text else 0)
+    return AnswerKeys(prompt, answer, _refusal(text))
 
 
 def answer_keys(example: dict[str, Any]) -> AnswerKeys | None:
@@ -294,5 +304,5 @@ def answer_keys(example: dict[str, Any]) -> AnswerKeys | None:
         return None  # a turn without text or calls: the schema reports it, nothing to compare
     # 0: no prompt at all (JG311 skips it); a digest of 0 is as likely as any other.
     prompt = digest("\x1e".join([t.key for t in seen.prompt])) if seen.prompt else 0
-    found = refusal(answer.text) if answer.text else 0
+    found = _refusal(answer.text)
     return AnswerKeys(prompt, (digest(answer.key) & ~1) | _long(answer.text), found)
