@@ -136,16 +136,20 @@ def _arguments(value: Any) -> Any:
     return parse_arguments(value) if isinstance(value, str) else value
 
 
+def _may_call(message: Any) -> bool:
+    """False for what holds no call: not an object, or a plain text message (the most
+    common one: nothing to look into)."""
+    return isinstance(message, dict) and (
+        "tool_calls" in message
+        or "function_call" in message
+        or "parts" in message
+        or type(message.get("content")) is list
+    )
+
+
 def _message_calls(message: Any, where: JsonPath) -> Iterator[Call]:
-    if not isinstance(message, dict):
+    if not _may_call(message):
         return
-    if (
-        "tool_calls" not in message
-        and "function_call" not in message
-        and "parts" not in message
-        and type(message.get("content")) is not list
-    ):
-        return  # a plain text message, the most common one: nothing to look into
     for j, call in enumerate(_list(message.get("tool_calls"))):
         function = _dict(_dict(call).get("function"))
         if isinstance(function.get("name"), str) and "arguments" in function:
@@ -171,7 +175,8 @@ def _message_calls(message: Any, where: JsonPath) -> Iterator[Call]:
 
 def _messages(value: Any, where: JsonPath) -> Iterator[Call]:
     for i, message in enumerate(_list(value)):
-        yield from _message_calls(message, (*where, i))
+        if _may_call(message):  # no generator for the plain messages
+            yield from _message_calls(message, (*where, i))
 
 
 def calls(example: dict[str, Any]) -> Iterator[Call]:
