@@ -236,6 +236,8 @@ def _refusal(text: str | None) -> int:
     if not text or (_may_refuse is not None and not _may_refuse(text)):
         return 0
     return refusal(text)
+
+
 _WHITESPACE = b" \t\n\r\f\v"
 # ASCII upper case to lower case in the same pass that drops the whitespace (bytes
 # above 127 are left as they are, in either encoding).
