@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from array import array
+from collections import Counter
 from types import ModuleType
 
 import pytest
@@ -207,19 +208,29 @@ def _sketches_of(rows: list[list[int]]) -> near_pairs.Sketches:
 
 
 def _native_listed(
-    sketches: near_pairs.Sketches, part: tuple[int, int], *, ranked: bool, bits: int = 24
+    sketches: near_pairs.Sketches,
+    part: tuple[int, int],
+    *,
+    ranked: bool,
+    repeats: dict[int, int] | None = None,
 ) -> list[int]:
+    """The C listing of ``part``, from the sieve's repeated keys (or ``repeats``)."""
     listed: list[int] = []
     _native_module().sources(
         lambda: sketches.values.chunks(minhash.K),
-        *part,
-        bits,
+        near_pairs._repeated_keys(sketches, part) if repeats is None else repeats,
         near_pairs.LEADERS,
         near_pairs.MAX_COMPARISONS,
         ranked,
         lambda chunk: listed.extend(memoryview(chunk).cast("I")),
     )
     return listed
+
+
+def _counted_keys(rows: list[list[int]], part: tuple[int, int]) -> dict[int, int]:
+    """The repeated index keys of ``part``, counted without a sieve."""
+    keys = [key for row in rows for key in row if key != minhash.EMPTY and key % part[1] == part[0]]
+    return {key: n for key, n in Counter(keys).items() if n > 1}
 
 
 def _reference_listed(
@@ -250,8 +261,9 @@ def test_the_same_sources_as_the_reference(rows, part, ranked) -> None:
     sketches = _sketches_of(rows)
     expected = _reference_listed(sketches, part, ranked=ranked)
     assert _native_listed(sketches, part, ranked=ranked) == expected
-    # The sieve's size decides only which keys are counted again, never the counts.
-    assert _native_listed(sketches, part, ranked=ranked, bits=3) == expected
+    # The sieve's keys are the keys that repeat: the same from a plain count.
+    counted = _counted_keys(rows, part)
+    assert _native_listed(sketches, part, ranked=ranked, repeats=counted) == expected
 
 
 def test_its_search_constants_hold_the_references() -> None:
@@ -269,8 +281,9 @@ def test_the_search_reads_chunks_as_they_come_and_hands_each_on() -> None:
         sketches = _sketches_of(rows)
         handed: list[bytes] = []
         _native_module().sources(
-            lambda: sketches.values.chunks(minhash.K), 0, 1, 24, 4, 8, False, handed.append
-        )
+            lambda: sketches.values.chunks(minhash.K), {1: 9, 2: 9, 3: 9, 4: 9}, 4, 8, False,
+            handed.append,
+        )  # fmt: skip
     assert len(handed) == 3  # the first chunk's first line has no source: still listed
     listed = [value for chunk in handed for value in memoryview(chunk).cast("I")]
     assert listed == _reference_listed(sketches, (0, 1), ranked=False)
@@ -279,15 +292,17 @@ def test_the_search_reads_chunks_as_they_come_and_hands_each_on() -> None:
 @pytest.mark.parametrize(
     ("chunks", "arguments", "error"),
     [
-        (lambda: [b"\0" * 12], (0, 1, 24, 4, 8, True), "not whole sketches"),
-        (lambda: [b"\0" * 128], (1, 1, 24, 4, 8, True), "out of range"),
-        (lambda: [b"\0" * 128], (0, 1, 24, 5, 8, True), "out of range"),
-        (lambda: [b"\0" * 128], (0, 1, 40, 4, 8, True), "out of range"),
-        (lambda: [object()], (0, 1, 24, 4, 8, True), "bytes-like"),
+        (lambda: [b"\0" * 12], ({1: 2}, 4, 8, True), "not whole sketches"),
+        (lambda: [b"\0" * 128], ({1: 2}, 5, 8, True), "out of range"),
+        (lambda: [b"\0" * 128], ({1: 2}, 4, -1, True), "out of range"),
+        (lambda: [b"\0" * 128], ({minhash.EMPTY: 2}, 4, 8, True), "out of range"),
+        (lambda: [b"\0" * 128], ({2**40: 2}, 4, 8, True), "out of range|too large"),
+        (lambda: [b"\0" * 128], ([1, 2], 4, 8, True), "dict"),
+        (lambda: [object()], ({1: 2}, 4, 8, True), "bytes-like"),
     ],
 )
 def test_bad_input_to_the_search_raises(chunks, arguments, error) -> None:
-    with pytest.raises((ValueError, TypeError), match=error):
+    with pytest.raises((ValueError, TypeError, OverflowError), match=error):
         _native_module().sources(chunks, *arguments, lambda _: None)
 
 
@@ -299,5 +314,5 @@ def test_an_error_in_the_sink_stops_the_search() -> None:
 
     with pytest.raises(KeyError, match="stop"):
         _native_module().sources(
-            lambda: sketches.values.chunks(minhash.K), 0, 1, 24, 4, 8, False, sink
+            lambda: sketches.values.chunks(minhash.K), {1: 3}, 4, 8, False, sink
         )

@@ -4,9 +4,9 @@
  * The sketch loop is _c/sketch.c, which engine/_chat.c shares (it sketches a
  * conversation's texts without joining them); this module gives it one text, and
  * compares two sketches (the pair search's inner step). ``sources`` lists each line's
- * candidate sources (near_pairs.reference_sources and reference_ranked are the
- * definition): in Python, a dict lookup or two per index key and a Counter per line,
- * most of the search's time. minhash.sketch and near_pairs are the reference and
+ * candidate sources (near_pairs._sources and reference_ranked are the
+ * definition), from the repeated keys the sieve found (engine/_sieve.c): in Python, a
+ * dict lookup or two per index key and a Counter per line, most of the search's time. minhash.sketch and near_pairs are the reference and
  * tests/test_minhash_native.py and tests/test_near_duplicates.py hold the twins equal.
  * A build without a compiler leaves it out (setup.py marks it optional) and the Python
  * runs alone.
@@ -17,7 +17,6 @@
 #include "chunks.h"
 
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "sketch.h"
@@ -59,68 +58,55 @@ static PyObject *similarity(PyObject *module, PyObject *const *args, Py_ssize_t 
 #define MAX_LEADERS 4 /* near_pairs.LEADERS may be at most this (a posting: 28 bytes) */
 #define NO_KEY 0xFFFFFFFFu /* minhash.EMPTY: padding, never a key; marks a free slot */
 
-/* Open addressing, linear probing, at most half full. Passes 1 and 2 need a key and
- * its count (8 bytes a slot: the sieve lets through false repeats too); pass 3 the
- * true repeats' owners, in a second table sized for them alone. */
-typedef struct {
-    uint32_t key, count;
-} Count;
-
+/* A repeated key: how often its part holds it, and its first owners. */
 typedef struct {
     uint32_t key, count, owned, owners[MAX_LEADERS];
 } Entry;
 
+/* The repeated keys, open addressing with linear probing, at most half full: sized
+ * once for the keys the sieve (engine/_sieve.c) found, so it never grows. */
 typedef struct {
-    void *slots;
-    size_t size, mask, used; /* size: of a slot, in bytes */
-} Table;
-
-#define SLOT(table, i) ((uint32_t *)((char *)(table)->slots + (i) * (table)->size))
+    Entry *slots;
+    size_t mask;
+} Postings;
 
 static size_t slot_of(uint32_t key, size_t mask) {
     return (size_t)(((uint64_t)key * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
 }
 
-/* A table of 2**k slots, at least twice ``wanted``, each starting with NO_KEY. */
-static int make_table(Table *table, size_t slot_size, size_t wanted) {
-    size_t slots = 64;
-    while (slots < 2 * wanted) slots *= 2;
-    table->slots = PyMem_Malloc(slots * slot_size);
-    if (table->slots == NULL) return -1;
-    table->size = slot_size;
-    table->mask = slots - 1;
-    table->used = 0;
-    for (size_t i = 0; i < slots; i++) *SLOT(table, i) = NO_KEY;
-    return 0;
-}
-
 /* The slot holding ``key``, or the free slot where it would go. */
-static uint32_t *slot(const Table *table, uint32_t key) {
-    for (size_t i = slot_of(key, table->mask);; i = (i + 1) & table->mask) {
-        uint32_t *found = SLOT(table, i);
-        if (*found == key || *found == NO_KEY) return found;
+static Entry *slot(const Postings *postings, uint32_t key) {
+    for (size_t i = slot_of(key, postings->mask);; i = (i + 1) & postings->mask) {
+        Entry *found = &postings->slots[i];
+        if (found->key == key || found->key == NO_KEY) return found;
     }
 }
 
-/* The slot of ``key``, added (zeroed) if it was not there; NULL when out of memory. */
-static uint32_t *add(Table *table, uint32_t key) {
-    uint32_t *found = slot(table, key);
-    if (*found == key) return found;
-    if (2 * (table->used + 1) > table->mask + 1) { /* grow, then look again */
-        Table bigger;
-        if (make_table(&bigger, table->size, table->used + 1) < 0) return NULL;
-        for (size_t i = 0; i <= table->mask; i++)
-            if (*SLOT(table, i) != NO_KEY)
-                memcpy(slot(&bigger, *SLOT(table, i)), SLOT(table, i), table->size);
-        bigger.used = table->used;
-        PyMem_Free(table->slots);
-        *table = bigger;
-        found = slot(table, key);
+/* The postings of ``repeats`` ({key: count}, near_pairs._repeated_keys); -1 with an
+ * exception set. */
+static int make_postings(Postings *postings, PyObject *repeats) {
+    size_t size = 64;
+    while (size < 2 * (size_t)PyDict_GET_SIZE(repeats)) size *= 2;
+    postings->slots = PyMem_Malloc(size * sizeof(Entry));
+    if (postings->slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
     }
-    memset(found, 0, table->size);
-    *found = key;
-    table->used++;
-    return found;
+    postings->mask = size - 1;
+    for (size_t i = 0; i < size; i++) postings->slots[i].key = NO_KEY;
+    Py_ssize_t at = 0;
+    PyObject *key, *count;
+    while (PyDict_Next(repeats, &at, &key, &count)) {
+        unsigned long k = PyLong_AsUnsignedLong(key), n = PyLong_AsUnsignedLong(count);
+        if (PyErr_Occurred()) return -1;
+        if (k >= NO_KEY || n > UINT32_MAX) {
+            PyErr_SetString(PyExc_ValueError, "sources(): a key or count is out of range");
+            return -1;
+        }
+        Entry *entry = slot(postings, (uint32_t)k);
+        *entry = (Entry){.key = (uint32_t)k, .count = (uint32_t)n};
+    }
+    return 0;
 }
 
 /* A growing buffer of uint32 values, handed to the sink as bytes. */
@@ -142,63 +128,12 @@ static int put(Out *out, uint32_t value) {
 }
 
 typedef struct {
-    Py_ssize_t part, parts, leaders, max_comparisons;
+    Py_ssize_t leaders, max_comparisons;
     int ranked;
-    unsigned char *seen; /* the sieve: a bit per key's low ``bits`` bits */
-    uint32_t bit_mask;
-    Table counts, postings;
+    Postings postings;
     Out out;
     uint32_t line; /* the index of the next sketch read */
 } Search;
-
-static int in_part(const Search *search, uint32_t key) {
-    return key != NO_KEY && (search->parts == 1 || (Py_ssize_t)(key % search->parts) == search->part);
-}
-
-/* Pass 1: a key whose sieve bit is already set may repeat; it joins the table. */
-static int sift(Search *search, const uint32_t *keys) {
-    for (int r = 0; r < INDEX_KEYS; r++) {
-        uint32_t key = keys[r];
-        if (!in_part(search, key)) continue;
-        uint32_t bit = key & search->bit_mask;
-        if (search->seen[bit >> 3] & (1u << (bit & 7))) {
-            if (add(&search->counts, key) == NULL) return -1;
-        } else {
-            search->seen[bit >> 3] |= (unsigned char)(1u << (bit & 7));
-        }
-    }
-    return 0;
-}
-
-/* Pass 2: the exact count of each key in the table. */
-static int tally(Search *search, const uint32_t *keys) {
-    for (int r = 0; r < INDEX_KEYS; r++) {
-        if (!in_part(search, keys[r])) continue;
-        Count *found = (Count *)slot(&search->counts, keys[r]);
-        if (found->key == keys[r]) found->count++;
-    }
-    return 0;
-}
-
-/* Between passes 2 and 3: the keys that repeat, from the counts to the postings. */
-static int keep_repeats(Search *search) {
-    Table *counts = &search->counts;
-    size_t repeats = 0;
-    for (size_t i = 0; i <= counts->mask; i++) {
-        Count *one = (Count *)SLOT(counts, i);
-        repeats += one->key != NO_KEY && one->count > 1;
-    }
-    if (make_table(&search->postings, sizeof(Entry), repeats) < 0) return -1;
-    for (size_t i = 0; i <= counts->mask; i++) {
-        Count *one = (Count *)SLOT(counts, i);
-        if (one->key == NO_KEY || one->count < 2) continue;
-        Entry *entry = (Entry *)add(&search->postings, one->key); /* never grows: sized */
-        entry->count = one->count;
-    }
-    PyMem_Free(counts->slots);
-    counts->slots = NULL;
-    return 0;
-}
 
 /* near_pairs.reference_ranked: the sources listed more than once, most listed first,
  * then the earliest; at most max_comparisons of them. */
@@ -238,13 +173,13 @@ static int put_ranked(Search *search, uint32_t line, uint32_t *sources, Py_ssize
     return 0;
 }
 
-/* Pass 3: near_pairs.reference_sources for one line, then its pairs or its ranking. */
+/* near_pairs._sources for one line, then its pairs or its ranking. */
 static int list_sources(Search *search, const uint32_t *keys) {
     uint32_t sources[INDEX_KEYS * MAX_LEADERS * 2], line = search->line++;
     Py_ssize_t n = 0;
     for (int r = 0; r < INDEX_KEYS; r++) {
-        if (!in_part(search, keys[r])) continue;
-        Entry *entry = (Entry *)slot(&search->postings, keys[r]);
+        if (keys[r] == NO_KEY) continue; /* padding: the free slots' mark */
+        Entry *entry = slot(&search->postings, keys[r]);
         if (entry->key != keys[r]) continue;
         for (int times = entry->count == 2 ? 2 : 1; times > 0; times--)
             for (uint32_t o = 0; o < entry->owned; o++) sources[n++] = entry->owners[o];
@@ -256,10 +191,9 @@ static int list_sources(Search *search, const uint32_t *keys) {
     return 0;
 }
 
-/* Runs ``step`` on each sketch of each buffer ``chunks()`` yields; after each buffer,
- * hands what pass 3 listed to ``sink`` (as native uint32 bytes). */
-static int each_sketch(Search *search, PyObject *chunks, int (*step)(Search *, const uint32_t *),
-                       PyObject *sink) {
+/* Lists the sources of each sketch of each buffer ``chunks()`` yields; after each
+ * buffer, hands what it listed to ``sink`` (as native uint32 bytes). */
+static int each_sketch(Search *search, PyObject *chunks, PyObject *sink) {
     PyObject *iterator = chunk_iterator(chunks);
     if (iterator == NULL) return -1;
     PyObject *chunk;
@@ -275,11 +209,11 @@ static int each_sketch(Search *search, PyObject *chunks, int (*step)(Search *, c
             }
             const uint32_t *values = view.buf;
             for (Py_ssize_t s = 0; !failed && s < view.len / (Py_ssize_t)(K * sizeof(uint32_t)); s++)
-                failed = step(search, values + s * K) < 0;
+                failed = list_sources(search, values + s * K) < 0;
             PyBuffer_Release(&view);
         }
         Py_DECREF(chunk);
-        if (!failed && sink != NULL && search->out.used > 0) {
+        if (!failed && search->out.used > 0) {
             PyObject *listed = PyBytes_FromStringAndSize(
                 (const char *)search->out.values, search->out.used * (Py_ssize_t)sizeof(uint32_t));
             PyObject *done = listed == NULL ? NULL : PyObject_CallOneArg(sink, listed);
@@ -294,42 +228,22 @@ static int each_sketch(Search *search, PyObject *chunks, int (*step)(Search *, c
     return failed || PyErr_Occurred() ? -1 : 0;
 }
 
-/* sources(chunks, part, parts, bits, leaders, max_comparisons, ranked, sink): see
- * near_pairs._native_sources. */
+/* sources(chunks, repeats, leaders, max_comparisons, ranked, sink): see
+ * near_pairs._native. */
 static PyObject *sources(PyObject *module, PyObject *args) {
-    PyObject *chunks, *sink;
-    Py_ssize_t bits;
+    PyObject *chunks, *repeats, *sink;
     Search search;
     memset(&search, 0, sizeof search);
-    if (!PyArg_ParseTuple(args, "OnnnnnpO", &chunks, &search.part, &search.parts, &bits,
-                          &search.leaders, &search.max_comparisons, &search.ranked, &sink))
+    if (!PyArg_ParseTuple(args, "OO!nnpO", &chunks, &PyDict_Type, &repeats, &search.leaders,
+                          &search.max_comparisons, &search.ranked, &sink))
         return NULL;
-    if (search.parts < 1 || search.part < 0 || search.part >= search.parts || bits < 3 ||
-        bits > 32 || search.leaders < 0 || search.leaders > MAX_LEADERS ||
-        search.max_comparisons < 0) {
+    if (search.leaders < 0 || search.leaders > MAX_LEADERS || search.max_comparisons < 0) {
         PyErr_SetString(PyExc_ValueError, "sources(): an argument is out of range");
         return NULL;
     }
-    search.bit_mask = (uint32_t)(((uint64_t)1 << bits) - 1);
-    search.seen = PyMem_Calloc((size_t)1 << (bits - 3), 1);
     PyObject *result = NULL;
-    if (search.seen == NULL || make_table(&search.counts, sizeof(Count), 0) < 0) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    if (each_sketch(&search, chunks, sift, NULL) < 0) goto done;
-    PyMem_Free(search.seen); /* the sieve is done: its bits go before the tables grow */
-    search.seen = NULL;
-    if (each_sketch(&search, chunks, tally, NULL) < 0) goto done;
-    if (keep_repeats(&search) < 0) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    if (each_sketch(&search, chunks, list_sources, sink) < 0) goto done;
-    result = Py_NewRef(Py_None);
-done:
-    PyMem_Free(search.seen);
-    PyMem_Free(search.counts.slots);
+    if (make_postings(&search.postings, repeats) == 0 && each_sketch(&search, chunks, sink) == 0)
+        result = Py_NewRef(Py_None);
     PyMem_Free(search.postings.slots);
     PyMem_Free(search.out.values);
     return result;
@@ -343,9 +257,9 @@ static PyMethodDef methods[] = {
      "sketch(text, /)\n--\n\nThe K sketch values of ``text`` as native uint32 bytes, or "
      "None (engine/minhash.py sketch)."},
     {"sources", sources, METH_VARARGS,
-     "sources(chunks, part, parts, bits, leaders, max_comparisons, ranked, sink, /)\n--\n\n"
-     "Each line's candidate sources in one part of the index keys, handed to ``sink`` a "
-     "chunk at a time (engine/near_pairs.py _native_sources)."},
+     "sources(chunks, repeats, leaders, max_comparisons, ranked, sink, /)\n--\n\n"
+     "Each line's candidate sources from the repeated index keys ``repeats``, handed to "
+     "``sink`` a chunk at a time (engine/near_pairs.py _native)."},
     {NULL, NULL, 0, NULL},
 };
 

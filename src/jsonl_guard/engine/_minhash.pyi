@@ -16,9 +16,7 @@ def sketch(text: str, /) -> bytes | None: ...
 def similarity(one: Buffer, other: Buffer, /) -> float | None: ...
 def sources(
     chunks: Callable[[], Iterable[Buffer]],
-    part: int,
-    parts: int,
-    bits: int,
+    repeats: dict[int, int],
     leaders: int,
     max_comparisons: int,
     ranked: bool,

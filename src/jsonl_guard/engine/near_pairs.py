@@ -28,7 +28,7 @@ from operator import itemgetter
 
 from .columns import Column
 from .minhash import EMPTY, INDEX_KEYS, K, similarity
-from .sieve import parts, repeated_counts, sieve_bits
+from .sieve import parts, repeated_counts
 
 _native_sources: Callable[..., None] | None
 try:  # the optional C accelerator (setup.py): absent, the Python reference runs
@@ -42,8 +42,8 @@ MAX_COMPARISONS = 8
 # part (~524,000 examples) let through ~130,000 that are not repeats (the bits grow
 # full as keys are sifted) and hold the repeated ones' tables: on bench_memory's
 # chat data, ~0.35 repeated keys an example, ~37 MB a part in Python's dicts by the
-# arithmetic, ~22 MB at most in the C search's (8 bytes a sifted key, then 28 a
-# repeated one, each table at most half full). Smaller
+# arithmetic; with the C sieve and search, ~30 MB at most (the sieve's 16 bytes a
+# sifted key, then a dict of the repeated keys and their postings of 28 bytes). Smaller
 # parts hold less but cost CPU: a file of several parts lists and gathers its lines'
 # sources (150,000 examples in 3 parts of 2**19: ~15% more CPU for the whole check).
 _SIEVE_BITS = 24
@@ -123,15 +123,14 @@ def _first_similar(
     comparison per line on a repetitive dataset. Those listed most come first, then
     the earliest.
     """
-    shared = Counter(map(_RANK, sources))  # C-level counting: most lines share nothing
-    if len(shared) == len(sources):
+    ranked = reference_ranked(list(map(_RANK, sources)))
+    if not ranked:
         return None
     by_rank = {source[0]: source for source in sources}
-    ranked = sorted((rank for rank, n in shared.items() if n > 1), key=lambda r: (-shared[r], r))
-    mine = sketches.of(index)
-    for rank in ranked[:MAX_COMPARISONS]:
+    mine = sketches.packed(index)
+    for rank in ranked:
         source = by_rank[rank]
-        estimate = similarity(mine, source[1].of(source[2]))
+        estimate = similarity(mine, source[1].packed(source[2]))
         if estimate >= threshold:
             return source, estimate
     return None
@@ -170,15 +169,16 @@ def pairs_within(sketches: Sketches, threshold: float) -> Iterator[tuple[int, in
                 found.extend(pair[:2])
 
         _native(sketches, (0, 1), ranked=True, sink=compare)
-        for chunk in found.chunks(2):
-            for index, source in zip(chunk[::2], chunk[1::2], strict=True):
-                estimate = similarity(sketches.packed(index), sketches.packed(source))
-                yield sketches.lines[index], sketches.lines[source], estimate
+        for index, source in _pairs(found):
+            # Its estimate again (one C comparison a pair found): a column holds ints.
+            estimate = similarity(sketches.packed(index), sketches.packed(source))
+            yield sketches.lines[index], sketches.lines[source], estimate
 
 
 def reference_ranked(sources: list[int]) -> list[int]:
     """The sources a line is compared with, in order: those listed more than once, the
-    most listed first, then the earliest; at most ``MAX_COMPARISONS``."""
+    most listed first, then the earliest; at most ``MAX_COMPARISONS`` (``_first_similar``
+    says why; the C search ranks the same way)."""
     if len(sources) < 2:
         return []
     shared = Counter(sources)  # C-level counting: most lines share nothing
@@ -228,21 +228,25 @@ def _native(
     """``_sources`` of ``part`` in C (``_native_sources``), each chunk's lines handed to
     ``sink``: ranked (``reference_ranked``) or as flat (line index, source) pairs."""
     assert _native_sources is not None
+    counts = _repeated_keys(sketches, part)
+    if counts:
+        chunks = lambda: sketches.values.chunks(K)  # noqa: E731 - read once, by the C pass
+        _native_sources(chunks, counts, LEADERS, MAX_COMPARISONS, ranked, sink)
+
+
+def _repeated_keys(sketches: Sketches, part: tuple[int, int]) -> dict[int, int]:
+    """The index keys of ``part`` that more than one line holds, with their counts."""
+    # The keys are read from the sketches twice by the sieve (then once more by the
+    # listing): no copy of them all is made (16 bytes an example).
     count = INDEX_KEYS * len(sketches)
-    bits = sieve_bits(_SIEVE_BITS, count, part[1])
-    _native_sources(
-        lambda: sketches.values.chunks(K), *part, bits, LEADERS, MAX_COMPARISONS, ranked, sink
-    )
+    return repeated_counts(_EveryKey(sketches), _SIEVE_BITS, ignore=EMPTY, part=part, count=count)
 
 
 def _sources(sketches: Sketches, part: tuple[int, int] = (0, 1)) -> Iterator[tuple[int, list[int]]]:
     """(line index, its sources) for each line the keys of ``part`` give sources: the
     first ``LEADERS`` earlier lines holding the key, listed twice for a key only two
     lines hold; in line order. The definition the C search is held to."""
-    # The keys are read from the sketches twice by the sieve, then once more here: no
-    # copy of them all is made (16 bytes an example).
-    every_key, count = _EveryKey(sketches), INDEX_KEYS * len(sketches)
-    counts = repeated_counts(every_key, _SIEVE_BITS, ignore=EMPTY, part=part, count=count)
+    counts = _repeated_keys(sketches, part)
     if not counts:
         return
     postings: dict[int, list[int]] = {}
