@@ -7,13 +7,30 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-/* A new iterator over ``chunks()``; NULL with an exception set. */
-static inline PyObject *chunk_iterator(PyObject *chunks) {
+/* Calls ``visit(view, context)`` on each buffer ``chunks()`` yields, got with
+ * PyObject_GetBuffer's ``flags``, until one fails. 0, or -1 with an exception set (a
+ * visit that fails without setting one ran out of memory). */
+static inline int each_chunk(PyObject *chunks, int flags, int (*visit)(Py_buffer *, void *),
+                             void *context) {
     PyObject *iterable = PyObject_CallNoArgs(chunks);
-    if (iterable == NULL) return NULL;
+    if (iterable == NULL) return -1;
     PyObject *iterator = PyObject_GetIter(iterable);
     Py_DECREF(iterable);
-    return iterator;
+    if (iterator == NULL) return -1;
+    PyObject *chunk;
+    int failed = 0;
+    while (!failed && (chunk = PyIter_Next(iterator)) != NULL) {
+        Py_buffer view;
+        failed = PyObject_GetBuffer(chunk, &view, flags) < 0;
+        if (!failed) {
+            failed = visit(&view, context) < 0;
+            PyBuffer_Release(&view);
+        }
+        Py_DECREF(chunk);
+    }
+    Py_DECREF(iterator);
+    if (failed && !PyErr_Occurred()) PyErr_NoMemory();
+    return failed || PyErr_Occurred() ? -1 : 0;
 }
 
 #endif

@@ -132,6 +132,7 @@ typedef struct {
     int ranked;
     Postings postings;
     Out out;
+    PyObject *sink;
     uint32_t line; /* the index of the next sketch read */
 } Search;
 
@@ -191,58 +192,43 @@ static int list_sources(Search *search, const uint32_t *keys) {
     return 0;
 }
 
-/* Lists the sources of each sketch of each buffer ``chunks()`` yields; after each
- * buffer, hands what it listed to ``sink`` (as native uint32 bytes). */
-static int each_sketch(Search *search, PyObject *chunks, PyObject *sink) {
-    PyObject *iterator = chunk_iterator(chunks);
-    if (iterator == NULL) return -1;
-    PyObject *chunk;
-    int failed = 0;
-    while (!failed && (chunk = PyIter_Next(iterator)) != NULL) {
-        Py_buffer view;
-        if (PyObject_GetBuffer(chunk, &view, PyBUF_SIMPLE) < 0) {
-            failed = 1;
-        } else {
-            if (view.len % (K * sizeof(uint32_t)) != 0) {
-                PyErr_SetString(PyExc_ValueError, "a chunk of sources() is not whole sketches");
-                failed = 1;
-            }
-            const uint32_t *values = view.buf;
-            for (Py_ssize_t s = 0; !failed && s < view.len / (Py_ssize_t)(K * sizeof(uint32_t)); s++)
-                failed = list_sources(search, values + s * K) < 0;
-            PyBuffer_Release(&view);
-        }
-        Py_DECREF(chunk);
-        if (!failed && search->out.used > 0) {
-            PyObject *listed = PyBytes_FromStringAndSize(
-                (const char *)search->out.values, search->out.used * (Py_ssize_t)sizeof(uint32_t));
-            PyObject *done = listed == NULL ? NULL : PyObject_CallOneArg(sink, listed);
-            Py_XDECREF(listed);
-            failed = done == NULL;
-            Py_XDECREF(done);
-            search->out.used = 0;
-        }
+/* Lists the sources of each sketch of one buffer, then hands what it listed to the
+ * sink (as native uint32 bytes). */
+static int list_buffer(Py_buffer *view, void *context) {
+    Search *search = context;
+    if (view->len % (K * sizeof(uint32_t)) != 0) {
+        PyErr_SetString(PyExc_ValueError, "a chunk of sources() is not whole sketches");
+        return -1;
     }
-    Py_DECREF(iterator);
-    if (failed && !PyErr_Occurred()) PyErr_NoMemory();
-    return failed || PyErr_Occurred() ? -1 : 0;
+    const uint32_t *values = view->buf;
+    for (Py_ssize_t s = 0; s < view->len / (Py_ssize_t)(K * sizeof(uint32_t)); s++)
+        if (list_sources(search, values + s * K) < 0) return -1;
+    if (search->out.used == 0) return 0;
+    PyObject *listed = PyBytes_FromStringAndSize(
+        (const char *)search->out.values, search->out.used * (Py_ssize_t)sizeof(uint32_t));
+    search->out.used = 0;
+    PyObject *done = listed == NULL ? NULL : PyObject_CallOneArg(search->sink, listed);
+    Py_XDECREF(listed);
+    Py_XDECREF(done);
+    return done == NULL ? -1 : 0;
 }
 
 /* sources(chunks, repeats, leaders, max_comparisons, ranked, sink): see
  * near_pairs._native. */
 static PyObject *sources(PyObject *module, PyObject *args) {
-    PyObject *chunks, *repeats, *sink;
+    PyObject *chunks, *repeats;
     Search search;
     memset(&search, 0, sizeof search);
     if (!PyArg_ParseTuple(args, "OO!nnpO", &chunks, &PyDict_Type, &repeats, &search.leaders,
-                          &search.max_comparisons, &search.ranked, &sink))
+                          &search.max_comparisons, &search.ranked, &search.sink))
         return NULL;
     if (search.leaders < 0 || search.leaders > MAX_LEADERS || search.max_comparisons < 0) {
         PyErr_SetString(PyExc_ValueError, "sources(): an argument is out of range");
         return NULL;
     }
     PyObject *result = NULL;
-    if (make_postings(&search.postings, repeats) == 0 && each_sketch(&search, chunks, sink) == 0)
+    if (make_postings(&search.postings, repeats) == 0 &&
+        each_chunk(chunks, PyBUF_SIMPLE, list_buffer, &search) == 0)
         result = Py_NewRef(Py_None);
     PyMem_Free(search.postings.slots);
     PyMem_Free(search.out.values);

@@ -67,7 +67,7 @@ static int add(Table *table, uint64_t key) {
 
 typedef struct {
     uint64_t part, parts, ignore;
-    int ignoring;
+    int ignoring, counting; /* counting: pass 2 */
     uint64_t mask;
     unsigned char *seen;
     Table table;
@@ -93,40 +93,33 @@ static int visit(Sieve *sieve, uint64_t key, int counting) {
     return 0;
 }
 
-/* One pass over the buffers ``chunks()`` yields: unsigned values of 4 or 8 bytes. */
-static int pass(Sieve *sieve, PyObject *chunks, int counting) {
-    PyObject *iterator = chunk_iterator(chunks);
-    if (iterator == NULL) return -1;
-    PyObject *chunk;
-    int failed = 0;
-    while (!failed && (chunk = PyIter_Next(iterator)) != NULL) {
-        Py_buffer view;
-        if (PyObject_GetBuffer(chunk, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0) {
-            failed = 1;
-        } else {
-            const char *format = view.format == NULL ? "B" : view.format;
-            if (format[0] == '@' || format[0] == '=') format++;
-            Py_ssize_t n = view.itemsize ? view.len / view.itemsize : 0;
-            if (strchr("ILQ", format[0]) == NULL || format[1] != 0 ||
-                (view.itemsize != 4 && view.itemsize != 8)) {
-                PyErr_Format(PyExc_TypeError, "sieve keys are unsigned ints, not '%s'", format);
-                failed = 1;
-            } else if (view.itemsize == 4) {
-                const uint32_t *keys = view.buf;
-                for (Py_ssize_t i = 0; !failed && i < n; i++)
-                    failed = visit(sieve, keys[i], counting) < 0;
-            } else {
-                const uint64_t *keys = view.buf;
-                for (Py_ssize_t i = 0; !failed && i < n; i++)
-                    failed = visit(sieve, keys[i], counting) < 0;
-            }
-            PyBuffer_Release(&view);
-        }
-        Py_DECREF(chunk);
+/* One buffer of a pass: unsigned values of 4 or 8 bytes. */
+static int sift_buffer(Py_buffer *view, void *context) {
+    Sieve *sieve = context;
+    const char *format = view->format == NULL ? "B" : view->format;
+    if (format[0] == '@' || format[0] == '=') format++;
+    Py_ssize_t n = view->itemsize ? view->len / view->itemsize : 0;
+    if (strchr("ILQ", format[0]) == NULL || format[1] != 0 ||
+        (view->itemsize != 4 && view->itemsize != 8)) {
+        PyErr_Format(PyExc_TypeError, "sieve keys are unsigned ints, not '%s'", format);
+        return -1;
     }
-    Py_DECREF(iterator);
-    if (failed && !PyErr_Occurred()) PyErr_NoMemory();
-    return failed || PyErr_Occurred() ? -1 : 0;
+    if (view->itemsize == 4) {
+        const uint32_t *keys = view->buf;
+        for (Py_ssize_t i = 0; i < n; i++)
+            if (visit(sieve, keys[i], sieve->counting) < 0) return -1;
+    } else {
+        const uint64_t *keys = view->buf;
+        for (Py_ssize_t i = 0; i < n; i++)
+            if (visit(sieve, keys[i], sieve->counting) < 0) return -1;
+    }
+    return 0;
+}
+
+/* One pass over the buffers ``chunks()`` yields. */
+static int pass(Sieve *sieve, PyObject *chunks, int counting) {
+    sieve->counting = counting;
+    return each_chunk(chunks, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS, sift_buffer, sieve);
 }
 
 static PyObject *counted(const Table *table) {
