@@ -114,6 +114,9 @@ static inline Py_ssize_t count_byte(const unsigned char *p, Py_ssize_t n, unsign
     return count;
 }
 
+/* 1 when ``compact_blocks`` packs (SSSE3, and JSONL_GUARD_NO_VECTOR unset). */
+static inline int compact_active(void) { return compact_ready; }
+
 /* ``compact_run`` where the CPU has SSSE3, else nothing read. */
 static inline Py_ssize_t compact_blocks(const unsigned char *src, Py_ssize_t n,
                                         unsigned char *out, Py_ssize_t *written, int keep) {
@@ -123,6 +126,8 @@ static inline Py_ssize_t compact_blocks(const unsigned char *src, Py_ssize_t n,
 #else /* no vector path: the byte loops do it all */
 
 static void compact_init(void) {}
+
+static inline int compact_active(void) { return 0; }
 
 static inline Py_ssize_t compact_blocks(const unsigned char *src, Py_ssize_t n,
                                         unsigned char *out, Py_ssize_t *written, int keep) {

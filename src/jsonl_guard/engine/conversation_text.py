@@ -61,8 +61,7 @@ def walk(example: Any) -> str:
     while stack:
         value = stack.pop()
         if isinstance(value, str):
-            if len(value) < BLOB_CHARS or " " in value or not value.isascii():
-                parts.append(value)
+            _keep(parts, value)
         elif isinstance(value, dict):
             role = value.get("role")
             if isinstance(role, str) and role in SKIPPED_ROLES:
@@ -85,8 +84,7 @@ def _plain_chat(messages: list[Any]) -> str | None:
             return None
         if role in SKIPPED_ROLES:
             continue
-        if len(content) < BLOB_CHARS or " " in content or not content.isascii():
-            parts.append(content)
+        _keep(parts, content)
     return "\n".join(parts)
 
 
@@ -136,5 +134,6 @@ def _calls(calls: Any, parts: list[str]) -> bool:
 
 
 def _keep(parts: list[str], text: str) -> None:
+    """Appends ``text`` unless it is a blob (long, without a space, ASCII)."""
     if len(text) < BLOB_CHARS or " " in text or not text.isascii():
         parts.append(text)

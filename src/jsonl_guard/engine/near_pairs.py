@@ -97,6 +97,8 @@ class _EveryKey:
     """Every index key of every example, in arrays, as often as they are asked for (the
     sieve reads them twice), from the column rather than from a copy of them all."""
 
+    typecode = "I"  # what its arrays hold: the C sieve reads them
+
     def __init__(self, sketches: Sketches) -> None:
         self.sketches = sketches
 

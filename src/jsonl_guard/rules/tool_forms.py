@@ -25,7 +25,7 @@ import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from .helpers import JsonPath
 
@@ -136,7 +136,7 @@ def _arguments(value: Any) -> Any:
     return parse_arguments(value) if isinstance(value, str) else value
 
 
-def _may_call(message: Any) -> bool:
+def _may_call(message: Any) -> TypeGuard[dict[str, Any]]:
     """False for what holds no call: not an object, or a plain text message (the most
     common one: nothing to look into)."""
     return isinstance(message, dict) and (
@@ -147,9 +147,8 @@ def _may_call(message: Any) -> bool:
     )
 
 
-def _message_calls(message: Any, where: JsonPath) -> Iterator[Call]:
-    if not _may_call(message):
-        return
+def _message_calls(message: dict[str, Any], where: JsonPath) -> Iterator[Call]:
+    """The calls of a message that ``_may_call`` let through."""
     for j, call in enumerate(_list(message.get("tool_calls"))):
         function = _dict(_dict(call).get("function"))
         if isinstance(function.get("name"), str) and "arguments" in function:
@@ -187,4 +186,5 @@ def calls(example: dict[str, Any]) -> Iterator[Call]:
     yield from _messages(_dict(example.get("input")).get("messages"), ("input", "messages"))
     for j, completion in enumerate(_list(example.get("completions"))):
         inner = _dict(completion).get("completion")
-        yield from _message_calls(inner, ("completions", j, "completion"))
+        if _may_call(inner):
+            yield from _message_calls(inner, ("completions", j, "completion"))
