@@ -26,6 +26,7 @@ setup(
             ["src/jsonl_guard/engine/_minhash.c", f"{SHARED}/sketch.c"],
         ),
         extension("jsonl_guard.engine._sieve", ["src/jsonl_guard/engine/_sieve.c"]),
+        extension("jsonl_guard.engine._plain", ["src/jsonl_guard/engine/_plain.c"]),
         extension(
             "jsonl_guard.rules._screens",
             [

@@ -40,7 +40,7 @@ from .options import CheckOptions
 from .parse import nested_too_deeply, parse_line
 from .profiles import Profile, detect, profile_table
 from .schema import schema_findings
-from .typed import parse_plain, typed_decoder
+from .typed import plain_parser
 
 BOM = b"\xef\xbb\xbf"
 # Lines a token method's prefetch gets at once: enough for a batch tokenizer call to keep
@@ -114,7 +114,7 @@ class LineChecker:
         self.allow = allow  # the allow-list of JG280/JG281
         self.max_findings_per_rule = max_findings_per_rule
         self.format_name = profile.schema
-        self._typed_decode = typed_decoder(profile.schema) if typed else None
+        self._parse_plain = plain_parser(profile.schema) if typed else None
         self.model = model
         self.selection = selection
         self.tools = tools
@@ -205,7 +205,7 @@ class LineChecker:
             outcome.findings.append(Finding("JG103", "blank line", number, 1))
             return outcome
         outcome.is_example = True
-        parsed = None if self._typed_decode is None else parse_plain(raw, self._typed_decode)
+        parsed = None if self._parse_plain is None else self._parse_plain(raw)
         if parsed is None:
             parsed = parse_line(raw, number, outcome.findings)
         if parsed is None:

@@ -18,6 +18,11 @@ the depth limit, and holds no number, so neither needs a look.
 The JSON Schemas stay the single source of truth: for every shape here,
 ``tests/test_typed.py`` checks that the decoder accepts exactly the plain chat
 examples its schema accepts, so the two cannot drift apart unnoticed.
+
+``plain_parser`` reads the common spelling of such a line in one C pass
+(``_plain.c``: the same dicts and canonical bytes, no msgspec call and no colon
+count) and hands every other line to ``parse_plain``, the definition;
+``tests/test_plain_native.py`` holds the two equal.
 """
 
 from __future__ import annotations
@@ -61,6 +66,14 @@ SHAPES: dict[str, type] = {
 }
 
 TypedDecode = Callable[[bytes], Any]
+PlainParse = Callable[[bytes], "ParsedLine | None"]
+
+Native = Callable[[bytes, bool], "tuple[dict[str, Any], bytes] | None"]
+_native: Native | None
+try:  # the optional C accelerator (setup.py): absent, parse_plain runs alone
+    from ._plain import parse as _native
+except ImportError:  # pragma: no cover - a build without a C compiler
+    _native = None
 
 
 @cache
@@ -68,6 +81,11 @@ def typed_decoder(format_name: str) -> TypedDecode | None:
     """The typed decoder of a schema's plain lines, or None when it has none."""
     shape = SHAPES.get(format_name)
     return None if shape is None else msgspec.json.Decoder(shape).decode
+
+
+def names_messages(format_name: str) -> bool:
+    """Whether the format's plain shape lets a message carry a ``name``."""
+    return SHAPES[format_name] is NamedChat
 
 
 def parse_plain(raw: bytes, decode: TypedDecode) -> ParsedLine | None:
@@ -81,3 +99,22 @@ def parse_plain(raw: bytes, decode: TypedDecode) -> ParsedLine | None:
     if not keys_intact(raw, canonical):
         return None
     return ParsedLine(value, canonical, plain=True)
+
+
+def plain_parser(format_name: str, *, native: bool = True) -> PlainParse | None:
+    """``parse_plain`` with ``format_name``'s decoder, the C twin first when it was built
+    (``native``); None when the format has no typed shape."""
+    decode = typed_decoder(format_name)
+    if decode is None:
+        return None
+    if _native is None or not native:
+        return lambda raw: parse_plain(raw, decode)
+    twin, named = _native, names_messages(format_name)
+
+    def parse(raw: bytes) -> ParsedLine | None:
+        found = twin(raw, named)
+        if found is None:  # not the spelling the twin reads: the definition decides
+            return parse_plain(raw, decode)
+        return ParsedLine(found[0], found[1], plain=True)
+
+    return parse
