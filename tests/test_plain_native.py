@@ -15,7 +15,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from helpers import native_twin, shipped_examples, skip_without_twin
+from helpers import native_twin, shipped_examples, skip_without_twin, vector_texts
 from jsonl_guard.engine.typed import (
     SHAPES,
     names_messages,
@@ -138,7 +138,8 @@ def test_any_spelling_gets_the_definitions_answer_or_none(raw: bytes, format_nam
     _agrees(raw, format_name)
 
 
-PLAIN_TEXT = st.text(max_size=60)
+# Short texts, and long runs past the twin's 16-byte blocks (``vector_texts``).
+PLAIN_TEXT = st.one_of(st.text(max_size=60), st.text(max_size=60), vector_texts())
 
 
 @st.composite

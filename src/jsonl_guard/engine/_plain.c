@@ -61,6 +61,32 @@ static inline int take(Reader *r, unsigned char c) {
     return 0;
 }
 
+/* The first byte from ``p`` on (``end`` if none) that ends a run of plain text in a
+ * string: a quote, a backslash or a control byte. 16 bytes at a time where SSE2 is
+ * (every x86-64 CPU): the scan was a third of this module's time byte by byte. */
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+#define PLAIN_VECTOR 1
+#include <emmintrin.h>
+#endif
+static inline const unsigned char *run_end(const unsigned char *p, const unsigned char *end) {
+#ifdef PLAIN_VECTOR
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+    const __m128i control = _mm_set1_epi8(0x1f);
+    for (; end - p >= 16; p += 16) {
+        __m128i block = _mm_loadu_si128((const __m128i *)p);
+        __m128i stop = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash)),
+            _mm_cmpeq_epi8(_mm_min_epu8(block, control), block)); /* unsigned <= 0x1f */
+        int mask = _mm_movemask_epi8(stop);
+        if (mask)
+            return p + __builtin_ctz((unsigned)mask);
+    }
+#endif
+    while (p < end && *p != '"' && *p != '\\' && *p >= 0x20)
+        p++;
+    return p;
+}
+
 /* The raw bytes of the string at the reader; 0 when there is none, or it holds a
  * control byte (which JSON forbids unescaped). Escapes are checked when decoded. */
 static int read_string(Reader *r, Span *span) {
@@ -69,7 +95,7 @@ static int read_string(Reader *r, Span *span) {
         return 0;
     const unsigned char *start = ++r->p;
     int escaped = 0;
-    while (r->p < r->end) {
+    while ((r->p = run_end(r->p, r->end)) < r->end) {
         unsigned char c = *r->p;
         if (c == '"') {
             span->at = start;
@@ -85,8 +111,6 @@ static int read_string(Reader *r, Span *span) {
                 return 0;
             escaped = 1;
             r->p += 2;
-        } else {
-            r->p++;
         }
     }
     return 0;
