@@ -115,6 +115,9 @@ class LineChecker:
         self.max_findings_per_rule = max_findings_per_rule
         self.format_name = profile.schema
         self._parse_plain = plain_parser(profile.schema) if typed else None
+        # A plain line holds only "messages": when that is this format's keys, no plain
+        # line can be another format's (``other_format``), so it is not asked.
+        self._plain_is_ours = profile.has_keys({"messages": []})
         self.model = model
         self.selection = selection
         self.tools = tools
@@ -211,7 +214,7 @@ class LineChecker:
         if parsed is None:
             return outcome
         example = parsed.value
-        other = self.other_format(example)
+        other = None if parsed.plain and self._plain_is_ours else self.other_format(example)
         if other is not None:
             # One finding instead of a flood of schema errors for a foreign line (and
             # no digest: it is not an example of this file's format).
@@ -263,7 +266,8 @@ class LineChecker:
             return
         outcome.tokens = self.token_method.count(example, self.tools)
         exact = self.token_method.exact
-        messages = object_messages(example)
+        # A plain line's messages are all objects (the typed decoder checked them).
+        messages = list(enumerate(example["messages"])) if plain else object_messages(example)
         context = ExampleContext(self.model, outcome.tokens, messages, exact, canonical, self.allow)
         if not self._gated:
             features = NO_FEATURES

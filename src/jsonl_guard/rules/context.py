@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -34,11 +33,16 @@ class ExampleContext:
     exact: bool = True
     canonical: bytes = b""
     allow: tuple[str, ...] = ()
+    _roles: tuple[Any, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
-    @cached_property
+    @property
     def roles(self) -> tuple[Any, ...]:
         """The ``role`` of each object message (None where it has none)."""
-        return tuple(m.get("role") for _, m in self.messages)
+        # Not functools.cached_property: before Python 3.12 it takes a lock on every
+        # first read, which is once a line here (~1.5 us).
+        if self._roles is None:
+            self._roles = tuple([m.get("role") for _, m in self.messages])
+        return self._roles
 
 
 def object_messages(example: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
