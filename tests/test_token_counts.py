@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from jsonl_guard import Checker, CheckOptions, Severity
@@ -250,3 +250,41 @@ def test_tool_and_image_tokens_follow_the_documented_estimate(examples):
         tokens.images
     )
     assert tokens.exact == (tokens.total == tokens.messages)
+
+
+# Values Python holds equal that JSON writes apart (0, 0.0, -0.0, False; 1, 1.0, True),
+# and the floats msgspec writes as null: the memo of tool-definition counts is keyed by
+# the exact JSON, so none of them may be taken for another.
+LOOKALIKES = st.sampled_from(
+    [0, 0.0, -0.0, False, 1, 1.0, True, None, "1", "null", 1e16, float("nan"), float("inf")]
+)
+DEFINITION_VALUES = st.recursive(
+    LOOKALIKES,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from("ab"), inner),
+    max_leaves=6,
+)
+
+
+@settings(BASE, max_examples=budget(60))
+@given(st.lists(st.lists(DEFINITION_VALUES, min_size=1, max_size=3), min_size=1, max_size=5))
+@example([[float("nan")], [None]])
+@example([[None], [float("inf")]])
+@example([[{"a": 1e16}], [{"a": 10000000000000000}]])
+def test_tool_definition_counts_are_remembered_by_their_exact_json(definition_lists):
+    from jsonl_guard.tokens.chat_formula import TokenCounter
+
+    counter = TokenCounter("o200k_base")
+    for definitions in definition_lists + definition_lists[::-1]:
+        text = json.dumps(definitions, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        tokens = counter.count({"messages": [], "tools": definitions})
+        assert tokens.tool_definitions == n_tokens(text, "o200k_base"), text
+
+
+def test_the_memo_of_tool_definitions_stays_bounded():
+    from jsonl_guard.tokens.chat_formula import DEFINITIONS_MEMO, TokenCounter
+
+    counter = TokenCounter("o200k_base")
+    for i in range(DEFINITIONS_MEMO * 2 + 3):
+        definitions = [{"type": "function", "function": {"name": f"f{i}"}}]
+        assert counter.count({"messages": [], "tools": definitions}).tool_definitions > 0
+        assert len(counter._definition_tokens) <= DEFINITIONS_MEMO

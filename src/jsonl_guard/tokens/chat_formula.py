@@ -17,6 +17,7 @@ import json
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from ..engine.parse import canonical_json
 from .backends import Sample, make_counter
 from .training import TrainingPreview
 
@@ -25,6 +26,10 @@ TOKENS_PER_NAME = 1
 TOKENS_PER_EXAMPLE = 3
 TOKENS_PER_TOOL_CALL = 3
 TOKENS_PER_IMAGE = 85
+
+
+# How many distinct tool-definition lists keep their token count (each key is their JSON).
+DEFINITIONS_MEMO = 256
 
 
 class ExampleTokens(NamedTuple):
@@ -54,6 +59,9 @@ class TokenCounter:
         self._count, self.tokenizer = make_counter(encoding_name, tokenizer, self.spot_samples)
         # Role strings, system prompts and tool definitions repeat on almost every line.
         self._cached = lru_cache(maxsize=512)(self._count)
+        # Tool definitions' tokens by their canonical JSON (``canonical_json``: one key per
+        # value), so a line whose tools repeat skips writing them out with json.dumps.
+        self._definition_tokens: dict[bytes, int] = {}
 
     def text(self, text: str) -> int:
         return self._count(text)
@@ -127,6 +135,15 @@ class TokenCounter:
     def _definitions(self, definitions: Any) -> int:
         if not isinstance(definitions, list) or not definitions:
             return 0
-        # Sorted keys: the estimate must not depend on how the writer ordered them.
-        text = json.dumps(definitions, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-        return self._cached(text)
+        key = canonical_json(definitions)
+        tokens = self._definition_tokens.get(key)
+        if tokens is None:
+            # Sorted keys: the estimate must not depend on how the writer ordered them.
+            text = json.dumps(
+                definitions, ensure_ascii=False, separators=(",", ":"), sort_keys=True
+            )
+            tokens = self._cached(text)
+            if len(self._definition_tokens) >= DEFINITIONS_MEMO:
+                self._definition_tokens.clear()  # a file whose tools keep changing
+            self._definition_tokens[key] = tokens
+        return tokens
