@@ -27,6 +27,7 @@ static const char *const KEY_TEXT[KEYS] = {"role", "content", "name"};
 static const Py_ssize_t KEY_SIZE[KEYS] = {4, 7, 4};
 static const char *const ROLE_TEXT[] = {"system", "user", "assistant"};
 enum { ROLES = 3 };
+static const Py_ssize_t ROLE_SIZE[ROLES] = {6, 4, 9};
 
 static PyObject *key_object[KEYS], *role_object[ROLES], *messages_key;
 
@@ -126,8 +127,6 @@ static int read_word(Reader *r, const char *const *table, const Py_ssize_t *size
             return i;
     return -1;
 }
-
-static const Py_ssize_t ROLE_SIZE[ROLES] = {6, 4, 9};
 
 static int read_message(Reader *r, Message *m, int named) {
     unsigned seen = 0;
