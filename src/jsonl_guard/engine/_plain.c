@@ -284,15 +284,18 @@ static unsigned char *write_string(unsigned char *out, const unsigned char *text
 
 typedef struct {
     unsigned char *canonical, *at; /* the canonical form and where it goes on */
-    unsigned char *scratch;        /* an escaped string's text, unescaped */
+    unsigned char *scratch;        /* an escaped string's text, unescaped; made on need */
+    Py_ssize_t line_size;          /* bounds any string's text */
 } Writer;
 
 /* The str of one span, its canonical spelling written on; NULL (no error set) when
- * the text is not UTF-8 or an escape is not one this takes. */
+ * the text is not UTF-8 or an escape is not one this takes, or with MemoryError. */
 static PyObject *text_object(Writer *w, const Span *span) {
     const unsigned char *text = span->at;
     Py_ssize_t size = span->size;
     if (span->escaped) {
+        if (w->scratch == NULL && (w->scratch = PyMem_Malloc((size_t)w->line_size + 1)) == NULL)
+            return PyErr_NoMemory();
         size = unescape(span->at, span->size, w->scratch);
         if (size < 0)
             return NULL;
@@ -343,20 +346,15 @@ done:
     return dict;
 }
 
-static PyObject *build(const Message *messages, Py_ssize_t count, Py_ssize_t raw_size,
-                       int any_escaped) {
+static PyObject *build(const Message *messages, Py_ssize_t count, Py_ssize_t raw_size) {
     /* The canonical form is never longer than the line: it has the same tokens without
      * the spaces, and no string's spelling grows (an escape is rewritten no longer). */
     PyObject *canonical = PyBytes_FromStringAndSize(NULL, raw_size);
     PyObject *list = PyList_New(count), *result = NULL;
-    Writer w = {NULL, NULL, NULL};
+    Writer w = {NULL, NULL, NULL, raw_size};
     if (canonical == NULL || list == NULL)
         goto fail;
     w.canonical = w.at = (unsigned char *)PyBytes_AS_STRING(canonical);
-    if (any_escaped && (w.scratch = PyMem_Malloc((size_t)raw_size + 1)) == NULL) {
-        PyErr_NoMemory();
-        goto fail;
-    }
     put(&w, "{\"messages\":[", 13);
     for (Py_ssize_t i = 0; i < count; i++) {
         if (i)
@@ -393,11 +391,7 @@ static PyObject *parse(PyObject *self, PyObject *args) {
     PyObject *result = NULL;
     Py_ssize_t count = read_line(&reader, &messages, &room, named, stack);
     if (count > 0) {
-        int escaped = 0;
-        for (Py_ssize_t i = 0; i < count && !escaped; i++)
-            escaped = messages[i].text[CONTENT].escaped ||
-                      (messages[i].keys == KEYS && messages[i].text[NAME].escaped);
-        result = build(messages, count, raw.len, escaped);
+        result = build(messages, count, raw.len);
     } else if (!PyErr_Occurred()) {
         result = Py_NewRef(Py_None);
     }
