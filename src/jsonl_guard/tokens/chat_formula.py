@@ -57,7 +57,7 @@ class TokenCounter:
         # quicktok's spot-check samples, verified against tiktoken when a file is done.
         self.spot_samples: list[Sample] = []
         self._count, self.tokenizer = make_counter(encoding_name, tokenizer, self.spot_samples)
-        # Role strings, system prompts and tool definitions repeat on almost every line.
+        # Role strings and system prompts repeat on almost every line.
         self._cached = lru_cache(maxsize=512)(self._count)
         # Tool definitions' tokens by their canonical JSON (``canonical_json``: one key per
         # value), so a line whose tools repeat skips writing them out with json.dumps.
@@ -142,7 +142,7 @@ class TokenCounter:
             text = json.dumps(
                 definitions, ensure_ascii=False, separators=(",", ":"), sort_keys=True
             )
-            tokens = self._cached(text)
+            tokens = self._count(text)  # not _cached: this memo already holds it
             if len(self._definition_tokens) >= DEFINITIONS_MEMO:
                 self._definition_tokens.clear()  # a file whose tools keep changing
             self._definition_tokens[key] = tokens
