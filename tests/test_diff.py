@@ -377,6 +377,26 @@ def _paths(value: object, at: tuple[object, ...] = ()) -> list[tuple[object, ...
     return found
 
 
+@pytest.mark.parametrize("io_error", ["", "Permission denied"])
+def test_a_report_recording_an_unreadable_file_is_shown_then_exit_2(
+    io_error: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Any io_error that is not null (even "") marks the file unreadable: the diff is
+    still written, and the file is named with exit 2 (the case the property found)."""
+    import copy
+
+    document = copy.deepcopy(_REPORT)
+    document["files"][0]["io_error"] = io_error
+    report = tmp_path / "r.json"
+    report.write_text(json.dumps(document), "utf-8")
+    code = main(["diff", str(report), str(report)])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out.strip()
+    assert err.startswith("jsonl-guard: error: BASE: cannot read ")
+    assert err.rstrip().endswith("the diff above counts it as empty")
+
+
 @settings(max_examples=25, deadline=None)
 @given(st.data())
 def test_any_report_is_read_or_refused_with_exit_2_never_a_crash(data: st.DataObject) -> None:
@@ -401,4 +421,10 @@ def test_any_report_is_read_or_refused_with_exit_2_never_a_crash(data: st.DataOb
     assert code in (0, 2), err.getvalue()
     assert "internal error" not in err.getvalue()
     if code == 2:
-        assert err.getvalue().startswith("jsonl-guard: error: BASE ")
+        # Refused as a report, or read: a file it records as unreadable (an io_error
+        # that is not null) is shown, then named with exit 2.
+        refused = err.getvalue().startswith("jsonl-guard: error: BASE ")
+        recorded = where[-1] == "io_error" and err.getvalue().startswith(
+            "jsonl-guard: error: BASE: cannot read "
+        )
+        assert refused or recorded, err.getvalue()
